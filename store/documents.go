@@ -1,0 +1,437 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+)
+
+// Block is an anchorable block of a revision, as stored.
+type Block struct {
+	Position int
+	Anchor   string
+	Hash     string
+	Text     string
+}
+
+// Revision is one published source of a document.
+type Revision struct {
+	ID          int64
+	DocumentID  int64
+	Number      int // 1, 2, … per document
+	SourceHash  string
+	Source      []byte  // nil in listings
+	Blocks      []Block // nil in listings
+	PublishedAt time.Time
+}
+
+// Document is a document with its current revision (source and blocks
+// loaded).
+type Document struct {
+	ID      int64
+	Slug    string
+	Title   string
+	Current Revision
+}
+
+// Document returns the document with its current revision, or ErrNotFound.
+func (db *DB) Document(ctx context.Context, slug string) (Document, error) {
+	tx, err := db.ro.BeginTx(ctx, nil)
+	if err != nil {
+		return Document{}, fmt.Errorf("document %q: %w", slug, err)
+	}
+	defer tx.Rollback()
+
+	var (
+		d     = Document{Slug: slug}
+		revID sql.NullInt64
+	)
+	err = tx.QueryRowContext(ctx, `SELECT id, title, current_revision_id FROM documents WHERE slug = ?`, slug).
+		Scan(&d.ID, &d.Title, &revID)
+	// A document without a current revision exists only inside the
+	// transaction that creates it, so this cannot be seen; treat it as absent.
+	if errors.Is(err, sql.ErrNoRows) || err == nil && !revID.Valid {
+		return Document{}, fmt.Errorf("document %q: %w", slug, ErrNotFound)
+	}
+	if err != nil {
+		return Document{}, fmt.Errorf("document %q: %w", slug, err)
+	}
+	if d.Current, err = revision(ctx, tx, `WHERE id = ?`, revID.Int64); err != nil {
+		return Document{}, fmt.Errorf("document %q: %w", slug, err)
+	}
+	return d, nil
+}
+
+// Revision returns revision number n of a document, source and blocks
+// loaded, or ErrNotFound.
+func (db *DB) Revision(ctx context.Context, documentID int64, n int) (Revision, error) {
+	tx, err := db.ro.BeginTx(ctx, nil)
+	if err != nil {
+		return Revision{}, fmt.Errorf("revision %d of document %d: %w", n, documentID, err)
+	}
+	defer tx.Rollback()
+
+	r, err := revision(ctx, tx, `WHERE document_id = ? AND number = ?`, documentID, n)
+	if err != nil {
+		return Revision{}, fmt.Errorf("revision %d of document %d: %w", n, documentID, err)
+	}
+	return r, nil
+}
+
+// revision loads the one revision matching where, with its source and
+// blocks, or returns ErrNotFound.
+func revision(ctx context.Context, tx *sql.Tx, where string, args ...any) (Revision, error) {
+	var (
+		r         Revision
+		published string
+	)
+	err := tx.QueryRowContext(ctx, `
+		SELECT id, document_id, number, source_hash, source, published_at
+		FROM revisions `+where, args...).
+		Scan(&r.ID, &r.DocumentID, &r.Number, &r.SourceHash, &r.Source, &published)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Revision{}, ErrNotFound
+	}
+	if err != nil {
+		return Revision{}, err
+	}
+	if r.PublishedAt, err = parseTime(published); err != nil {
+		return Revision{}, err
+	}
+	if r.Source == nil {
+		r.Source = []byte{} // loaded, just empty: nil means "not loaded"
+	}
+
+	rows, err := tx.QueryContext(ctx, `
+		SELECT position, anchor, hash, text FROM blocks
+		WHERE revision_id = ? ORDER BY position`, r.ID)
+	if err != nil {
+		return Revision{}, err
+	}
+	defer rows.Close()
+	r.Blocks = []Block{}
+	for rows.Next() {
+		var b Block
+		if err := rows.Scan(&b.Position, &b.Anchor, &b.Hash, &b.Text); err != nil {
+			return Revision{}, err
+		}
+		r.Blocks = append(r.Blocks, b)
+	}
+	if err := rows.Err(); err != nil {
+		return Revision{}, err
+	}
+	return r, nil
+}
+
+// Revisions lists a document's revisions, oldest first, without source or
+// blocks. A document that does not exist has none.
+func (db *DB) Revisions(ctx context.Context, documentID int64) ([]Revision, error) {
+	tx, err := db.ro.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("revisions of document %d: %w", documentID, err)
+	}
+	defer tx.Rollback()
+
+	rows, err := tx.QueryContext(ctx, `
+		SELECT id, document_id, number, source_hash, published_at
+		FROM revisions WHERE document_id = ? ORDER BY number`, documentID)
+	if err != nil {
+		return nil, fmt.Errorf("revisions of document %d: %w", documentID, err)
+	}
+	defer rows.Close()
+	var revs []Revision
+	for rows.Next() {
+		var (
+			r         Revision
+			published string
+		)
+		if err := rows.Scan(&r.ID, &r.DocumentID, &r.Number, &r.SourceHash, &published); err != nil {
+			return nil, fmt.Errorf("revisions of document %d: %w", documentID, err)
+		}
+		if r.PublishedAt, err = parseTime(published); err != nil {
+			return nil, fmt.Errorf("revisions of document %d: %w", documentID, err)
+		}
+		revs = append(revs, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("revisions of document %d: %w", documentID, err)
+	}
+	return revs, nil
+}
+
+// Publication is a document source to make current.
+type Publication struct {
+	Slug       string
+	Title      string
+	SourceHash string
+	Source     []byte
+	Blocks     []Block
+	// Retarget is called inside the publishing transaction for every note
+	// whose current target is on the previous current revision, and returns
+	// the note's current target on the new revision. nil marks them all
+	// orphans. It must not touch the database.
+	//
+	// Publish sets the returned RevisionID to the new revision's id,
+	// whatever the callback left there (0 or the old id): the id is assigned
+	// inside the transaction, so the callback cannot know it. A status other
+	// than orphan must name an anchor of the new revision, and Exact must be
+	// End-Start code points long (whole block: "" with 0, 0); a Current that
+	// breaks these fails the whole publish.
+	Retarget func(orig Original, cur Current) Current
+}
+
+// Publish creates the document if needed and, unless its current revision
+// already has p.SourceHash, stores p as a new revision with its blocks, makes
+// it current and retargets the notes, all in one transaction. It returns the
+// current revision and whether a new one was published.
+//
+// The title is updated with each new revision. A source equal to an older,
+// non-current revision becomes a new revision (a new number), not a return
+// to the old one. Retargeted notes get Version+1 (their representation
+// changed, so their ETag must) but keep UpdatedAt, which records the
+// author's edits. The returned revision has its source and blocks loaded.
+func (db *DB) Publish(ctx context.Context, p Publication) (Revision, bool, error) {
+	if err := p.validate(); err != nil {
+		return Revision{}, false, fmt.Errorf("publish %q: %w", p.Slug, err)
+	}
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return Revision{}, false, fmt.Errorf("publish %q: %w", p.Slug, err)
+	}
+	defer tx.Rollback()
+
+	rev, published, err := publish(ctx, tx, p)
+	if err != nil {
+		return Revision{}, false, fmt.Errorf("publish %q: %w", p.Slug, err)
+	}
+	if !published {
+		return rev, false, nil // nothing written; the deferred rollback ends the transaction
+	}
+	if err := tx.Commit(); err != nil {
+		return Revision{}, false, fmt.Errorf("publish %q: %w", p.Slug, err)
+	}
+	db.gen.Add(1)
+	return rev, true, nil
+}
+
+func (p Publication) validate() error {
+	switch {
+	case p.Slug == "":
+		return fmt.Errorf("%w: slug is empty", ErrInvalid)
+	case p.SourceHash == "":
+		return fmt.Errorf("%w: source hash is empty", ErrInvalid)
+	}
+	anchors := make(map[string]bool, len(p.Blocks))
+	positions := make(map[int]bool, len(p.Blocks))
+	for i, b := range p.Blocks {
+		switch {
+		case b.Anchor == "":
+			return fmt.Errorf("%w: block %d: anchor is empty", ErrInvalid, i)
+		case anchors[b.Anchor]:
+			return fmt.Errorf("%w: block %d: anchor %q appears twice", ErrInvalid, i, b.Anchor)
+		case b.Position < 0:
+			return fmt.Errorf("%w: block %d: position %d is negative", ErrInvalid, i, b.Position)
+		case positions[b.Position]:
+			return fmt.Errorf("%w: block %d: position %d appears twice", ErrInvalid, i, b.Position)
+		}
+		anchors[b.Anchor] = true
+		positions[b.Position] = true
+	}
+	return nil
+}
+
+// publish does Publish's work inside tx. published is false when the current
+// revision already has p's source hash; then nothing has been written.
+func publish(ctx context.Context, tx *sql.Tx, p Publication) (rev Revision, published bool, err error) {
+	var (
+		docID  int64
+		prevID sql.NullInt64
+	)
+	err = tx.QueryRowContext(ctx, `SELECT id, current_revision_id FROM documents WHERE slug = ?`, p.Slug).
+		Scan(&docID, &prevID)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		// current_revision_id stays NULL until the first revision exists.
+		err = tx.QueryRowContext(ctx, `INSERT INTO documents (slug, title) VALUES (?, ?) RETURNING id`,
+			p.Slug, p.Title).Scan(&docID)
+		if err != nil {
+			return Revision{}, false, fmt.Errorf("create document: %w", err)
+		}
+	case err != nil:
+		return Revision{}, false, err
+	case prevID.Valid:
+		cur, err := revision(ctx, tx, `WHERE id = ?`, prevID.Int64)
+		if err != nil {
+			return Revision{}, false, fmt.Errorf("current revision: %w", err)
+		}
+		if cur.SourceHash == p.SourceHash {
+			return cur, false, nil
+		}
+	}
+
+	rev = Revision{
+		DocumentID: docID,
+		SourceHash: p.SourceHash,
+		Source:     p.Source,
+		Blocks:     p.Blocks,
+	}
+	if rev.Source == nil {
+		rev.Source = []byte{} // the driver would bind nil as NULL
+	}
+	var publishedAt string
+	err = tx.QueryRowContext(ctx, `
+		INSERT INTO revisions (document_id, number, source_hash, source, published_at)
+		VALUES (?1, (SELECT coalesce(max(number), 0) + 1 FROM revisions WHERE document_id = ?1), ?2, ?3, ?4)
+		RETURNING id, number, published_at`,
+		docID, rev.SourceHash, rev.Source, now()).Scan(&rev.ID, &rev.Number, &publishedAt)
+	if err != nil {
+		return Revision{}, false, fmt.Errorf("insert revision: %w", err)
+	}
+	if rev.PublishedAt, err = parseTime(publishedAt); err != nil {
+		return Revision{}, false, err
+	}
+
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO blocks (revision_id, position, anchor, hash, text) VALUES (?, ?, ?, ?, ?)`)
+	if err != nil {
+		return Revision{}, false, fmt.Errorf("insert blocks: %w", err)
+	}
+	defer stmt.Close()
+	for _, b := range p.Blocks {
+		if _, err := stmt.ExecContext(ctx, rev.ID, b.Position, b.Anchor, b.Hash, b.Text); err != nil {
+			return Revision{}, false, fmt.Errorf("insert block %q: %w", b.Anchor, err)
+		}
+	}
+
+	if prevID.Valid {
+		if err := retarget(ctx, tx, prevID.Int64, rev.ID, p); err != nil {
+			return Revision{}, false, err
+		}
+	}
+
+	if _, err := tx.ExecContext(ctx, `UPDATE documents SET current_revision_id = ?, title = ? WHERE id = ?`,
+		rev.ID, p.Title, docID); err != nil {
+		return Revision{}, false, fmt.Errorf("make revision current: %w", err)
+	}
+
+	// Return blocks as stored and as Revision reads them: in position order,
+	// in a slice of our own.
+	if rev, err = revision(ctx, tx, `WHERE id = ?`, rev.ID); err != nil {
+		return Revision{}, false, err
+	}
+	return rev, true, nil
+}
+
+// retarget moves the notes whose current target is on revision prevID to
+// revision newID, through p.Retarget.
+func retarget(ctx context.Context, tx *sql.Tx, prevID, newID int64, p Publication) error {
+	type pending struct {
+		id   string
+		orig Original
+		cur  Current
+	}
+	// Read them all before writing: an UPDATE while the SELECT's rows are
+	// still open on the same connection would be fragile.
+	rows, err := tx.QueryContext(ctx, `
+		SELECT id,
+		       orig_revision_id, orig_anchor, orig_start, orig_end, orig_exact, orig_prefix, orig_suffix, orig_block_hash,
+		       cur_revision_id, cur_anchor, cur_start, cur_end, cur_exact, cur_prefix, cur_suffix, cur_status, cur_score
+		FROM notes WHERE cur_revision_id = ? ORDER BY id`, prevID)
+	if err != nil {
+		return fmt.Errorf("notes to retarget: %w", err)
+	}
+	defer rows.Close()
+	var notes []pending
+	for rows.Next() {
+		var n pending
+		o, c := &n.orig, &n.cur
+		if err := rows.Scan(&n.id,
+			&o.RevisionID, &o.Anchor, &o.Start, &o.End, &o.Exact, &o.Prefix, &o.Suffix, &o.BlockHash,
+			&c.RevisionID, &c.Anchor, &c.Start, &c.End, &c.Exact, &c.Prefix, &c.Suffix, &c.Status, &c.Score,
+		); err != nil {
+			return fmt.Errorf("notes to retarget: %w", err)
+		}
+		notes = append(notes, n)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("notes to retarget: %w", err)
+	}
+	rows.Close()
+	if len(notes) == 0 {
+		return nil
+	}
+
+	anchors := make(map[string]bool, len(p.Blocks))
+	for _, b := range p.Blocks {
+		anchors[b.Anchor] = true
+	}
+	stmt, err := tx.PrepareContext(ctx, `
+		UPDATE notes SET
+			cur_revision_id = ?, cur_anchor = ?, cur_start = ?, cur_end = ?,
+			cur_exact = ?, cur_prefix = ?, cur_suffix = ?, cur_status = ?, cur_score = ?,
+			version = version + 1
+		WHERE id = ?`)
+	if err != nil {
+		return fmt.Errorf("retarget notes: %w", err)
+	}
+	defer stmt.Close()
+	for _, n := range notes {
+		var c Current
+		if p.Retarget == nil {
+			// Lost, not deleted: keep the anchor and quote it last had.
+			c = n.cur
+			c.Status, c.Score = StatusOrphan, 0
+		} else {
+			c = p.Retarget(n.orig, n.cur)
+		}
+		c.RevisionID = newID
+		if err := c.validate(anchors); err != nil {
+			return fmt.Errorf("retarget note %s: %w", n.id, err)
+		}
+		if _, err := stmt.ExecContext(ctx,
+			c.RevisionID, c.Anchor, c.Start, c.End, c.Exact, c.Prefix, c.Suffix, c.Status, c.Score, n.id,
+		); err != nil {
+			return fmt.Errorf("retarget note %s: %w", n.id, err)
+		}
+	}
+	return nil
+}
+
+// validate checks a Current that Retarget returned for the new revision,
+// whose blocks have the given anchors.
+func (c Current) validate(anchors map[string]bool) error {
+	switch c.Status {
+	case StatusExact, StatusMapped, StatusFuzzy:
+		if !anchors[c.Anchor] {
+			return fmt.Errorf("%w: status %s but anchor %q is not in the new revision", ErrInvalid, c.Status, c.Anchor)
+		}
+	case StatusOrphan:
+	default:
+		return fmt.Errorf("%w: unknown status %q", ErrInvalid, c.Status)
+	}
+	return c.Target.validate("current target")
+}
+
+// validate checks a target's shape: offsets in order, the quote exactly as
+// long as they say in code points (SQLite's length() agrees, and the schema
+// checks it again), and a whole-block target ("" exact) at 0, 0.
+func (t Target) validate(what string) error {
+	switch {
+	case t.RevisionID == 0:
+		return fmt.Errorf("%w: %s: revision is missing", ErrInvalid, what)
+	case t.Anchor == "":
+		return fmt.Errorf("%w: %s: anchor is empty", ErrInvalid, what)
+	case t.Start < 0 || t.End < t.Start:
+		return fmt.Errorf("%w: %s: offsets %d..%d are not 0 <= start <= end", ErrInvalid, what, t.Start, t.End)
+	case !utf8.ValidString(t.Exact) || !utf8.ValidString(t.Prefix) || !utf8.ValidString(t.Suffix):
+		return fmt.Errorf("%w: %s: quote is not valid UTF-8", ErrInvalid, what)
+	case utf8.RuneCountInString(t.Exact) != t.End-t.Start:
+		return fmt.Errorf("%w: %s: exact is %d code points but offsets %d..%d span %d",
+			ErrInvalid, what, utf8.RuneCountInString(t.Exact), t.Start, t.End, t.End-t.Start)
+	case t.Exact == "" && t.Start != 0:
+		return fmt.Errorf("%w: %s: a whole-block target (empty exact) must have start = end = 0, not %d", ErrInvalid, what, t.Start)
+	}
+	return nil
+}

@@ -1,0 +1,143 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// migrationFS holds the schema history. Files are named NNNN_what.sql and
+// are never edited once released: a change is a new file.
+//
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// migrations returns the embedded migrations in version order.
+func migrations() ([]migration, error) {
+	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, name := range names {
+		base := path.Base(name)
+		num, _, ok := strings.Cut(base, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || v <= 0 {
+			return nil, fmt.Errorf("migration %s: name must be NNNN_description.sql", base)
+		}
+		b, err := migrationFS.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: base, sql: string(b)})
+	}
+	slices.SortFunc(ms, func(a, b migration) int { return a.version - b.version })
+	for i := 1; i < len(ms); i++ {
+		if ms[i].version == ms[i-1].version {
+			return nil, fmt.Errorf("migrations %s and %s share version %d", ms[i-1].name, ms[i].name, ms[i].version)
+		}
+	}
+	return ms, nil
+}
+
+// migrate applies, in order, the migrations not yet recorded in
+// schema_migrations, each in its own transaction together with its record,
+// so a failed migration leaves neither half a schema change nor a record.
+// The check for "already applied" happens inside that (immediate)
+// transaction, so two processes opening the same file cannot both apply one.
+func migrate(ctx context.Context, db *sql.DB) error {
+	ms, err := migrations()
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if err := createMigrationsTable(ctx, db); err != nil {
+		return fmt.Errorf("migrate: create schema_migrations: %w", err)
+	}
+
+	// A database written by a newer glossa has a schema this binary does not
+	// know; running on it would corrupt data quietly.
+	var latest int
+	if err := db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&latest); err != nil {
+		return fmt.Errorf("migrate: read applied versions: %w", err)
+	}
+	if known := ms[len(ms)-1].version; latest > known {
+		return fmt.Errorf("migrate: database is at version %d, this program knows up to %d", latest, known)
+	}
+
+	for _, m := range ms {
+		if err := applyMigration(ctx, db, m); err != nil {
+			return fmt.Errorf("migrate: %s: %w", m.name, err)
+		}
+	}
+	return nil
+}
+
+// createMigrationsTable runs in a transaction of its own, which the DSN
+// makes BEGIN IMMEDIATE: in autocommit mode "CREATE TABLE IF NOT EXISTS"
+// reads then writes, and when another process creates the table in between
+// SQLite answers "database is locked" at once, without waiting.
+func createMigrationsTable(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		applied_at TEXT NOT NULL
+	) STRICT`); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func applyMigration(ctx context.Context, db *sql.DB, m migration) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+
+	var applied bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)`, m.version).Scan(&applied); err != nil {
+		return err
+	}
+	if applied {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		return err
+	}
+	// Migrations run with foreign keys enforced: the pragma cannot change
+	// inside a transaction. A future migration that rebuilds a referenced
+	// table must mind that (DROP TABLE cascades); this check is the safety
+	// net that refuses to record one that leaves rows dangling.
+	rows, err := tx.QueryContext(ctx, `PRAGMA foreign_key_check`)
+	if err != nil {
+		return err
+	}
+	dangling := rows.Next()
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	if dangling {
+		return fmt.Errorf("leaves rows violating foreign keys (PRAGMA foreign_key_check)")
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, m.version, now()); err != nil {
+		return err
+	}
+	return tx.Commit()
+}

@@ -1,0 +1,176 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+)
+
+// User is a reader with an account.
+type User struct {
+	ID        int64
+	Name      string
+	CreatedAt time.Time
+}
+
+// CreateUser adds a user; ErrNameTaken if the name exists (names compare
+// case-insensitively).
+//
+// Case folding is SQLite's NOCASE, which folds ASCII letters only; names
+// outside ASCII compare exactly.
+func (db *DB) CreateUser(ctx context.Context, name string, passwordHash []byte) (User, error) {
+	if name == "" {
+		return User{}, fmt.Errorf("create user: %w: name is empty", ErrInvalid)
+	}
+	if len(passwordHash) == 0 {
+		return User{}, fmt.Errorf("create user %q: %w: password hash is empty", name, ErrInvalid)
+	}
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return User{}, fmt.Errorf("create user %q: %w", name, err)
+	}
+	defer tx.Rollback()
+
+	var (
+		u       = User{Name: name}
+		created string
+	)
+	err = tx.QueryRowContext(ctx, `
+		INSERT INTO users (name, password_hash, created_at) VALUES (?, ?, ?)
+		RETURNING id, created_at`, name, passwordHash, now()).Scan(&u.ID, &created)
+	if isConstraint(err, sqlite3.ErrConstraintUnique) {
+		return User{}, fmt.Errorf("create user %q: %w", name, ErrNameTaken)
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("create user %q: %w", name, err)
+	}
+	if u.CreatedAt, err = parseTime(created); err != nil {
+		return User{}, fmt.Errorf("create user %q: %w", name, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return User{}, fmt.Errorf("create user %q: %w", name, err)
+	}
+	return u, nil
+}
+
+// UserByName returns the user and their password hash, or ErrNotFound.
+func (db *DB) UserByName(ctx context.Context, name string) (User, []byte, error) {
+	tx, err := db.ro.BeginTx(ctx, nil)
+	if err != nil {
+		return User{}, nil, fmt.Errorf("user %q: %w", name, err)
+	}
+	defer tx.Rollback()
+
+	var (
+		u       User
+		hash    []byte
+		created string
+	)
+	// name = ? compares with the column's NOCASE collation.
+	err = tx.QueryRowContext(ctx, `SELECT id, name, created_at, password_hash FROM users WHERE name = ?`, name).
+		Scan(&u.ID, &u.Name, &created, &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return User{}, nil, fmt.Errorf("user %q: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return User{}, nil, fmt.Errorf("user %q: %w", name, err)
+	}
+	if u.CreatedAt, err = parseTime(created); err != nil {
+		return User{}, nil, fmt.Errorf("user %q: %w", name, err)
+	}
+	return u, hash, nil
+}
+
+// User returns the user with the given id, or ErrNotFound.
+func (db *DB) User(ctx context.Context, id int64) (User, error) {
+	tx, err := db.ro.BeginTx(ctx, nil)
+	if err != nil {
+		return User{}, fmt.Errorf("user %d: %w", id, err)
+	}
+	defer tx.Rollback()
+
+	u, err := userByID(ctx, tx, id)
+	if err != nil {
+		return User{}, fmt.Errorf("user %d: %w", id, err)
+	}
+	return u, nil
+}
+
+func userByID(ctx context.Context, tx *sql.Tx, id int64) (User, error) {
+	var (
+		u       User
+		created string
+	)
+	err := tx.QueryRowContext(ctx, `SELECT id, name, created_at FROM users WHERE id = ?`, id).
+		Scan(&u.ID, &u.Name, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return User{}, ErrNotFound
+	}
+	if err != nil {
+		return User{}, err
+	}
+	if u.CreatedAt, err = parseTime(created); err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
+// CreateToken stores the hash of a personal API token for userID.
+// It returns ErrNotFound if there is no such user.
+func (db *DB) CreateToken(ctx context.Context, userID int64, tokenHash []byte) error {
+	if len(tokenHash) == 0 {
+		return fmt.Errorf("create token for user %d: %w: token hash is empty", userID, ErrInvalid)
+	}
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("create token for user %d: %w", userID, err)
+	}
+	defer tx.Rollback()
+
+	_, err = tx.ExecContext(ctx, `INSERT INTO api_tokens (user_id, hash, created_at) VALUES (?, ?, ?)`,
+		userID, tokenHash, now())
+	if isConstraint(err, sqlite3.ErrConstraintForeignKey) {
+		// user_id is the table's only foreign key.
+		return fmt.Errorf("create token for user %d: user %w", userID, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("create token for user %d: %w", userID, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("create token for user %d: %w", userID, err)
+	}
+	return nil
+}
+
+// UserByToken returns the owner of the token with this hash, or ErrNotFound,
+// and records the time of use.
+func (db *DB) UserByToken(ctx context.Context, tokenHash []byte) (User, error) {
+	// A write transaction, since it records the use.
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return User{}, fmt.Errorf("user by token: %w", err)
+	}
+	defer tx.Rollback()
+
+	var userID int64
+	err = tx.QueryRowContext(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE hash = ? RETURNING user_id`,
+		now(), tokenHash).Scan(&userID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return User{}, fmt.Errorf("user by token: token %w", ErrNotFound)
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("user by token: %w", err)
+	}
+	u, err := userByID(ctx, tx, userID)
+	if err != nil {
+		return User{}, fmt.Errorf("user by token: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return User{}, fmt.Errorf("user by token: %w", err)
+	}
+	return u, nil
+}

@@ -1,0 +1,147 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestCreateUser(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
+	mustUser(t, db, "Ann")
+
+	tests := []struct {
+		name    string
+		hash    []byte
+		wantErr error
+	}{
+		{"Bob", []byte("h"), nil},
+		{"ann", []byte("h"), ErrNameTaken},
+		{"ANN", []byte("h"), ErrNameTaken},
+		{"Ann", []byte("h"), ErrNameTaken},
+		{"Ann2", []byte("h"), nil},
+		{"", []byte("h"), ErrInvalid},
+		{"Cid", nil, ErrInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := time.Now()
+			u, err := db.CreateUser(ctx, tt.name, tt.hash)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("CreateUser(%q) error = %v, want %v", tt.name, err, tt.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			if u.ID == 0 || u.Name != tt.name {
+				t.Errorf("CreateUser = %+v", u)
+			}
+			if u.CreatedAt.Before(before.Add(-time.Second)) || u.CreatedAt.Location() != time.UTC {
+				t.Errorf("CreatedAt = %v, want about now in UTC", u.CreatedAt)
+			}
+		})
+	}
+}
+
+func TestUserLookups(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
+	ann, err := db.CreateUser(ctx, "Ann", []byte("secret-hash"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	for _, name := range []string{"Ann", "ann", "ANN"} {
+		u, hash, err := db.UserByName(ctx, name)
+		if err != nil {
+			t.Fatalf("UserByName(%q): %v", name, err)
+		}
+		if u != ann || string(hash) != "secret-hash" {
+			t.Errorf("UserByName(%q) = %+v, %q; want %+v, secret-hash", name, u, hash, ann)
+		}
+	}
+	if _, _, err := db.UserByName(ctx, "nobody"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("UserByName(nobody) error = %v, want ErrNotFound", err)
+	}
+
+	u, err := db.User(ctx, ann.ID)
+	if err != nil || u != ann {
+		t.Errorf("User(%d) = %+v, %v; want %+v", ann.ID, u, err, ann)
+	}
+	if _, err := db.User(ctx, ann.ID+100); !errors.Is(err, ErrNotFound) {
+		t.Errorf("User(unknown) error = %v, want ErrNotFound", err)
+	}
+}
+
+func TestTokens(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
+	ann := mustUser(t, db, "ann")
+	bob := mustUser(t, db, "bob")
+
+	if err := db.CreateToken(ctx, ann.ID, []byte("ann-token-hash")); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateToken(ctx, bob.ID, []byte("bob-token-hash")); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateToken(ctx, ann.ID, []byte("ann-second-hash")); err != nil {
+		t.Fatalf("second token for the same user: %v", err)
+	}
+
+	t.Run("errors", func(t *testing.T) {
+		if err := db.CreateToken(ctx, 999, []byte("x")); !errors.Is(err, ErrNotFound) {
+			t.Errorf("token for unknown user: error = %v, want ErrNotFound", err)
+		}
+		if err := db.CreateToken(ctx, bob.ID, []byte("ann-token-hash")); err == nil {
+			t.Error("duplicate token hash accepted")
+		}
+		if err := db.CreateToken(ctx, bob.ID, nil); !errors.Is(err, ErrInvalid) {
+			t.Errorf("empty hash: error = %v, want ErrInvalid", err)
+		}
+		if _, err := db.UserByToken(ctx, []byte("unknown")); !errors.Is(err, ErrNotFound) {
+			t.Errorf("UserByToken(unknown) error = %v, want ErrNotFound", err)
+		}
+	})
+
+	lastUsed := func(hash string) string {
+		t.Helper()
+		var s *string
+		if err := db.sql.QueryRow(`SELECT last_used_at FROM api_tokens WHERE hash = ?`, []byte(hash)).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		if s == nil {
+			return ""
+		}
+		return *s
+	}
+	if got := lastUsed("ann-token-hash"); got != "" {
+		t.Fatalf("unused token has last_used_at %q", got)
+	}
+
+	for _, tt := range []struct {
+		hash string
+		want User
+	}{
+		{"ann-token-hash", ann},
+		{"bob-token-hash", bob},
+		{"ann-second-hash", ann},
+	} {
+		u, err := db.UserByToken(ctx, []byte(tt.hash))
+		if err != nil || u != tt.want {
+			t.Errorf("UserByToken(%s) = %+v, %v; want %+v", tt.hash, u, err, tt.want)
+		}
+	}
+	first := lastUsed("ann-token-hash")
+	if first == "" {
+		t.Fatal("UserByToken did not record last_used_at")
+	}
+	if _, err := db.UserByToken(ctx, []byte("ann-token-hash")); err != nil {
+		t.Fatal(err)
+	}
+	if second := lastUsed("ann-token-hash"); second <= first {
+		t.Errorf("last_used_at went from %s to %s, want later", first, second)
+	}
+}
