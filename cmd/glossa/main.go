@@ -1,0 +1,271 @@
+// Command glossa serves annotated essays and manages their database.
+//
+//	glossa [serve] [-addr localhost:8080] [-db glossa.db] [-content DIR] [-dev]
+//	glossa user add [-db glossa.db] NAME      (password on standard input)
+//	glossa token new [-db glossa.db] NAME     (prints the token alone)
+//
+// Every flag falls back to an environment variable (GLOSSA_ADDR, GLOSSA_DB,
+// GLOSSA_CONTENT, …) and then to its default.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"glossa/content"
+	"glossa/static"
+	"glossa/store"
+	"glossa/templates"
+	"glossa/web"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "glossa:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+const usage = `usage:
+  glossa [serve] [flags]          serve the essays (the default)
+  glossa user add [flags] NAME    add a user; the password is read from standard input
+  glossa token new [flags] NAME   make a personal API token for NAME and print it
+Run "glossa serve -h" and so on for each command's flags.
+`
+
+// run is main without the process: arguments, environment and streams come
+// in, an error goes out, so tests can drive every command.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, getenv, stderr)
+	case "user":
+		if len(args) == 0 || args[0] != "add" {
+			return fmt.Errorf("unknown command \"user %s\"\n%s", strings.Join(args, " "), usage)
+		}
+		return userAdd(ctx, args[1:], getenv, stdin, stdout, stderr)
+	case "token":
+		if len(args) == 0 || args[0] != "new" {
+			return fmt.Errorf("unknown command \"token %s\"\n%s", strings.Join(args, " "), usage)
+		}
+		return tokenNew(ctx, args[1:], getenv, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}
+
+// envDefault returns the environment's value for key, or def.
+func envDefault(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// dbFlag adds the -db flag every command shares.
+func dbFlag(fs *flag.FlagSet, getenv func(string) string) *string {
+	return fs.String("db", envDefault(getenv, "GLOSSA_DB", "glossa.db"), "SQLite database file, created on first run (env GLOSSA_DB)")
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	fset := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	addr := fset.String("addr", envDefault(getenv, "GLOSSA_ADDR", "localhost:8080"), "address to listen on (env GLOSSA_ADDR)")
+	dbPath := dbFlag(fset, getenv)
+	contentDir := fset.String("content", getenv("GLOSSA_CONTENT"), "folder of Markdown essays to serve instead of the embedded ones (env GLOSSA_CONTENT)")
+	baseURL := fset.String("base-url", getenv("GLOSSA_BASE_URL"), "absolute URL glossa is reached at, for API IRIs; default: each request's host (env GLOSSA_BASE_URL)")
+	tlsCert := fset.String("tls-cert", getenv("GLOSSA_TLS_CERT"), "TLS certificate file; with -tls-key, serve HTTPS (env GLOSSA_TLS_CERT)")
+	tlsKey := fset.String("tls-key", getenv("GLOSSA_TLS_KEY"), "TLS key file (env GLOSSA_TLS_KEY)")
+	secure := fset.Bool("secure-cookies", getenv("GLOSSA_SECURE_COOKIES") == "1", "mark cookies Secure (implied by -tls-cert; set it behind a TLS proxy) (env GLOSSA_SECURE_COOKIES=1)")
+	dev := fset.Bool("dev", false, "serve templates/ and static/ from disk, for working on them")
+	if err := fset.Parse(args); err != nil {
+		return err
+	}
+	if fset.NArg() > 0 {
+		return fmt.Errorf("serve takes no arguments, got %q", fset.Args())
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return errors.New("-tls-cert and -tls-key go together")
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+
+	cfg := web.Config{
+		Content: content.Essays, Templates: templates.FS, Static: static.FS, Logger: log,
+		BaseURL: *baseURL, SecureCookies: *secure || *tlsCert != "",
+	}
+	if *contentDir != "" {
+		if fi, err := os.Stat(*contentDir); err != nil || !fi.IsDir() {
+			return fmt.Errorf("-content %s: not a folder", *contentDir)
+		}
+		cfg.Content = os.DirFS(*contentDir)
+	}
+	if *dev {
+		cfg.Templates, cfg.Static = os.DirFS("templates"), os.DirFS("static")
+	}
+
+	db, err := store.Open(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	cfg.DB = db
+	srv, err := web.New(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	scheme := "http"
+	if *tlsCert != "" {
+		scheme = "https"
+	}
+	log.Info("glossa is serving", "url", scheme+"://"+ln.Addr().String(), "db", *dbPath, "content", contentName(*contentDir))
+
+	errc := make(chan error, 1)
+	go func() {
+		if *tlsCert != "" {
+			errc <- hs.ServeTLS(ln, *tlsCert, *tlsKey)
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// Give requests in flight ten seconds to finish.
+	log.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func contentName(dir string) string {
+	if dir == "" {
+		return "embedded"
+	}
+	return dir
+}
+
+// oneName parses a command's flags and its single NAME argument.
+func oneName(fset *flag.FlagSet, args []string) (string, error) {
+	if err := fset.Parse(args); err != nil {
+		return "", err
+	}
+	if fset.NArg() != 1 {
+		return "", fmt.Errorf("%s needs exactly one NAME", fset.Name())
+	}
+	return fset.Arg(0), nil
+}
+
+func userAdd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fset := flag.NewFlagSet("user add", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	dbPath := dbFlag(fset, getenv)
+	name, err := oneName(fset, args)
+	if err != nil {
+		return err
+	}
+	if err := web.ValidateName(name); err != nil {
+		return fmt.Errorf("name %q: %w", name, err)
+	}
+	// One line of standard input is the password, so scripts can pipe it
+	// in and it never shows in the process list.
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read password: %w", err)
+	}
+	pw := strings.TrimRight(line, "\r\n")
+	if err := web.ValidatePassword(pw); err != nil {
+		return fmt.Errorf("password (read from standard input): %w", err)
+	}
+	hash, err := web.HashPassword(pw, nil)
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	u, err := db.CreateUser(ctx, name, hash)
+	if errors.Is(err, store.ErrNameTaken) {
+		return fmt.Errorf("a user named %q exists already", name)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "added user %s\n", u.Name)
+	return nil
+}
+
+func tokenNew(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fset := flag.NewFlagSet("token new", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	dbPath := dbFlag(fset, getenv)
+	name, err := oneName(fset, args)
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	u, _, err := db.UserByName(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("no user named %q", name)
+	}
+	if err != nil {
+		return err
+	}
+	token := web.NewToken()
+	if err := db.CreateToken(ctx, u.ID, web.HashToken(token)); err != nil {
+		return err
+	}
+	// The token alone, so scripts can capture it: TOKEN=$(glossa token new ann)
+	fmt.Fprintln(stdout, token)
+	return nil
+}

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"glossa/store"
+	"glossa/web"
+)
+
+// env is a fake environment for run.
+func env(kv ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+func TestUserAddAndTokenNew(t *testing.T) {
+	ctx := context.Background()
+	dbPath := filepath.Join(t.TempDir(), "g.db")
+	var out, errb bytes.Buffer
+	// The database comes from GLOSSA_DB here, and from -db below.
+	if err := run(ctx, []string{"user", "add", "ann"}, env("GLOSSA_DB", dbPath), strings.NewReader("correct horse\n"), &out, &errb); err != nil {
+		t.Fatalf("user add: %v (%s)", err, errb.String())
+	}
+	err := run(ctx, []string{"user", "add", "-db", dbPath, "ann"}, env(), strings.NewReader("correct horse\n"), &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "exists") {
+		t.Errorf("second user add: %v", err)
+	}
+	err = run(ctx, []string{"user", "add", "-db", dbPath, "bob"}, env(), strings.NewReader("short\n"), &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "password") {
+		t.Errorf("short password: %v", err)
+	}
+
+	out.Reset()
+	if err := run(ctx, []string{"token", "new", "-db", dbPath, "ann"}, env(), nil, &out, &errb); err != nil {
+		t.Fatalf("token new: %v", err)
+	}
+	token := out.String()
+	if !strings.HasSuffix(token, "\n") || strings.Count(token, "\n") != 1 || !strings.HasPrefix(token, "glossa_") {
+		t.Fatalf("token output %q is not the token alone on one line", token)
+	}
+	token = strings.TrimSpace(token)
+	if err := run(ctx, []string{"token", "new", "-db", dbPath, "nobody"}, env(), nil, &out, &errb); err == nil {
+		t.Error("token for an unknown user succeeded")
+	}
+
+	db, err := store.Open(ctx, dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	u, err := db.UserByToken(ctx, web.HashToken(token))
+	if err != nil || u.Name != "ann" {
+		t.Fatalf("token does not resolve to ann: %v %+v", err, u)
+	}
+	// Only the hash is stored.
+	var n int
+	if err := db.SQL().QueryRow(`SELECT count(*) FROM api_tokens WHERE hash = ?`, token).Scan(&n); err != nil || n != 0 {
+		t.Errorf("the plain token is in the database (%v)", err)
+	}
+}
+
+func TestUnknownCommand(t *testing.T) {
+	err := run(context.Background(), []string{"frobnicate"}, env(), nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "usage") {
+		t.Errorf("unknown command: %v", err)
+	}
+}
+
+// TestServeAndShutdown runs the real server on a free port, reads the essay
+// through it, then cancels the context (as SIGINT does) and expects a clean
+// exit.
+func TestServeAndShutdown(t *testing.T) {
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "sub", "glossa.db")
+	os.MkdirAll(filepath.Dir(dbPath), 0o755)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var logs syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve"}, env("GLOSSA_ADDR", addr, "GLOSSA_DB", dbPath), nil, io.Discard, &logs)
+	}()
+
+	var res *http.Response
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		res, err = http.Get("http://" + addr + "/healthz")
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("server never answered: %v\n%s", err, logs.String())
+	}
+	res.Body.Close()
+	res, err = http.Get("http://" + addr + "/read/pempel-2016-alliances-asia-pacific-order")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !bytes.Contains(body, []byte("Alliances and the Future Asia-Pacific Order")) {
+		t.Fatalf("essay: %d", res.StatusCode)
+	}
+	if _, err := os.Stat(dbPath); err != nil {
+		t.Fatalf("database not created: %v", err)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("server did not shut down")
+	}
+	if !strings.Contains(logs.String(), "stopped") {
+		t.Errorf("no shutdown in the log:\n%s", logs.String())
+	}
+}
+
+func TestServeFlagsErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"serve", "-content", "/no/such/folder"},
+		{"serve", "-tls-cert", "x.pem"},
+		{"serve", "extra"},
+	} {
+		if err := run(context.Background(), args, env("GLOSSA_DB", filepath.Join(t.TempDir(), "g.db")), nil, io.Discard, io.Discard); err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
+}
+
+// TestServeCustomContent serves a folder given by -content.
+func TestServeCustomContent(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "hello.md"), []byte("---\ntitle: Hello\n---\n\nA paragraph.\n"), 0o644)
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-addr", addr, "-db", filepath.Join(dir, "g.db"), "-content", dir}, env(), nil, io.Discard, io.Discard)
+	}()
+	defer func() { cancel(); <-done }()
+	var res *http.Response
+	var err error
+	for range 600 {
+		if res, err = http.Get(fmt.Sprintf("http://%s/read/hello", addr)); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("/read/hello: %d", res.StatusCode)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

@@ -1,0 +1,302 @@
+// reader.js enhances the reading page. Without it everything still works
+// through the "Annotate" links and the note forms; with it:
+//   - selecting words inside one paragraph shows an "Annotate" button;
+//   - the button, or a paragraph's "Annotate" link, opens an editor in that
+//     paragraph's margin, and saving puts the note there without a reload;
+//   - "Edit" and "Delete" on one's own notes work in place too.
+// The server renders every piece of HTML (it answers the same form posts
+// with JSON holding the block's new HTML), so there is one template and one
+// set of validation rules.
+
+import { rangeToOffsets } from "./canon.js";
+
+const doc = document.querySelector("article.doc");
+if (doc && !doc.hasAttribute("data-old")) {
+  init(doc);
+}
+
+function init(doc) {
+  const slug = doc.dataset.slug;
+  const signedIn = doc.hasAttribute("data-user");
+  const body = doc.querySelector(".doc-body");
+
+  // --- the floating "Annotate" button for a selection -------------------
+  const floatBtn = document.createElement("button");
+  floatBtn.type = "button";
+  floatBtn.className = "float-annotate";
+  floatBtn.hidden = true;
+  floatBtn.textContent = "Annotate";
+  document.body.append(floatBtn);
+  let pending = null; // {block, start, end, exact}
+
+  function selectionTarget() {
+    const sel = window.getSelection();
+    if (!sel || sel.rangeCount === 0 || sel.isCollapsed) return null;
+    const range = sel.getRangeAt(0);
+    const startEl = elementOf(range.startContainer);
+    const endEl = elementOf(range.endContainer);
+    if (!startEl || !endEl || startEl.closest("[data-ui]") && endEl.closest("[data-ui]")) return null;
+    const block = startEl.closest("[data-anchor]");
+    if (!block || !body.contains(block) || block !== endEl.closest("[data-anchor]")) return null;
+    const off = rangeToOffsets(block, range);
+    if (!off) return null;
+    return { block, range, ...off };
+  }
+
+  function updateFloat() {
+    const t = selectionTarget();
+    if (!t) {
+      floatBtn.hidden = true;
+      pending = null;
+      return;
+    }
+    pending = t;
+    const rect = t.range.getBoundingClientRect();
+    floatBtn.hidden = false;
+    const w = floatBtn.offsetWidth;
+    const left = Math.min(Math.max(8, rect.left + rect.width / 2 - w / 2), document.documentElement.clientWidth - w - 8);
+    floatBtn.style.left = `${left + window.scrollX}px`;
+    floatBtn.style.top = `${rect.bottom + window.scrollY + 8}px`;
+  }
+
+  let timer = 0;
+  document.addEventListener("selectionchange", () => {
+    clearTimeout(timer);
+    timer = setTimeout(updateFloat, 120);
+  });
+  // Keep the selection when the button is pressed with a mouse.
+  floatBtn.addEventListener("mousedown", (e) => e.preventDefault());
+  floatBtn.addEventListener("click", () => {
+    if (!pending) return;
+    const { block, start, end, exact } = pending;
+    floatBtn.hidden = true;
+    if (!signedIn) {
+      location.href = "/signin?next=" + encodeURIComponent(location.pathname + "#" + block.dataset.anchor);
+      return;
+    }
+    openEditor(blockWrapper(block), { start, end, exact });
+  });
+
+  // --- clicks inside the text: Annotate links, Edit and Delete ----------
+  body.addEventListener("click", (e) => {
+    const a = e.target.closest("a[data-annotate], a[data-action]");
+    if (!a || !signedIn || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey) return;
+    const wrap = a.closest("[data-block]");
+    if (!wrap) return;
+    e.preventDefault();
+    if (a.dataset.annotate) {
+      openEditor(wrap, {});
+    } else if (a.dataset.action === "edit") {
+      openEditor(wrap, { note: a.closest("[data-note]") , href: a.getAttribute("href") });
+    } else if (a.dataset.action === "delete") {
+      deleteNote(wrap, a);
+    }
+  });
+
+  // --- the inline editor ---------------------------------------------
+  function openEditor(wrap, opts) {
+    closeEditors();
+    const anchor = wrap.dataset.block;
+    const margin = wrap.querySelector(".margin");
+    const editing = Boolean(opts.note);
+    const form = document.createElement("form");
+    form.className = "inline-editor stack";
+    form.method = "post";
+    form.action = editing ? opts.href : `/read/${slug}/notes`;
+    const id = `ed-${anchor}`;
+    const quote = opts.exact ? `<p class="quote-line">On <q></q></p>` : "";
+    form.innerHTML = `
+      <h3 class="editor-title">${editing ? "Edit note" : "New note"}</h3>
+      ${quote}
+      ${editing || opts.exact ? "" : `
+      <div class="field">
+        <label for="${id}-phrase">Phrase <span class="optional">(optional)</span></label>
+        <input id="${id}-phrase" name="phrase" autocomplete="off">
+        <p class="help">Words from the paragraph, or leave empty for the whole paragraph. You can also select words in the text.</p>
+      </div>`}
+      <div class="field">
+        <label for="${id}-body">Note</label>
+        <textarea id="${id}-body" name="body" rows="5"></textarea>
+        <p class="help">Markdown. Leave empty to save a highlight.</p>
+      </div>
+      <fieldset class="field">
+        <legend>Who can see it</legend>
+        <label><input type="radio" name="audience" value="private" checked> Only me</label>
+        <label><input type="radio" name="audience" value="public"> Everyone (public)</label>
+      </fieldset>
+      <p class="form-error" role="alert" hidden></p>
+      <p class="actions"><button type="submit" class="primary">Save note</button>
+        <button type="button" class="link" data-cancel>Cancel</button></p>`;
+    if (opts.exact) {
+      form.querySelector("q").textContent = opts.exact;
+      for (const [k, v] of Object.entries({ anchor, start: opts.start, end: opts.end, phrase: opts.exact })) {
+        form.append(hidden(k, v));
+      }
+    } else if (!editing) {
+      form.append(hidden("anchor", anchor));
+    }
+    const returnFocus = document.activeElement;
+    const cancel = () => {
+      form.remove();
+      if (opts.note) opts.note.hidden = false;
+      if (returnFocus && document.contains(returnFocus)) returnFocus.focus();
+    };
+    form.querySelector("[data-cancel]").addEventListener("click", cancel);
+    // Enter on an "Annotate" link opens the editor on keydown and moves
+    // focus into it, so that key's keypress arrives in the phrase field
+    // and would submit an empty note at once. Only an Enter pressed inside
+    // the form may submit it.
+    let enterDown = false;
+    form.addEventListener("keydown", (e) => {
+      if (e.key === "Enter") enterDown = true;
+      if (e.key === "Escape") {
+        e.preventDefault();
+        cancel();
+      }
+    });
+    form.addEventListener("keypress", (e) => {
+      if (e.key === "Enter" && !enterDown) e.preventDefault();
+    });
+    form.addEventListener("keyup", (e) => {
+      if (e.key === "Enter") enterDown = false;
+    });
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      await submit(form, wrap);
+    });
+
+    if (editing) {
+      // Load the note's current text and version from its edit form.
+      loadEditForm(opts.href, form).then((ok) => {
+        if (!ok) return;
+        opts.note.hidden = true;
+        opts.note.after(form);
+        form.querySelector("textarea").focus();
+      });
+      return;
+    }
+    margin.querySelector(".tools").after(form);
+    form.querySelector(opts.exact ? "textarea" : "input, textarea").focus();
+  }
+
+  async function loadEditForm(href, form) {
+    const res = await fetch(href, { headers: { Accept: "text/html" } });
+    if (!res.ok) {
+      location.href = href;
+      return false;
+    }
+    const page = new DOMParser().parseFromString(await res.text(), "text/html");
+    const src = page.querySelector("form.note-form");
+    if (!src) {
+      location.href = href;
+      return false;
+    }
+    form.querySelector("textarea").value = src.querySelector("textarea[name=body]").value;
+    const aud = src.querySelector("input[name=audience]:checked");
+    if (aud) form.querySelector(`input[name=audience][value="${aud.value}"]`).checked = true;
+    form.append(hidden("version", src.querySelector("input[name=version]").value));
+    return true;
+  }
+
+  async function submit(form, wrap) {
+    const btn = form.querySelector("button[type=submit]");
+    const err = form.querySelector(".form-error");
+    btn.disabled = true;
+    err.hidden = true;
+    try {
+      const res = await fetch(form.action, {
+        method: "POST",
+        headers: { Accept: "application/json" },
+        body: new URLSearchParams(new FormData(form)),
+      });
+      const data = await res.json().catch(() => ({}));
+      if (!res.ok) {
+        showError(form, data);
+        return;
+      }
+      replaceBlock(wrap, data.block, data.id);
+    } catch {
+      err.textContent = "The note could not be sent. Check your connection and try again; your text is still here.";
+      err.hidden = false;
+    } finally {
+      btn.disabled = false;
+    }
+  }
+
+  function showError(form, data) {
+    const err = form.querySelector(".form-error");
+    const fields = data.fields || {};
+    const msgs = Object.values(fields);
+    err.textContent = msgs.length ? msgs.join(" ") : data.error || "The note was not saved.";
+    err.hidden = false;
+    for (const [name] of Object.entries(fields)) {
+      const input = form.querySelector(`[name="${name}"]`);
+      if (input && input.type !== "hidden") input.setAttribute("aria-invalid", "true");
+    }
+    err.focus?.();
+  }
+
+  async function deleteNote(wrap, a) {
+    if (!window.confirm("Delete this note?")) return;
+    const res = await fetch(a.getAttribute("href"), {
+      method: "POST",
+      headers: { Accept: "application/json" },
+    });
+    if (!res.ok) {
+      location.href = a.getAttribute("href");
+      return;
+    }
+    const data = await res.json();
+    replaceBlock(wrap, data.block);
+  }
+
+  // replaceBlock swaps in the server's fresh HTML for a block, then puts
+  // focus on the new note (or the block) so keyboard users stay in place.
+  function replaceBlock(wrap, html, noteID) {
+    const tpl = document.createElement("template");
+    tpl.innerHTML = html.trim();
+    const fresh = tpl.content.firstElementChild;
+    wrap.replaceWith(fresh);
+    window.getSelection()?.removeAllRanges();
+    // The highlight in the text carries data-note too; focus the note itself.
+    const note = noteID && fresh.querySelector(`.note[data-note="${CSS.escape(noteID)}"]`);
+    const focus = note || fresh.querySelector(".annotate") || fresh;
+    if (note) note.tabIndex = -1;
+    focus.focus();
+    announce(note ? "Note saved." : "Note deleted.");
+  }
+
+  function closeEditors() {
+    for (const f of body.querySelectorAll("form.inline-editor")) {
+      f.remove();
+    }
+    for (const n of body.querySelectorAll("[data-note][hidden]")) n.hidden = false;
+  }
+}
+
+function hidden(name, value) {
+  const i = document.createElement("input");
+  i.type = "hidden";
+  i.name = name;
+  i.value = String(value);
+  return i;
+}
+
+function elementOf(node) {
+  return node.nodeType === Node.ELEMENT_NODE ? node : node.parentElement;
+}
+
+function blockWrapper(block) {
+  return block.closest("[data-block]") || block.querySelector("[data-block]");
+}
+
+let live;
+function announce(text) {
+  if (!live) {
+    live = document.createElement("p");
+    live.className = "visually-hidden";
+    live.setAttribute("aria-live", "polite");
+    document.body.append(live);
+  }
+  live.textContent = text;
+}

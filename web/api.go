@@ -1,0 +1,666 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"glossa/store"
+)
+
+// The JSON API follows the W3C Web Annotation Data Model and Protocol:
+// annotations live in one container per document,
+// /api/documents/{slug}/annotations/, and each at /api/annotations/{id}.
+// README.md documents every property, including glossa's "audience".
+
+const (
+	annoContext   = "http://www.w3.org/ns/anno.jsonld"
+	ldpContext    = "http://www.w3.org/ns/ldp.jsonld"
+	annoType      = `application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"`
+	jsonType      = "application/json; charset=utf-8"
+	rfc3236       = "http://tools.ietf.org/rfc/rfc3236"
+	containerPage = 100 // annotations per container page
+	maxAPIBody    = 64 << 10
+)
+
+// api adapts an API handler: errors become JSON {"error", "status",
+// "fields"} with the right status; 5xx are logged once.
+func (s *Server) api(h func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Vary", "Accept, Prefer, Cookie, Authorization")
+		if err := h(w, r); err != nil {
+			s.serveError(w, r, err)
+		}
+	}
+}
+
+// baseURL is the absolute root for IRIs: the configured one, or this
+// request's.
+func (s *Server) baseURL(r *http.Request) string {
+	if s.cfg.BaseURL != "" {
+		return s.cfg.BaseURL
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// --- JSON shapes -----------------------------------------------------------
+
+// annotation is a W3C Web Annotation as glossa writes and reads it.
+type annotation struct {
+	Context    any          `json:"@context,omitempty"`
+	ID         string       `json:"id,omitempty"`
+	Type       string       `json:"type"`
+	Motivation string       `json:"motivation,omitempty"`
+	Created    string       `json:"created,omitempty"`
+	Modified   string       `json:"modified,omitempty"`
+	Creator    *agent       `json:"creator,omitempty"`
+	Body       *textualBody `json:"body,omitempty"`
+	Target     *target      `json:"target,omitempty"`
+	// Audience is glossa's: who may see the annotation, "private" (only
+	// its creator; the default) or "public" (everyone).
+	Audience string `json:"audience,omitempty"`
+	// Status is glossa's: how the current target was found after the
+	// document was revised ("exact", "mapped", "fuzzy" or "orphan").
+	Status string `json:"status,omitempty"`
+}
+
+type agent struct {
+	ID   string `json:"id"`
+	Type string `json:"type"`
+	Name string `json:"name"`
+}
+
+type textualBody struct {
+	Type    string `json:"type"`
+	Value   string `json:"value"`
+	Format  string `json:"format,omitempty"`
+	Purpose string `json:"purpose,omitempty"`
+}
+
+type target struct {
+	Source   string              `json:"source,omitempty"`
+	Selector oneOrMany[selector] `json:"selector,omitempty"`
+	State    *timeState          `json:"state,omitempty"`
+}
+
+type selector struct {
+	Type       string              `json:"type"`
+	ConformsTo string              `json:"conformsTo,omitempty"`
+	Value      string              `json:"value,omitempty"`
+	RefinedBy  oneOrMany[selector] `json:"refinedBy,omitempty"`
+	Start      *int                `json:"start,omitempty"`
+	End        *int                `json:"end,omitempty"`
+	Exact      string              `json:"exact,omitempty"`
+	Prefix     string              `json:"prefix,omitempty"`
+	Suffix     string              `json:"suffix,omitempty"`
+}
+
+type timeState struct {
+	Type       string `json:"type"`
+	SourceDate string `json:"sourceDate,omitempty"`
+	Cached     string `json:"cached,omitempty"`
+}
+
+// oneOrMany reads a JSON-LD value that may be one object or an array of
+// them; it writes one object when there is one.
+type oneOrMany[T any] []T
+
+func (o *oneOrMany[T]) UnmarshalJSON(b []byte) error {
+	if t := strings.TrimSpace(string(b)); strings.HasPrefix(t, "[") {
+		var many []T
+		if err := json.Unmarshal(b, &many); err != nil {
+			return err
+		}
+		*o = many
+		return nil
+	}
+	var one T
+	if err := json.Unmarshal(b, &one); err != nil {
+		return err
+	}
+	*o = oneOrMany[T]{one}
+	return nil
+}
+
+func (o oneOrMany[T]) MarshalJSON() ([]byte, error) {
+	if len(o) == 1 {
+		return json.Marshal(o[0])
+	}
+	return json.Marshal([]T(o))
+}
+
+// incoming is an annotation as a client sends it: the body may be one
+// TextualBody, several (the first without a purpose or with "commenting"
+// is the note), or the bodyValue shorthand.
+type incoming struct {
+	Motivation string                     `json:"motivation"`
+	Body       oneOrMany[json.RawMessage] `json:"body"`
+	BodyValue  *string                    `json:"bodyValue"`
+	Target     *target                    `json:"target"`
+	Audience   string                     `json:"audience"`
+}
+
+// --- conversions -----------------------------------------------------------
+
+func (s *Server) annotationIRI(r *http.Request, id string) string {
+	return s.baseURL(r) + "/api/annotations/" + id
+}
+
+func etag(n store.Note) string { return `"v` + strconv.FormatInt(n.Version, 10) + `"` }
+
+// toAnnotation renders a note as a W3C annotation.
+func (s *Server) toAnnotation(r *http.Request, n store.Note, e *docEntry, withContext bool) annotation {
+	base := s.baseURL(r)
+	a := annotation{
+		ID: s.annotationIRI(r, n.ID), Type: "Annotation", Motivation: "commenting",
+		Created: n.CreatedAt.UTC().Format(time.RFC3339), Modified: n.UpdatedAt.UTC().Format(time.RFC3339),
+		Creator:  &agent{ID: base + "/users/" + n.Author.Name, Type: "Person", Name: n.Author.Name},
+		Audience: string(n.Audience), Status: string(n.Current.Status),
+	}
+	if withContext {
+		a.Context = annoContext
+	}
+	if n.Body == "" {
+		a.Motivation = "highlighting"
+	} else {
+		a.Body = &textualBody{Type: "TextualBody", Value: n.Body, Format: "text/markdown"}
+	}
+	t := n.Current.Target
+	frag := selector{Type: "FragmentSelector", ConformsTo: rfc3236, Value: t.Anchor}
+	if t.Exact != "" {
+		start, end := t.Start, t.End
+		frag.RefinedBy = oneOrMany[selector]{
+			{Type: "TextQuoteSelector", Exact: t.Exact, Prefix: t.Prefix, Suffix: t.Suffix},
+			{Type: "TextPositionSelector", Start: &start, End: &end},
+		}
+	}
+	a.Target = &target{Source: base + "/read/" + e.slug, Selector: oneOrMany[selector]{frag}}
+	for _, rev := range append(e.revs, e.rev) {
+		if rev.ID == t.RevisionID {
+			a.Target.State = &timeState{Type: "TimeState", SourceDate: rev.PublishedAt.UTC().Format(time.RFC3339),
+				Cached: fmt.Sprintf("%s/read/%s/rev/%d", base, e.slug, rev.Number)}
+			break
+		}
+	}
+	return a
+}
+
+// readIncoming decodes and checks a posted annotation into a noteInput.
+func readIncoming(w http.ResponseWriter, r *http.Request, slug string) (noteInput, error) {
+	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || (ct != "application/ld+json" && ct != "application/json") {
+		return noteInput{}, &httpError{status: http.StatusUnsupportedMediaType,
+			msg: "Send the annotation as application/ld+json (or application/json)."}
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxAPIBody)
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		return noteInput{}, err
+	}
+	var in incoming
+	if err := json.Unmarshal(raw, &in); err != nil {
+		return noteInput{}, errBadRequest("The annotation is not valid JSON: " + err.Error())
+	}
+	fe := fieldErrors{}
+	ni := noteInput{Audience: in.Audience}
+	switch {
+	case in.BodyValue != nil:
+		ni.Body = *in.BodyValue
+	case len(in.Body) > 0:
+		found := false
+		for _, rb := range in.Body {
+			var tb textualBody
+			if err := json.Unmarshal(rb, &tb); err != nil {
+				fe["body"] = "A body must be a TextualBody object."
+				break
+			}
+			if tb.Type != "" && tb.Type != "TextualBody" {
+				fe["body"] = fmt.Sprintf("Body type %q is not supported; use TextualBody.", tb.Type)
+				break
+			}
+			if tb.Purpose == "" || tb.Purpose == "commenting" || tb.Purpose == "describing" {
+				ni.Body, found = tb.Value, true
+				break
+			}
+		}
+		if !found && fe["body"] == "" {
+			fe["body"] = "No TextualBody with the purpose commenting was found."
+		}
+	}
+	if in.Motivation == "highlighting" && strings.TrimSpace(ni.Body) != "" {
+		fe["motivation"] = "A highlighting annotation has no body; use commenting."
+	}
+	if in.Target == nil {
+		fe["target"] = "An annotation needs a target."
+		return ni, fe
+	}
+	if src := in.Target.Source; src != "" && !strings.HasSuffix(strings.TrimRight(src, "/"), "/read/"+slug) {
+		fe["target.source"] = fmt.Sprintf("The target source %q is not this document (/read/%s).", src, slug)
+	}
+	// The FragmentSelector names the block; TextPositionSelector and
+	// TextQuoteSelector refine it, whether nested in refinedBy or given
+	// beside it as alternatives.
+	var sels []selector
+	for _, sel := range in.Target.Selector {
+		sels = append(sels, sel)
+		sels = append(sels, sel.RefinedBy...)
+	}
+	for _, sel := range sels {
+		switch sel.Type {
+		case "FragmentSelector":
+			ni.Anchor = sel.Value
+		case "TextPositionSelector":
+			if sel.Start == nil || sel.End == nil {
+				fe["target.selector"] = "A TextPositionSelector needs start and end."
+			}
+			ni.Start, ni.End = sel.Start, sel.End
+		case "TextQuoteSelector":
+			if sel.Exact == "" {
+				fe["target.selector"] = "A TextQuoteSelector needs exact."
+			}
+			ni.Exact, ni.Prefix, ni.Suffix = sel.Exact, sel.Prefix, sel.Suffix
+		default:
+			fe["target.selector"] = fmt.Sprintf("Selector type %q is not supported; use a FragmentSelector refined by TextPositionSelector and/or TextQuoteSelector.", sel.Type)
+		}
+	}
+	if ni.Anchor == "" && fe["target.selector"] == "" {
+		fe["target.selector"] = "The target needs a FragmentSelector whose value is a paragraph anchor (p-…)."
+	}
+	if len(fe) > 0 {
+		return ni, fe
+	}
+	return ni, nil
+}
+
+// noteFromInput validates a decoded annotation against document e.
+func noteFromInput(e *docEntry, in noteInput) (string, store.Audience, store.Original, error) {
+	fe := fieldErrors{}
+	body := validateBody(in.Body, fe)
+	audience := validateAudience(in.Audience, fe)
+	t, err := resolveTarget(e, in, fe)
+	if err != nil {
+		return "", "", t, err
+	}
+	if len(fe) > 0 {
+		return "", "", t, fe
+	}
+	return body, audience, t, nil
+}
+
+// --- handlers --------------------------------------------------------------
+
+type apiDocument struct {
+	Slug        string     `json:"slug"`
+	Title       string     `json:"title"`
+	Author      string     `json:"author,omitempty"`
+	Publication string     `json:"publication,omitempty"`
+	Published   string     `json:"published,omitempty"`
+	URL         string     `json:"url"`
+	Annotations string     `json:"annotations"`
+	Notes       int        `json:"notes"`
+	Revision    apiRev     `json:"revision"`
+	Blocks      []apiBlock `json:"blocks,omitempty"`
+}
+
+type apiRev struct {
+	Number      int    `json:"number"`
+	PublishedAt string `json:"publishedAt"`
+	SourceHash  string `json:"sourceHash"`
+	URL         string `json:"url"`
+}
+
+type apiBlock struct {
+	Anchor string `json:"anchor"`
+	Kind   string `json:"kind"`
+	Text   string `json:"text"`
+}
+
+func (s *Server) apiDoc(r *http.Request, e *docEntry, notes int) apiDocument {
+	base := s.baseURL(r)
+	m := e.current.Meta
+	return apiDocument{
+		Slug: e.slug, Title: m.Title, Author: m.Author, Publication: m.Publication, Published: m.Published,
+		URL: base + "/read/" + e.slug, Annotations: base + "/api/documents/" + e.slug + "/annotations/", Notes: notes,
+		Revision: apiRev{Number: e.rev.Number, PublishedAt: e.rev.PublishedAt.UTC().Format(time.RFC3339),
+			SourceHash: e.rev.SourceHash, URL: fmt.Sprintf("%s/read/%s/rev/%d", base, e.slug, e.rev.Number)},
+	}
+}
+
+// apiDocuments serves GET /api/documents.
+func (s *Server) apiDocuments(w http.ResponseWriter, r *http.Request) error {
+	counts, err := s.db.CountNotesByDocument(r.Context(), viewerOf(r.Context()))
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Documents []apiDocument `json:"documents"`
+	}{Documents: []apiDocument{}}
+	for _, e := range s.docs.list {
+		out.Documents = append(out.Documents, s.apiDoc(r, e, counts[e.id]))
+	}
+	return writeJSON(w, http.StatusOK, jsonType, out)
+}
+
+// apiDocument serves GET /api/documents/{slug}: metadata, the current
+// revision and its blocks with anchor and canonical text.
+func (s *Server) apiDocument(w http.ResponseWriter, r *http.Request) error {
+	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	if err != nil {
+		return err
+	}
+	n, err := s.db.CountNotes(r.Context(), viewerOf(r.Context()), e.id)
+	if err != nil {
+		return err
+	}
+	d := s.apiDoc(r, e, n)
+	for _, b := range e.current.Blocks {
+		d.Blocks = append(d.Blocks, apiBlock{Anchor: b.Anchor, Kind: b.Kind, Text: b.Text})
+	}
+	return writeJSON(w, http.StatusOK, jsonType, d)
+}
+
+func containerHeaders(w http.ResponseWriter) {
+	h := w.Header()
+	h.Add("Link", `<http://www.w3.org/ns/ldp#BasicContainer>; rel="type"`)
+	h.Add("Link", `<http://www.w3.org/TR/annotation-protocol/>; rel="http://www.w3.org/ns/ldp#constrainedBy"`)
+	h.Set("Allow", "GET, HEAD, POST, OPTIONS")
+	h.Set("Accept-Post", "application/ld+json; profile=\"http://www.w3.org/ns/anno.jsonld\", application/json")
+}
+
+// apiContainerOptions serves OPTIONS /api/documents/{slug}/annotations/.
+func (s *Server) apiContainerOptions(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.docs.doc(chi.URLParam(r, "slug")); err != nil {
+		return err
+	}
+	containerHeaders(w)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+type annotationPage struct {
+	Context    any     `json:"@context,omitempty"`
+	ID         string  `json:"id"`
+	Type       string  `json:"type"`
+	PartOf     *partOf `json:"partOf,omitempty"`
+	StartIndex int     `json:"startIndex"`
+	Next       string  `json:"next,omitempty"`
+	Prev       string  `json:"prev,omitempty"`
+	Items      []any   `json:"items"`
+}
+
+type partOf struct {
+	ID    string `json:"id"`
+	Total int    `json:"total"`
+}
+
+type container struct {
+	Context []string `json:"@context"`
+	ID      string   `json:"id"`
+	Type    []string `json:"type"`
+	Label   string   `json:"label"`
+	Total   int      `json:"total"`
+	First   any      `json:"first,omitempty"`
+	Last    string   `json:"last,omitempty"`
+}
+
+// apiContainer serves GET /api/documents/{slug}/annotations/: the
+// annotations the caller may see, as an AnnotationCollection with pages of
+// 100 (?page=0, 1, …). A Prefer header may ask for the minimal container or
+// for items as IRIs only (W3C Annotation Protocol §4.2).
+func (s *Server) apiContainer(w http.ResponseWriter, r *http.Request) error {
+	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	if err != nil {
+		return err
+	}
+	ctx, viewer := r.Context(), viewerOf(r.Context())
+	total, err := s.db.CountNotes(ctx, viewer, e.id)
+	if err != nil {
+		return err
+	}
+	prefer := r.Header.Get("Prefer")
+	iris := strings.Contains(prefer, "http://www.w3.org/ns/oa#PreferContainedIRIs")
+	minimal := strings.Contains(prefer, "http://www.w3.org/ns/ldp#PreferMinimalContainer")
+	cid := s.baseURL(r) + "/api/documents/" + e.slug + "/annotations/"
+	pages := (total + containerPage - 1) / containerPage
+	pageIRI := func(n int) string {
+		q := "?page=" + strconv.Itoa(n)
+		if iris {
+			q += "&iris=1"
+		}
+		return cid + q
+	}
+	if r.URL.Query().Get("iris") == "1" {
+		iris = true
+	}
+	loadPage := func(n int) (annotationPage, error) {
+		notes, err := s.db.Notes(ctx, viewer, store.NoteQuery{DocumentID: e.id, Offset: n * containerPage, Limit: containerPage})
+		if err != nil {
+			return annotationPage{}, err
+		}
+		p := annotationPage{ID: pageIRI(n), Type: "AnnotationPage", StartIndex: n * containerPage, Items: []any{}}
+		for _, note := range notes {
+			if iris {
+				p.Items = append(p.Items, s.annotationIRI(r, note.ID))
+			} else {
+				p.Items = append(p.Items, s.toAnnotation(r, note, e, false))
+			}
+		}
+		if n+1 < pages {
+			p.Next = pageIRI(n + 1)
+		}
+		if n > 0 {
+			p.Prev = pageIRI(n - 1)
+		}
+		return p, nil
+	}
+	containerHeaders(w)
+
+	if ps := r.URL.Query().Get("page"); ps != "" {
+		n, err := strconv.Atoi(ps)
+		if err != nil || n < 0 || (n >= pages && !(n == 0 && pages == 0)) {
+			return &httpError{status: http.StatusNotFound, msg: fmt.Sprintf("There is no page %q; pages run from 0 to %d.", ps, max(pages-1, 0))}
+		}
+		p, err := loadPage(n)
+		if err != nil {
+			return err
+		}
+		p.Context = annoContext
+		p.PartOf = &partOf{ID: cid, Total: total}
+		return writeJSON(w, http.StatusOK, annoType, p)
+	}
+
+	c := container{
+		Context: []string{annoContext, ldpContext}, ID: cid, Type: []string{"BasicContainer", "AnnotationCollection"},
+		Label: "Annotations on " + e.current.Meta.Title, Total: total,
+	}
+	if pages > 0 {
+		c.Last = pageIRI(pages - 1)
+		if minimal {
+			c.First = pageIRI(0)
+		} else {
+			first, err := loadPage(0)
+			if err != nil {
+				return err
+			}
+			c.First = first
+		}
+	}
+	return writeJSON(w, http.StatusOK, annoType, c)
+}
+
+// apiCreate serves POST /api/documents/{slug}/annotations/: 201 with
+// Location, ETag and the stored annotation, its quote filled in from the
+// server's own text.
+func (s *Server) apiCreate(w http.ResponseWriter, r *http.Request) error {
+	u, err := requireUser(r)
+	if err != nil {
+		return err
+	}
+	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	if err != nil {
+		return err
+	}
+	in, err := readIncoming(w, r, e.slug)
+	if err != nil {
+		return err
+	}
+	body, audience, t, err := noteFromInput(e, in)
+	if err != nil {
+		return err
+	}
+	n, err := s.db.CreateNote(r.Context(), store.NewNote{DocumentID: e.id, AuthorID: u.ID, Audience: audience, Body: body, Target: t})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", s.annotationIRI(r, n.ID))
+	w.Header().Set("ETag", etag(n))
+	return writeJSON(w, http.StatusCreated, annoType, s.toAnnotation(r, n, e, true))
+}
+
+// apiNote loads the annotation named in the URL, if the caller may see it.
+func (s *Server) apiNote(r *http.Request) (store.Note, *docEntry, error) {
+	n, err := s.db.Note(r.Context(), viewerOf(r.Context()), chi.URLParam(r, "id"))
+	if err != nil {
+		return n, nil, err
+	}
+	e, err := s.docs.doc(n.DocumentSlug)
+	return n, e, err
+}
+
+// apiGet serves GET /api/annotations/{id}.
+func (s *Server) apiGet(w http.ResponseWriter, r *http.Request) error {
+	n, e, err := s.apiNote(r)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etag(n))
+	w.Header().Set("Allow", "GET, HEAD, PUT, DELETE")
+	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, etag(n)) {
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	return writeJSON(w, http.StatusOK, annoType, s.toAnnotation(r, n, e, true))
+}
+
+// ifMatch reads If-Match: 0 for "*", the version for "v<n>", and an error
+// when it is missing (428) or not one of ours (412).
+func ifMatch(r *http.Request) (int64, error) {
+	m := strings.TrimSpace(r.Header.Get("If-Match"))
+	if m == "" {
+		return 0, &httpError{status: http.StatusPreconditionRequired,
+			msg: "Send If-Match with the ETag you read, so a change made since is not overwritten."}
+	}
+	if m == "*" {
+		return 0, nil
+	}
+	v, err := strconv.ParseInt(strings.TrimPrefix(strings.Trim(strings.TrimPrefix(m, "W/"), `"`), "v"), 10, 64)
+	if err != nil || v < 1 {
+		return 0, &httpError{status: http.StatusPreconditionFailed, msg: fmt.Sprintf("If-Match %s is not an ETag of this annotation.", m)}
+	}
+	return v, nil
+}
+
+// ownAPINote loads the caller's own annotation; someone else's that the
+// caller can see answers 403.
+func (s *Server) ownAPINote(r *http.Request) (store.Note, *docEntry, *store.User, error) {
+	u, err := requireUser(r)
+	if err != nil {
+		return store.Note{}, nil, nil, err
+	}
+	n, e, err := s.apiNote(r)
+	if err != nil {
+		return n, nil, nil, err
+	}
+	if n.Author.ID != u.ID {
+		return n, nil, nil, errForbidden("Only the annotation's creator can change it.")
+	}
+	return n, e, u, nil
+}
+
+// apiPut serves PUT /api/annotations/{id}: replace body, audience and
+// target. If-Match is required; a stale ETag gets 412.
+func (s *Server) apiPut(w http.ResponseWriter, r *http.Request) error {
+	n, e, u, err := s.ownAPINote(r)
+	if err != nil {
+		return err
+	}
+	version, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	in, err := readIncoming(w, r, e.slug)
+	if err != nil {
+		return err
+	}
+	upd := store.NoteUpdate{}
+	fe := fieldErrors{}
+	upd.Body = validateBody(in.Body, fe)
+	upd.Audience = validateAudience(in.Audience, fe)
+	// A target equal to the current one leaves the note where it is, even
+	// when that is on an earlier revision; a new target must be on the
+	// current revision.
+	if !sameTarget(n.Current.Target, in) {
+		t, err := resolveTarget(e, in, fe)
+		if err != nil {
+			return err
+		}
+		upd.Target = &t
+	}
+	if len(fe) > 0 {
+		return fe
+	}
+	n, err = s.db.UpdateNote(r.Context(), u.ID, n.ID, version, upd)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etag(n))
+	return writeJSON(w, http.StatusOK, annoType, s.toAnnotation(r, n, e, true))
+}
+
+func sameTarget(t store.Target, in noteInput) bool {
+	if in.Anchor != t.Anchor {
+		return false
+	}
+	if in.Start != nil && (*in.Start != t.Start || in.End == nil || *in.End != t.End) {
+		return false
+	}
+	if in.Exact != "" && in.Exact != t.Exact {
+		return false
+	}
+	return (in.Start != nil || in.Exact != "") == (t.Exact != "")
+}
+
+// apiDelete serves DELETE /api/annotations/{id}; If-Match is optional here
+// and honoured when sent.
+func (s *Server) apiDelete(w http.ResponseWriter, r *http.Request) error {
+	n, _, u, err := s.ownAPINote(r)
+	if err != nil {
+		return err
+	}
+	var version int64
+	if r.Header.Get("If-Match") != "" {
+		if version, err = ifMatch(r); err != nil {
+			return err
+		}
+	}
+	if err := s.db.DeleteNote(r.Context(), u.ID, n.ID, version); err != nil {
+		if errors.Is(err, store.ErrStale) {
+			return &httpError{status: http.StatusPreconditionFailed, msg: "The annotation was changed since you read it.", err: err}
+		}
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,277 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/alexedwards/argon2id"
+
+	"glossa/store"
+)
+
+type ctxKey int
+
+const userKey ctxKey = iota
+
+const sessionUserID = "user_id"
+
+// userFrom returns the signed-in user, or nil.
+func userFrom(ctx context.Context) *store.User {
+	u, _ := ctx.Value(userKey).(*store.User)
+	return u
+}
+
+// viewerOf is the store's view of who is asking.
+func viewerOf(ctx context.Context) store.Viewer {
+	if u := userFrom(ctx); u != nil {
+		return store.Viewer{UserID: u.ID}
+	}
+	return store.Viewer{}
+}
+
+// identify finds who is asking: an API request may carry a personal token
+// ("Authorization: Bearer …"); otherwise the session cookie counts. A bad
+// token is refused outright rather than treated as signed out, so a script
+// with a revoked token learns it at once.
+func (s *Server) identify(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		if authz := r.Header.Get("Authorization"); authz != "" && strings.HasPrefix(r.URL.Path, "/api/") {
+			scheme, token, _ := strings.Cut(authz, " ")
+			if !strings.EqualFold(scheme, "Bearer") || token == "" {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="glossa"`)
+				writeJSONError(w, http.StatusUnauthorized, "Authorization must be \"Bearer <token>\".", nil)
+				return
+			}
+			u, err := s.db.UserByToken(ctx, HashToken(strings.TrimSpace(token)))
+			if errors.Is(err, store.ErrNotFound) {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="glossa", error="invalid_token"`)
+				writeJSONError(w, http.StatusUnauthorized, "This API token is not valid.", nil)
+				return
+			}
+			if err != nil {
+				s.serveError(w, r, fmt.Errorf("token lookup: %w", err))
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, userKey, &u)))
+			return
+		}
+		if id := s.sessions.GetInt64(ctx, sessionUserID); id != 0 {
+			u, err := s.db.User(ctx, id)
+			switch {
+			case err == nil:
+				ctx = context.WithValue(ctx, userKey, &u)
+			case errors.Is(err, store.ErrNotFound):
+				s.sessions.Remove(ctx, sessionUserID) // the account is gone
+			default:
+				s.serveError(w, r, fmt.Errorf("session user: %w", err))
+				return
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// NewToken makes a personal API token: 32 random bytes, URL-safe, prefixed
+// so a leaked one is recognisable. Only HashToken(token) is stored.
+func NewToken() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return "glossa_" + base64.RawURLEncoding.EncodeToString(b)
+}
+
+// HashToken is what the store keeps of a token. The token has 256 bits of
+// entropy, so a plain SHA-256 suffices (no salt, no slow hash).
+func HashToken(token string) []byte {
+	sum := sha256.Sum256([]byte(token))
+	return sum[:]
+}
+
+// Limits on account fields.
+const (
+	maxNameLen     = 32
+	minPasswordLen = 8
+	maxPasswordLen = 1024
+)
+
+// ValidateName checks a user name: 1–32 letters, digits, '-', '_' or '.',
+// starting with a letter or digit (so @mentions can find it later).
+func ValidateName(name string) error {
+	if name == "" {
+		return errors.New("Choose a name.")
+	}
+	if utf8.RuneCountInString(name) > maxNameLen {
+		return fmt.Errorf("A name has at most %d characters.", maxNameLen)
+	}
+	for i, c := range name {
+		ok := unicode.IsLetter(c) || unicode.IsDigit(c) || (i > 0 && strings.ContainsRune("-_.", c))
+		if !ok {
+			return errors.New("A name has letters, digits, '-', '_' and '.', and starts with a letter or digit.")
+		}
+	}
+	return nil
+}
+
+// ValidatePassword checks a new password's length.
+func ValidatePassword(pw string) error {
+	switch n := utf8.RuneCountInString(pw); {
+	case n < minPasswordLen:
+		return fmt.Errorf("A password has at least %d characters.", minPasswordLen)
+	case len(pw) > maxPasswordLen:
+		return fmt.Errorf("A password has at most %d bytes.", maxPasswordLen)
+	}
+	return nil
+}
+
+// HashPassword hashes with argon2id; params nil means the library's
+// defaults (the RFC 9106 second recommendation).
+func HashPassword(pw string, params *argon2id.Params) ([]byte, error) {
+	if params == nil {
+		params = argon2id.DefaultParams
+	}
+	h, err := argon2id.CreateHash(pw, params)
+	return []byte(h), err
+}
+
+type authPage struct {
+	basePage
+	Action  string // "signin" or "signup"
+	Name    string
+	Next    string
+	Errors  fieldErrors
+	Message string
+}
+
+// localNext keeps a "next" target only when it is a path on this site, so
+// the sign-in page cannot be used to send people elsewhere.
+func localNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	if u, err := url.Parse(next); err != nil || u.Host != "" || u.Scheme != "" {
+		return "/"
+	}
+	return next
+}
+
+// handleSignUpForm serves GET /signup.
+func (s *Server) handleSignUpForm(w http.ResponseWriter, r *http.Request) error {
+	p := authPage{basePage: s.base(r, "Sign up"), Action: "signup", Next: localNext(r.URL.Query().Get("next"))}
+	return s.render(w, http.StatusOK, "auth.html", p)
+}
+
+// handleSignInForm serves GET /signin.
+func (s *Server) handleSignInForm(w http.ResponseWriter, r *http.Request) error {
+	p := authPage{basePage: s.base(r, "Sign in"), Action: "signin", Next: localNext(r.URL.Query().Get("next"))}
+	return s.render(w, http.StatusOK, "auth.html", p)
+}
+
+// handleSignUp serves POST /signup: create the account, sign in, go on.
+func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		return errBadRequest("The form could not be read.")
+	}
+	name := strings.TrimSpace(r.PostForm.Get("name"))
+	pw := r.PostForm.Get("password")
+	p := authPage{basePage: s.base(r, "Sign up"), Action: "signup", Name: name, Next: localNext(r.PostForm.Get("next")), Errors: fieldErrors{}}
+	if err := ValidateName(name); err != nil {
+		p.Errors["name"] = err.Error()
+	}
+	if err := ValidatePassword(pw); err != nil {
+		p.Errors["password"] = err.Error()
+	} else if pw != r.PostForm.Get("password2") {
+		p.Errors["password2"] = "The two passwords differ."
+	}
+	if len(p.Errors) > 0 {
+		return s.render(w, http.StatusUnprocessableEntity, "auth.html", p)
+	}
+	hash, err := HashPassword(pw, s.cfg.PasswordParams)
+	if err != nil {
+		return err
+	}
+	u, err := s.db.CreateUser(r.Context(), name, hash)
+	if errors.Is(err, store.ErrNameTaken) {
+		p.Errors["name"] = "That name is taken. Choose another."
+		return s.render(w, http.StatusConflict, "auth.html", p)
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.signIn(r, u); err != nil {
+		return err
+	}
+	http.Redirect(w, r, p.Next, http.StatusSeeOther)
+	return nil
+}
+
+// handleSignIn serves POST /signin. The error never says whether the name
+// exists.
+func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		return errBadRequest("The form could not be read.")
+	}
+	name := strings.TrimSpace(r.PostForm.Get("name"))
+	pw := r.PostForm.Get("password")
+	p := authPage{basePage: s.base(r, "Sign in"), Action: "signin", Name: name, Next: localNext(r.PostForm.Get("next"))}
+	u, hash, err := s.db.UserByName(r.Context(), name)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if errors.Is(err, store.ErrNotFound) || len(pw) > maxPasswordLen {
+		argon2id.ComparePasswordAndHash(pw, s.dummyHash)
+		p.Message = "That name and password do not match an account."
+		return s.render(w, http.StatusUnauthorized, "auth.html", p)
+	}
+	ok, err := argon2id.ComparePasswordAndHash(pw, string(hash))
+	if err != nil {
+		return fmt.Errorf("compare password: %w", err)
+	}
+	if !ok {
+		p.Message = "That name and password do not match an account."
+		return s.render(w, http.StatusUnauthorized, "auth.html", p)
+	}
+	if err := s.signIn(r, u); err != nil {
+		return err
+	}
+	http.Redirect(w, r, p.Next, http.StatusSeeOther)
+	return nil
+}
+
+// signIn renews the session token (against session fixation) and records
+// the user.
+func (s *Server) signIn(r *http.Request, u store.User) error {
+	if err := s.sessions.RenewToken(r.Context()); err != nil {
+		return fmt.Errorf("renew session: %w", err)
+	}
+	s.sessions.Put(r.Context(), sessionUserID, u.ID)
+	return nil
+}
+
+// handleSignOut serves POST /signout.
+func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) error {
+	if err := s.sessions.Destroy(r.Context()); err != nil {
+		return fmt.Errorf("destroy session: %w", err)
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+	return nil
+}
+
+// requireUser returns the signed-in user, or an error that sends a page
+// request to sign in (API requests get 401).
+func requireUser(r *http.Request) (*store.User, error) {
+	if u := userFrom(r.Context()); u != nil {
+		return u, nil
+	}
+	return nil, &httpError{status: http.StatusUnauthorized, msg: "Sign in first."}
+}

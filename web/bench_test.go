@@ -1,0 +1,141 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"glossa/content"
+	"glossa/store"
+)
+
+// seedNotes writes n public notes by one user spread over the essay's
+// blocks: every other one on a phrase (so pages highlight), the rest on the
+// whole paragraph.
+func seedNotes(b testing.TB, app *testApp, n int) {
+	b.Helper()
+	ctx := context.Background()
+	u, err := app.db.CreateUser(ctx, fmt.Sprintf("seed%d", n), []byte("x"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := app.essay(b)
+	for i := range n {
+		blk := e.current.Blocks[i%len(e.current.Blocks)]
+		t := store.Original{Target: store.Target{RevisionID: e.rev.ID, Anchor: blk.Anchor}, BlockHash: blk.Hash}
+		if i%2 == 0 {
+			l := content.CodePoints(blk.Text)
+			start := (i * 7) % max(l-12, 1)
+			t.Start, t.End = start, min(start+12, l)
+			t.Exact, t.Prefix, t.Suffix, _ = content.QuoteContext(blk.Text, t.Start, t.End)
+		}
+		_, err := app.db.CreateNote(ctx, store.NewNote{
+			DocumentID: e.id, AuthorID: u.ID, Audience: store.Public, Target: t,
+			Body: fmt.Sprintf("Note %d with *some* Markdown and a [link](https://example.org/%d).", i, i%50),
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEssayPage renders the essay page, signed out, with 0, 100 and
+// 1,000 visible notes, through the whole handler stack (router, session,
+// store query, templates).
+func BenchmarkEssayPage(b *testing.B) {
+	for _, n := range []int{0, 100, 1000} {
+		b.Run(fmt.Sprintf("notes=%d", n), func(b *testing.B) {
+			app := newApp(b)
+			seedNotes(b, app, n)
+			req := httptest.NewRequest("GET", "/read/"+essaySlug, nil)
+			var size int
+			b.ReportAllocs()
+			for b.Loop() {
+				rec := httptest.NewRecorder()
+				app.srv.ServeHTTP(rec, req)
+				if rec.Code != 200 {
+					b.Fatalf("status %d", rec.Code)
+				}
+				size = rec.Body.Len()
+			}
+			b.ReportMetric(float64(size), "bytes/page")
+		})
+	}
+}
+
+// BenchmarkEssayPageUncached is the same page when the page cache misses
+// every time (each request has its own URL): the store query, placing the
+// notes, highlighting and the template.
+func BenchmarkEssayPageUncached(b *testing.B) {
+	for _, n := range []int{0, 100, 1000} {
+		b.Run(fmt.Sprintf("notes=%d", n), func(b *testing.B) {
+			app := newApp(b)
+			seedNotes(b, app, n)
+			i := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				i++
+				req := httptest.NewRequest("GET", fmt.Sprintf("/read/%s?miss=%d", essaySlug, i), nil)
+				rec := httptest.NewRecorder()
+				app.srv.ServeHTTP(rec, req)
+				if rec.Code != 200 {
+					b.Fatalf("status %d", rec.Code)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkStaticFile serves a file of the size of the 1,000-note page
+// with net/http's own file serving, for comparison with BenchmarkEssayPage.
+func BenchmarkStaticFile(b *testing.B) {
+	app := newApp(b)
+	seedNotes(b, app, 1000)
+	rec := httptest.NewRecorder()
+	app.srv.ServeHTTP(rec, httptest.NewRequest("GET", "/read/"+essaySlug, nil))
+	page := rec.Body.Bytes()
+	fsys := fstest.MapFS{"page.html": {Data: page}}
+	h := http.FileServerFS(fsys)
+	req := httptest.NewRequest("GET", "/page.html", nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 200 || rec.Body.Len() != len(page) {
+			b.Fatalf("status %d", rec.Code)
+		}
+	}
+	b.ReportMetric(float64(len(page)), "bytes/page")
+}
+
+// BenchmarkCreateNoteAPI creates phrase notes through POST
+// /api/documents/{slug}/annotations/ with a bearer token.
+func BenchmarkCreateNoteAPI(b *testing.B) {
+	app := newApp(b)
+	ctx := context.Background()
+	u, err := app.db.CreateUser(ctx, "bench", []byte("x"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	token := NewToken()
+	if err := app.db.CreateToken(ctx, u.ID, HashToken(token)); err != nil {
+		b.Fatal(err)
+	}
+	p := app.paragraphWith(b, "two logics")
+	body := string(must(jsonMarshal(w3c(p.Anchor, []map[string]any{quote("two logics")}, "A benchmark note.", "public"))))
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest("POST", "/api/documents/"+essaySlug+"/annotations/", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/ld+json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		app.srv.ServeHTTP(rec, req)
+		if rec.Code != http.StatusCreated {
+			b.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+	}
+}

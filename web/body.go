@@ -1,0 +1,71 @@
+package web
+
+import (
+	"bytes"
+	"html/template"
+	"sync"
+
+	"github.com/microcosm-cc/bluemonday"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/renderer/html"
+)
+
+// bodyRenderer turns note bodies (untrusted Markdown) into safe HTML:
+// goldmark without unsafe HTML (raw HTML is dropped), then bluemonday's
+// user-generated-content policy, which also forces rel="nofollow" on links.
+//
+// A page with a thousand notes must not run goldmark a thousand times, so
+// results are kept in a bounded map keyed by the body itself: the same text
+// always renders the same way, so there is nothing to invalidate.
+type bodyRenderer struct {
+	md     goldmark.Markdown
+	policy *bluemonday.Policy
+
+	mu    sync.RWMutex
+	cache map[string]template.HTML
+}
+
+const bodyCacheSize = 20000
+
+func newBodyRenderer() *bodyRenderer {
+	p := bluemonday.UGCPolicy()
+	p.RequireNoFollowOnLinks(true)
+	p.AddTargetBlankToFullyQualifiedLinks(true)
+	return &bodyRenderer{
+		md: goldmark.New(
+			goldmark.WithExtensions(extension.Strikethrough, extension.Linkify, extension.Typographer),
+			goldmark.WithRendererOptions(html.WithHardWraps()),
+		),
+		policy: p,
+		cache:  map[string]template.HTML{},
+	}
+}
+
+// render returns the safe HTML of a Markdown body.
+func (br *bodyRenderer) render(body string) template.HTML {
+	if body == "" {
+		return ""
+	}
+	br.mu.RLock()
+	h, ok := br.cache[body]
+	br.mu.RUnlock()
+	if ok {
+		return h
+	}
+	var buf bytes.Buffer
+	if err := br.md.Convert([]byte(body), &buf); err != nil {
+		// goldmark does not fail on any input; if it ever does, show the
+		// text escaped rather than nothing.
+		buf.Reset()
+		template.HTMLEscape(&buf, []byte(body))
+	}
+	h = template.HTML(br.policy.SanitizeBytes(buf.Bytes()))
+	br.mu.Lock()
+	if len(br.cache) >= bodyCacheSize {
+		clear(br.cache) // crude but bounded; a full cache is rare
+	}
+	br.cache[body] = h
+	br.mu.Unlock()
+	return h
+}

@@ -1,0 +1,455 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/go-chi/chi/v5"
+
+	"glossa/content"
+	"glossa/store"
+)
+
+// Limits on notes.
+const (
+	maxBodyChars = 10000    // code points of Markdown
+	maxFormBytes = 64 << 10 // a whole form post
+)
+
+// noteInput is a note as a form or the API sends it, before validation.
+type noteInput struct {
+	Anchor   string
+	Phrase   string // a form's phrase field: looked up leniently in the block
+	Start    *int   // code points (TextPositionSelector, or the reader's JS)
+	End      *int
+	Exact    string // a TextQuoteSelector's quote, checked against the text
+	Prefix   string
+	Suffix   string
+	Body     string
+	Audience string
+}
+
+// conflict is ANCHORING.md's 409: the client's quote is not what the text
+// holds at its offsets, or is not in the block at all.
+func conflict(format string, args ...any) error {
+	return &httpError{status: http.StatusConflict, msg: fmt.Sprintf(format, args...)}
+}
+
+// validateBody checks a note body: valid UTF-8 and at most maxBodyChars.
+func validateBody(body string, fe fieldErrors) string {
+	if !utf8.ValidString(body) {
+		fe["body"] = "The note is not valid UTF-8 text."
+		return body
+	}
+	body = strings.TrimRight(strings.ReplaceAll(body, "\r\n", "\n"), " \t\n")
+	if n := utf8.RuneCountInString(body); n > maxBodyChars {
+		fe["body"] = fmt.Sprintf("A note has at most %d characters; this one has %d.", maxBodyChars, n)
+	}
+	return body
+}
+
+// validateAudience maps the audience field; "" means private, the default.
+func validateAudience(a string, fe fieldErrors) store.Audience {
+	switch store.Audience(a) {
+	case "", store.Private:
+		return store.Private
+	case store.Public:
+		return store.Public
+	}
+	fe["audience"] = fmt.Sprintf("Audience %q is not one of: private, public.", a)
+	return store.Private
+}
+
+// resolveTarget checks where a note goes on the current revision of e and
+// computes its quote from the server's own canonical text: the client's
+// offsets are trusted only as offsets, and a client's quote must match.
+func resolveTarget(e *docEntry, in noteInput, fe fieldErrors) (store.Original, error) {
+	if !utf8.ValidString(in.Anchor + in.Phrase + in.Exact + in.Prefix + in.Suffix) {
+		fe["target"] = "The target is not valid UTF-8 text."
+		return store.Original{}, nil
+	}
+	if in.Anchor == "" {
+		fe["anchor"] = "Say which paragraph the note is on."
+		return store.Original{}, nil
+	}
+	b := e.current.Block(in.Anchor)
+	if b == nil {
+		fe["anchor"] = fmt.Sprintf("There is no paragraph %q in the current version of this document.", in.Anchor)
+		return store.Original{}, nil
+	}
+	t := store.Original{Target: store.Target{RevisionID: e.rev.ID, Anchor: b.Anchor}, BlockHash: b.Hash}
+	n := content.CodePoints(b.Text)
+	var start, end int
+	switch {
+	case in.Start != nil || in.End != nil:
+		if in.Start == nil || in.End == nil {
+			fe["selector"] = "A text position needs both start and end."
+			return t, nil
+		}
+		start, end = *in.Start, *in.End
+		if start < 0 || end > n || start >= end {
+			fe["selector"] = fmt.Sprintf("The text position %d–%d is outside this paragraph, which has %d characters.", start, end, n)
+			return t, nil
+		}
+		if in.Exact != "" {
+			if got := content.Slice(b.Text, start, end); got != content.Canon(in.Exact) {
+				return t, conflict("The quote %q is not the text at %d–%d of %s, which reads %q.", in.Exact, start, end, b.Anchor, got)
+			}
+		}
+	case in.Exact != "":
+		var ok bool
+		start, end, ok = content.FindQuote(b.Text, content.Canon(in.Exact), content.Canon(in.Prefix), content.Canon(in.Suffix))
+		if !ok {
+			return t, conflict("The quote %q is not in %s.", in.Exact, b.Anchor)
+		}
+	case strings.TrimSpace(in.Phrase) != "":
+		s, e, count := content.FindPhrase(b.Text, in.Phrase)
+		switch {
+		case count == 0:
+			fe["phrase"] = "That phrase is not in this paragraph. Copy it from the text; a note's phrase must lie inside one paragraph."
+			return t, nil
+		case count > 1:
+			fe["phrase"] = fmt.Sprintf("That phrase appears %d times in this paragraph. Add a word or two so it appears once.", count)
+			return t, nil
+		}
+		start, end = s, e
+	default:
+		return t, nil // the whole paragraph
+	}
+	t.Start, t.End = start, end
+	t.Exact, t.Prefix, t.Suffix, _ = content.QuoteContext(b.Text, start, end)
+	return t, nil
+}
+
+// annotatePage is the no-JavaScript form for a new note, and for editing one.
+type annotatePage struct {
+	basePage
+	Slug      string
+	DocTitle  string
+	Anchor    string
+	Label     string
+	BlockHTML template.HTML
+	NoteID    string // set when editing
+	Exact     string // the phrase of the note being edited
+	Form      noteForm
+	Errors    fieldErrors
+}
+
+// noteForm is what the person typed, kept across a failed submit.
+type noteForm struct {
+	Phrase   string
+	Start    string
+	End      string
+	Body     string
+	Audience string
+	Version  string
+}
+
+func (s *Server) annotatePage(r *http.Request, e *docEntry, anchor, title string) (annotatePage, error) {
+	b := e.current.Block(anchor)
+	if b == nil {
+		return annotatePage{}, &httpError{status: http.StatusNotFound, msg: fmt.Sprintf("There is no paragraph %q in this document.", anchor)}
+	}
+	return annotatePage{
+		basePage: s.base(r, title), Slug: e.slug, DocTitle: e.current.Meta.Title, Anchor: anchor,
+		Label: blockLabels(e.current)[b.Index], BlockHTML: b.HTML(), Form: noteForm{Audience: string(store.Private)},
+	}, nil
+}
+
+// redirectToSignIn sends a signed-out reader to sign in and come back.
+func redirectToSignIn(w http.ResponseWriter, r *http.Request, next string) {
+	http.Redirect(w, r, "/signin?next="+url.QueryEscape(next), http.StatusSeeOther)
+}
+
+// handleAnnotateForm serves GET /read/{slug}/annotate?anchor=…[&phrase=…].
+func (s *Server) handleAnnotateForm(w http.ResponseWriter, r *http.Request) error {
+	if userFrom(r.Context()) == nil {
+		redirectToSignIn(w, r, r.URL.RequestURI())
+		return nil
+	}
+	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	p, err := s.annotatePage(r, e, q.Get("anchor"), "Annotate")
+	if err != nil {
+		return err
+	}
+	p.Form.Phrase = q.Get("phrase")
+	return s.render(w, http.StatusOK, "annotate.html", p)
+}
+
+// handleCreateNote serves POST /read/{slug}/notes: create, then redirect to
+// the paragraph (Post/Redirect/Get). A bad form comes back with what was
+// typed and the problem named beside its field.
+func (s *Server) handleCreateNote(w http.ResponseWriter, r *http.Request) error {
+	u := userFrom(r.Context())
+	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	if err != nil {
+		return err
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		return &httpError{status: http.StatusRequestEntityTooLarge, msg: "The form is too large or could not be read.", err: err}
+	}
+	anchor := r.PostForm.Get("anchor")
+	if u == nil {
+		redirectToSignIn(w, r, "/read/"+e.slug+"/annotate?anchor="+url.QueryEscape(anchor))
+		return nil
+	}
+	form := noteForm{
+		Phrase: r.PostForm.Get("phrase"), Start: r.PostForm.Get("start"), End: r.PostForm.Get("end"),
+		Body: r.PostForm.Get("body"), Audience: r.PostForm.Get("audience"),
+	}
+	fe := fieldErrors{}
+	in := noteInput{Anchor: anchor, Phrase: form.Phrase, Body: form.Body, Audience: form.Audience}
+	in.Start, in.End = formInt(form.Start, "start", fe), formInt(form.End, "end", fe)
+	if in.Start != nil {
+		// The reader's JavaScript sent offsets for the selected phrase;
+		// the phrase field then holds the selected text, checked exactly.
+		in.Exact, in.Phrase = form.Phrase, ""
+	}
+	body := validateBody(in.Body, fe)
+	audience := validateAudience(in.Audience, fe)
+	target, err := resolveTarget(e, in, fe)
+	var he *httpError
+	if errors.As(err, &he) && he.status == http.StatusConflict {
+		fe["phrase"], err = he.msg, nil
+	}
+	if err != nil {
+		return err
+	}
+	if len(fe) > 0 && wantsJSON(r) {
+		return fe
+	}
+	if len(fe) > 0 {
+		if fe["anchor"] != "" && e.current.Block(anchor) == nil {
+			return &httpError{status: http.StatusUnprocessableEntity, msg: fe["anchor"]}
+		}
+		p, err := s.annotatePage(r, e, anchor, "Annotate")
+		if err != nil {
+			return err
+		}
+		p.Form, p.Errors = form, fe
+		return s.render(w, http.StatusUnprocessableEntity, "annotate.html", p)
+	}
+	n, err := s.db.CreateNote(r.Context(), store.NewNote{
+		DocumentID: e.id, AuthorID: u.ID, Audience: audience, Body: body, Target: target,
+	})
+	if err != nil {
+		return err
+	}
+	return s.afterChange(w, r, e, n.Current.Anchor, n.ID, http.StatusCreated)
+}
+
+// wantsJSON is true for the reader's JavaScript, which posts the same forms
+// and asks for JSON back.
+func wantsJSON(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "application/json")
+}
+
+// afterChange answers a successful form post: a redirect back to the
+// paragraph (Post/Redirect/Get), or for the reader's JavaScript the block's
+// fresh HTML, rendered by the same template as the page.
+func (s *Server) afterChange(w http.ResponseWriter, r *http.Request, e *docEntry, anchor, noteID string, status int) error {
+	if !wantsJSON(r) {
+		http.Redirect(w, r, "/read/"+e.slug+"#"+anchor, http.StatusSeeOther)
+		return nil
+	}
+	bv, err := s.oneBlock(r.Context(), e, anchor)
+	if err != nil {
+		return err
+	}
+	var buf strings.Builder
+	if err := s.pages.pages["read.html"].ExecuteTemplate(&buf, "block", bv); err != nil {
+		return fmt.Errorf("render block: %w", err)
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return writeJSON(w, status, jsonType, struct {
+		ID     string `json:"id,omitempty"`
+		Anchor string `json:"anchor"`
+		Block  string `json:"block"`
+	}{noteID, anchor, buf.String()})
+}
+
+// formInt parses an optional integer field.
+func formInt(v, field string, fe fieldErrors) *int {
+	if v == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		fe[field] = fmt.Sprintf("%s must be a whole number.", field)
+		return nil
+	}
+	return &n
+}
+
+// notePage shows one note on its own page: the permalink.
+type notePage struct {
+	basePage
+	Note      noteView
+	DocTitle  string
+	Label     string
+	BlockHTML template.HTML
+}
+
+// ownNote loads a note the signed-in reader wrote, for editing or deleting.
+// Someone else's note answers 404, like a note that does not exist, unless
+// they may see it, when it answers 403.
+func (s *Server) ownNote(r *http.Request) (store.Note, *docEntry, error) {
+	u := userFrom(r.Context())
+	n, err := s.db.Note(r.Context(), viewerOf(r.Context()), chi.URLParam(r, "id"))
+	if err != nil {
+		return n, nil, err
+	}
+	if u == nil || n.Author.ID != u.ID {
+		return n, nil, errForbidden("Only the note's author can change it.")
+	}
+	e, err := s.docs.doc(n.DocumentSlug)
+	return n, e, err
+}
+
+// handleNote serves GET /notes/{id}.
+func (s *Server) handleNote(w http.ResponseWriter, r *http.Request) error {
+	viewer := viewerOf(r.Context())
+	n, err := s.db.Note(r.Context(), viewer, chi.URLParam(r, "id"))
+	if err != nil {
+		return err
+	}
+	e, err := s.docs.doc(n.DocumentSlug)
+	if err != nil {
+		return err
+	}
+	nv := s.noteView(n, viewer, e.slug, revisionNumbers(e))
+	p := notePage{basePage: s.base(r, "Note by "+n.Author.Name), Note: nv, DocTitle: e.current.Meta.Title}
+	if b := e.current.Block(n.Current.Anchor); b != nil && n.Current.RevisionID == e.rev.ID && n.Current.Status != store.StatusOrphan {
+		p.Label = blockLabels(e.current)[b.Index]
+		p.BlockHTML = b.HTML()
+		if n.Current.Exact != "" {
+			p.BlockHTML = b.Highlight([]content.Mark{markFor(n, n.Current.Target, viewer)})
+		}
+	}
+	return s.render(w, http.StatusOK, "note.html", p)
+}
+
+// handleEditForm serves GET /notes/{id}/edit.
+func (s *Server) handleEditForm(w http.ResponseWriter, r *http.Request) error {
+	if userFrom(r.Context()) == nil {
+		redirectToSignIn(w, r, r.URL.RequestURI())
+		return nil
+	}
+	n, e, err := s.ownNote(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.editPage(r, n, e)
+	if err != nil {
+		return err
+	}
+	p.Form = noteForm{Body: n.Body, Audience: string(n.Audience), Version: strconv.FormatInt(n.Version, 10)}
+	return s.render(w, http.StatusOK, "annotate.html", p)
+}
+
+func (s *Server) editPage(r *http.Request, n store.Note, e *docEntry) (annotatePage, error) {
+	p := annotatePage{basePage: s.base(r, "Edit note"), Slug: e.slug, DocTitle: e.current.Meta.Title,
+		Anchor: n.Current.Anchor, NoteID: n.ID, Exact: n.Current.Exact}
+	if b := e.current.Block(n.Current.Anchor); b != nil {
+		p.Label, p.BlockHTML = blockLabels(e.current)[b.Index], b.HTML()
+	}
+	return p, nil
+}
+
+// handleEditNote serves POST /notes/{id}/edit: body and audience change; the
+// note stays on its words. The form carries the version it was loaded at,
+// so an edit made elsewhere in between is not silently overwritten.
+func (s *Server) handleEditNote(w http.ResponseWriter, r *http.Request) error {
+	if userFrom(r.Context()) == nil {
+		redirectToSignIn(w, r, strings.TrimSuffix(r.URL.Path, "/edit")+"/edit")
+		return nil
+	}
+	n, e, err := s.ownNote(r)
+	if err != nil {
+		return err
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		return &httpError{status: http.StatusRequestEntityTooLarge, msg: "The form is too large or could not be read.", err: err}
+	}
+	form := noteForm{Body: r.PostForm.Get("body"), Audience: r.PostForm.Get("audience"), Version: r.PostForm.Get("version")}
+	fe := fieldErrors{}
+	body := validateBody(form.Body, fe)
+	audience := validateAudience(form.Audience, fe)
+	version, _ := strconv.ParseInt(form.Version, 10, 64)
+	stale := false
+	if len(fe) == 0 {
+		_, err = s.db.UpdateNote(r.Context(), n.Author.ID, n.ID, version, store.NoteUpdate{Body: body, Audience: audience})
+		if stale = errors.Is(err, store.ErrStale); stale {
+			fe["body"] = "This note was changed elsewhere since you opened it. Your text is kept below; the note now reads as shown on its page."
+			form.Version = strconv.FormatInt(n.Version, 10)
+		} else if err != nil {
+			return err
+		}
+	}
+	if len(fe) > 0 && wantsJSON(r) {
+		if stale {
+			return &httpError{status: http.StatusConflict, msg: fe["body"]}
+		}
+		return fe
+	}
+	if len(fe) > 0 {
+		p, err := s.editPage(r, n, e)
+		if err != nil {
+			return err
+		}
+		p.Form, p.Errors = form, fe
+		status := http.StatusUnprocessableEntity
+		if stale {
+			status = http.StatusConflict
+		}
+		return s.render(w, status, "annotate.html", p)
+	}
+	return s.afterChange(w, r, e, n.Current.Anchor, n.ID, http.StatusOK)
+}
+
+type deletePage struct {
+	basePage
+	Note noteView
+}
+
+// handleDeleteForm serves GET /notes/{id}/delete: a confirmation.
+func (s *Server) handleDeleteForm(w http.ResponseWriter, r *http.Request) error {
+	if userFrom(r.Context()) == nil {
+		redirectToSignIn(w, r, r.URL.RequestURI())
+		return nil
+	}
+	n, e, err := s.ownNote(r)
+	if err != nil {
+		return err
+	}
+	p := deletePage{basePage: s.base(r, "Delete note"), Note: s.noteView(n, viewerOf(r.Context()), e.slug, revisionNumbers(e))}
+	return s.render(w, http.StatusOK, "delete.html", p)
+}
+
+// handleDeleteNote serves POST /notes/{id}/delete.
+func (s *Server) handleDeleteNote(w http.ResponseWriter, r *http.Request) error {
+	if userFrom(r.Context()) == nil {
+		redirectToSignIn(w, r, r.URL.Path)
+		return nil
+	}
+	n, e, err := s.ownNote(r)
+	if err != nil {
+		return err
+	}
+	if err := s.db.DeleteNote(r.Context(), n.Author.ID, n.ID, 0); err != nil {
+		return err
+	}
+	return s.afterChange(w, r, e, n.Current.Anchor, "", http.StatusOK)
+}

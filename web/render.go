@@ -1,0 +1,221 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"glossa/store"
+)
+
+// httpError is an error with the status and the sentence a person sees.
+type httpError struct {
+	status int
+	msg    string
+	err    error // the cause, logged for 5xx
+}
+
+func (e *httpError) Error() string {
+	if e.err != nil {
+		return fmt.Sprintf("%d %s: %v", e.status, e.msg, e.err)
+	}
+	return fmt.Sprintf("%d %s", e.status, e.msg)
+}
+
+func (e *httpError) Unwrap() error { return e.err }
+
+var errNotFound = &httpError{status: http.StatusNotFound, msg: "There is nothing here. The page may have moved, or it may not be yours to see."}
+
+func errForbidden(msg string) error { return &httpError{status: http.StatusForbidden, msg: msg} }
+func errBadRequest(msg string) error {
+	return &httpError{status: http.StatusBadRequest, msg: msg}
+}
+
+// fieldErrors are validation errors keyed by form field or JSON property.
+// They are shown next to the field, with what the person typed kept.
+type fieldErrors map[string]string
+
+func (fe fieldErrors) Error() string {
+	parts := make([]string, 0, len(fe))
+	for _, k := range slices.Sorted(maps.Keys(fe)) {
+		parts = append(parts, k+": "+fe[k])
+	}
+	return strings.Join(parts, "; ")
+}
+
+// statusOf maps an error to its HTTP status and public message.
+func statusOf(err error) (int, string) {
+	var he *httpError
+	var fe fieldErrors
+	switch {
+	case errors.As(err, &he):
+		return he.status, he.msg
+	case errors.As(err, &fe):
+		return http.StatusUnprocessableEntity, fe.Error()
+	case errors.Is(err, store.ErrNotFound):
+		return errNotFound.status, errNotFound.msg
+	case errors.Is(err, store.ErrStale):
+		return http.StatusPreconditionFailed, "The note was changed since you loaded it. Reload it and make your change again."
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return http.StatusRequestEntityTooLarge, fmt.Sprintf("The request is larger than the %d bytes glossa accepts.", mbe.Limit)
+	}
+	return http.StatusInternalServerError, "Something went wrong on our side. It has been logged; please try again."
+}
+
+// page adapts a handler that returns an error: the error becomes an error
+// page, and 5xx errors are logged once, here.
+func (s *Server) page(h func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.serveError(w, r, err)
+		}
+	}
+}
+
+type errorPage struct {
+	basePage
+	Status  int
+	Message string
+}
+
+func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
+	status, msg := statusOf(err)
+	if status >= 500 {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+	}
+	if strings.HasPrefix(r.URL.Path, "/api/") || wantsJSON(r) {
+		writeJSONError(w, status, msg, err)
+		return
+	}
+	p := errorPage{basePage: s.base(r, http.StatusText(status)), Status: status, Message: msg}
+	if rerr := s.render(w, status, "error.html", p); rerr != nil {
+		s.log.Error("render error page", "err", rerr)
+		http.Error(w, msg, status)
+	}
+}
+
+// basePage is what every page's layout needs.
+type basePage struct {
+	Title string
+	User  *store.User
+	// Here is the current path and query, for "sign in and come back" links.
+	Here string
+	// Scripts are ES modules to load, as paths under static/.
+	Scripts []string
+}
+
+func (s *Server) base(r *http.Request, title string) basePage {
+	return basePage{Title: title, User: userFrom(r.Context()), Here: r.URL.RequestURI()}
+}
+
+// pageSet holds one parsed template set per page: the layout plus the page.
+type pageSet struct {
+	pages map[string]*template.Template
+}
+
+func loadPages(fsys fs.FS, st *staticFiles) (*pageSet, error) {
+	funcs := template.FuncMap{
+		"static": st.url,
+		"signinURL": func(next string) string {
+			return "/signin?next=" + url.QueryEscape(next)
+		},
+		"plural": func(n int, one, many string) string {
+			if n == 1 {
+				return one
+			}
+			return many
+		},
+	}
+	names, err := fs.Glob(fsys, "*.html")
+	if err != nil {
+		return nil, err
+	}
+	ps := &pageSet{pages: map[string]*template.Template{}}
+	for _, name := range names {
+		if name == "base.html" || strings.HasPrefix(name, "_") {
+			continue
+		}
+		// Partials (_*.html) are shared by every page.
+		t, err := template.New(name).Funcs(funcs).ParseFS(fsys, "base.html", "_*.html", name)
+		if err != nil {
+			return nil, fmt.Errorf("parse template %s: %w", name, err)
+		}
+		ps.pages[name] = t
+	}
+	return ps, nil
+}
+
+// render executes a page into a buffer first, so a template error is a clean
+// 500 and never half a page.
+func (s *Server) render(w http.ResponseWriter, status int, name string, data any) error {
+	return s.renderTemplate(w, status, name, "base", data)
+}
+
+// renderTemplate executes one named template of a page's set.
+func (s *Server) renderTemplate(w http.ResponseWriter, status int, page, tmpl string, data any) error {
+	b, err := s.renderBytes(page, tmpl, data)
+	if err != nil {
+		return err
+	}
+	return writeHTML(w, status, b)
+}
+
+// renderBytes executes one named template of a page's set into memory.
+func (s *Server) renderBytes(page, tmpl string, data any) ([]byte, error) {
+	t, ok := s.pages.pages[page]
+	if !ok {
+		return nil, fmt.Errorf("no template %q", page)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, tmpl, data); err != nil {
+		return nil, fmt.Errorf("render %s: %w", page, err)
+	}
+	return buf.Bytes(), nil
+}
+
+func writeHTML(w http.ResponseWriter, status int, b []byte) error {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, err := w.Write(b)
+	return err
+}
+
+// writeJSON writes v with the given content type; v is encoded first so an
+// encoding error is a clean 500.
+func writeJSON(w http.ResponseWriter, status int, contentType string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode json: %w", err)
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(status)
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+type jsonError struct {
+	Error  string            `json:"error"`
+	Status int               `json:"status"`
+	Fields map[string]string `json:"fields,omitempty"`
+}
+
+func writeJSONError(w http.ResponseWriter, status int, msg string, err error) {
+	je := jsonError{Error: msg, Status: status}
+	var fe fieldErrors
+	if errors.As(err, &fe) {
+		je.Fields = fe
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	_ = writeJSON(w, status, "application/json; charset=utf-8", je)
+}

@@ -1,0 +1,91 @@
+package web
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"mime"
+	"net/http"
+	"path"
+	"strings"
+)
+
+// staticFiles serves static/ with content-hash URLs: templates link to
+// /static/css/site.css?v=HASH, which may be cached for a year because a
+// changed file gets a new hash. Files are read into memory once; the whole
+// folder is a few tens of kilobytes.
+type staticFiles struct {
+	files map[string]staticFile
+}
+
+type staticFile struct {
+	body  []byte
+	hash  string
+	ctype string
+}
+
+func loadStatic(fsys fs.FS) (*staticFiles, error) {
+	sf := &staticFiles{files: map[string]staticFile{}}
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasSuffix(p, ".go") {
+			return err
+		}
+		b, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		ctype := mime.TypeByExtension(path.Ext(p))
+		if ctype == "" {
+			ctype = http.DetectContentType(b)
+		}
+		sf.files[p] = staticFile{body: b, hash: hex.EncodeToString(sum[:6]), ctype: ctype}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load static files: %w", err)
+	}
+	return sf, nil
+}
+
+// url returns the cache-busting URL of a static file; it panics on a name
+// that does not exist so a typo in a template fails at start-up tests.
+func (sf *staticFiles) url(name string) string {
+	f, ok := sf.files[name]
+	if !ok {
+		panic("static: no file " + name)
+	}
+	return "/static/" + name + "?v=" + f.hash
+}
+
+// ServeHTTP serves one file (the path already stripped of /static).
+func (sf *staticFiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	f, ok := sf.files[strings.TrimPrefix(r.URL.Path, "/")]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", f.ctype)
+	h.Set("ETag", `"`+f.hash+`"`)
+	if r.URL.Query().Get("v") == f.hash {
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		h.Set("Cache-Control", "no-cache")
+	}
+	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, `"`+f.hash+`"`) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Length", fmt.Sprint(len(f.body)))
+	if r.Method == http.MethodHead {
+		return
+	}
+	w.Write(f.body)
+}
