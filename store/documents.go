@@ -210,10 +210,9 @@ func (db *DB) Publish(ctx context.Context, p Publication) (Revision, bool, error
 	if !published {
 		return rev, false, nil // nothing written; the deferred rollback ends the transaction
 	}
-	if err := tx.Commit(); err != nil {
+	if err := db.commit(tx); err != nil {
 		return Revision{}, false, fmt.Errorf("publish %q: %w", p.Slug, err)
 	}
-	db.gen.Add(1)
 	return rev, true, nil
 }
 

@@ -43,43 +43,71 @@ type Current struct {
 	Score  float64
 }
 
-// Audience says who may see a note. Groups come later ("group",
-// "teachers" with a group id); the schema already allows them.
+// Audience says who may see a note (see visibility.go for the rule).
 type Audience string
 
 const (
-	Private Audience = "private" // only the author
-	Public  Audience = "public"  // everyone, signed out included
+	Private  Audience = "private"  // only the author
+	Teachers Audience = "teachers" // the author and the teachers of a group
+	Members  Audience = "group"    // the members of a group
+	Public   Audience = "public"   // everyone, signed out included
 )
 
-// validate accepts the audiences notes can have today. "group" and
-// "teachers" are known to the schema but need a group id, which no method
-// takes yet.
-func (a Audience) validate() error {
+// validate checks an audience and its group: "teachers" and "group" name a
+// group, the others none.
+func (a Audience) validate(groupID int64) error {
 	switch a {
 	case Private, Public:
-		return nil
-	case "group", "teachers":
-		return fmt.Errorf("%w: audience %q needs a group, and groups are not supported yet", ErrInvalid, a)
+		if groupID != 0 {
+			return fmt.Errorf("%w: audience %q takes no group", ErrInvalid, a)
+		}
+	case Teachers, Members:
+		if groupID == 0 {
+			return fmt.Errorf("%w: audience %q needs a group", ErrInvalid, a)
+		}
 	default:
 		return fmt.Errorf("%w: unknown audience %q", ErrInvalid, a)
 	}
+	return nil
 }
 
 // Note is an annotation: a comment with a Markdown body, or a highlight when
-// Body is "".
+// Body is "". A reply has a ParentID and takes its parent's audience and
+// target.
 type Note struct {
 	ID           string // random, URL-safe, never sequential
 	DocumentID   int64
 	DocumentSlug string
 	Author       User
 	Audience     Audience
+	GroupID      int64  // for the "teachers" and "group" audiences
+	GroupName    string // likewise
+	ParentID     string // set on replies
 	Body         string
 	Original     Original
 	Current      Current
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	Version      int64 // 1 at creation, +1 on every change; the ETag's basis
+
+	// Guide: a group note by a teacher of that group (the guide layer).
+	Guide bool
+	// Question: the note asks a question; answers are replies.
+	Question bool
+	// Resolved: a teacher marked the thread resolved.
+	Resolved bool
+	// AcceptedID is the reply a teacher accepted as the answer.
+	AcceptedID string
+	// Hidden by a teacher, with the reason (only the author and the
+	// group's teachers ever see a hidden note).
+	Hidden       bool
+	HiddenReason string
+	// SharedFrom is the guide note this one is a copy of.
+	SharedFrom string
+
+	// Reactions: counts, and the viewer's own.
+	Helpful, Same     int
+	MyHelpful, MySame bool
 }
 
 // Viewer is who is asking; the zero Viewer is a signed-out reader.
@@ -87,33 +115,28 @@ type Viewer struct {
 	UserID int64
 }
 
-// visibleTo returns an SQL condition over the notes table, aliased n, that
-// holds exactly for the notes v may see, and the named arguments it uses.
-// It is the only place that rule is written: every query that fetches,
-// lists or counts notes for a viewer ANDs it into its WHERE clause, and uses
-// named parameters only (mixing them with positional ones is error-prone).
-//
-// Today: public notes to everyone, and every note to its author. User ids
-// start at 1, and ":viewer <> 0" keeps a signed-out reader from matching an
-// author even if that ever changed. Groups will add a disjunct such as
-// "n.audience IN ('group', 'teachers') AND EXISTS (membership of :viewer in
-// n.group_id)".
-func visibleTo(v Viewer) (string, []any) {
-	return `(n.audience = 'public' OR (:viewer <> 0 AND n.author_id = :viewer))`,
-		[]any{sql.Named("viewer", v.UserID)}
-}
-
-// noteSelect reads the columns scanNote expects.
+// noteSelect reads the columns scanNote expects. It uses :viewer for the
+// viewer's own reactions.
 const noteSelect = `
 	SELECT n.id, n.document_id, d.slug, u.id, u.name, u.created_at, n.audience, n.body,
 	       n.orig_revision_id, n.orig_anchor, n.orig_start, n.orig_end,
 	       n.orig_exact, n.orig_prefix, n.orig_suffix, n.orig_block_hash,
 	       n.cur_revision_id, n.cur_anchor, n.cur_start, n.cur_end,
 	       n.cur_exact, n.cur_prefix, n.cur_suffix, n.cur_status, n.cur_score,
-	       n.created_at, n.updated_at, n.version
+	       n.created_at, n.updated_at, n.version,
+	       coalesce(n.group_id, 0), coalesce(g.name, ''), coalesce(n.parent_id, ''),
+	       n.question, n.resolved_at IS NOT NULL, coalesce(n.accepted_id, ''),
+	       n.hidden_at IS NOT NULL, n.hidden_reason, coalesce(n.shared_from, ''),
+	       (n.audience = 'group' AND EXISTS (SELECT 1 FROM memberships gm
+	            WHERE gm.group_id = n.group_id AND gm.user_id = n.author_id AND gm.role = 'teacher')),
+	       (SELECT count(*) FROM reactions x WHERE x.note_id = n.id AND x.kind = 'helpful'),
+	       (SELECT count(*) FROM reactions x WHERE x.note_id = n.id AND x.kind = 'same'),
+	       EXISTS (SELECT 1 FROM reactions x WHERE x.note_id = n.id AND x.kind = 'helpful' AND x.user_id = :viewer),
+	       EXISTS (SELECT 1 FROM reactions x WHERE x.note_id = n.id AND x.kind = 'same' AND x.user_id = :viewer)
 	FROM notes n
 	JOIN users u ON u.id = n.author_id
-	JOIN documents d ON d.id = n.document_id`
+	JOIN documents d ON d.id = n.document_id
+	LEFT JOIN groups g ON g.id = n.group_id`
 
 func scanNote(row interface{ Scan(...any) error }) (Note, error) {
 	var (
@@ -124,7 +147,11 @@ func scanNote(row interface{ Scan(...any) error }) (Note, error) {
 	err := row.Scan(&n.ID, &n.DocumentID, &n.DocumentSlug, &n.Author.ID, &n.Author.Name, &userCreated, &n.Audience, &n.Body,
 		&o.RevisionID, &o.Anchor, &o.Start, &o.End, &o.Exact, &o.Prefix, &o.Suffix, &o.BlockHash,
 		&c.RevisionID, &c.Anchor, &c.Start, &c.End, &c.Exact, &c.Prefix, &c.Suffix, &c.Status, &c.Score,
-		&created, &updated, &n.Version)
+		&created, &updated, &n.Version,
+		&n.GroupID, &n.GroupName, &n.ParentID,
+		&n.Question, &n.Resolved, &n.AcceptedID,
+		&n.Hidden, &n.HiddenReason, &n.SharedFrom, &n.Guide,
+		&n.Helpful, &n.Same, &n.MyHelpful, &n.MySame)
 	if err != nil {
 		return Note{}, err
 	}
@@ -142,8 +169,8 @@ func scanNote(row interface{ Scan(...any) error }) (Note, error) {
 
 // noteByID reads a note without the visibility rule: only for returning a
 // note to its author after a write.
-func noteByID(ctx context.Context, tx *sql.Tx, id string) (Note, error) {
-	n, err := scanNote(tx.QueryRowContext(ctx, noteSelect+` WHERE n.id = ?`, id))
+func noteByID(ctx context.Context, tx *sql.Tx, id string, viewerID int64) (Note, error) {
+	n, err := scanNote(tx.QueryRowContext(ctx, noteSelect+` WHERE n.id = :id`, sql.Named("id", id), sql.Named("viewer", viewerID)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Note{}, ErrNotFound
 	}
@@ -152,12 +179,21 @@ func noteByID(ctx context.Context, tx *sql.Tx, id string) (Note, error) {
 
 // NewNote is a note to create; its current target starts equal to its
 // original with status exact.
+//
+// A reply names its ParentID and leaves Audience, GroupID and Target empty:
+// it takes them from its parent.
 type NewNote struct {
 	DocumentID int64
 	AuthorID   int64
 	Audience   Audience
+	GroupID    int64 // for the "teachers" and "group" audiences
+	ParentID   string
+	Question   bool
 	Body       string
 	Target     Original
+	// Mentions are the names @mentioned in the body. Those who belong to
+	// the note's group and may see the note are notified.
+	Mentions []string
 }
 
 // noteIDEncoding is lower-case base32: URL-safe, no padding, and no
@@ -174,65 +210,150 @@ func newNoteID() string {
 	return noteIDEncoding.EncodeToString(b[:])
 }
 
-// CreateNote stores a new note.
+// CreateNote stores a new note, logs it for live readers and notifies the
+// parent's author (for a reply) and the mentioned.
 //
 // The target's block must exist in the named revision of the document
 // (ErrInvalid otherwise; ErrNotFound if the document or the author does
 // not exist). An empty Target.BlockHash is filled in from the block; a
 // different one is an error. The target may be on any revision of the
 // document, though only notes on the current one follow later revisions.
+//
+// A group note needs its author to be a member of the group (ErrForbidden
+// otherwise). A reply needs a parent that the author may see (ErrNotFound
+// otherwise) and that is not itself a reply (ErrInvalid).
 func (db *DB) CreateNote(ctx context.Context, n NewNote) (Note, error) {
-	if err := n.Audience.validate(); err != nil {
-		return Note{}, fmt.Errorf("create note: %w", err)
-	}
-	if err := n.Target.Target.validate("target"); err != nil {
-		return Note{}, fmt.Errorf("create note: %w", err)
-	}
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return Note{}, fmt.Errorf("create note: %w", err)
 	}
 	defer tx.Rollback()
 
+	if n.ParentID != "" {
+		if err := inheritParent(ctx, tx, &n); err != nil {
+			return Note{}, fmt.Errorf("create reply: %w", err)
+		}
+	}
+	if err := n.Audience.validate(n.GroupID); err != nil {
+		return Note{}, fmt.Errorf("create note: %w", err)
+	}
+	if err := n.Target.Target.validate("target"); err != nil {
+		return Note{}, fmt.Errorf("create note: %w", err)
+	}
+	if n.GroupID != 0 && n.ParentID == "" {
+		if _, err := roleIn(ctx, tx, n.AuthorID, n.GroupID); err != nil {
+			return Note{}, fmt.Errorf("create note in group %d: %w", n.GroupID, err)
+		}
+	}
 	orig := n.Target
 	if err := checkBlock(ctx, tx, n.DocumentID, &orig); err != nil {
 		return Note{}, fmt.Errorf("create note: %w", err)
 	}
-	id, ts := newNoteID(), now()
-	_, err = tx.ExecContext(ctx, `
+	id := newNoteID()
+	if err := insertNote(ctx, tx, id, n, orig, ""); err != nil {
+		return Note{}, fmt.Errorf("create note: %w", err)
+	}
+	if err := logEvent(ctx, tx, EventCreated, id); err != nil {
+		return Note{}, fmt.Errorf("create note: %w", err)
+	}
+	if err := notify(ctx, tx, id, n); err != nil {
+		return Note{}, fmt.Errorf("create note: %w", err)
+	}
+	note, err := noteByID(ctx, tx, id, n.AuthorID)
+	if err != nil {
+		return Note{}, fmt.Errorf("create note: %w", err)
+	}
+	if err := db.commit(tx); err != nil {
+		return Note{}, fmt.Errorf("create note: %w", err)
+	}
+	return note, nil
+}
+
+// insertNote writes one note row; sharedFrom is set on the copies of a
+// shared guide note.
+func insertNote(ctx context.Context, tx *sql.Tx, id string, n NewNote, orig Original, sharedFrom string) error {
+	var group, parent, shared any
+	if n.GroupID != 0 {
+		group = n.GroupID
+	}
+	if n.ParentID != "" {
+		parent = n.ParentID
+	}
+	if sharedFrom != "" {
+		shared = sharedFrom
+	}
+	_, err := tx.ExecContext(ctx, `
 		INSERT INTO notes (
-			id, document_id, author_id, audience, body,
+			id, document_id, author_id, audience, group_id, parent_id, question, shared_from, body,
 			orig_revision_id, orig_anchor, orig_start, orig_end, orig_exact, orig_prefix, orig_suffix, orig_block_hash,
 			cur_revision_id, cur_anchor, cur_start, cur_end, cur_exact, cur_prefix, cur_suffix, cur_status, cur_score,
 			created_at, updated_at, version
 		) VALUES (
-			:id, :doc, :author, :audience, :body,
+			:id, :doc, :author, :audience, :group, :parent, :question, :shared, :body,
 			:rev, :anchor, :start, :end, :exact, :prefix, :suffix, :hash,
-			:rev, :anchor, :start, :end, :exact, :prefix, :suffix, 'exact', 1,
+			:crev, :canchor, :cstart, :cend, :cexact, :cprefix, :csuffix, :cstatus, :cscore,
 			:ts, :ts, 1
 		)`,
 		sql.Named("id", id), sql.Named("doc", n.DocumentID), sql.Named("author", n.AuthorID),
-		sql.Named("audience", n.Audience), sql.Named("body", n.Body),
+		sql.Named("audience", n.Audience), sql.Named("group", group), sql.Named("parent", parent),
+		sql.Named("question", n.Question), sql.Named("shared", shared), sql.Named("body", n.Body),
 		sql.Named("rev", orig.RevisionID), sql.Named("anchor", orig.Anchor),
 		sql.Named("start", orig.Start), sql.Named("end", orig.End),
 		sql.Named("exact", orig.Exact), sql.Named("prefix", orig.Prefix), sql.Named("suffix", orig.Suffix),
-		sql.Named("hash", orig.BlockHash), sql.Named("ts", ts))
+		sql.Named("hash", orig.BlockHash),
+		sql.Named("crev", orig.RevisionID), sql.Named("canchor", orig.Anchor),
+		sql.Named("cstart", orig.Start), sql.Named("cend", orig.End),
+		sql.Named("cexact", orig.Exact), sql.Named("cprefix", orig.Prefix), sql.Named("csuffix", orig.Suffix),
+		sql.Named("cstatus", StatusExact), sql.Named("cscore", 1.0), sql.Named("ts", now()))
 	if isConstraint(err, sqlite3.ErrConstraintForeignKey) {
 		// checkBlock vouched for the document, revision and block.
-		return Note{}, fmt.Errorf("create note: author %d: %w", n.AuthorID, ErrNotFound)
+		return fmt.Errorf("author %d or group %d: %w", n.AuthorID, n.GroupID, ErrNotFound)
+	}
+	return err
+}
+
+// inheritParent fills a reply from its parent: audience, group and target
+// (a reply sits where its parent sits, and moves with it). The parent must
+// be visible to the reply's author and not be a reply itself.
+func inheritParent(ctx context.Context, tx *sql.Tx, n *NewNote) error {
+	vis := visibility(visRow{alias: "n", hidden: true, deleted: true})
+	var (
+		parentOf sql.NullString
+		group    sql.NullInt64
+		p        Original
+		cur      Current
+	)
+	err := tx.QueryRowContext(ctx, `
+		SELECT n.document_id, n.audience, n.group_id, n.parent_id,
+		       n.orig_revision_id, n.orig_anchor, n.orig_start, n.orig_end, n.orig_exact, n.orig_prefix, n.orig_suffix, n.orig_block_hash,
+		       n.cur_revision_id, n.cur_anchor, n.cur_start, n.cur_end, n.cur_exact, n.cur_prefix, n.cur_suffix, n.cur_status, n.cur_score
+		FROM notes n WHERE n.id = :id AND `+vis,
+		sql.Named("id", n.ParentID), sql.Named("viewer", n.AuthorID)).Scan(
+		&n.DocumentID, &n.Audience, &group, &parentOf,
+		&p.RevisionID, &p.Anchor, &p.Start, &p.End, &p.Exact, &p.Prefix, &p.Suffix, &p.BlockHash,
+		&cur.RevisionID, &cur.Anchor, &cur.Start, &cur.End, &cur.Exact, &cur.Prefix, &cur.Suffix, &cur.Status, &cur.Score)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("parent %q: %w", n.ParentID, ErrNotFound)
 	}
 	if err != nil {
-		return Note{}, fmt.Errorf("create note: %w", err)
+		return err
 	}
-	note, err := noteByID(ctx, tx, id)
-	if err != nil {
-		return Note{}, fmt.Errorf("create note: %w", err)
+	if parentOf.Valid {
+		return fmt.Errorf("%w: parent %q is itself a reply; reply to %q", ErrInvalid, n.ParentID, parentOf.String)
 	}
-	if err := tx.Commit(); err != nil {
-		return Note{}, fmt.Errorf("create note: %w", err)
+	n.GroupID = group.Int64
+	// The reply is written on the parent's current words when they are
+	// placed, so both move together at the next publish.
+	n.Target = p
+	if cur.Status != StatusOrphan {
+		n.Target = Original{Target: cur.Target}
+		n.Target.BlockHash = ""
+		if cur.RevisionID == p.RevisionID && cur.Anchor == p.Anchor {
+			n.Target.BlockHash = p.BlockHash
+		}
 	}
-	db.gen.Add(1)
-	return note, nil
+	n.Question = false
+	return nil
 }
 
 // checkBlock checks that t names a block of a revision of document docID,
@@ -401,11 +522,15 @@ func (db *DB) CountNotesByDocument(ctx context.Context, v Viewer) (map[int64]int
 
 // NoteUpdate is an edit by the author. Target nil leaves the target alone;
 // otherwise both original and current targets are replaced (the note now
-// sits on new words).
+// sits on new words). A reply's audience and target follow its parent's
+// and cannot be set: for replies both are ignored.
 type NoteUpdate struct {
 	Body     string
 	Audience Audience
+	GroupID  int64
+	Question bool
 	Target   *Original
+	Mentions []string
 }
 
 // UpdateNote applies u to the note if authorID wrote it (else ErrNotFound)
@@ -413,9 +538,24 @@ type NoteUpdate struct {
 // ErrStale). It bumps Version and UpdatedAt.
 //
 // A new target is checked as in CreateNote, and the current target becomes
-// equal to it with status exact.
+// equal to it with status exact. A new audience moves the replies with the
+// note, at once; copies of a shared guide note follow their original's
+// body and question.
 func (db *DB) UpdateNote(ctx context.Context, authorID int64, id string, ifVersion int64, u NoteUpdate) (Note, error) {
-	if err := u.Audience.validate(); err != nil {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return Note{}, fmt.Errorf("update note %q: %w", id, err)
+	}
+	defer tx.Rollback()
+
+	old, err := authorsNote(ctx, tx, authorID, id, ifVersion)
+	if err != nil {
+		return Note{}, fmt.Errorf("update note %q: %w", id, err)
+	}
+	if old.parentID != "" {
+		u.Audience, u.GroupID, u.Target, u.Question = old.audience, old.groupID, nil, false
+	}
+	if err := u.Audience.validate(u.GroupID); err != nil {
 		return Note{}, fmt.Errorf("update note %q: %w", id, err)
 	}
 	if u.Target != nil {
@@ -423,23 +563,31 @@ func (db *DB) UpdateNote(ctx context.Context, authorID int64, id string, ifVersi
 			return Note{}, fmt.Errorf("update note %q: %w", id, err)
 		}
 	}
-	tx, err := db.sql.BeginTx(ctx, nil)
-	if err != nil {
-		return Note{}, fmt.Errorf("update note %q: %w", id, err)
+	moved := u.Audience != old.audience || u.GroupID != old.groupID
+	if moved && u.GroupID != 0 {
+		if _, err := roleIn(ctx, tx, authorID, u.GroupID); err != nil {
+			return Note{}, fmt.Errorf("update note %q: group %d: %w", id, u.GroupID, err)
+		}
 	}
-	defer tx.Rollback()
-
-	docID, err := authorsNote(ctx, tx, authorID, id, ifVersion)
-	if err != nil {
-		return Note{}, fmt.Errorf("update note %q: %w", id, err)
+	if moved {
+		// Those who could see the thread before are told it changed,
+		// whether or not they still may see it.
+		if err := logEvent(ctx, tx, EventWithdrawn, id); err != nil {
+			return Note{}, fmt.Errorf("update note %q: %w", id, err)
+		}
+	}
+	var group any
+	if u.GroupID != 0 {
+		group = u.GroupID
 	}
 	args := []any{
-		sql.Named("id", id), sql.Named("body", u.Body), sql.Named("audience", u.Audience), sql.Named("ts", now()),
+		sql.Named("id", id), sql.Named("body", u.Body), sql.Named("audience", u.Audience),
+		sql.Named("group", group), sql.Named("question", u.Question), sql.Named("ts", now()),
 	}
-	set := `body = :body, audience = :audience, updated_at = :ts, version = version + 1`
+	set := `body = :body, audience = :audience, group_id = :group, question = :question, updated_at = :ts, version = version + 1`
 	if u.Target != nil {
 		orig := *u.Target
-		if err := checkBlock(ctx, tx, docID, &orig); err != nil {
+		if err := checkBlock(ctx, tx, old.documentID, &orig); err != nil {
 			return Note{}, fmt.Errorf("update note %q: %w", id, err)
 		}
 		set += `,
@@ -456,20 +604,48 @@ func (db *DB) UpdateNote(ctx context.Context, authorID int64, id string, ifVersi
 	if _, err := tx.ExecContext(ctx, `UPDATE notes SET `+set+` WHERE id = :id`, args...); err != nil {
 		return Note{}, fmt.Errorf("update note %q: %w", id, err)
 	}
-	n, err := noteByID(ctx, tx, id)
+	// Replies take their parent's audience and target.
+	if _, err := tx.ExecContext(ctx, `
+		UPDATE notes SET audience = p.audience, group_id = p.group_id, version = notes.version + 1,
+			cur_revision_id = p.cur_revision_id, cur_anchor = p.cur_anchor, cur_start = p.cur_start,
+			cur_end = p.cur_end, cur_exact = p.cur_exact, cur_prefix = p.cur_prefix, cur_suffix = p.cur_suffix,
+			cur_status = p.cur_status, cur_score = p.cur_score
+		FROM notes p WHERE p.id = :id AND notes.parent_id = :id AND notes.deleted_at IS NULL`, sql.Named("id", id)); err != nil {
+		return Note{}, fmt.Errorf("update note %q: replies: %w", id, err)
+	}
+	// Copies of a shared guide note follow their original's words.
+	if _, err := tx.ExecContext(ctx, `
+		UPDATE notes SET body = :body, question = :question, updated_at = :ts, version = version + 1
+		WHERE shared_from = :id AND deleted_at IS NULL`,
+		sql.Named("id", id), sql.Named("body", u.Body), sql.Named("question", u.Question), sql.Named("ts", now())); err != nil {
+		return Note{}, fmt.Errorf("update note %q: shared copies: %w", id, err)
+	}
+	if err := logEvent(ctx, tx, EventEdited, id); err != nil {
+		return Note{}, fmt.Errorf("update note %q: %w", id, err)
+	}
+	if err := logCopiesEvent(ctx, tx, EventEdited, id); err != nil {
+		return Note{}, fmt.Errorf("update note %q: %w", id, err)
+	}
+	nn := NewNote{AuthorID: authorID, Mentions: u.Mentions}
+	if err := notify(ctx, tx, id, nn); err != nil {
+		return Note{}, fmt.Errorf("update note %q: %w", id, err)
+	}
+	n, err := noteByID(ctx, tx, id, authorID)
 	if err != nil {
 		return Note{}, fmt.Errorf("update note %q: %w", id, err)
 	}
-	if err := tx.Commit(); err != nil {
+	if err := db.commit(tx); err != nil {
 		return Note{}, fmt.Errorf("update note %q: %w", id, err)
 	}
-	db.gen.Add(1)
 	return n, nil
 }
 
 // DeleteNote deletes the note if authorID wrote it (else ErrNotFound) and,
-// when ifVersion != 0, only at that version (else ErrStale). Its replies go
-// with it.
+// when ifVersion != 0, only at that version (else ErrStale). Its replies and
+// its shared copies go with it.
+//
+// A deleted note stays as a tombstone (no body, never shown) so the event
+// log can still tell those who saw it that it is gone.
 func (db *DB) DeleteNote(ctx context.Context, authorID int64, id string, ifVersion int64) error {
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
@@ -480,32 +656,94 @@ func (db *DB) DeleteNote(ctx context.Context, authorID int64, id string, ifVersi
 	if _, err := authorsNote(ctx, tx, authorID, id, ifVersion); err != nil {
 		return fmt.Errorf("delete note %q: %w", id, err)
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM notes WHERE id = ?`, id); err != nil {
+	if err := deleteThread(ctx, tx, id); err != nil {
 		return fmt.Errorf("delete note %q: %w", id, err)
 	}
-	if err := tx.Commit(); err != nil {
+	if err := db.commit(tx); err != nil {
 		return fmt.Errorf("delete note %q: %w", id, err)
 	}
-	db.gen.Add(1)
 	return nil
+}
+
+// deleteThread turns a note, its replies and its shared copies (and
+// theirs) into tombstones, logging each deletion first.
+func deleteThread(ctx context.Context, tx *sql.Tx, id string) error {
+	rows, err := tx.QueryContext(ctx, `
+		SELECT id FROM notes WHERE deleted_at IS NULL AND (id = :id OR shared_from = :id)`, sql.Named("id", id))
+	if err != nil {
+		return err
+	}
+	var roots []string
+	for rows.Next() {
+		var r string
+		if err := rows.Scan(&r); err != nil {
+			rows.Close()
+			return err
+		}
+		roots = append(roots, r)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	for _, r := range roots {
+		if err := logEvent(ctx, tx, EventDeleted, r); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `
+			UPDATE notes SET deleted_at = :ts, body = '', version = version + 1
+			WHERE deleted_at IS NULL AND (id = :id OR parent_id = :id)`,
+			sql.Named("id", r), sql.Named("ts", now())); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM notifications WHERE note_id IN (SELECT id FROM notes WHERE id = :id OR parent_id = :id)`,
+			sql.Named("id", r)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// noteHead is what a write needs to know of a note before changing it.
+type noteHead struct {
+	documentID int64
+	authorID   int64
+	audience   Audience
+	groupID    int64
+	parentID   string
+	version    int64
+}
+
+func readHead(ctx context.Context, tx *sql.Tx, id string) (noteHead, error) {
+	var (
+		h      noteHead
+		group  sql.NullInt64
+		parent sql.NullString
+	)
+	err := tx.QueryRowContext(ctx, `
+		SELECT document_id, author_id, audience, group_id, parent_id, version
+		FROM notes WHERE id = ? AND deleted_at IS NULL`, id).
+		Scan(&h.documentID, &h.authorID, &h.audience, &group, &parent, &h.version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return h, ErrNotFound
+	}
+	h.groupID, h.parentID = group.Int64, parent.String
+	return h, err
 }
 
 // authorsNote checks, inside a write transaction, that note id exists and
 // authorID wrote it (else ErrNotFound, so others learn nothing about it,
 // not even its version) and that it is at ifVersion when that is not 0
-// (else ErrStale). It returns the note's document id.
-func authorsNote(ctx context.Context, tx *sql.Tx, authorID int64, id string, ifVersion int64) (int64, error) {
-	var docID, version int64
-	err := tx.QueryRowContext(ctx, `SELECT document_id, version FROM notes WHERE id = ? AND author_id = ?`, id, authorID).
-		Scan(&docID, &version)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, ErrNotFound
-	}
+// (else ErrStale).
+func authorsNote(ctx context.Context, tx *sql.Tx, authorID int64, id string, ifVersion int64) (noteHead, error) {
+	h, err := readHead(ctx, tx, id)
 	if err != nil {
-		return 0, err
+		return h, err
 	}
-	if ifVersion != 0 && version != ifVersion {
-		return 0, fmt.Errorf("%w (at version %d, not %d)", ErrStale, version, ifVersion)
+	if h.authorID != authorID {
+		return h, ErrNotFound
 	}
-	return docID, nil
+	if ifVersion != 0 && h.version != ifVersion {
+		return h, fmt.Errorf("%w (at version %d, not %d)", ErrStale, h.version, ifVersion)
+	}
+	return h, nil
 }

@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"runtime"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -28,6 +29,10 @@ var (
 	ErrNotFound  = errors.New("not found")
 	ErrNameTaken = errors.New("name already taken")
 	ErrStale     = errors.New("note was changed since it was read") // version mismatch (If-Match)
+
+	// ErrForbidden: the caller may not do this (not a member of the group,
+	// not one of its teachers).
+	ErrForbidden = errors.New("forbidden")
 
 	// ErrInvalid wraps errors about values the caller passed (an unknown
 	// audience, offsets that do not fit the quote, a target on a block that
@@ -54,14 +59,38 @@ type DB struct {
 	sql *sql.DB
 	ro  *sql.DB
 	gen atomic.Uint64 // see Generation
+
+	mu      sync.Mutex
+	changed chan struct{} // closed at the next commit; see Changed
 }
 
-// Generation counts the commits through this DB that changed notes or
-// documents (creating, editing, deleting notes; publishing). Anything
-// derived from notes, such as a cached page, is current while the
-// generation it was made at is. Writes by other processes are not counted:
-// only the server writes notes.
+// Generation counts the commits through this DB that changed what a reader
+// may see: notes, documents, groups and memberships, reactions,
+// moderation. Anything derived from them, such as a cached page, is current
+// while the generation it was made at is. Writes by other processes are not
+// counted: only the server writes these.
 func (db *DB) Generation() uint64 { return db.gen.Load() }
+
+// Changed returns a channel that is closed at the next such commit, for
+// live readers waiting for news.
+func (db *DB) Changed() <-chan struct{} {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	return db.changed
+}
+
+// commit commits a write transaction and tells those waiting.
+func (db *DB) commit(tx *sql.Tx) error {
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	db.gen.Add(1)
+	db.mu.Lock()
+	close(db.changed)
+	db.changed = make(chan struct{})
+	db.mu.Unlock()
+	return nil
+}
 
 // Open opens (creating if needed) the SQLite file at path with WAL, foreign
 // keys, a busy timeout and immediate transactions set in the DSN, and applies
@@ -118,7 +147,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		ro.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	return &DB{sql: rw, ro: ro}, nil
+	return &DB{sql: rw, ro: ro, changed: make(chan struct{})}, nil
 }
 
 // busyTimeout is how long a connection waits for another process's lock.

@@ -1,0 +1,440 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"github.com/mattn/go-sqlite3"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Role is a member's part in a group. A co-teacher is a teacher who is not
+// the group's owner (its creator).
+type Role string
+
+const (
+	RoleTeacher Role = "teacher"
+	RoleMember  Role = "member"
+)
+
+// Group is a seminar or class reading together.
+type Group struct {
+	ID         int64
+	Name       string
+	OwnerID    int64
+	InviteCode string
+	CreatedAt  time.Time
+}
+
+// Member is a user in a group.
+type Member struct {
+	User     User
+	Role     Role
+	Owner    bool
+	JoinedAt time.Time
+}
+
+// Membership is a group as one of its members sees it.
+type Membership struct {
+	Group Group
+	Role  Role
+}
+
+// newInviteCode returns 20 characters from 100 random bits: the invite
+// link's secret.
+func newInviteCode() string {
+	var b [13]byte
+	rand.Read(b[:])
+	return noteIDEncoding.EncodeToString(b[:])[:20]
+}
+
+func validateGroupName(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	switch n := utf8.RuneCountInString(name); {
+	case n == 0:
+		return "", fmt.Errorf("%w: name: a group needs a name", ErrInvalid)
+	case n > 100:
+		return "", fmt.Errorf("%w: name: a group name has at most 100 characters, not %d", ErrInvalid, n)
+	}
+	return name, nil
+}
+
+// CreateGroup makes a group whose owner, ownerID, is its first teacher.
+func (db *DB) CreateGroup(ctx context.Context, ownerID int64, name string) (Group, error) {
+	name, err := validateGroupName(name)
+	if err != nil {
+		return Group{}, fmt.Errorf("create group: %w", err)
+	}
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return Group{}, fmt.Errorf("create group: %w", err)
+	}
+	defer tx.Rollback()
+	ts := now()
+	res, err := tx.ExecContext(ctx, `INSERT INTO groups (name, owner_id, invite_code, created_at) VALUES (?, ?, ?, ?)`,
+		name, ownerID, newInviteCode(), ts)
+	if err != nil {
+		return Group{}, fmt.Errorf("create group: %w", err)
+	}
+	id, _ := res.LastInsertId()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO memberships (group_id, user_id, role, joined_at) VALUES (?, ?, 'teacher', ?)`,
+		id, ownerID, ts); err != nil {
+		return Group{}, fmt.Errorf("create group: %w", err)
+	}
+	g, err := groupByID(ctx, tx, id)
+	if err != nil {
+		return Group{}, fmt.Errorf("create group: %w", err)
+	}
+	if err := db.commit(tx); err != nil {
+		return Group{}, fmt.Errorf("create group: %w", err)
+	}
+	return g, nil
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func scanGroup(row *sql.Row) (Group, error) {
+	var (
+		g  Group
+		ts string
+	)
+	err := row.Scan(&g.ID, &g.Name, &g.OwnerID, &g.InviteCode, &ts)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Group{}, ErrNotFound
+	}
+	if err != nil {
+		return Group{}, err
+	}
+	g.CreatedAt, err = parseTime(ts)
+	return g, err
+}
+
+const groupSelect = `SELECT id, name, owner_id, invite_code, created_at FROM groups`
+
+func groupByID(ctx context.Context, q querier, id int64) (Group, error) {
+	return scanGroup(q.QueryRowContext(ctx, groupSelect+` WHERE id = ?`, id))
+}
+
+// Group returns a group, or ErrNotFound.
+func (db *DB) Group(ctx context.Context, id int64) (Group, error) {
+	g, err := groupByID(ctx, db.ro, id)
+	if err != nil {
+		return Group{}, fmt.Errorf("group %d: %w", id, err)
+	}
+	return g, nil
+}
+
+// GroupByInvite returns the group whose invite code this is, or ErrNotFound
+// (also for a code that was regenerated since).
+func (db *DB) GroupByInvite(ctx context.Context, code string) (Group, error) {
+	g, err := scanGroup(db.ro.QueryRowContext(ctx, groupSelect+` WHERE invite_code = ?`, code))
+	if err != nil {
+		return Group{}, fmt.Errorf("group by invite: %w", err)
+	}
+	return g, nil
+}
+
+// roleIn returns userID's role in groupID, or ErrForbidden when they are
+// not a member.
+func roleIn(ctx context.Context, q querier, userID, groupID int64) (Role, error) {
+	var r Role
+	err := q.QueryRowContext(ctx, `SELECT role FROM memberships WHERE group_id = ? AND user_id = ?`, groupID, userID).Scan(&r)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("user %d is not a member of group %d: %w", userID, groupID, ErrForbidden)
+	}
+	return r, err
+}
+
+// requireTeacher returns ErrForbidden unless userID teaches groupID.
+func requireTeacher(ctx context.Context, q querier, userID, groupID int64) error {
+	r, err := roleIn(ctx, q, userID, groupID)
+	if err != nil {
+		return err
+	}
+	if r != RoleTeacher {
+		return fmt.Errorf("user %d does not teach group %d: %w", userID, groupID, ErrForbidden)
+	}
+	return nil
+}
+
+// RoleOf returns userID's role in groupID, or ErrForbidden when they are not
+// a member.
+func (db *DB) RoleOf(ctx context.Context, userID, groupID int64) (Role, error) {
+	return roleIn(ctx, db.ro, userID, groupID)
+}
+
+// RegenerateInvite gives the group a new invite code; the old link stops
+// working. Teachers only.
+func (db *DB) RegenerateInvite(ctx context.Context, actorID, groupID int64) (Group, error) {
+	return db.groupWrite(ctx, "regenerate invite", actorID, groupID, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE groups SET invite_code = ? WHERE id = ?`, newInviteCode(), groupID)
+		return err
+	})
+}
+
+// groupWrite runs a teachers-only change to a group in one transaction.
+func (db *DB) groupWrite(ctx context.Context, what string, actorID, groupID int64, f func(*sql.Tx) error) (Group, error) {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return Group{}, fmt.Errorf("%s: %w", what, err)
+	}
+	defer tx.Rollback()
+	if _, err := groupByID(ctx, tx, groupID); err != nil {
+		return Group{}, fmt.Errorf("%s: group %d: %w", what, groupID, err)
+	}
+	if err := requireTeacher(ctx, tx, actorID, groupID); err != nil {
+		return Group{}, fmt.Errorf("%s: %w", what, err)
+	}
+	if err := f(tx); err != nil {
+		return Group{}, fmt.Errorf("%s: %w", what, err)
+	}
+	g, err := groupByID(ctx, tx, groupID)
+	if err != nil {
+		return Group{}, fmt.Errorf("%s: %w", what, err)
+	}
+	if err := db.commit(tx); err != nil {
+		return Group{}, fmt.Errorf("%s: %w", what, err)
+	}
+	return g, nil
+}
+
+// Join adds userID to the group whose invite code this is, as a member
+// (nothing changes if they belong already). A stale code is ErrNotFound.
+func (db *DB) Join(ctx context.Context, userID int64, code string) (Group, error) {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return Group{}, fmt.Errorf("join: %w", err)
+	}
+	defer tx.Rollback()
+	g, err := scanGroup(tx.QueryRowContext(ctx, groupSelect+` WHERE invite_code = ?`, code))
+	if err != nil {
+		return Group{}, fmt.Errorf("join: invite code: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO memberships (group_id, user_id, role, joined_at) VALUES (?, ?, 'member', ?)
+		ON CONFLICT (group_id, user_id) DO NOTHING`, g.ID, userID, now()); err != nil {
+		if isConstraint(err, sqlite3.ErrConstraintForeignKey) { // SQLITE_CONSTRAINT_FOREIGNKEY
+			return Group{}, fmt.Errorf("join: user %d: %w", userID, ErrNotFound)
+		}
+		return Group{}, fmt.Errorf("join: %w", err)
+	}
+	if err := db.commit(tx); err != nil {
+		return Group{}, fmt.Errorf("join: %w", err)
+	}
+	return g, nil
+}
+
+// Leave takes userID out of a group. The owner cannot leave (ErrInvalid).
+func (db *DB) Leave(ctx context.Context, userID, groupID int64) error {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("leave: %w", err)
+	}
+	defer tx.Rollback()
+	g, err := groupByID(ctx, tx, groupID)
+	if err != nil {
+		return fmt.Errorf("leave group %d: %w", groupID, err)
+	}
+	if g.OwnerID == userID {
+		return fmt.Errorf("leave group %d: %w: the group's creator cannot leave it", groupID, ErrInvalid)
+	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM memberships WHERE group_id = ? AND user_id = ?`, groupID, userID)
+	if err != nil {
+		return fmt.Errorf("leave group %d: %w", groupID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("leave group %d: %w", groupID, ErrForbidden)
+	}
+	return db.commit(tx)
+}
+
+// RemoveMember takes userID out of the group. Teachers remove members; only
+// the owner removes a co-teacher; nobody removes the owner.
+func (db *DB) RemoveMember(ctx context.Context, actorID, groupID, userID int64) error {
+	_, err := db.groupWrite(ctx, "remove member", actorID, groupID, func(tx *sql.Tx) error {
+		g, err := groupByID(ctx, tx, groupID)
+		if err != nil {
+			return err
+		}
+		role, err := roleIn(ctx, tx, userID, groupID)
+		if errors.Is(err, ErrForbidden) {
+			return fmt.Errorf("user %d: %w", userID, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		switch {
+		case userID == g.OwnerID:
+			return fmt.Errorf("%w: the group's creator cannot be removed", ErrInvalid)
+		case role == RoleTeacher && actorID != g.OwnerID:
+			return fmt.Errorf("only the group's creator removes a co-teacher: %w", ErrForbidden)
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM memberships WHERE group_id = ? AND user_id = ?`, groupID, userID)
+		return err
+	})
+	return err
+}
+
+// SetRole makes a member a co-teacher (any teacher may) or a co-teacher a
+// member again (only the owner may). The owner's role does not change.
+func (db *DB) SetRole(ctx context.Context, actorID, groupID, userID int64, role Role) error {
+	if role != RoleTeacher && role != RoleMember {
+		return fmt.Errorf("set role: %w: unknown role %q", ErrInvalid, role)
+	}
+	_, err := db.groupWrite(ctx, "set role", actorID, groupID, func(tx *sql.Tx) error {
+		g, err := groupByID(ctx, tx, groupID)
+		if err != nil {
+			return err
+		}
+		old, err := roleIn(ctx, tx, userID, groupID)
+		if errors.Is(err, ErrForbidden) {
+			return fmt.Errorf("user %d: %w", userID, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		switch {
+		case userID == g.OwnerID:
+			return fmt.Errorf("%w: the group's creator is always a teacher", ErrInvalid)
+		case old == RoleTeacher && role == RoleMember && actorID != g.OwnerID:
+			return fmt.Errorf("only the group's creator makes a co-teacher a member again: %w", ErrForbidden)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE memberships SET role = ? WHERE group_id = ? AND user_id = ?`, role, groupID, userID)
+		return err
+	})
+	return err
+}
+
+// Members lists a group's members: teachers first (the owner first of
+// them), then by name.
+func (db *DB) Members(ctx context.Context, groupID int64) ([]Member, error) {
+	rows, err := db.ro.QueryContext(ctx, `
+		SELECT u.id, u.name, u.created_at, m.role, u.id = g.owner_id, m.joined_at
+		FROM memberships m JOIN users u ON u.id = m.user_id JOIN groups g ON g.id = m.group_id
+		WHERE m.group_id = ?
+		ORDER BY m.role = 'member', u.id <> g.owner_id, u.name COLLATE NOCASE`, groupID)
+	if err != nil {
+		return nil, fmt.Errorf("members of group %d: %w", groupID, err)
+	}
+	defer rows.Close()
+	var out []Member
+	for rows.Next() {
+		var (
+			m           Member
+			uts, joined string
+		)
+		if err := rows.Scan(&m.User.ID, &m.User.Name, &uts, &m.Role, &m.Owner, &joined); err != nil {
+			return nil, fmt.Errorf("members of group %d: %w", groupID, err)
+		}
+		if m.User.CreatedAt, err = parseTime(uts); err != nil {
+			return nil, err
+		}
+		if m.JoinedAt, err = parseTime(joined); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// Memberships lists the groups userID belongs to, by name.
+func (db *DB) Memberships(ctx context.Context, userID int64) ([]Membership, error) {
+	rows, err := db.ro.QueryContext(ctx, `
+		SELECT g.id, g.name, g.owner_id, g.invite_code, g.created_at, m.role
+		FROM memberships m JOIN groups g ON g.id = m.group_id
+		WHERE m.user_id = ? ORDER BY g.name COLLATE NOCASE, g.id`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("memberships of user %d: %w", userID, err)
+	}
+	defer rows.Close()
+	var out []Membership
+	for rows.Next() {
+		var (
+			m  Membership
+			ts string
+		)
+		if err := rows.Scan(&m.Group.ID, &m.Group.Name, &m.Group.OwnerID, &m.Group.InviteCode, &ts, &m.Role); err != nil {
+			return nil, fmt.Errorf("memberships of user %d: %w", userID, err)
+		}
+		if m.Group.CreatedAt, err = parseTime(ts); err != nil {
+			return nil, err
+		}
+		if m.Role != RoleTeacher {
+			m.Group.InviteCode = "" // the invite link is for teachers to hand out
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// SetPostFirst turns post first on or off for a group and document.
+// Teachers only.
+func (db *DB) SetPostFirst(ctx context.Context, actorID, groupID, documentID int64, on bool) error {
+	_, err := db.groupWrite(ctx, "set post first", actorID, groupID, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `
+			INSERT INTO group_documents (group_id, document_id, post_first) VALUES (?, ?, ?)
+			ON CONFLICT (group_id, document_id) DO UPDATE SET post_first = excluded.post_first`,
+			groupID, documentID, on)
+		if isConstraint(err, sqlite3.ErrConstraintForeignKey) {
+			return fmt.Errorf("document %d: %w", documentID, ErrNotFound)
+		}
+		return err
+	})
+	return err
+}
+
+// PostFirst reports whether post first is on for a group and document.
+func (db *DB) PostFirst(ctx context.Context, groupID, documentID int64) (bool, error) {
+	var on bool
+	err := db.ro.QueryRowContext(ctx, `SELECT coalesce((SELECT post_first FROM group_documents WHERE group_id = ? AND document_id = ?), 0)`,
+		groupID, documentID).Scan(&on)
+	if err != nil {
+		return false, fmt.Errorf("post first: %w", err)
+	}
+	return on, nil
+}
+
+// Locked reports whether post first hides other members' notes from
+// userID on a document in a group: it is on, userID is a member and not a
+// teacher, and has not yet written there.
+func (db *DB) Locked(ctx context.Context, userID, groupID, documentID int64) (bool, error) {
+	var locked bool
+	err := db.ro.QueryRowContext(ctx, `
+		SELECT EXISTS (SELECT 1 FROM group_documents WHERE group_id = :g AND document_id = :d AND post_first = 1)
+		   AND EXISTS (SELECT 1 FROM memberships WHERE group_id = :g AND user_id = :u AND role = 'member')
+		   AND NOT EXISTS (SELECT 1 FROM notes WHERE author_id = :u AND group_id = :g AND document_id = :d AND deleted_at IS NULL)`,
+		sql.Named("g", groupID), sql.Named("d", documentID), sql.Named("u", userID)).Scan(&locked)
+	if err != nil {
+		return false, fmt.Errorf("post first lock: %w", err)
+	}
+	return locked, nil
+}
+
+// CountGroupNotes counts, per document, the notes of group groupID that v
+// may see (the group's own notes, replies included).
+func (db *DB) CountGroupNotes(ctx context.Context, v Viewer, groupID int64) (map[int64]int, error) {
+	vis, args := visibleTo(v)
+	rows, err := db.ro.QueryContext(ctx, `SELECT n.document_id, count(*) FROM notes n
+		WHERE n.group_id = :group AND `+vis+` GROUP BY n.document_id`,
+		append(args, sql.Named("group", groupID))...)
+	if err != nil {
+		return nil, fmt.Errorf("count group notes: %w", err)
+	}
+	defer rows.Close()
+	counts := map[int64]int{}
+	for rows.Next() {
+		var doc int64
+		var n int
+		if err := rows.Scan(&doc, &n); err != nil {
+			return nil, fmt.Errorf("count group notes: %w", err)
+		}
+		counts[doc] = n
+	}
+	return counts, rows.Err()
+}

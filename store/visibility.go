@@ -1,0 +1,101 @@
+package store
+
+import (
+	"database/sql"
+	"strings"
+)
+
+// The visibility rule: which notes a viewer may see. It is written once,
+// here, as SQL over a row with the notes table's audience columns, and
+// every query that fetches, lists, counts, maps or streams notes ANDs it in.
+//
+// A top-level note is visible to viewer V when:
+//
+//   - V wrote it; or it is public;
+//   - it is for "me and the teachers of group G" and V teaches G;
+//   - it is for group G, V is a member of G, and post first does not hide
+//     it: post first is off for G and the note's document, or V teaches G,
+//     or the note's author teaches G (a guide note), or V has written in G
+//     on that document (a note or a reply, not deleted);
+//
+// and it is not hidden by moderation, unless V wrote it or teaches its
+// group; and it is not deleted.
+//
+// A reply is visible when its thread's first note is visible to V, the
+// reply itself passes post first and moderation, and it is not deleted:
+// replies take their parent's audience, so changing the parent's audience
+// moves the whole thread at once.
+//
+// The rule uses only named parameters (:viewer), never positional ones.
+
+// visRow says which of a row's states the rule checks. The event log's
+// rows carry a note's audience as it was, but not whether it is hidden or
+// deleted now (a deletion event must still reach those who saw the note).
+type visRow struct {
+	alias   string
+	hidden  bool // check hidden_at
+	deleted bool // check deleted_at
+}
+
+// visibleTo returns the rule for notes aliased n.
+func visibleTo(v Viewer) (string, []any) {
+	return visibility(visRow{alias: "n", hidden: true, deleted: true}), viewerArgs(v)
+}
+
+func viewerArgs(v Viewer) []any { return []any{sql.Named("viewer", v.UserID)} }
+
+// visibility builds the rule for one row.
+func visibility(r visRow) string {
+	a := r.alias
+	var conds []string
+	if r.deleted {
+		conds = append(conds, a+".deleted_at IS NULL")
+	}
+	if r.hidden {
+		conds = append(conds, notHidden(a))
+	}
+	root := "r_" + a
+	conds = append(conds, `(
+		(`+a+`.parent_id IS NULL AND `+audienceOK(a)+`)
+		OR (`+a+`.parent_id IS NOT NULL AND EXISTS (
+			SELECT 1 FROM notes `+root+`
+			WHERE `+root+`.id = `+a+`.parent_id AND `+root+`.deleted_at IS NULL
+			  AND `+notHidden(root)+` AND `+audienceOK(root)+`)))`,
+		postFirstOK(a))
+	return "(" + strings.Join(conds, "\n\t AND ") + ")"
+}
+
+// audienceOK: the viewer is the author, or in the note's audience.
+func audienceOK(a string) string {
+	return `((:viewer <> 0 AND ` + a + `.author_id = :viewer)
+		OR ` + a + `.audience = 'public'
+		OR (:viewer <> 0 AND ` + a + `.audience = 'teachers' AND ` + teaches(":viewer", a+".group_id") + `)
+		OR (:viewer <> 0 AND ` + a + `.audience = 'group' AND ` + belongs(":viewer", a+".group_id") + `))`
+}
+
+// postFirstOK: post first does not hide this group note from the viewer.
+func postFirstOK(a string) string {
+	return `(` + a + `.audience <> 'group'
+		OR (:viewer <> 0 AND ` + a + `.author_id = :viewer)
+		OR NOT EXISTS (SELECT 1 FROM group_documents gd
+			WHERE gd.group_id = ` + a + `.group_id AND gd.document_id = ` + a + `.document_id AND gd.post_first = 1)
+		OR ` + teaches(":viewer", a+".group_id") + `
+		OR ` + teaches(a+".author_id", a+".group_id") + `
+		OR (:viewer <> 0 AND EXISTS (SELECT 1 FROM notes w
+			WHERE w.author_id = :viewer AND w.group_id = ` + a + `.group_id
+			  AND w.document_id = ` + a + `.document_id AND w.deleted_at IS NULL)))`
+}
+
+// notHidden: moderation does not hide the note from the viewer.
+func notHidden(a string) string {
+	return `(` + a + `.hidden_at IS NULL OR (:viewer <> 0 AND (` + a + `.author_id = :viewer OR ` + teaches(":viewer", a+".group_id") + `)))`
+}
+
+// teaches is "user u is a teacher of group g"; belongs, "a member of any role".
+func teaches(u, g string) string {
+	return `EXISTS (SELECT 1 FROM memberships tm WHERE tm.user_id = ` + u + ` AND tm.group_id = ` + g + ` AND tm.role = 'teacher')`
+}
+
+func belongs(u, g string) string {
+	return `EXISTS (SELECT 1 FROM memberships bm WHERE bm.user_id = ` + u + ` AND bm.group_id = ` + g + `)`
+}
