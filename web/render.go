@@ -62,6 +62,10 @@ func statusOf(err error) (int, string) {
 		return http.StatusUnprocessableEntity, fe.Error()
 	case errors.Is(err, store.ErrNotFound):
 		return errNotFound.status, errNotFound.msg
+	case errors.Is(err, store.ErrForbidden):
+		return http.StatusForbidden, "That is for the group's teachers, or for its members, only."
+	case errors.Is(err, store.ErrInvalid):
+		return http.StatusUnprocessableEntity, invalidMessage(err)
 	case errors.Is(err, store.ErrStale):
 		return http.StatusPreconditionFailed, "The note was changed since you loaded it. Reload it and make your change again."
 	}
@@ -70,6 +74,19 @@ func statusOf(err error) (int, string) {
 		return http.StatusRequestEntityTooLarge, fmt.Sprintf("The request is larger than the %d bytes glossa accepts.", mbe.Limit)
 	}
 	return http.StatusInternalServerError, "Something went wrong on our side. It has been logged; please try again."
+}
+
+// invalidMessage turns a store validation error ("create group: invalid:
+// name: a group needs a name") into the part meant for people.
+func invalidMessage(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, store.ErrInvalid.Error()+": "); i >= 0 {
+		msg = msg[i+len(store.ErrInvalid.Error())+2:]
+	}
+	if msg == "" {
+		return "That request is not valid."
+	}
+	return strings.ToUpper(msg[:1]) + msg[1:] + "."
 }
 
 // page adapts a handler that returns an error: the error becomes an error

@@ -187,6 +187,12 @@ func (s *Server) routes() http.Handler {
 		r.With(limit).Post("/signin", s.page(s.handleSignIn))
 		r.Post("/signout", s.page(s.handleSignOut))
 
+		// Issue 3: seminars and teachers. Each area registers its own
+		// routes, page and API alike.
+		s.groupRoutes(r)
+		s.conversationRoutes(r)
+		s.liveRoutes(r)
+
 		r.Route("/api", func(r chi.Router) {
 			r.Get("/documents", s.api(s.apiDocuments))
 			r.Get("/documents/{slug}", s.api(s.apiDocument))

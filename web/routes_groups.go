@@ -1,0 +1,7 @@
+package web
+
+import "github.com/go-chi/chi/v5"
+
+// groupRoutes registers the groups routes (issue 3), pages and API alike.
+func (s *Server) groupRoutes(r chi.Router) {
+}
