@@ -194,6 +194,8 @@ func (s *Server) routes() http.Handler {
 		s.liveRoutes(r)
 
 		r.Route("/api", func(r chi.Router) {
+			s.groupAPIRoutes(r)
+			s.conversationAPIRoutes(r)
 			r.Get("/documents", s.api(s.apiDocuments))
 			r.Get("/documents/{slug}", s.api(s.apiDocument))
 			r.Get("/documents/{slug}/annotations/", s.api(s.apiContainer))
