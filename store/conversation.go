@@ -135,6 +135,9 @@ func (db *DB) Accept(ctx context.Context, actorID int64, id, replyID string) (No
 		if h.parentID != "" {
 			return fmt.Errorf("%w: answers are accepted on the question, %q", ErrInvalid, h.parentID)
 		}
+		if !h.question && replyID != "" {
+			return fmt.Errorf("%w: %q is not a question; mark it as one first", ErrInvalid, id)
+		}
 		var accepted any
 		if replyID != "" {
 			rh, err := visibleNote(ctx, tx, actorID, replyID)
@@ -341,6 +344,15 @@ func (db *DB) ShareGuide(ctx context.Context, actorID int64, id string) ([]Note,
 	}
 	if h.parentID != "" || h.audience != Members {
 		return nil, fmt.Errorf("share guide note %q: %w: only a note to a whole group can be shared", id, ErrInvalid)
+	}
+	// A copy is shared through its original: sharing the copy would put a
+	// second copy into the original's group.
+	var sharedFrom sql.NullString
+	if err := tx.QueryRowContext(ctx, `SELECT shared_from FROM notes WHERE id = ?`, id).Scan(&sharedFrom); err != nil {
+		return nil, fmt.Errorf("share guide note %q: %w", id, err)
+	}
+	if sharedFrom.Valid {
+		return nil, fmt.Errorf("share guide note %q: %w: it is a copy; share the original, %q", id, ErrInvalid, sharedFrom.String)
 	}
 	if err := requireTeacher(ctx, tx, actorID, h.groupID); err != nil {
 		return nil, fmt.Errorf("share guide note %q: %w", id, err)

@@ -63,10 +63,11 @@ func logCopiesEvent(ctx context.Context, tx *sql.Tx, kind EventKind, originalID 
 }
 
 // Events returns up to limit events of a document after afterID, oldest
-// first, that v may see: the visibility rule applied to the note as it was
-// when the event happened (deleted or hidden since, or not), with today's
-// memberships. A reconnecting reader passes its Last-Event-ID and gets
-// exactly what it missed.
+// first, that v may see: the visibility rule applied to the note's
+// audience as it was when the event happened (deleted since or not), with
+// today's memberships; a note hidden now sends nothing but its "hidden"
+// event to those it is hidden from. A reconnecting reader passes its
+// Last-Event-ID and gets exactly what it missed.
 func (db *DB) Events(ctx context.Context, v Viewer, documentID, afterID int64, limit int) ([]Event, error) {
 	if limit <= 0 {
 		limit = 100
@@ -77,10 +78,15 @@ func (db *DB) Events(ctx context.Context, v Viewer, documentID, afterID int64, l
 	}
 	defer tx.Rollback()
 	vis := visibility(visRow{alias: "e"})
+	// The event row does not say whether the note was hidden when the
+	// event happened, so moderation is checked on the note as it is now:
+	// once hidden, none of its events (an edit by its author, a reaction)
+	// reach those it is hidden from, except the "hidden" one itself.
 	rows, err := tx.QueryContext(ctx, `
 		SELECT e.id, e.kind, e.note_id, coalesce(e.parent_id, ''), e.anchor, e.author_id, e.created_at
-		FROM events e
+		FROM events e JOIN notes cn ON cn.id = e.note_id
 		WHERE e.document_id = :doc AND e.id > :after AND `+vis+`
+		  AND (e.kind = 'hidden' OR `+notHidden("cn")+`)
 		ORDER BY e.id LIMIT :limit`,
 		append(viewerArgs(v), sql.Named("doc", documentID), sql.Named("after", afterID), sql.Named("limit", limit))...)
 	if err != nil {

@@ -90,7 +90,8 @@ type Note struct {
 	UpdatedAt    time.Time
 	Version      int64 // 1 at creation, +1 on every change; the ETag's basis
 
-	// Guide: a group note by a teacher of that group (the guide layer).
+	// Guide: a group note by a teacher of that group (the guide layer);
+	// never a reply, even a teacher's: replies sit in their thread.
 	Guide bool
 	// Question: the note asks a question; answers are replies.
 	Question bool
@@ -127,7 +128,7 @@ const noteSelect = `
 	       coalesce(n.group_id, 0), coalesce(g.name, ''), coalesce(n.parent_id, ''),
 	       n.question, n.resolved_at IS NOT NULL, coalesce(n.accepted_id, ''),
 	       n.hidden_at IS NOT NULL, n.hidden_reason, coalesce(n.shared_from, ''),
-	       (n.audience = 'group' AND EXISTS (SELECT 1 FROM memberships gm
+	       (n.audience = 'group' AND n.parent_id IS NULL AND EXISTS (SELECT 1 FROM memberships gm
 	            WHERE gm.group_id = n.group_id AND gm.user_id = n.author_id AND gm.role = 'teacher')),
 	       (SELECT count(*) FROM reactions x WHERE x.note_id = n.id AND x.kind = 'helpful'),
 	       (SELECT count(*) FROM reactions x WHERE x.note_id = n.id AND x.kind = 'same'),
@@ -564,6 +565,10 @@ func (db *DB) UpdateNote(ctx context.Context, authorID int64, id string, ifVersi
 		}
 	}
 	moved := u.Audience != old.audience || u.GroupID != old.groupID
+	if moved && old.hidden {
+		// Moving it would take it away from the teachers who hid it.
+		return Note{}, fmt.Errorf("update note %q: %w: audience: a note hidden by a teacher cannot change audience", id, ErrInvalid)
+	}
 	if moved && u.GroupID != 0 {
 		if _, err := roleIn(ctx, tx, authorID, u.GroupID); err != nil {
 			return Note{}, fmt.Errorf("update note %q: group %d: %w", id, u.GroupID, err)
@@ -613,10 +618,12 @@ func (db *DB) UpdateNote(ctx context.Context, authorID int64, id string, ifVersi
 		FROM notes p WHERE p.id = :id AND notes.parent_id = :id AND notes.deleted_at IS NULL`, sql.Named("id", id)); err != nil {
 		return Note{}, fmt.Errorf("update note %q: replies: %w", id, err)
 	}
-	// Copies of a shared guide note follow their original's words.
+	// Copies of a shared guide note follow their original's words, as
+	// long as the original still speaks to a whole group: moved to a
+	// narrower audience, its text must not reach the other groups.
 	if _, err := tx.ExecContext(ctx, `
 		UPDATE notes SET body = :body, question = :question, updated_at = :ts, version = version + 1
-		WHERE shared_from = :id AND deleted_at IS NULL`,
+		WHERE shared_from = :id AND deleted_at IS NULL AND :audience = 'group'`, sql.Named("audience", u.Audience),
 		sql.Named("id", id), sql.Named("body", u.Body), sql.Named("question", u.Question), sql.Named("ts", now())); err != nil {
 		return Note{}, fmt.Errorf("update note %q: shared copies: %w", id, err)
 	}
@@ -699,6 +706,13 @@ func deleteThread(ctx context.Context, tx *sql.Tx, id string) error {
 			sql.Named("id", r)); err != nil {
 			return err
 		}
+		// A deleted reply is no longer its question's accepted answer (the
+		// tombstone stays, so the foreign key's SET NULL never fires).
+		if _, err := tx.ExecContext(ctx, `
+			UPDATE notes SET accepted_id = NULL, version = version + 1
+			WHERE accepted_id = :id AND deleted_at IS NULL`, sql.Named("id", r)); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -711,6 +725,8 @@ type noteHead struct {
 	groupID    int64
 	parentID   string
 	version    int64
+	hidden     bool
+	question   bool
 }
 
 func readHead(ctx context.Context, tx *sql.Tx, id string) (noteHead, error) {
@@ -720,9 +736,9 @@ func readHead(ctx context.Context, tx *sql.Tx, id string) (noteHead, error) {
 		parent sql.NullString
 	)
 	err := tx.QueryRowContext(ctx, `
-		SELECT document_id, author_id, audience, group_id, parent_id, version
+		SELECT document_id, author_id, audience, group_id, parent_id, version, hidden_at IS NOT NULL, question
 		FROM notes WHERE id = ? AND deleted_at IS NULL`, id).
-		Scan(&h.documentID, &h.authorID, &h.audience, &group, &parent, &h.version)
+		Scan(&h.documentID, &h.authorID, &h.audience, &group, &parent, &h.version, &h.hidden, &h.question)
 	if errors.Is(err, sql.ErrNoRows) {
 		return h, ErrNotFound
 	}

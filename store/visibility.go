@@ -21,8 +21,10 @@ import (
 // and it is not hidden by moderation, unless V wrote it or teaches its
 // group; and it is not deleted.
 //
-// A reply is visible when its thread's first note is visible to V, the
-// reply itself passes post first and moderation, and it is not deleted:
+// A reply is visible when its thread's first note is visible to V (post
+// first included: a teacher's reply to a peer's note must not show the
+// thread to a member who may not see that note yet), the reply itself
+// passes post first and moderation, and it is not deleted:
 // replies take their parent's audience, so changing the parent's audience
 // moves the whole thread at once.
 //
@@ -60,7 +62,7 @@ func visibility(r visRow) string {
 		OR (`+a+`.parent_id IS NOT NULL AND EXISTS (
 			SELECT 1 FROM notes `+root+`
 			WHERE `+root+`.id = `+a+`.parent_id AND `+root+`.deleted_at IS NULL
-			  AND `+notHidden(root)+` AND `+audienceOK(root)+`)))`,
+			  AND `+notHidden(root)+` AND `+audienceOK(root)+` AND `+postFirstOK(root)+`)))`,
 		postFirstOK(a))
 	return "(" + strings.Join(conds, "\n\t AND ") + ")"
 }

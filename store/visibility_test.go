@@ -1,0 +1,586 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"testing"
+)
+
+// The authorization matrix at the store level: every viewer × every kind
+// of note × every read path. The expectations are written out per note
+// (who may see it), not derived from the rule under test; each cell of the
+// matrix is checked against them, and anything seen that is not expected
+// is a leak.
+
+// The viewers of the matrix.
+const (
+	vOut      = "signed out"
+	vOutsider = "outsider"
+	vMember   = "member"
+	vCo       = "co-teacher"
+	vTeacher  = "teacher"
+	vAuthor   = "author"
+)
+
+var matrixViewers = []string{vOut, vOutsider, vMember, vCo, vTeacher, vAuthor}
+
+func audienceOf(names ...string) map[string]bool {
+	m := map[string]bool{}
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
+}
+
+var (
+	everyone     = audienceOf(matrixViewers...)
+	wholeGroup   = audienceOf(vMember, vCo, vTeacher, vAuthor)
+	withTeachers = audienceOf(vAuthor, vCo, vTeacher)
+	authorOnly   = audienceOf(vAuthor)
+	nobody       = audienceOf()
+)
+
+// matrixNote is one note of the matrix and who may see it.
+type matrixNote struct {
+	key  string
+	note Note
+	sees map[string]bool
+	// createdSeenBy is who gets its "created" event, when it differs from
+	// sees: the event log keeps a deleted note's audience as it was, so
+	// those who saw it created are the ones told it is gone.
+	createdSeenBy map[string]bool
+	parentAuthor  int64 // for replies
+}
+
+type matrix struct {
+	*seminar
+	notes   []matrixNote
+	viewers map[string]Viewer
+	users   map[string]User // signed-in viewers
+	flagged map[string]bool // note ids the co-teacher flagged
+}
+
+// newMatrix writes the notes of the matrix. Post first is on for "second"
+// (d2), off for "essay" (d1); mia, the member viewer, writes nothing.
+// Every note mentions every user, so that notifications can be checked
+// for the same cells.
+func newMatrix(t *testing.T) *matrix {
+	ctx := context.Background()
+	s := newSeminar(t)
+	m := &matrix{seminar: s, flagged: map[string]bool{}}
+	m.users = map[string]User{vOutsider: s.outsider, vMember: s.member, vCo: s.co, vTeacher: s.teacher, vAuthor: s.author}
+	m.viewers = map[string]Viewer{vOut: {}}
+	for k, u := range m.users {
+		m.viewers[k] = vw(u)
+	}
+	mentions := []string{"tess", "cole", "ava", "mia", "otto"}
+	if err := s.db.SetPostFirst(ctx, s.teacher.ID, s.g.ID, s.d2.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	add := func(key string, sees map[string]bool, n NewNote) Note {
+		t.Helper()
+		n.Body = key
+		n.Mentions = mentions
+		note := s.create(t, n)
+		mn := matrixNote{key: key, note: note, sees: sees}
+		for _, p := range m.notes {
+			if p.note.ID == n.ParentID {
+				mn.parentAuthor = p.note.Author.ID
+			}
+		}
+		m.notes = append(m.notes, mn)
+		return note
+	}
+	top := func(author User, d Document, a Audience) NewNote {
+		var g int64
+		if a == Teachers || a == Members {
+			g = s.g.ID
+		}
+		return NewNote{DocumentID: d.ID, AuthorID: author.ID, Audience: a, GroupID: g}
+	}
+	reply := func(author User, parent Note) NewNote {
+		return NewNote{AuthorID: author.ID, ParentID: parent.ID}
+	}
+
+	// Document 1, post first off.
+	add("private", authorOnly, top(s.author, s.d1, Private))
+	teachersNote := add("teachers of G", withTeachers, top(s.author, s.d1, Teachers))
+	groupNote := add("group G", wholeGroup, top(s.author, s.d1, Members))
+	publicNote := add("public", everyone, top(s.author, s.d1, Public))
+	hidden := add("group note hidden by a teacher", withTeachers, top(s.author, s.d1, Members))
+	add("reply to a group note", wholeGroup, reply(s.co, groupNote))
+	add("reply to a teachers note", withTeachers, reply(s.teacher, teachersNote))
+	add("reply to a hidden note", withTeachers, reply(s.co, hidden))
+	add("reply to a public note", everyone, reply(s.outsider, publicNote))
+	add("guide note", wholeGroup, top(s.teacher, s.d1, Members))
+	deleted := add("deleted note", nobody, top(s.author, s.d1, Members))
+	m.notes[len(m.notes)-1].createdSeenBy = wholeGroup
+	add("reply to a deleted note", nobody, reply(s.member, deleted))
+
+	// Document 2, post first on: mia has written nothing there.
+	locked := add("group note under post-first lock", withTeachers, top(s.author, s.d2, Members))
+	guide := add("guide note under post first", wholeGroup, top(s.teacher, s.d2, Members))
+	add("reply in a post-first group", withTeachers, reply(s.author, guide))
+	add("teacher's reply to a guide note under post first", wholeGroup, reply(s.co, guide))
+	add("teacher's reply to a locked note", withTeachers, reply(s.teacher, locked))
+	add("teachers note under post first", withTeachers, top(s.author, s.d2, Teachers))
+	add("public note under post first", everyone, top(s.author, s.d2, Public))
+
+	// The co-teacher flags every group note (while all exist).
+	for _, mn := range m.notes {
+		if mn.note.GroupID != 0 {
+			if err := s.db.FlagNote(ctx, s.co.ID, mn.note.ID, "flagged "+mn.key); err != nil {
+				t.Fatalf("flag %s: %v", mn.key, err)
+			}
+			m.flagged[mn.note.ID] = true
+		}
+	}
+	s.hide(t, s.teacher, hidden, "off topic")
+	if err := s.db.DeleteNote(ctx, s.author.ID, deleted.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func (m *matrix) byKey(key string) matrixNote {
+	for _, mn := range m.notes {
+		if mn.key == key {
+			return mn
+		}
+	}
+	panic("no matrix note " + key)
+}
+
+// expected lists the keys of the notes viewer may see, optionally only
+// those matching keep.
+func (m *matrix) expected(viewer string, keep func(matrixNote) bool) []string {
+	var keys []string
+	for _, mn := range m.notes {
+		if mn.sees[viewer] && (keep == nil || keep(mn)) {
+			keys = append(keys, mn.key)
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// keysOf turns note ids into matrix keys, sorted; ids of notes outside the
+// matrix come out as "?id".
+func (m *matrix) keysOf(ids []string) []string {
+	var keys []string
+	for _, id := range ids {
+		k := "?" + id
+		for _, mn := range m.notes {
+			if mn.note.ID == id {
+				k = mn.key
+			}
+		}
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// diff describes the difference between the keys got and wanted, naming
+// leaks (seen, not expected) and misses.
+func diff(got, want []string) string {
+	var leaks, misses []string
+	for _, k := range got {
+		if !slices.Contains(want, k) {
+			leaks = append(leaks, k)
+		}
+	}
+	for _, k := range want {
+		if !slices.Contains(got, k) {
+			misses = append(misses, k)
+		}
+	}
+	if len(leaks) == 0 && len(misses) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("LEAKED %q; missing %q", leaks, misses)
+}
+
+func TestVisibilityMatrix(t *testing.T) {
+	ctx := context.Background()
+	m := newMatrix(t)
+	db := m.db
+	docs := []Document{m.d1, m.d2}
+
+	// The matrix itself: every viewer sees something and misses something.
+	for _, viewer := range matrixViewers {
+		if len(m.expected(viewer, nil)) == 0 || len(m.expected(viewer, nil)) == len(m.notes) {
+			t.Errorf("matrix: %s sees %d of %d notes", viewer, len(m.expected(viewer, nil)), len(m.notes))
+		}
+	}
+	for _, viewer := range matrixViewers {
+		t.Run(viewer, func(t *testing.T) {
+			v := m.viewers[viewer]
+
+			t.Run("Note", func(t *testing.T) {
+				for _, mn := range m.notes {
+					n, err := db.Note(ctx, v, mn.note.ID)
+					switch {
+					case mn.sees[viewer] && err != nil:
+						t.Errorf("%s: %v, want visible", mn.key, err)
+					case !mn.sees[viewer] && err == nil:
+						t.Errorf("LEAK: %s is visible", mn.key)
+					case !mn.sees[viewer] && !errors.Is(err, ErrNotFound):
+						t.Errorf("%s: error = %v, want ErrNotFound", mn.key, err)
+					case err == nil && n.Body != mn.key:
+						t.Errorf("%s: body %q", mn.key, n.Body)
+					}
+				}
+			})
+
+			t.Run("Notes", func(t *testing.T) {
+				for _, d := range docs {
+					got := m.keysOf(noteIDs(t, db, v, d))
+					want := m.expected(viewer, func(mn matrixNote) bool { return mn.note.DocumentID == d.ID })
+					if s := diff(got, want); s != "" {
+						t.Errorf("Notes(%s): %s", d.Slug, s)
+					}
+				}
+			})
+
+			wantCounts := map[int64]int{}
+			wantGroupCounts := map[int64]int{}
+			for _, mn := range m.notes {
+				if mn.sees[viewer] {
+					wantCounts[mn.note.DocumentID]++
+					if mn.note.GroupID == m.g.ID {
+						wantGroupCounts[mn.note.DocumentID]++
+					}
+				}
+			}
+
+			t.Run("CountNotes", func(t *testing.T) {
+				for _, d := range docs {
+					n, err := db.CountNotes(ctx, v, d.ID)
+					if err != nil || n != wantCounts[d.ID] {
+						t.Errorf("CountNotes(%s) = %d, %v; want %d", d.Slug, n, err, wantCounts[d.ID])
+					}
+				}
+			})
+
+			t.Run("CountNotesByDocument", func(t *testing.T) {
+				got, err := db.CountNotesByDocument(ctx, v)
+				if err != nil || !maps.Equal(got, wantCounts) {
+					t.Errorf("CountNotesByDocument = %v, %v; want %v", got, err, wantCounts)
+				}
+			})
+
+			t.Run("CountGroupNotes", func(t *testing.T) {
+				got, err := db.CountGroupNotes(ctx, v, m.g.ID)
+				if err != nil || !maps.Equal(got, wantGroupCounts) {
+					t.Errorf("CountGroupNotes = %v, %v; want %v", got, err, wantGroupCounts)
+				}
+			})
+
+			t.Run("Events", func(t *testing.T) {
+				// Who gets each note's "created" event.
+				var got, want []string
+				for _, d := range docs {
+					evs, err := db.Events(ctx, v, d.ID, 0, 1000)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, e := range evs {
+						if e.Kind == EventCreated {
+							got = append(got, e.NoteID)
+						}
+					}
+				}
+				for _, mn := range m.notes {
+					seenBy := mn.sees
+					if mn.createdSeenBy != nil {
+						seenBy = mn.createdSeenBy
+					}
+					if seenBy[viewer] {
+						want = append(want, mn.key)
+					}
+				}
+				slices.Sort(want)
+				if s := diff(m.keysOf(got), want); s != "" {
+					t.Errorf("created events: %s", s)
+				}
+			})
+
+			u, signedIn := m.users[viewer]
+
+			t.Run("Notifications", func(t *testing.T) {
+				if !signedIn {
+					return
+				}
+				// Mentioned in every note: told of the group notes they
+				// may see and did not write; told of replies to their
+				// notes that they may see.
+				var want []string
+				for _, mn := range m.notes {
+					if !mn.sees[viewer] || mn.note.Author.ID == u.ID {
+						continue
+					}
+					if mn.note.GroupID == m.g.ID && viewer != vOutsider {
+						want = append(want, "mention "+mn.key)
+					}
+					if mn.parentAuthor == u.ID {
+						want = append(want, "reply "+mn.key)
+					}
+				}
+				slices.Sort(want)
+				list, err := db.Notifications(ctx, u.ID, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []string
+				for _, nt := range list {
+					got = append(got, nt.Kind+" "+m.keysOf([]string{nt.Note.ID})[0])
+				}
+				slices.Sort(got)
+				if s := diff(got, want); s != "" {
+					t.Errorf("Notifications: %s", s)
+				}
+				unread, err := db.UnreadNotifications(ctx, u.ID)
+				if err != nil || unread != len(want) {
+					t.Errorf("UnreadNotifications = %d, %v; want %d", unread, err, len(want))
+				}
+			})
+
+			teacher := viewer == vTeacher || viewer == vCo
+
+			t.Run("OpenFlags", func(t *testing.T) {
+				flags, err := db.OpenFlags(ctx, v.UserID, m.g.ID)
+				if !teacher {
+					if !errors.Is(err, ErrForbidden) || len(flags) != 0 {
+						t.Errorf("OpenFlags = %d flags, %v; want ErrForbidden", len(flags), err)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []string
+				for _, f := range flags {
+					got = append(got, f.Note.ID)
+				}
+				want := m.expected(viewer, func(mn matrixNote) bool { return m.flagged[mn.note.ID] })
+				if s := diff(m.keysOf(got), want); s != "" {
+					t.Errorf("OpenFlags: %s", s)
+				}
+			})
+
+			t.Run("Heat and Participation", func(t *testing.T) {
+				for _, d := range docs {
+					heat, err := db.Heat(ctx, v.UserID, m.g.ID, d.ID)
+					part, perr := db.Participation(ctx, v.UserID, m.g.ID, d.ID)
+					if teacher {
+						if err != nil || perr != nil || len(heat) == 0 || len(part) != 4 {
+							t.Errorf("%s: Heat = %v, %v; Participation = %d rows, %v", d.Slug, heat, err, len(part), perr)
+						}
+						continue
+					}
+					if !errors.Is(err, ErrForbidden) || heat != nil {
+						t.Errorf("%s: Heat = %v, %v; want ErrForbidden", d.Slug, heat, err)
+					}
+					if !errors.Is(perr, ErrForbidden) || part != nil {
+						t.Errorf("%s: Participation = %v, %v; want ErrForbidden", d.Slug, part, perr)
+					}
+				}
+			})
+
+			t.Run("Locked", func(t *testing.T) {
+				for _, d := range docs {
+					got, err := db.Locked(ctx, v.UserID, m.g.ID, d.ID)
+					want := viewer == vMember && d.ID == m.d2.ID
+					if err != nil || got != want {
+						t.Errorf("Locked(%s) = %v, %v; want %v", d.Slug, got, err, want)
+					}
+				}
+			})
+		})
+	}
+}
+
+// The author sees their hidden note as hidden, with the reason; teachers
+// see it marked hidden; the note carries its group and guide flag.
+func TestVisibilityMatrixDetails(t *testing.T) {
+	ctx := context.Background()
+	m := newMatrix(t)
+	hidden := m.byKey("group note hidden by a teacher").note
+	for _, viewer := range []string{vAuthor, vTeacher, vCo} {
+		n, err := m.db.Note(ctx, m.viewers[viewer], hidden.ID)
+		if err != nil || !n.Hidden || n.HiddenReason != "off topic" {
+			t.Errorf("%s: hidden note = Hidden %v, reason %q, %v", viewer, n.Hidden, n.HiddenReason, err)
+		}
+	}
+	for key, guide := range map[string]bool{
+		"guide note":                  true,
+		"guide note under post first": true,
+		"group G":                     false,
+		"teachers of G":               false,
+		"public":                      false,
+		"teacher's reply to a guide note under post first": false, // a reply is not a guide stop
+	} {
+		n, err := m.db.Note(ctx, vw(m.teacher), m.byKey(key).note.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n.Guide != guide {
+			t.Errorf("%s: Guide = %v, want %v", key, n.Guide, guide)
+		}
+		if wantGroup := n.Audience == Members || n.Audience == Teachers; wantGroup != (n.GroupID == m.g.ID && n.GroupName == "Seminar") {
+			t.Errorf("%s: group %d %q", key, n.GroupID, n.GroupName)
+		}
+	}
+}
+
+// How visibility moves with writes: post first unlocks, leaving hides the
+// group, an audience change moves a thread, hiding and restoring.
+func TestVisibilityChanges(t *testing.T) {
+	ctx := context.Background()
+
+	t.Run("post first unlocks after writing", func(t *testing.T) {
+		s := newSeminar(t)
+		if err := s.db.SetPostFirst(ctx, s.teacher.ID, s.g.ID, s.d1.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		peer := s.groupNote(t, s.author, s.d1, "peer")
+		answer := s.reply(t, s.teacher, peer, "teacher answers the peer")
+		guide := s.groupNote(t, s.teacher, s.d1, "guide")
+		if sees(t, s.db, vw(s.member), peer.ID) || sees(t, s.db, vw(s.member), answer.ID) || !sees(t, s.db, vw(s.member), guide.ID) {
+			t.Fatal("before writing: want only the guide note visible")
+		}
+		// Another group's note on the same document does not unlock.
+		other := mustGroup(t, s.db, s.member, "Other")
+		s.create(t, NewNote{DocumentID: s.d1.ID, AuthorID: s.member.ID, Audience: Members, GroupID: other.ID, Body: "x"})
+		if sees(t, s.db, vw(s.member), peer.ID) {
+			t.Fatal("a note in another group unlocked post first")
+		}
+		own := s.groupNote(t, s.member, s.d1, "mine")
+		if l, _ := s.db.Locked(ctx, s.member.ID, s.g.ID, s.d1.ID); l {
+			t.Error("Locked after writing")
+		}
+		for _, n := range []Note{peer, answer, guide, own} {
+			if !sees(t, s.db, vw(s.member), n.ID) {
+				t.Errorf("after writing, %q is not visible", n.Body)
+			}
+		}
+		// And the peer sees the member's note (the peer has written).
+		if !sees(t, s.db, vw(s.author), own.ID) {
+			t.Error("the peer does not see the member's note")
+		}
+	})
+
+	t.Run("leaving the group hides its notes", func(t *testing.T) {
+		s := newSeminar(t)
+		g := s.groupNote(t, s.author, s.d1, "group")
+		r := s.reply(t, s.co, g, "reply")
+		own := s.groupNote(t, s.member, s.d1, "the member's own")
+		pub := mustNote(t, s.db, s.author, s.d1, Public, "public", quote(s.r1, 1, 0, 0))
+		if err := s.db.Leave(ctx, s.member.ID, s.g.ID); err != nil {
+			t.Fatal(err)
+		}
+		v := vw(s.member)
+		if sees(t, s.db, v, g.ID) || sees(t, s.db, v, r.ID) {
+			t.Error("group notes still visible after leaving")
+		}
+		if got, want := noteIDs(t, s.db, v, s.d1), slices.Sorted(slices.Values([]string{own.ID, pub.ID})); !slices.Equal(got, want) {
+			t.Errorf("Notes after leaving = %v, want own and public %v", got, want)
+		}
+		if c, err := s.db.CountGroupNotes(ctx, v, s.g.ID); err != nil || c[s.d1.ID] != 1 {
+			t.Errorf("CountGroupNotes after leaving = %v, %v; want only their own", c, err)
+		}
+		// Nor can they reply to them.
+		if _, err := s.db.CreateNote(ctx, NewNote{AuthorID: s.member.ID, ParentID: g.ID, Body: "late"}); !errors.Is(err, ErrNotFound) {
+			t.Errorf("reply after leaving: %v, want ErrNotFound", err)
+		}
+		// Their own group note stays with the group.
+		if !sees(t, s.db, vw(s.author), own.ID) {
+			t.Error("the group no longer sees the note of a member who left")
+		}
+	})
+
+	t.Run("an audience change moves the thread at once", func(t *testing.T) {
+		s := newSeminar(t)
+		parent := s.groupNote(t, s.author, s.d1, "parent")
+		r := s.reply(t, s.member, parent, "reply")
+		steps := []struct {
+			audience Audience
+			group    int64
+			seenBy   []User
+			hidden   []User
+		}{
+			{Private, 0, []User{s.author}, []User{s.member, s.teacher, s.outsider}},
+			{Teachers, s.g.ID, []User{s.author, s.teacher, s.co}, []User{s.member, s.outsider}},
+			{Public, 0, []User{s.author, s.member, s.outsider, {}}, nil},
+			{Members, s.g.ID, []User{s.author, s.member, s.teacher}, []User{s.outsider, {}}},
+		}
+		for _, st := range steps {
+			if _, err := s.db.UpdateNote(ctx, s.author.ID, parent.ID, 0, NoteUpdate{Body: "parent", Audience: st.audience, GroupID: st.group}); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.db.Note(ctx, vw(s.author), r.ID)
+			if err != nil || got.Audience != st.audience || got.GroupID != st.group {
+				t.Errorf("%s: reply's audience = %q %d, %v", st.audience, got.Audience, got.GroupID, err)
+			}
+			for _, u := range st.seenBy {
+				if !sees(t, s.db, vw(u), r.ID) {
+					t.Errorf("%s: %q does not see the reply", st.audience, u.Name)
+				}
+			}
+			for _, u := range st.hidden {
+				if sees(t, s.db, vw(u), r.ID) {
+					t.Errorf("LEAK: %s: %q sees the reply", st.audience, u.Name)
+				}
+			}
+		}
+		// A reply's own audience cannot be changed.
+		if _, err := s.db.UpdateNote(ctx, s.member.ID, r.ID, 0, NoteUpdate{Body: "edited", Audience: Public}); err != nil {
+			t.Fatal(err)
+		}
+		if sees(t, s.db, vw(s.outsider), r.ID) {
+			t.Error("LEAK: a reply's own audience change made it public")
+		}
+	})
+
+	t.Run("hiding a note hides its replies; restore shows them", func(t *testing.T) {
+		s := newSeminar(t)
+		parent := s.groupNote(t, s.author, s.d1, "parent")
+		r := s.reply(t, s.co, parent, "reply")
+		s.hide(t, s.teacher, parent, "rude")
+		for _, tt := range []struct {
+			u    User
+			want bool
+		}{{s.member, false}, {s.outsider, false}, {s.author, true}, {s.teacher, true}, {s.co, true}} {
+			if got := sees(t, s.db, vw(tt.u), parent.ID); got != tt.want {
+				t.Errorf("hidden: %s sees the note: %v, want %v", tt.u.Name, got, tt.want)
+			}
+			if got := sees(t, s.db, vw(tt.u), r.ID); got != tt.want {
+				t.Errorf("hidden: %s sees the reply: %v, want %v", tt.u.Name, got, tt.want)
+			}
+		}
+		if c, _ := s.db.CountNotes(ctx, vw(s.member), s.d1.ID); c != 0 {
+			t.Errorf("member counts %d notes, want 0", c)
+		}
+		if _, err := s.db.Restore(ctx, s.co.ID, parent.ID); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range []string{parent.ID, r.ID} {
+			if !sees(t, s.db, vw(s.member), id) {
+				t.Errorf("restored: member does not see %s", id)
+			}
+		}
+		n, _ := s.db.Note(ctx, vw(s.author), parent.ID)
+		if n.Hidden || n.HiddenReason != "" {
+			t.Errorf("restored note: Hidden %v, reason %q", n.Hidden, n.HiddenReason)
+		}
+		// A hidden reply hides only itself.
+		s.hide(t, s.teacher, r, "spoiler")
+		if !sees(t, s.db, vw(s.member), parent.ID) || sees(t, s.db, vw(s.member), r.ID) || !sees(t, s.db, vw(s.co), r.ID) {
+			t.Error("hidden reply: want the parent visible, the reply hidden from the member, visible to the co-teacher (its author)")
+		}
+	})
+}
