@@ -319,6 +319,10 @@ func (db *DB) ResolveFlag(ctx context.Context, actorID, flagID int64) error {
 		return fmt.Errorf("resolve flag %d: %w", flagID, err)
 	}
 	if err := requireTeacher(ctx, tx, actorID, groupID.Int64); err != nil {
+		if _, merr := roleIn(ctx, tx, actorID, groupID.Int64); merr != nil {
+			// An outsider learns nothing, not even that the flag exists.
+			return fmt.Errorf("resolve flag %d: %w", flagID, ErrNotFound)
+		}
 		return fmt.Errorf("resolve flag %d: %w", flagID, err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE flags SET resolved_at = ?, resolved_by = ? WHERE id = ?`, now(), actorID, flagID); err != nil {

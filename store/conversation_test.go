@@ -392,10 +392,10 @@ func TestFlags(t *testing.T) {
 
 	// Resolve.
 	wantErr(t, "member resolves", db.ResolveFlag(ctx, s.member.ID, fs[0].ID), ErrForbidden)
-	wantErr(t, "outsider resolves", db.ResolveFlag(ctx, s.outsider.ID, fs[0].ID), ErrForbidden)
+	wantErr(t, "outsider resolves", db.ResolveFlag(ctx, s.outsider.ID, fs[0].ID), ErrNotFound) // outsiders learn nothing
 	wantErr(t, "missing flag", db.ResolveFlag(ctx, s.teacher.ID, 9999), ErrNotFound)
 	mustGroup(t, db, s.outsider, "Other")
-	wantErr(t, "teacher of another group resolves", db.ResolveFlag(ctx, s.outsider.ID, fs[0].ID), ErrForbidden)
+	wantErr(t, "teacher of another group resolves", db.ResolveFlag(ctx, s.outsider.ID, fs[0].ID), ErrNotFound)
 	wantErr(t, "teacher resolves", db.ResolveFlag(ctx, s.teacher.ID, fs[0].ID), nil)
 	if fs := open(s.teacher); len(fs) != 1 || fs[0].Note.ID != n1.ID {
 		t.Errorf("after resolving, open flags = %+v", fs)
