@@ -48,6 +48,14 @@ func notify(ctx context.Context, tx *sql.Tx, id string, n NewNote) error {
 		return nil
 	}
 	seen := map[string]bool{}
+	var parentName string
+	if parentAuthor.Valid {
+		// The parent's author hears of the reply once, not twice.
+		if err := tx.QueryRowContext(ctx, `SELECT name FROM users WHERE id = ?`, parentAuthor.Int64).Scan(&parentName); err != nil {
+			return fmt.Errorf("notify: %w", err)
+		}
+		seen[strings.ToLower(parentName)] = true
+	}
 	for _, name := range n.Mentions {
 		key := strings.ToLower(name)
 		if seen[key] {

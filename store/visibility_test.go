@@ -323,11 +323,12 @@ func TestVisibilityMatrix(t *testing.T) {
 					if !mn.sees[viewer] || mn.note.Author.ID == u.ID {
 						continue
 					}
-					if mn.note.GroupID == m.g.ID && viewer != vOutsider {
-						want = append(want, "mention "+mn.key)
-					}
+					// A reply that also mentions the parent's author
+					// tells them once, as a reply.
 					if mn.parentAuthor == u.ID {
 						want = append(want, "reply "+mn.key)
+					} else if mn.note.GroupID == m.g.ID && viewer != vOutsider {
+						want = append(want, "mention "+mn.key)
 					}
 				}
 				slices.Sort(want)
