@@ -7,6 +7,8 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -69,11 +71,35 @@ type annotation struct {
 	Body       *textualBody `json:"body,omitempty"`
 	Target     *target      `json:"target,omitempty"`
 	// Audience is glossa's: who may see the annotation, "private" (only
-	// its creator; the default) or "public" (everyone).
+	// its creator; the default), "teachers:ID" (its creator and the
+	// teachers of group ID), "group:ID" (the members of group ID) or
+	// "public" (everyone). A reply has its thread's.
 	Audience string `json:"audience,omitempty"`
 	// Status is glossa's: how the current target was found after the
 	// document was revised ("exact", "mapped", "fuzzy" or "orphan").
 	Status string `json:"status,omitempty"`
+
+	// Conversation, glossa's terms (README, "Conversation").
+	Question   bool          `json:"question,omitempty"`
+	Resolved   bool          `json:"resolved,omitempty"`
+	Accepted   string        `json:"accepted,omitempty"` // IRI of the accepted reply
+	Guide      bool          `json:"guide,omitempty"`
+	Hidden     *hiddenState  `json:"hidden,omitempty"`
+	SharedFrom string        `json:"sharedFrom,omitempty"` // IRI of the original guide note
+	Reactions  *apiReactions `json:"reactions,omitempty"`
+}
+
+// hiddenState is a note hidden by a teacher, as its author and the
+// group's teachers see it (nobody else sees the note at all).
+type hiddenState struct {
+	Reason string `json:"reason"`
+}
+
+// apiReactions counts an annotation's reactions and lists the caller's.
+type apiReactions struct {
+	Helpful int      `json:"helpful"`
+	Same    int      `json:"same"`
+	Mine    []string `json:"mine"`
 }
 
 type agent struct {
@@ -93,6 +119,58 @@ type target struct {
 	Source   string              `json:"source,omitempty"`
 	Selector oneOrMany[selector] `json:"selector,omitempty"`
 	State    *timeState          `json:"state,omitempty"`
+	// IRI is a reply's target: the annotation it answers. It is written
+	// as the IRI alone, a string; read from a string or {"id": IRI}.
+	IRI string `json:"-"`
+}
+
+func (t target) MarshalJSON() ([]byte, error) {
+	if t.IRI != "" {
+		return json.Marshal(t.IRI)
+	}
+	type plain target
+	return json.Marshal(plain(t))
+}
+
+func (t *target) UnmarshalJSON(b []byte) error {
+	if s := strings.TrimSpace(string(b)); strings.HasPrefix(s, `"`) {
+		*t = target{}
+		return json.Unmarshal(b, &t.IRI)
+	}
+	type plain target
+	var p struct {
+		plain
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*t = target(p.plain)
+	t.IRI = p.ID
+	return nil
+}
+
+// audienceField reads "audience" as a string ("group:7") or an object
+// ({"group": 7}, {"teachers": 7}); it keeps the string form.
+type audienceField string
+
+func (a *audienceField) UnmarshalJSON(b []byte) error {
+	if s := strings.TrimSpace(string(b)); !strings.HasPrefix(s, "{") {
+		var v string
+		if err := json.Unmarshal(b, &v); err != nil {
+			return errors.New(`audience is a string ("private", "public", "teachers:ID", "group:ID") or {"group": ID} or {"teachers": ID}`)
+		}
+		*a = audienceField(v)
+		return nil
+	}
+	var o map[string]int64
+	if err := json.Unmarshal(b, &o); err != nil || len(o) != 1 {
+		return errors.New(`an audience object has one property, "group" or "teachers", whose value is a group id`)
+	}
+	for k, v := range o {
+		*a = audienceField(k + ":" + strconv.FormatInt(v, 10))
+	}
+	return nil
 }
 
 type selector struct {
@@ -149,7 +227,8 @@ type incoming struct {
 	Body       oneOrMany[json.RawMessage] `json:"body"`
 	BodyValue  *string                    `json:"bodyValue"`
 	Target     *target                    `json:"target"`
-	Audience   string                     `json:"audience"`
+	Audience   audienceField              `json:"audience"`
+	Question   *bool                      `json:"question"`
 }
 
 // --- conversions -----------------------------------------------------------
@@ -167,15 +246,43 @@ func (s *Server) toAnnotation(r *http.Request, n store.Note, e *docEntry, withCo
 		ID: s.annotationIRI(r, n.ID), Type: "Annotation", Motivation: "commenting",
 		Created: n.CreatedAt.UTC().Format(time.RFC3339), Modified: n.UpdatedAt.UTC().Format(time.RFC3339),
 		Creator:  &agent{ID: base + "/users/" + n.Author.Name, Type: "Person", Name: n.Author.Name},
-		Audience: string(n.Audience), Status: string(n.Current.Status),
+		Audience: audienceValue(n.Audience, n.GroupID), Status: string(n.Current.Status),
+		Question: n.Question, Resolved: n.Resolved, Guide: n.Guide,
+		Reactions: &apiReactions{Helpful: n.Helpful, Same: n.Same, Mine: []string{}},
+	}
+	if n.AcceptedID != "" {
+		a.Accepted = s.annotationIRI(r, n.AcceptedID)
+	}
+	if n.SharedFrom != "" {
+		a.SharedFrom = s.annotationIRI(r, n.SharedFrom)
+	}
+	if n.Hidden {
+		a.Hidden = &hiddenState{Reason: n.HiddenReason}
+	}
+	if n.MyHelpful {
+		a.Reactions.Mine = append(a.Reactions.Mine, string(store.Helpful))
+	}
+	if n.MySame {
+		a.Reactions.Mine = append(a.Reactions.Mine, string(store.SameQuestion))
 	}
 	if withContext {
 		a.Context = annoContext
 	}
-	if n.Body == "" {
+	switch {
+	case n.ParentID != "":
+		a.Motivation = "replying"
+	case n.Body == "":
 		a.Motivation = "highlighting"
-	} else {
+	case n.Question:
+		a.Motivation = "questioning"
+	}
+	if n.Body != "" {
 		a.Body = &textualBody{Type: "TextualBody", Value: n.Body, Format: "text/markdown"}
+	}
+	if n.ParentID != "" {
+		// W3C: a reply's target is the annotation it answers.
+		a.Target = &target{IRI: s.annotationIRI(r, n.ParentID)}
+		return a
 	}
 	t := n.Current.Target
 	frag := selector{Type: "FragmentSelector", ConformsTo: rfc3236, Value: t.Anchor}
@@ -214,7 +321,10 @@ func readIncoming(w http.ResponseWriter, r *http.Request, slug string) (noteInpu
 		return noteInput{}, errBadRequest("The annotation is not valid JSON: " + err.Error())
 	}
 	fe := fieldErrors{}
-	ni := noteInput{Audience: in.Audience}
+	ni := noteInput{Audience: string(in.Audience), Question: in.Motivation == "questioning"}
+	if in.Question != nil {
+		ni.Question = *in.Question
+	}
 	switch {
 	case in.BodyValue != nil:
 		ni.Body = *in.BodyValue
@@ -245,6 +355,23 @@ func readIncoming(w http.ResponseWriter, r *http.Request, slug string) (noteInpu
 	if in.Target == nil {
 		fe["target"] = "An annotation needs a target."
 		return ni, fe
+	}
+	// A reply: its target is the annotation it answers, by IRI.
+	if in.Target.IRI != "" || in.Motivation == "replying" {
+		switch in.Motivation {
+		case "", "replying", "commenting":
+		default:
+			fe["motivation"] = fmt.Sprintf("An annotation whose target is another annotation is a reply; use motivation \"replying\", not %q.", in.Motivation)
+		}
+		id := parentID(in.Target.IRI)
+		if id == "" {
+			fe["target"] = "A reply's target is the IRI of the annotation it answers (/api/annotations/{id}), as a string or {\"id\": IRI}."
+		}
+		ni.Parent = id
+		if len(fe) > 0 {
+			return ni, fe
+		}
+		return ni, nil
 	}
 	if src := in.Target.Source; src != "" && !strings.HasSuffix(strings.TrimRight(src, "/"), "/read/"+slug) {
 		fe["target.source"] = fmt.Sprintf("The target source %q is not this document (/read/%s).", src, slug)
@@ -284,19 +411,47 @@ func readIncoming(w http.ResponseWriter, r *http.Request, slug string) (noteInpu
 	return ni, nil
 }
 
-// noteFromInput validates a decoded annotation against document e.
-func noteFromInput(e *docEntry, in noteInput) (string, store.Audience, store.Original, error) {
+// parentID is the note id in a reply target's IRI: an annotation's
+// (…/api/annotations/{id}) or a note page's (…/notes/{id}).
+func parentID(iri string) string {
+	u, err := url.Parse(iri)
+	if err != nil {
+		return ""
+	}
+	dir, id := path.Split(strings.TrimSuffix(u.Path, "/"))
+	if (!strings.HasSuffix(dir, "/api/annotations/") && !strings.HasSuffix(dir, "/notes/")) || id == "" {
+		return ""
+	}
+	return id
+}
+
+// newNoteData is a validated new annotation.
+type newNoteData struct {
+	body     string
+	audience store.Audience
+	group    int64
+	target   store.Original
+}
+
+// noteFromInput validates a decoded annotation against document e; roles
+// are the creator's groups.
+func noteFromInput(e *docEntry, in noteInput, roles map[int64]store.Role) (newNoteData, error) {
 	fe := fieldErrors{}
-	body := validateBody(in.Body, fe)
-	audience := validateAudience(in.Audience, fe)
+	var d newNoteData
+	d.body = validateBody(in.Body, fe)
+	d.audience, d.group = parseAudience(in.Audience, roles, fe)
+	if in.Question && strings.TrimSpace(d.body) == "" {
+		fe["question"] = "A question needs a body."
+	}
 	t, err := resolveTarget(e, in, fe)
 	if err != nil {
-		return "", "", t, err
+		return d, err
 	}
+	d.target = t
 	if len(fe) > 0 {
-		return "", "", t, fe
+		return d, fe
 	}
-	return body, audience, t, nil
+	return d, nil
 }
 
 // --- handlers --------------------------------------------------------------
@@ -516,13 +671,37 @@ func (s *Server) apiCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	body, audience, t, err := noteFromInput(e, in)
-	if err != nil {
-		return err
-	}
-	n, err := s.db.CreateNote(r.Context(), store.NewNote{DocumentID: e.id, AuthorID: u.ID, Audience: audience, Body: body, Target: t})
-	if err != nil {
-		return err
+	ctx := r.Context()
+	var n store.Note
+	if in.Parent != "" {
+		parent, err := s.replyParent(ctx, e, in.Parent)
+		if err != nil {
+			return err
+		}
+		body, err := replyBody(in.Body)
+		if err != nil {
+			return err
+		}
+		n, err = s.db.CreateNote(ctx, store.NewNote{AuthorID: u.ID, ParentID: parent.ID, Body: body, Mentions: s.bodies.mentions(body)})
+		if err != nil {
+			return err
+		}
+	} else {
+		rc, err := s.readerCtxOf(ctx)
+		if err != nil {
+			return err
+		}
+		d, err := noteFromInput(e, in, rc.roles)
+		if err != nil {
+			return err
+		}
+		n, err = s.db.CreateNote(ctx, store.NewNote{
+			DocumentID: e.id, AuthorID: u.ID, Audience: d.audience, GroupID: d.group, Question: in.Question,
+			Body: d.body, Target: d.target, Mentions: s.bodies.mentions(d.body),
+		})
+		if err != nil {
+			return err
+		}
 	}
 	w.Header().Set("Location", s.annotationIRI(r, n.ID))
 	w.Header().Set("ETag", etag(n))
@@ -604,10 +783,26 @@ func (s *Server) apiPut(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	upd := store.NoteUpdate{}
+	if n.ParentID != "" || in.Parent != "" {
+		return s.apiPutReply(w, r, n, e, u, version, in)
+	}
+	rc, err := s.readerCtxOf(r.Context())
+	if err != nil {
+		return err
+	}
+	upd := store.NoteUpdate{Question: in.Question}
 	fe := fieldErrors{}
 	upd.Body = validateBody(in.Body, fe)
-	upd.Audience = validateAudience(in.Audience, fe)
+	upd.Mentions = s.bodies.mentions(upd.Body)
+	// The note's own audience stays valid even if its author left the
+	// group since; only a move needs membership.
+	upd.Audience, upd.GroupID = n.Audience, n.GroupID
+	if in.Audience != audienceValue(n.Audience, n.GroupID) {
+		upd.Audience, upd.GroupID = parseAudience(in.Audience, rc.roles, fe)
+	}
+	if in.Question && strings.TrimSpace(upd.Body) == "" {
+		fe["question"] = "A question needs a body."
+	}
 	// A target equal to the current one leaves the note where it is, even
 	// when that is on an earlier revision; a new target must be on the
 	// current revision.

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"html/template"
+	"regexp"
 	"sync"
 
 	"github.com/microcosm-cc/bluemonday"
@@ -32,9 +33,12 @@ func newBodyRenderer() *bodyRenderer {
 	p := bluemonday.UGCPolicy()
 	p.RequireNoFollowOnLinks(true)
 	p.AddTargetBlankToFullyQualifiedLinks(true)
+	// @mentions (mention.go) are spans of this one class; authors cannot
+	// write raw HTML, so only the mention renderer makes them.
+	p.AllowAttrs("class").Matching(regexp.MustCompile(`^mention$`)).OnElements("span")
 	return &bodyRenderer{
 		md: goldmark.New(
-			goldmark.WithExtensions(extension.Strikethrough, extension.Linkify, extension.Typographer),
+			goldmark.WithExtensions(extension.Strikethrough, extension.Linkify, extension.Typographer, mentionExtension{}),
 			goldmark.WithRendererOptions(html.WithHardWraps()),
 		),
 		policy: p,

@@ -116,7 +116,7 @@ func TestBrowserAnnotateWithJavaScript(t *testing.T) {
 	const body = "How *dense*, and measured how?"
 	b.do(
 		chromedp.SendKeys(chromedp.CSS(textarea), body),
-		chromedp.Click(chromedp.CSS(editor+` input[name="audience"][value="public"]`)),
+		chromedp.SetValue(chromedp.CSS(editor+` select[name="audience"]`), "public"),
 		chromedp.Click(chromedp.CSS(editor+` button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS(block+" .margin .note")),
 		chromedp.WaitNotPresent(chromedp.CSS(editor)),
@@ -203,7 +203,7 @@ func TestBrowserAnnotateWithoutJavaScript(t *testing.T) {
 	b.do(
 		chromedp.SendKeys(chromedp.CSS("#phrase"), phrase),
 		chromedp.SendKeys(chromedp.CSS("#body"), body),
-		chromedp.Click(chromedp.CSS(`input[name="audience"][value="public"]`)),
+		chromedp.SetValue(chromedp.CSS(`select[name="audience"]`), "public"),
 	)
 	b.clickAndWait(`form.note-form button[type="submit"]`)
 	if loc, want := b.location(), app.ts.URL+"/read/"+essaySlug+"#"+anchor; loc != want {
@@ -276,7 +276,7 @@ func TestBrowserKeyboardAnnotate(t *testing.T) {
 	if !eval[bool](b, fmt.Sprintf(`document.activeElement.matches(%q)`, block+" .margin .note")) {
 		t.Errorf("focus is not on the new note after saving: %s", eval[string](b, `document.activeElement.outerHTML.slice(0, 120)`))
 	}
-	if got := eval[string](b, `document.querySelector("[aria-live]")?.textContent || ""`); got != "Note saved." {
+	if got := eval[string](b, `document.querySelector("[aria-live][data-reader-status]")?.textContent || ""`); got != "Note saved." {
 		t.Errorf("live region says %q, want %q", got, "Note saved.")
 	}
 }

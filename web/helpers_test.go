@@ -83,8 +83,10 @@ func newAppAt(t testing.TB, dbPath string, opts ...appOption) *testApp {
 }
 
 func (a *testApp) close() {
-	a.ts.Close()
+	// Close the Server first: it ends the live event streams, which
+	// httptest.Server.Close would otherwise wait for.
 	a.srv.Close()
+	a.ts.Close()
 	a.db.Close()
 }
 

@@ -2,18 +2,22 @@ package web
 
 import (
 	"bytes"
-	"fmt"
 	"html/template"
 	"log/slog"
+	"strconv"
 	"sync"
 )
 
 // noteCache keeps each note's margin HTML, so a page with a thousand notes
 // runs the "note" template only for notes it has not shown before. A note's
-// HTML depends on its id and version (which every edit bumps), on whether
-// the reader wrote it (the Edit and Delete links) and on its current quote
-// (which a new revision may move); those make the key, so entries never go
-// stale, they only stop being asked for.
+// HTML depends on its id and version (which every edit, moderation,
+// resolution and acceptance bumps), on its current quote and status (which
+// a new revision may move), on its reaction counts (which do not bump the
+// version) and on the reader: whether they wrote it, are signed in, reacted,
+// teach or belong to its group, may share it. All of that makes the key
+// (noteKey), so entries never go stale, they only stop being asked for. The
+// thread around a note (its replies and the reply form) is not cached: the
+// "thread" template puts it together from the replies' cached HTML.
 type noteCache struct {
 	t   *template.Template
 	log *slog.Logger
@@ -29,7 +33,7 @@ func newNoteCache(t *template.Template, log *slog.Logger) *noteCache {
 }
 
 func (c *noteCache) html(nv noteView) template.HTML {
-	key := fmt.Sprintf("%s\x00%d\x00%t\x00%s\x00%s", nv.ID, nv.Version, nv.Mine, nv.Status, nv.Exact)
+	key := noteKey(nv)
 	c.mu.RLock()
 	h, ok := c.m[key]
 	c.mu.RUnlock()
@@ -50,4 +54,43 @@ func (c *noteCache) html(nv noteView) template.HTML {
 	c.m[key] = h
 	c.mu.Unlock()
 	return h
+}
+
+// noteKey is everything the "note" template reads of nv, except the body,
+// which follows the version. Keep it in step with noteView.
+func noteKey(nv noteView) string {
+	b := make([]byte, 0, 128)
+	str := func(v string) { b = append(b, v...); b = append(b, 0) }
+	num := func(v int64) { b = strconv.AppendInt(b, v, 10); b = append(b, 0) }
+	flags := func(vs ...bool) {
+		for _, v := range vs {
+			if v {
+				b = append(b, '1')
+			} else {
+				b = append(b, '0')
+			}
+		}
+		b = append(b, 0)
+	}
+	str(nv.ID)
+	num(nv.Version)
+	str(string(nv.Status))
+	str(nv.Exact)
+	str(nv.Anchor)
+	str(nv.Slug)
+	str(string(nv.Audience))
+	num(nv.GroupID)
+	str(nv.GroupName)
+	str(nv.ParentID)
+	str(nv.HiddenReason)
+	num(int64(nv.Helpful))
+	num(int64(nv.Same))
+	num(int64(nv.OrigRevision))
+	str(nv.OrigAnchor)
+	str(nv.OrigExact)
+	num(nv.Created.UnixNano())
+	flags(nv.Mine, nv.Edited, nv.Guide, nv.Question, nv.Resolved, nv.Hidden, nv.Shared,
+		nv.SignedIn, nv.MyHelpful, nv.MySame, nv.Teacher, nv.Member, nv.CanShare,
+		nv.ParentQuestion, nv.Accepted)
+	return string(b)
 }

@@ -33,6 +33,8 @@ type noteInput struct {
 	Suffix   string
 	Body     string
 	Audience string
+	Question bool
+	Parent   string // a reply's parent (the API's motivation "replying")
 }
 
 // conflict is ANCHORING.md's 409: the client's quote is not what the text
@@ -52,18 +54,6 @@ func validateBody(body string, fe fieldErrors) string {
 		fe["body"] = fmt.Sprintf("A note has at most %d characters; this one has %d.", maxBodyChars, n)
 	}
 	return body
-}
-
-// validateAudience maps the audience field; "" means private, the default.
-func validateAudience(a string, fe fieldErrors) store.Audience {
-	switch store.Audience(a) {
-	case "", store.Private:
-		return store.Private
-	case store.Public:
-		return store.Public
-	}
-	fe["audience"] = fmt.Sprintf("Audience %q is not one of: private, public.", a)
-	return store.Private
 }
 
 // resolveTarget checks where a note goes on the current revision of e and
@@ -137,8 +127,10 @@ type annotatePage struct {
 	BlockHTML template.HTML
 	NoteID    string // set when editing
 	Exact     string // the phrase of the note being edited
+	Reply     bool   // editing a reply: its audience is its thread's
 	Form      noteForm
 	Errors    fieldErrors
+	Audiences []audienceOption
 }
 
 // noteForm is what the person typed, kept across a failed submit.
@@ -148,18 +140,24 @@ type noteForm struct {
 	End      string
 	Body     string
 	Audience string
+	Question bool
 	Version  string
 }
 
-func (s *Server) annotatePage(r *http.Request, e *docEntry, anchor, title string) (annotatePage, error) {
+func (s *Server) annotatePage(r *http.Request, e *docEntry, anchor, title string, rc *readerCtx) (annotatePage, error) {
 	b := e.current.Block(anchor)
 	if b == nil {
 		return annotatePage{}, &httpError{status: http.StatusNotFound, msg: fmt.Sprintf("There is no paragraph %q in this document.", anchor)}
 	}
 	return annotatePage{
 		basePage: s.base(r, title), Slug: e.slug, DocTitle: e.current.Meta.Title, Anchor: anchor,
-		Label: blockLabels(e.current)[b.Index], BlockHTML: b.HTML(), Form: noteForm{Audience: string(store.Private)},
+		Label: blockLabels(e.current)[b.Index], BlockHTML: b.HTML(), Form: noteForm{Audience: defaultAudience(rc)},
 	}, nil
+}
+
+// withAudiences fills in the audience select, keeping what was chosen.
+func (p *annotatePage) withAudiences(rc *readerCtx, label string) {
+	p.Audiences = audienceOptions(rc.groups, p.Form.Audience, label)
 }
 
 // redirectToSignIn sends a signed-out reader to sign in and come back.
@@ -178,11 +176,16 @@ func (s *Server) handleAnnotateForm(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	q := r.URL.Query()
-	p, err := s.annotatePage(r, e, q.Get("anchor"), "Annotate")
+	rc, err := s.readerCtx(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.annotatePage(r, e, q.Get("anchor"), "Annotate", rc)
 	if err != nil {
 		return err
 	}
 	p.Form.Phrase = q.Get("phrase")
+	p.withAudiences(rc, "")
 	return s.render(w, http.StatusOK, "annotate.html", p)
 }
 
@@ -206,7 +209,11 @@ func (s *Server) handleCreateNote(w http.ResponseWriter, r *http.Request) error 
 	}
 	form := noteForm{
 		Phrase: r.PostForm.Get("phrase"), Start: r.PostForm.Get("start"), End: r.PostForm.Get("end"),
-		Body: r.PostForm.Get("body"), Audience: r.PostForm.Get("audience"),
+		Body: r.PostForm.Get("body"), Audience: r.PostForm.Get("audience"), Question: r.PostForm.Get("question") == "1",
+	}
+	rc, err := s.readerCtxOf(r.Context())
+	if err != nil {
+		return err
 	}
 	fe := fieldErrors{}
 	in := noteInput{Anchor: anchor, Phrase: form.Phrase, Body: form.Body, Audience: form.Audience}
@@ -217,7 +224,10 @@ func (s *Server) handleCreateNote(w http.ResponseWriter, r *http.Request) error 
 		in.Exact, in.Phrase = form.Phrase, ""
 	}
 	body := validateBody(in.Body, fe)
-	audience := validateAudience(in.Audience, fe)
+	audience, group := parseAudience(in.Audience, rc.roles, fe)
+	if form.Question && strings.TrimSpace(body) == "" {
+		fe["question"] = "A question needs words; write it in the note, or untick “This is a question”."
+	}
 	target, err := resolveTarget(e, in, fe)
 	var he *httpError
 	if errors.As(err, &he) && he.status == http.StatusConflict {
@@ -233,15 +243,17 @@ func (s *Server) handleCreateNote(w http.ResponseWriter, r *http.Request) error 
 		if fe["anchor"] != "" && e.current.Block(anchor) == nil {
 			return &httpError{status: http.StatusUnprocessableEntity, msg: fe["anchor"]}
 		}
-		p, err := s.annotatePage(r, e, anchor, "Annotate")
+		p, err := s.annotatePage(r, e, anchor, "Annotate", rc)
 		if err != nil {
 			return err
 		}
 		p.Form, p.Errors = form, fe
+		p.withAudiences(rc, form.Audience)
 		return s.render(w, http.StatusUnprocessableEntity, "annotate.html", p)
 	}
 	n, err := s.db.CreateNote(r.Context(), store.NewNote{
-		DocumentID: e.id, AuthorID: u.ID, Audience: audience, Body: body, Target: target,
+		DocumentID: e.id, AuthorID: u.ID, Audience: audience, GroupID: group, Question: form.Question,
+		Body: body, Target: target, Mentions: s.bodies.mentions(body),
 	})
 	if err != nil {
 		return err
@@ -260,10 +272,10 @@ func wantsJSON(r *http.Request) bool {
 // fresh HTML, rendered by the same template as the page.
 func (s *Server) afterChange(w http.ResponseWriter, r *http.Request, e *docEntry, anchor, noteID string, status int) error {
 	if !wantsJSON(r) {
-		http.Redirect(w, r, "/read/"+e.slug+"#"+anchor, http.StatusSeeOther)
+		http.Redirect(w, r, s.readURL(r, e.slug)+"#"+anchor, http.StatusSeeOther)
 		return nil
 	}
-	bv, err := s.oneBlock(r.Context(), e, anchor)
+	bv, err := s.blockFor(r, e, anchor)
 	if err != nil {
 		return err
 	}
@@ -292,13 +304,17 @@ func formInt(v, field string, fe fieldErrors) *int {
 	return &n
 }
 
-// notePage shows one note on its own page: the permalink.
+// notePage shows one note on its own page, the permalink, with its whole
+// thread: a reply's page is its thread's, with the reply marked.
 type notePage struct {
 	basePage
-	Note      noteView
+	Note      noteView // the note asked for
+	Thread    noteView // the thread it is in, with every reply
 	DocTitle  string
 	Label     string
 	BlockHTML template.HTML
+	Shared    int  // after "share": how many groups got a copy (-1: none asked)
+	Flagged   bool // after "flag"
 }
 
 // ownNote loads a note the signed-in reader wrote, for editing or deleting.
@@ -317,27 +333,76 @@ func (s *Server) ownNote(r *http.Request) (store.Note, *docEntry, error) {
 	return n, e, err
 }
 
-// handleNote serves GET /notes/{id}.
+// handleNote serves GET /notes/{id}: the note with its thread.
 func (s *Server) handleNote(w http.ResponseWriter, r *http.Request) error {
 	viewer := viewerOf(r.Context())
 	n, err := s.db.Note(r.Context(), viewer, chi.URLParam(r, "id"))
 	if err != nil {
 		return err
 	}
-	e, err := s.docs.doc(n.DocumentSlug)
+	return s.renderNotePage(w, r, n, n.ID, http.StatusOK, func(p *notePage) {
+		q := r.URL.Query()
+		if v, err := strconv.Atoi(q.Get("shared")); err == nil && v >= 0 {
+			p.Shared = v
+		}
+		p.Flagged = q.Get("flagged") == "1"
+	})
+}
+
+// renderNotePage shows the thread of n with note id marked; edit adjusts
+// the page before it is rendered (a failed reply's text and error).
+func (s *Server) renderNotePage(w http.ResponseWriter, r *http.Request, n store.Note, id string, status int, edit func(*notePage)) error {
+	ctx := r.Context()
+	rc, err := s.readerCtxOf(ctx)
 	if err != nil {
 		return err
 	}
-	nv := s.noteView(n, viewer, e.slug, revisionNumbers(e))
-	p := notePage{basePage: s.base(r, "Note by "+n.Author.Name), Note: nv, DocTitle: e.current.Meta.Title}
-	if b := e.current.Block(n.Current.Anchor); b != nil && n.Current.RevisionID == e.rev.ID && n.Current.Status != store.StatusOrphan {
-		p.Label = blockLabels(e.current)[b.Index]
-		p.BlockHTML = b.HTML()
-		if n.Current.Exact != "" {
-			p.BlockHTML = b.Highlight([]content.Mark{markFor(n, n.Current.Target, viewer)})
+	root, err := s.threadRoot(ctx, rc.viewer, n)
+	if err != nil {
+		return err
+	}
+	e, err := s.docs.doc(root.DocumentSlug)
+	if err != nil {
+		return err
+	}
+	// The thread: the first note and its replies, as the margin has them.
+	notes, err := s.db.Notes(ctx, rc.viewer, store.NoteQuery{DocumentID: e.id})
+	if err != nil {
+		return err
+	}
+	thread := []store.Note{root}
+	for _, x := range notes {
+		if x.ParentID == root.ID {
+			thread = append(thread, x)
 		}
 	}
-	return s.render(w, http.StatusOK, "note.html", p)
+	revs := revisionNumbers(e)
+	tv := s.noteView(root, rc, e.slug, revs)
+	tv.Replies = s.replyViews(thread, rc, e.slug, revs)[root.ID]
+	tv.RepliesOpen = true
+	tv.HTML = s.notes.html(tv)
+	nv := tv
+	for _, rv := range tv.Replies {
+		if rv.ID == id {
+			nv = rv
+		}
+	}
+	title := "Note by " + nv.Author
+	if nv.Reply() {
+		title = "Reply by " + nv.Author
+	}
+	p := notePage{basePage: s.base(r, title), Note: nv, Thread: tv, DocTitle: e.current.Meta.Title, Shared: -1}
+	if b := e.current.Block(root.Current.Anchor); b != nil && placedNow(e, root) {
+		p.Label = blockLabels(e.current)[b.Index]
+		p.BlockHTML = b.HTML()
+		if root.Current.Exact != "" {
+			p.BlockHTML = b.Highlight([]content.Mark{markFor(root, root.Current.Target, rc.viewer)})
+		}
+	}
+	if edit != nil {
+		edit(&p)
+	}
+	return s.render(w, status, "note.html", p)
 }
 
 // handleEditForm serves GET /notes/{id}/edit.
@@ -354,17 +419,37 @@ func (s *Server) handleEditForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p.Form = noteForm{Body: n.Body, Audience: string(n.Audience), Version: strconv.FormatInt(n.Version, 10)}
-	return s.render(w, http.StatusOK, "annotate.html", p)
+	p.Form = noteForm{Body: n.Body, Audience: audienceValue(n.Audience, n.GroupID), Question: n.Question,
+		Version: strconv.FormatInt(n.Version, 10)}
+	return s.renderEditPage(w, r, http.StatusOK, p, n)
 }
 
 func (s *Server) editPage(r *http.Request, n store.Note, e *docEntry) (annotatePage, error) {
 	p := annotatePage{basePage: s.base(r, "Edit note"), Slug: e.slug, DocTitle: e.current.Meta.Title,
-		Anchor: n.Current.Anchor, NoteID: n.ID, Exact: n.Current.Exact}
+		Anchor: n.Current.Anchor, NoteID: n.ID, Exact: n.Current.Exact, Reply: n.ParentID != ""}
 	if b := e.current.Block(n.Current.Anchor); b != nil {
 		p.Label, p.BlockHTML = blockLabels(e.current)[b.Index], b.HTML()
 	}
+	if p.Reply {
+		p.Title, p.Exact = "Edit reply", ""
+	}
 	return p, nil
+}
+
+// renderEditPage renders the edit form with the author's audiences; the
+// note's own audience stays on offer even if its group is no longer theirs.
+func (s *Server) renderEditPage(w http.ResponseWriter, r *http.Request, status int, p annotatePage, n store.Note) error {
+	rc, err := s.readerCtxOf(r.Context())
+	if err != nil {
+		return err
+	}
+	nv := noteView{Audience: n.Audience, GroupName: n.GroupName}
+	label := nv.AudienceLabel()
+	if p.Form.Audience != audienceValue(n.Audience, n.GroupID) {
+		label = p.Form.Audience
+	}
+	p.withAudiences(rc, label)
+	return s.render(w, status, "annotate.html", p)
 }
 
 // handleEditNote serves POST /notes/{id}/edit: body and audience change; the
@@ -383,14 +468,36 @@ func (s *Server) handleEditNote(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return &httpError{status: http.StatusRequestEntityTooLarge, msg: "The form is too large or could not be read.", err: err}
 	}
-	form := noteForm{Body: r.PostForm.Get("body"), Audience: r.PostForm.Get("audience"), Version: r.PostForm.Get("version")}
+	form := noteForm{Body: r.PostForm.Get("body"), Audience: r.PostForm.Get("audience"), Version: r.PostForm.Get("version"),
+		Question: r.PostForm.Get("question") == "1"}
+	rc, err := s.readerCtxOf(r.Context())
+	if err != nil {
+		return err
+	}
 	fe := fieldErrors{}
 	body := validateBody(form.Body, fe)
-	audience := validateAudience(form.Audience, fe)
+	var (
+		audience = n.Audience
+		group    = n.GroupID
+	)
+	if n.ParentID == "" {
+		// The note's own group stays a valid choice even if its author
+		// has left it since: only a move needs membership.
+		if form.Audience != audienceValue(n.Audience, n.GroupID) {
+			audience, group = parseAudience(form.Audience, rc.roles, fe)
+		}
+	} else {
+		form.Audience = audienceValue(n.Audience, n.GroupID)
+	}
+	if n.ParentID == "" && strings.TrimSpace(body) == "" && form.Question {
+		fe["question"] = "A question needs words; write it in the note, or untick “This is a question”."
+	}
 	version, _ := strconv.ParseInt(form.Version, 10, 64)
 	stale := false
 	if len(fe) == 0 {
-		_, err = s.db.UpdateNote(r.Context(), n.Author.ID, n.ID, version, store.NoteUpdate{Body: body, Audience: audience})
+		_, err = s.db.UpdateNote(r.Context(), n.Author.ID, n.ID, version, store.NoteUpdate{
+			Body: body, Audience: audience, GroupID: group, Question: form.Question, Mentions: s.bodies.mentions(body),
+		})
 		if stale = errors.Is(err, store.ErrStale); stale {
 			fe["body"] = "This note was changed elsewhere since you opened it. Your text is kept below; the note now reads as shown on its page."
 			form.Version = strconv.FormatInt(n.Version, 10)
@@ -414,7 +521,7 @@ func (s *Server) handleEditNote(w http.ResponseWriter, r *http.Request) error {
 		if stale {
 			status = http.StatusConflict
 		}
-		return s.render(w, status, "annotate.html", p)
+		return s.renderEditPage(w, r, status, p, n)
 	}
 	return s.afterChange(w, r, e, n.Current.Anchor, n.ID, http.StatusOK)
 }
@@ -434,7 +541,11 @@ func (s *Server) handleDeleteForm(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	p := deletePage{basePage: s.base(r, "Delete note"), Note: s.noteView(n, viewerOf(r.Context()), e.slug, revisionNumbers(e))}
+	rc, err := s.readerCtxOf(r.Context())
+	if err != nil {
+		return err
+	}
+	p := deletePage{basePage: s.base(r, "Delete note"), Note: s.noteView(n, rc, e.slug, revisionNumbers(e))}
 	return s.render(w, http.StatusOK, "delete.html", p)
 }
 

@@ -26,9 +26,15 @@ const (
 func newPageCache() *pageCache { return &pageCache{m: map[string][]byte{}} }
 
 // pageKey is the cache key of r's page for its viewer at generation gen.
-func pageKey(r *http.Request, gen uint64) string {
-	return strconv.FormatInt(viewerOf(r.Context()).UserID, 10) + "|" +
+// extra names anything else the page depends on that is neither in the URL
+// nor in the store, such as a preference kept in the session.
+func pageKey(r *http.Request, gen uint64, extra ...string) string {
+	k := strconv.FormatInt(viewerOf(r.Context()).UserID, 10) + "|" +
 		strconv.FormatUint(gen, 10) + "|" + r.URL.RequestURI()
+	for _, x := range extra {
+		k += "|" + x
+	}
+	return k
 }
 
 func (c *pageCache) get(key string) ([]byte, bool) {

@@ -58,6 +58,21 @@ type readPage struct {
 	Old         bool
 	PublishedAt time.Time
 	NoteCount   int
+
+	// Conversation (issue 3): the margin's order, the guide layer, the
+	// group given by ?group= and the note form's audience choices.
+	Sort        string
+	SortLinks   []sortLink
+	GuideOff    bool // the reader hid the guide layer
+	GuideCount  int  // guide notes on the page
+	Group       *store.Membership
+	Locked      bool // post first hides peers' notes in Group for now
+	Audiences   []audienceOption
+	GuideToggle string // where the guide toggle form posts
+
+	// Reading together (issue 3, live.go): where the live stream starts,
+	// who is here, the guided tours. Nil on earlier revisions.
+	Live *liveView
 }
 
 type partView struct {
@@ -76,6 +91,7 @@ type blockView struct {
 	Notes     []noteView
 	ReadOnly  bool // an old revision: no annotating
 	SignedIn  bool
+	Group     int64 // ?group= of the page, carried to the annotate form
 }
 
 func (b *blockView) Heading() bool  { return len(b.Kind) == 2 && b.Kind[0] == 'h' }
@@ -84,6 +100,9 @@ func (b *blockView) ListItem() bool { return b.Kind == "li" }
 // AnnotateURL is the no-JavaScript way to annotate this block.
 func (b *blockView) AnnotateURL() string {
 	u := "/read/" + b.Slug + "/annotate?anchor=" + url.QueryEscape(b.Anchor)
+	if b.Group != 0 {
+		u += "&group=" + strconv.FormatInt(b.Group, 10)
+	}
 	if !b.SignedIn {
 		return "/signin?next=" + url.QueryEscape(u)
 	}
@@ -91,29 +110,87 @@ func (b *blockView) AnnotateURL() string {
 }
 
 // noteView is a note as the margin and the note page show it.
+//
+// Every field but Body (which follows Version), HTML, Replies and the
+// Reply* fields is part of the note cache's key (notecache.go): add a
+// field the "note" template reads, add it to the key.
 type noteView struct {
-	ID       string
-	Slug     string
-	Author   string
-	Mine     bool
-	Audience store.Audience
-	Body     template.HTML
-	Exact    string
-	Anchor   string
-	Status   store.Status
-	Created  time.Time
-	Edited   bool
-	Version  int64
+	ID        string
+	Slug      string
+	Author    string
+	Mine      bool
+	Audience  store.Audience
+	GroupID   int64
+	GroupName string
+	Body      template.HTML
+	Exact     string
+	Anchor    string
+	Status    store.Status
+	Created   time.Time
+	Edited    bool
+	Version   int64
 	// HTML is the note rendered by the "note" template, for the margin.
 	HTML template.HTML
 	// For notes on an earlier version: where they were written.
 	OrigRevision int
 	OrigAnchor   string
 	OrigExact    string
+
+	// Conversation: the note's own state (issue 3).
+	ParentID     string
+	Guide        bool
+	Question     bool
+	Resolved     bool
+	Hidden       bool
+	HiddenReason string
+	Shared       bool // a copy of a guide note shared from another group
+	Helpful      int
+	Same         int
+	// The reader's relation to the note.
+	SignedIn  bool
+	MyHelpful bool
+	MySame    bool
+	Teacher   bool // the reader teaches the note's group
+	Member    bool // the reader belongs to the note's group (any role)
+	CanShare  bool // the reader wrote this guide note and teaches another group
+	// For replies: the thread's question and whether this is its answer.
+	ParentQuestion bool
+	Accepted       bool
+
+	// The thread, for top-level notes: not in the cached HTML.
+	Replies     []noteView
+	RepliesOpen bool   // show the replies unfolded
+	ReplyBody   string // a reply that failed validation, kept
+	ReplyError  string
 }
 
-func (n noteView) Highlight() bool { return n.Body == "" }
+func (n noteView) Highlight() bool { return n.Body == "" && n.ParentID == "" }
 func (n noteView) Public() bool    { return n.Audience == store.Public }
+func (n noteView) Reply() bool     { return n.ParentID != "" }
+
+// CanReact: signed in and not the author.
+func (n noteView) CanReact() bool { return n.SignedIn && !n.Mine }
+
+// CanReply: top-level notes take replies from anyone signed in who sees them.
+func (n noteView) CanReply() bool { return n.SignedIn && n.ParentID == "" }
+
+// CanHide: teachers of the note's group hide others' notes to the whole
+// group (a note for the teachers only has nobody else to hide it from).
+func (n noteView) CanHide() bool { return n.Teacher && !n.Mine && n.Audience == store.Members }
+
+// CanRestore: teachers of the note's group show a hidden note again.
+func (n noteView) CanRestore() bool { return n.Teacher && n.Hidden }
+
+// CanFlag: members flag others' notes to the whole group to its teachers.
+func (n noteView) CanFlag() bool {
+	return n.Member && !n.Teacher && !n.Mine && n.Audience == store.Members
+}
+
+// CanResolve: teachers resolve and reopen their group's questions.
+func (n noteView) CanResolve() bool { return n.Teacher && n.Question && n.ParentID == "" }
+
+// CanAccept: teachers accept a reply to their group's question.
+func (n noteView) CanAccept() bool { return n.Teacher && n.ParentQuestion && n.ParentID != "" }
 
 // AudienceLabel says in words who can see the note.
 func (n noteView) AudienceLabel() string {
@@ -122,17 +199,34 @@ func (n noteView) AudienceLabel() string {
 		return "Public"
 	case store.Private:
 		return "Only me"
+	case store.Teachers:
+		return "Teachers of " + n.GroupName
+	case store.Members:
+		return n.GroupName
 	}
 	return string(n.Audience)
 }
 
-func (s *Server) noteView(n store.Note, viewer store.Viewer, slug string, revNumbers map[int64]int) noteView {
-	return noteView{
+// AudienceValue is the note's audience as the note form's select names it.
+func (n noteView) AudienceValue() string { return audienceValue(n.Audience, n.GroupID) }
+
+func (s *Server) noteView(n store.Note, rc *readerCtx, slug string, revNumbers map[int64]int) noteView {
+	viewer := rc.viewer
+	role, member := rc.roles[n.GroupID]
+	nv := noteView{
 		ID: n.ID, Slug: slug, Author: n.Author.Name, Mine: viewer.UserID != 0 && n.Author.ID == viewer.UserID,
-		Audience: n.Audience, Body: s.bodies.render(n.Body), Exact: n.Current.Exact, Anchor: n.Current.Anchor,
-		Status: n.Current.Status, Created: n.CreatedAt, Edited: n.Version > 1, Version: n.Version,
+		Audience: n.Audience, GroupID: n.GroupID, GroupName: n.GroupName,
+		Body: s.bodies.render(n.Body), Exact: n.Current.Exact, Anchor: n.Current.Anchor,
+		Status: n.Current.Status, Created: n.CreatedAt, Edited: n.UpdatedAt.After(n.CreatedAt), Version: n.Version,
 		OrigRevision: revNumbers[n.Original.RevisionID], OrigAnchor: n.Original.Anchor, OrigExact: n.Original.Exact,
+
+		ParentID: n.ParentID, Guide: n.Guide, Question: n.Question, Resolved: n.Resolved,
+		Hidden: n.Hidden, HiddenReason: n.HiddenReason, Shared: n.SharedFrom != "",
+		Helpful: n.Helpful, Same: n.Same, MyHelpful: n.MyHelpful, MySame: n.MySame,
+		SignedIn: viewer.UserID != 0, Teacher: member && role == store.RoleTeacher, Member: member && n.GroupID != 0,
 	}
+	nv.CanShare = nv.Mine && nv.Guide && !nv.Shared && n.ParentID == "" && rc.teachesOtherThan(n.GroupID)
+	return nv
 }
 
 func revisionNumbers(e *docEntry) map[int64]int {
@@ -153,15 +247,22 @@ func (s *Server) handleRead(w http.ResponseWriter, r *http.Request) error {
 	}
 	// The generation is read before the notes, so a page is never cached
 	// under a generation newer than what it shows.
-	key := pageKey(r, s.db.Generation())
+	// The guide layer's switch lives in the session, not the URL, so it
+	// is part of the key too.
+	key := pageKey(r, s.db.Generation(), s.guidePref(r), s.presence.cacheKey(e.id))
 	if b, ok := s.pageCache.get(key); ok {
 		return writeHTML(w, http.StatusOK, b)
+	}
+	live, err := s.liveView(r, e) // before the notes: see liveView
+	if err != nil {
+		return err
 	}
 	p, err := s.readView(r, e, e.current, e.rev, false)
 	if err != nil {
 		return err
 	}
-	p.Scripts = []string{"js/reader.js"}
+	p.Live = live
+	p.Scripts = []string{"js/reader.js", "js/live.js", "js/tour.js"}
 	b, err := s.renderBytes("read.html", "base", p)
 	if err != nil {
 		return err
@@ -199,8 +300,11 @@ func (s *Server) handleRevision(w http.ResponseWriter, r *http.Request) error {
 // readView builds the reading page of revision rev.
 func (s *Server) readView(r *http.Request, e *docEntry, d *content.Document, rev store.Revision, old bool) (readPage, error) {
 	ctx := r.Context()
-	viewer := viewerOf(ctx)
-	notes, err := s.db.Notes(ctx, viewer, store.NoteQuery{DocumentID: e.id})
+	rc, err := s.readerCtx(r)
+	if err != nil {
+		return readPage{}, err
+	}
+	notes, err := s.db.Notes(ctx, rc.viewer, store.NoteQuery{DocumentID: e.id})
 	if err != nil {
 		return readPage{}, err
 	}
@@ -208,8 +312,11 @@ func (s *Server) readView(r *http.Request, e *docEntry, d *content.Document, rev
 		basePage: s.base(r, d.Meta.Title), Slug: e.slug, Meta: d.Meta, Standfirst: d.StandfirstHTML,
 		Revision: rev.Number, Current: e.rev.Number, Old: old, PublishedAt: rev.PublishedAt,
 	}
-	m := s.placeNotes(notes, e, d, rev, old, viewer)
+	m := s.placeNotes(notes, e, d, rev, old, rc)
 	p.Earlier, p.NoteCount = m.earlier, m.placed
+	if err := s.conversationView(r, &p, e, rc, m); err != nil {
+		return readPage{}, err
+	}
 	p.Parts = make([]partView, len(d.Parts))
 	labels := blockLabels(d)
 	for i, part := range d.Parts {
@@ -218,27 +325,39 @@ func (s *Server) readView(r *http.Request, e *docEntry, d *content.Document, rev
 			continue
 		}
 		b := d.Blocks[part.Block]
-		p.Parts[i] = partView{Block: s.blockView(e.slug, b, labels[b.Index], m.notes[b.Anchor], m.marks[b.Anchor], viewer, old)}
+		p.Parts[i] = partView{Block: s.blockView(e.slug, b, labels[b.Index], m.notes[b.Anchor], m.marks[b.Anchor], rc, old)}
 	}
 	return p, nil
 }
 
 // margins is where the notes go on one revision's page.
 type margins struct {
-	notes   map[string][]noteView     // by anchor
+	notes   map[string][]noteView     // by anchor: threads, each with its replies
 	marks   map[string][]content.Mark // by anchor
 	earlier []noteView                // notes whose words are not on this page
-	placed  int
+	placed  int                       // notes and replies placed in the text
+	guides  int                       // guide notes placed in the text
 }
 
 // placeNotes sorts notes into the blocks of revision rev. On the current
 // revision notes sit where their current target says; on an old one, where
 // they were first written, and notes from other revisions are left out.
-func (s *Server) placeNotes(notes []store.Note, e *docEntry, d *content.Document, rev store.Revision, old bool, viewer store.Viewer) margins {
+//
+// Replies go under their note (the thread), never into the text: they sit
+// on their parent's words. Each margin lists guide notes first, then the
+// rest in the reader's chosen order (rc.sort).
+func (s *Server) placeNotes(notes []store.Note, e *docEntry, d *content.Document, rev store.Revision, old bool, rc *readerCtx) margins {
 	m := margins{notes: map[string][]noteView{}, marks: map[string][]content.Mark{}}
+	viewer := rc.viewer
 	revNumbers := revisionNumbers(e)
+	replies := s.replyViews(notes, rc, e.slug, revNumbers)
 	for _, n := range notes {
-		nv := s.noteView(n, viewer, e.slug, revNumbers)
+		if n.ParentID != "" {
+			continue
+		}
+		nv := s.noteView(n, rc, e.slug, revNumbers)
+		nv.Replies = replies[n.ID]
+		nv.RepliesOpen = len(nv.Replies) <= repliesShownOpen
 		target := n.Current.Target
 		placed := n.Current.RevisionID == rev.ID && n.Current.Status != store.StatusOrphan
 		if old {
@@ -252,12 +371,21 @@ func (s *Server) placeNotes(notes []store.Note, e *docEntry, d *content.Document
 			}
 			continue
 		}
-		m.placed++
+		m.placed += 1 + len(nv.Replies)
+		if nv.Guide {
+			m.guides++
+		}
 		nv.HTML = s.notes.html(nv)
 		m.notes[target.Anchor] = append(m.notes[target.Anchor], nv)
 		if target.Exact != "" {
 			m.marks[target.Anchor] = append(m.marks[target.Anchor], markFor(n, target, viewer))
 		}
+	}
+	for i := range m.earlier {
+		m.earlier[i].HTML = s.notes.html(m.earlier[i])
+	}
+	for _, ns := range m.notes {
+		sortMargin(ns, rc.sort)
 	}
 	return m
 }
@@ -270,14 +398,14 @@ func markFor(n store.Note, t store.Target, viewer store.Viewer) content.Mark {
 	return content.Mark{Start: t.Start, End: t.End, ID: n.ID, Class: class}
 }
 
-func (s *Server) blockView(slug string, b *content.Block, label string, notes []noteView, marks []content.Mark, viewer store.Viewer, old bool) *blockView {
+func (s *Server) blockView(slug string, b *content.Block, label string, notes []noteView, marks []content.Mark, rc *readerCtx, old bool) *blockView {
 	h := b.HTML()
 	if len(marks) > 0 {
 		h = b.Highlight(marks)
 	}
 	return &blockView{
 		Slug: slug, Anchor: b.Anchor, Kind: b.Kind, HeadingID: b.HeadingID, Label: label,
-		HTML: h, Notes: notes, ReadOnly: old, SignedIn: viewer.UserID != 0,
+		HTML: h, Notes: notes, ReadOnly: old, SignedIn: rc.viewer.UserID != 0, Group: rc.group,
 	}
 }
 
@@ -306,24 +434,43 @@ func (s *Server) handleBlockFragment(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	bv, err := s.oneBlock(r.Context(), e, chi.URLParam(r, "anchor"))
+	bv, err := s.blockFor(r, e, chi.URLParam(r, "anchor"))
 	if err != nil {
 		return err
 	}
 	return s.renderTemplate(w, http.StatusOK, "read.html", "block", bv)
 }
 
-// oneBlock builds the view of one block of the current revision.
+// oneBlock builds the view of one block of the current revision, in the
+// margin's default order.
 func (s *Server) oneBlock(ctx context.Context, e *docEntry, anchor string) (*blockView, error) {
+	rc, err := s.readerCtxOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.blockWith(ctx, e, anchor, rc)
+}
+
+// blockFor builds the view of one block as request r's reader sees it:
+// their sort order and ?group=, taken from the request or, for the reading
+// page's own scripts, from the page it came from (see readerCtx).
+func (s *Server) blockFor(r *http.Request, e *docEntry, anchor string) (*blockView, error) {
+	rc, err := s.readerCtxFrom(r, s.contextQuery(r, e.slug))
+	if err != nil {
+		return nil, err
+	}
+	return s.blockWith(r.Context(), e, anchor, rc)
+}
+
+func (s *Server) blockWith(ctx context.Context, e *docEntry, anchor string, rc *readerCtx) (*blockView, error) {
 	b := e.current.Block(anchor)
 	if b == nil {
 		return nil, errNotFound
 	}
-	viewer := viewerOf(ctx)
-	notes, err := s.db.Notes(ctx, viewer, store.NoteQuery{DocumentID: e.id})
+	notes, err := s.db.Notes(ctx, rc.viewer, store.NoteQuery{DocumentID: e.id})
 	if err != nil {
 		return nil, err
 	}
-	m := s.placeNotes(notes, e, e.current, e.rev, false, viewer)
-	return s.blockView(e.slug, b, blockLabels(e.current)[b.Index], m.notes[anchor], m.marks[anchor], viewer, false), nil
+	m := s.placeNotes(notes, e, e.current, e.rev, false, rc)
+	return s.blockView(e.slug, b, blockLabels(e.current)[b.Index], m.notes[anchor], m.marks[anchor], rc, false), nil
 }

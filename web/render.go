@@ -129,10 +129,23 @@ type basePage struct {
 	Here string
 	// Scripts are ES modules to load, as paths under static/.
 	Scripts []string
+	// Unread counts the signed-in reader's unread notifications, for the
+	// header. It changes only with a commit, so the store generation in
+	// the page cache's key covers it.
+	Unread int
 }
 
 func (s *Server) base(r *http.Request, title string) basePage {
-	return basePage{Title: title, User: userFrom(r.Context()), Here: r.URL.RequestURI()}
+	p := basePage{Title: title, User: userFrom(r.Context()), Here: r.URL.RequestURI()}
+	if p.User != nil {
+		n, err := s.db.UnreadNotifications(r.Context(), p.User.ID)
+		if err != nil {
+			// The header's count is not worth failing a page for.
+			s.log.Error("unread notifications", "user", p.User.ID, "err", err)
+		}
+		p.Unread = n
+	}
+	return p
 }
 
 // pageSet holds one parsed template set per page: the layout plus the page.

@@ -62,7 +62,10 @@ type Server struct {
 	notes    *noteCache
 	// pageCache keeps rendered reading pages; see pagecache.go.
 	pageCache *pageCache
-	handler   http.Handler
+	// live and presence: the open event streams; see live.go, presence.go.
+	live     *liveStreams
+	presence *presence
+	handler  http.Handler
 	// dummyHash is compared against when a name is unknown, so sign-in
 	// takes as long for a missing account as for a wrong password.
 	dummyHash string
@@ -87,7 +90,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 
-	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Logger, bodies: newBodyRenderer(), pageCache: newPageCache()}
+	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Logger, bodies: newBodyRenderer(), pageCache: newPageCache(),
+		live: newLiveStreams(), presence: newPresence()}
 	var err error
 	if s.static, err = loadStatic(cfg.Static); err != nil {
 		return nil, err
@@ -126,10 +130,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Close stops the background work the Server started. It does not close the
-// database, which belongs to the caller.
+// Close stops the background work the Server started and ends the live
+// streams (see EndStreams). It does not close the database, which belongs
+// to the caller.
 func (s *Server) Close() {
-	s.closeOnce.Do(func() { s.sessStor.StopCleanup() })
+	s.closeOnce.Do(func() {
+		s.EndStreams()
+		s.sessStor.StopCleanup()
+	})
 }
 
 // ServeHTTP implements http.Handler.

@@ -149,6 +149,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
+	// Shutdown waits for active requests, and a live event stream stays
+	// active while its reader is there: end the streams when it begins
+	// (the readers' browsers reconnect to the next server). No
+	// WriteTimeout above, for the same reason: it would cut every stream.
+	hs.RegisterOnShutdown(srv.EndStreams)
 	scheme := "http"
 	if *tlsCert != "" {
 		scheme = "https"

@@ -3,12 +3,16 @@
 //   - selecting words inside one paragraph shows an "Annotate" button;
 //   - the button, or a paragraph's "Annotate" link, opens an editor in that
 //     paragraph's margin, and saving puts the note there without a reload;
-//   - "Edit" and "Delete" on one's own notes work in place too.
+//   - "Edit" and "Delete" on one's own notes work in place too;
+//   - the conversation's forms in the margin (replies, reactions, resolve,
+//     accept, restore) post without a reload, and focus stays where it was;
+//   - the guide layer's switch shows or hides guide notes without a reload.
 // The server renders every piece of HTML (it answers the same form posts
 // with JSON holding the block's new HTML), so there is one template and one
 // set of validation rules.
 
 import { rangeToOffsets } from "./canon.js";
+import { swapBlock } from "./blocks.js";
 
 const doc = document.querySelector("article.doc");
 if (doc && !doc.hasAttribute("data-old")) {
@@ -119,14 +123,11 @@ function init(doc) {
         <textarea id="${id}-body" name="body" rows="5"></textarea>
         <p class="help">Markdown. Leave empty to save a highlight.</p>
       </div>
-      <fieldset class="field">
-        <legend>Who can see it</legend>
-        <label><input type="radio" name="audience" value="private" checked> Only me</label>
-        <label><input type="radio" name="audience" value="public"> Everyone (public)</label>
-      </fieldset>
+      <div data-note-fields></div>
       <p class="form-error" role="alert" hidden></p>
       <p class="actions"><button type="submit" class="primary">Save note</button>
         <button type="button" class="link" data-cancel>Cancel</button></p>`;
+    form.querySelector("[data-note-fields]").replaceWith(noteFields(id));
     if (opts.exact) {
       form.querySelector("q").textContent = opts.exact;
       for (const [k, v] of Object.entries({ anchor, start: opts.start, end: opts.end, phrase: opts.exact })) {
@@ -192,8 +193,19 @@ function init(doc) {
       return false;
     }
     form.querySelector("textarea").value = src.querySelector("textarea[name=body]").value;
-    const aud = src.querySelector("input[name=audience]:checked");
-    if (aud) form.querySelector(`input[name=audience][value="${aud.value}"]`).checked = true;
+    // The edit page offers the note's audiences (its own included) and
+    // its question box; a reply's page has neither, and neither has its editor.
+    const srcAud = src.querySelector("select[name=audience]");
+    const aud = form.querySelector("select[name=audience]");
+    if (srcAud && aud) {
+      aud.replaceChildren(...[...srcAud.options].map((o) => o.cloneNode(true)));
+      aud.value = srcAud.value;
+      const q = form.querySelector("input[name=question]");
+      const srcQ = src.querySelector("input[name=question]");
+      if (q && srcQ) q.checked = srcQ.checked;
+    } else {
+      for (const f of form.querySelectorAll(".note-extra")) f.remove();
+    }
     form.append(hidden("version", src.querySelector("input[name=version]").value));
     return true;
   }
@@ -253,10 +265,7 @@ function init(doc) {
   // replaceBlock swaps in the server's fresh HTML for a block, then puts
   // focus on the new note (or the block) so keyboard users stay in place.
   function replaceBlock(wrap, html, noteID) {
-    const tpl = document.createElement("template");
-    tpl.innerHTML = html.trim();
-    const fresh = tpl.content.firstElementChild;
-    wrap.replaceWith(fresh);
+    const fresh = swapBlock(wrap, html); // tells live.js it was the reader's own act
     window.getSelection()?.removeAllRanges();
     // The highlight in the text carries data-note too; focus the note itself.
     const note = noteID && fresh.querySelector(`.note[data-note="${CSS.escape(noteID)}"]`);
@@ -266,12 +275,127 @@ function init(doc) {
     announce(note ? "Note saved." : "Note deleted.");
   }
 
+  // --- the conversation's forms in the margin ---------------------------
+  // Each carries data-swap; the server answers with the block's new HTML.
+  body.addEventListener("submit", (e) => {
+    const form = e.target.closest("form[data-swap]");
+    if (!form || !signedIn || e.defaultPrevented) return;
+    const wrap = form.closest("[data-block]");
+    if (!wrap) return; // notes on an earlier version: the plain form
+    e.preventDefault();
+    swapForm(form, wrap, e.submitter);
+  });
+
+  const said = {
+    reply: "Reply posted.",
+    resolve: "Thread updated.",
+    accept: "Accepted answer updated.",
+    restore: "Note restored.",
+  };
+
+  async function swapForm(form, wrap, submitter) {
+    const kind = form.dataset.swap;
+    const key = formKey(form);
+    const btn = submitter || form.querySelector("button[type=submit]");
+    if (btn) btn.disabled = true;
+    let err = form.querySelector(".form-error");
+    if (err) err.hidden = true;
+    try {
+      const res = await fetch(form.action, {
+        method: "POST",
+        headers: { Accept: "application/json" },
+        body: new URLSearchParams(new FormData(form)),
+      });
+      const data = await res.json().catch(() => ({}));
+      if (!res.ok) {
+        if (!err) {
+          err = document.createElement("p");
+          err.className = "form-error";
+          err.setAttribute("role", "alert");
+          form.append(err);
+        }
+        showError(form, data);
+        return;
+      }
+      if (!data.block) {
+        location.reload(); // the thread is not in the text (an earlier version)
+        return;
+      }
+      const fresh = swapBlock(wrap, data.block);
+      // Focus: the same control in the fresh block (a reaction's button
+      // now says its new state), else the note concerned (a new reply).
+      let target = null;
+      if (kind !== "reply") {
+        const same = [...fresh.querySelectorAll("form[data-swap]")].find((f) => formKey(f) === key);
+        target = same && same.querySelector("button[type=submit]");
+      }
+      if (!target && data.id) {
+        target = fresh.querySelector(`.note[data-note="${CSS.escape(data.id)}"]`);
+        if (target) target.tabIndex = -1;
+      }
+      target = target || fresh.querySelector(".annotate") || fresh;
+      for (let d = target.closest("details"); d; d = d.parentElement.closest("details")) d.open = true;
+      target.focus();
+      if (said[kind]) announce(said[kind]);
+    } catch {
+      if (!err) return;
+      err.textContent = "That could not be sent. Check your connection and try again.";
+      err.hidden = false;
+    } finally {
+      if (btn && document.contains(btn)) btn.disabled = false;
+    }
+  }
+
+  // formKey names a margin form across a swap: its note, action and kind.
+  function formKey(form) {
+    const note = form.closest("[data-note]");
+    const kind = form.querySelector("input[name=kind]");
+    return [note ? note.dataset.note : "", form.getAttribute("action"), kind ? kind.value : ""].join("|");
+  }
+
+  // --- the guide layer's switch ------------------------------------------
+  const guideForm = doc.querySelector("form[data-guide-toggle]");
+  if (guideForm) {
+    guideForm.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const show = guideForm.elements.show.value === "1";
+      const res = await fetch(guideForm.action, {
+        method: "POST",
+        headers: { Accept: "application/json" },
+        body: new URLSearchParams(new FormData(guideForm)),
+      }).catch(() => null);
+      if (!res || !res.ok) {
+        guideForm.submit();
+        return;
+      }
+      doc.dataset.guide = show ? "on" : "off";
+      guideForm.elements.show.value = show ? "0" : "1";
+      const btn = guideForm.querySelector("button");
+      btn.setAttribute("aria-pressed", String(show));
+      btn.querySelector(".toggle-state").textContent = show ? "shown" : "hidden";
+      announce(show ? "Guide notes shown." : "Guide notes hidden.");
+    });
+  }
+
   function closeEditors() {
     for (const f of body.querySelectorAll("form.inline-editor")) {
       f.remove();
     }
     for (const n of body.querySelectorAll("[data-note][hidden]")) n.hidden = false;
   }
+}
+
+// noteFields is the audience select and question box for an editor, from
+// the page's template (the server's choices), with ids made from prefix.
+function noteFields(prefix) {
+  const tpl = document.getElementById("note-fields");
+  const frag = document.createDocumentFragment();
+  if (!tpl) return frag;
+  frag.append(tpl.content.cloneNode(true));
+  for (const el of frag.querySelectorAll("[data-field]")) el.id = `${prefix}-${el.dataset.field}`;
+  for (const el of frag.querySelectorAll("label[data-for]")) el.htmlFor = `${prefix}-${el.dataset.for}`;
+  for (const el of frag.children) el.classList.add("note-extra");
+  return frag;
 }
 
 function hidden(name, value) {
@@ -295,6 +419,7 @@ function announce(text) {
   if (!live) {
     live = document.createElement("p");
     live.className = "visually-hidden";
+    live.dataset.readerStatus = "";
     live.setAttribute("aria-live", "polite");
     document.body.append(live);
   }

@@ -1,0 +1,821 @@
+package web
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"glossa/store"
+)
+
+// Conversation in the margin (issue 3): audiences with groups, the guide
+// layer, threads of replies, reactions, discussion questions, moderation,
+// mentions and notifications. The pages here answer forms without
+// JavaScript (Post/Redirect/Get) and, for the reader's JavaScript, with
+// the block's fresh HTML (afterChange's JSON); api_conversation.go is the
+// JSON API beside them.
+
+// --- the reader's context ----------------------------------------------
+
+// Orders of the margin (?sort=).
+const (
+	sortPosition  = "position"  // reading order (the default)
+	sortTime      = "time"      // newest first
+	sortReactions = "reactions" // most helpful + same-question first
+)
+
+// repliesShownOpen: a thread with more replies than this starts folded.
+const repliesShownOpen = 3
+
+// sessionGuideOff is the session key of the reader's "hide the guide layer".
+const sessionGuideOff = "guide_off"
+
+// readerCtx is what a margin depends on besides the notes: who reads, the
+// groups they are in, and how they asked for the page.
+type readerCtx struct {
+	viewer   store.Viewer
+	groups   []store.Membership
+	roles    map[int64]store.Role
+	sort     string
+	group    int64 // ?group=, when the reader belongs to it
+	guideOff bool
+}
+
+// teachesOtherThan reports whether the reader teaches a group besides g.
+func (rc *readerCtx) teachesOtherThan(g int64) bool {
+	for _, m := range rc.groups {
+		if m.Role == store.RoleTeacher && m.Group.ID != g {
+			return true
+		}
+	}
+	return false
+}
+
+// readerCtxOf is the context of ctx's viewer with the defaults: reading
+// order, no group, guide layer on.
+func (s *Server) readerCtxOf(ctx context.Context) (*readerCtx, error) {
+	rc := &readerCtx{viewer: viewerOf(ctx), roles: map[int64]store.Role{}, sort: sortPosition}
+	if rc.viewer.UserID == 0 {
+		return rc, nil
+	}
+	ms, err := s.db.Memberships(ctx, rc.viewer.UserID)
+	if err != nil {
+		return nil, err
+	}
+	rc.groups = ms
+	for _, m := range ms {
+		rc.roles[m.Group.ID] = m.Role
+	}
+	return rc, nil
+}
+
+// readerCtx is the context of a reading page: ?sort= and ?group= from its
+// URL, the guide layer's switch from the session.
+func (s *Server) readerCtx(r *http.Request) (*readerCtx, error) {
+	return s.readerCtxFrom(r, r.URL.Query())
+}
+
+func (s *Server) readerCtxFrom(r *http.Request, q url.Values) (*readerCtx, error) {
+	rc, err := s.readerCtxOf(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	switch q.Get("sort") {
+	case sortTime, sortReactions:
+		rc.sort = q.Get("sort")
+	}
+	if g, err := strconv.ParseInt(q.Get("group"), 10, 64); err == nil {
+		if _, ok := rc.roles[g]; ok {
+			rc.group = g
+		}
+	}
+	rc.guideOff = s.guideOff(r)
+	return rc, nil
+}
+
+// guideOff reports whether the reader hid the guide layer.
+func (s *Server) guideOff(r *http.Request) bool {
+	return s.sessions.GetBool(r.Context(), sessionGuideOff)
+}
+
+// guidePref names the guide layer's switch for the page cache's key.
+func (s *Server) guidePref(r *http.Request) string {
+	if s.guideOff(r) {
+		return "guide-off"
+	}
+	return "guide-on"
+}
+
+// refererPage returns the path and query of the page r came from when it
+// is one of ours (same host), else nil. Forms and the reader's scripts post
+// from a reading or note page; going back there keeps its ?sort= and
+// ?group= without a hidden field in every cached form.
+func (s *Server) refererPage(r *http.Request) *url.URL {
+	ref := r.Header.Get("Referer")
+	if ref == "" {
+		return nil
+	}
+	u, err := url.Parse(ref)
+	if err != nil || u.Host != r.Host || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		return nil
+	}
+	return &url.URL{Path: u.Path, RawQuery: u.RawQuery}
+}
+
+// contextQuery is the ?sort= and ?group= of a request for part of a
+// reading page: its own query when it has them, else the page it came from.
+func (s *Server) contextQuery(r *http.Request, slug string) url.Values {
+	q := r.URL.Query()
+	if q.Has("sort") || q.Has("group") {
+		return q
+	}
+	if ref := s.refererPage(r); ref != nil && (ref.Path == "/read/"+slug || ref.Path == "/read/"+slug+"/annotate") {
+		return ref.Query()
+	}
+	return q
+}
+
+// readURL is the reading page with the context of the page r came from.
+func (s *Server) readURL(r *http.Request, slug string) string {
+	q := s.contextQuery(r, slug)
+	keep := url.Values{}
+	for _, k := range []string{"group", "sort"} {
+		if v := q.Get(k); v != "" {
+			keep.Set(k, v)
+		}
+	}
+	u := "/read/" + slug
+	if len(keep) > 0 {
+		u += "?" + keep.Encode()
+	}
+	return u
+}
+
+// --- audiences -----------------------------------------------------------
+
+// audienceValue names an audience as forms and the API do: "private",
+// "public", "teachers:ID", "group:ID".
+func audienceValue(a store.Audience, groupID int64) string {
+	if groupID != 0 {
+		return string(a) + ":" + strconv.FormatInt(groupID, 10)
+	}
+	return string(a)
+}
+
+// parseAudience maps a form's or the API's audience to the store's; ""
+// means private. A group audience needs the author to be in the group
+// (the store checks too; here the field gets the message).
+func parseAudience(v string, roles map[int64]store.Role, fe fieldErrors) (store.Audience, int64) {
+	kind, id, hasGroup := strings.Cut(strings.TrimSpace(v), ":")
+	switch a := store.Audience(kind); {
+	case !hasGroup && (a == "" || a == store.Private):
+		return store.Private, 0
+	case !hasGroup && a == store.Public:
+		return store.Public, 0
+	case hasGroup && (a == store.Teachers || a == store.Members):
+		g, err := strconv.ParseInt(id, 10, 64)
+		if err != nil || g <= 0 {
+			break
+		}
+		if _, ok := roles[g]; !ok {
+			fe["audience"] = fmt.Sprintf("You are not a member of group %d; choose another audience.", g)
+			return store.Private, 0
+		}
+		return a, g
+	}
+	fe["audience"] = fmt.Sprintf("Audience %q is not one of: private, public, teachers:GROUP, group:GROUP.", v)
+	return store.Private, 0
+}
+
+// audienceOption is one choice of the note form's audience select.
+type audienceOption struct {
+	Value, Label string
+	Selected     bool
+}
+
+// audienceOptions lists the audiences the reader may choose: only me, for
+// each of their groups the group's teachers and the whole group, and
+// everyone. selected is kept even if it is no longer on offer (a note in a
+// group its author left), so editing the body does not move the note.
+func audienceOptions(groups []store.Membership, selected, selectedLabel string) []audienceOption {
+	opts := []audienceOption{{Value: string(store.Private), Label: "Only me"}}
+	for _, m := range groups {
+		opts = append(opts,
+			audienceOption{Value: audienceValue(store.Teachers, m.Group.ID), Label: "Me and the teachers of " + m.Group.Name},
+			audienceOption{Value: audienceValue(store.Members, m.Group.ID), Label: "Everyone in " + m.Group.Name})
+	}
+	opts = append(opts, audienceOption{Value: string(store.Public), Label: "Everyone (public)"})
+	found := false
+	for i := range opts {
+		if opts[i].Value == selected {
+			opts[i].Selected, found = true, true
+		}
+	}
+	if !found && selected != "" {
+		opts = append(opts, audienceOption{Value: selected, Label: selectedLabel, Selected: true})
+	}
+	return opts
+}
+
+// defaultAudience is the form's audience before the reader picks one: the
+// group of ?group= when there is one, else only me.
+func defaultAudience(rc *readerCtx) string {
+	if rc.group != 0 {
+		return audienceValue(store.Members, rc.group)
+	}
+	return string(store.Private)
+}
+
+// --- threads and the margin's order ----------------------------------------
+
+// replyViews builds the replies of every thread in notes, oldest first,
+// keyed by their parent's id, with their cached HTML.
+func (s *Server) replyViews(notes []store.Note, rc *readerCtx, slug string, revNumbers map[int64]int) map[string][]noteView {
+	parents := map[string]*store.Note{}
+	for i := range notes {
+		if notes[i].ParentID == "" {
+			parents[notes[i].ID] = &notes[i]
+		}
+	}
+	out := map[string][]noteView{}
+	for _, n := range notes {
+		p := parents[n.ParentID]
+		if n.ParentID == "" || p == nil {
+			continue
+		}
+		nv := s.noteView(n, rc, slug, revNumbers)
+		nv.ParentQuestion, nv.Accepted = p.Question, p.AcceptedID == n.ID
+		nv.HTML = s.notes.html(nv)
+		out[n.ParentID] = append(out[n.ParentID], nv)
+	}
+	for _, rs := range out {
+		slices.SortStableFunc(rs, func(a, b noteView) int { return a.Created.Compare(b.Created) })
+	}
+	return out
+}
+
+// sortMargin orders one block's threads: guide notes first, in reading
+// order; then the rest in the reader's order. The store's order is the
+// reading order, so a stable sort keeps it among equals.
+func sortMargin(ns []noteView, mode string) {
+	slices.SortStableFunc(ns, func(a, b noteView) int {
+		if a.Guide != b.Guide {
+			if a.Guide {
+				return -1
+			}
+			return 1
+		}
+		if a.Guide {
+			return 0
+		}
+		switch mode {
+		case sortTime:
+			return b.Created.Compare(a.Created)
+		case sortReactions:
+			return cmp.Compare(b.Helpful+b.Same, a.Helpful+a.Same)
+		}
+		return 0
+	})
+}
+
+// sortLink is one of the reading page's "order notes by" links.
+type sortLink struct {
+	Label, URL string
+	Current    bool
+}
+
+// conversationView fills in the reading page's conversation parts.
+func (s *Server) conversationView(r *http.Request, p *readPage, e *docEntry, rc *readerCtx, m margins) error {
+	p.Sort, p.GuideOff, p.GuideCount, p.GuideToggle = rc.sort, rc.guideOff, m.guides, "/prefs/guide"
+	base := url.Values{}
+	if rc.group != 0 {
+		base.Set("group", strconv.FormatInt(rc.group, 10))
+	}
+	for _, o := range []struct{ mode, label string }{
+		{sortPosition, "reading order"}, {sortTime, "newest first"}, {sortReactions, "most reactions"},
+	} {
+		q := url.Values{}
+		for k, v := range base {
+			q[k] = v
+		}
+		if o.mode != sortPosition {
+			q.Set("sort", o.mode)
+		}
+		u := "/read/" + e.slug
+		if len(q) > 0 {
+			u += "?" + q.Encode()
+		}
+		p.SortLinks = append(p.SortLinks, sortLink{Label: o.label, URL: u, Current: rc.sort == o.mode})
+	}
+	for i := range rc.groups {
+		if rc.groups[i].Group.ID == rc.group {
+			p.Group = &rc.groups[i]
+		}
+	}
+	if p.Group != nil && !p.Old {
+		locked, err := s.db.Locked(r.Context(), rc.viewer.UserID, rc.group, e.id)
+		if err != nil {
+			return err
+		}
+		p.Locked = locked
+	}
+	if rc.viewer.UserID != 0 {
+		p.Audiences = audienceOptions(rc.groups, defaultAudience(rc), "")
+	}
+	return nil
+}
+
+// --- after a conversation action ---------------------------------------------
+
+// placedNow reports whether n sits in the current revision's text (else it
+// is listed under "Notes on an earlier version").
+func placedNow(e *docEntry, n store.Note) bool {
+	return n.Current.RevisionID == e.rev.ID && n.Current.Status != store.StatusOrphan && e.current.Block(n.Current.Anchor) != nil
+}
+
+// afterConversation answers a successful conversation form about thread
+// root: back to the page it came from (the reading page or the note's
+// page), at note focusID; for the reader's JavaScript, the block's HTML.
+func (s *Server) afterConversation(w http.ResponseWriter, r *http.Request, root store.Note, focusID string, status int) error {
+	e, err := s.docs.doc(root.DocumentSlug)
+	if err != nil {
+		return err
+	}
+	if wantsJSON(r) {
+		if !placedNow(e, root) {
+			// Not in the text: the page lists it below; the script reloads.
+			w.Header().Set("Cache-Control", "no-store")
+			return writeJSON(w, status, jsonType, struct {
+				ID     string `json:"id,omitempty"`
+				Anchor string `json:"anchor"`
+				Block  string `json:"block"`
+			}{ID: focusID})
+		}
+		return s.afterChange(w, r, e, root.Current.Anchor, focusID, status)
+	}
+	back := "/notes/" + root.ID
+	if placedNow(e, root) {
+		back = s.readURL(r, e.slug)
+	}
+	if ref := s.refererPage(r); ref != nil && strings.HasPrefix(ref.Path, "/notes/") && strings.Count(ref.Path, "/") == 2 {
+		back = ref.Path
+	}
+	http.Redirect(w, r, back+"#note-"+focusID, http.StatusSeeOther)
+	return nil
+}
+
+// threadRoot returns the first note of n's thread as viewer sees it.
+func (s *Server) threadRoot(ctx context.Context, viewer store.Viewer, n store.Note) (store.Note, error) {
+	if n.ParentID == "" {
+		return n, nil
+	}
+	return s.db.Note(ctx, viewer, n.ParentID)
+}
+
+// signedInFor makes a signed-out reader sign in and come back to next.
+// It reports whether the request was answered.
+func signedInFor(w http.ResponseWriter, r *http.Request, next string) (*store.User, bool) {
+	u := userFrom(r.Context())
+	if u != nil {
+		return u, false
+	}
+	if wantsJSON(r) {
+		return nil, false
+	}
+	redirectToSignIn(w, r, next)
+	return nil, true
+}
+
+func errSignIn() error {
+	return &httpError{status: http.StatusUnauthorized, msg: "Sign in first."}
+}
+
+// parseSmallForm reads a conversation form.
+func parseSmallForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		return &httpError{status: http.StatusRequestEntityTooLarge, msg: "The form is too large or could not be read.", err: err}
+	}
+	return nil
+}
+
+// --- handlers ----------------------------------------------------------------
+
+// handleGuidePref serves POST /prefs/guide: show=1 shows the guide layer,
+// show=0 hides it; the choice is kept in the session, then back to next.
+func (s *Server) handleGuidePref(w http.ResponseWriter, r *http.Request) error {
+	if err := parseSmallForm(w, r); err != nil {
+		return err
+	}
+	off := r.PostForm.Get("show") != "1"
+	s.sessions.Put(r.Context(), sessionGuideOff, off)
+	if wantsJSON(r) {
+		w.Header().Set("Cache-Control", "no-store")
+		return writeJSON(w, http.StatusOK, jsonType, struct {
+			Guide string `json:"guide"`
+		}{map[bool]string{true: "off", false: "on"}[off]})
+	}
+	next := localNext(r.PostForm.Get("next"))
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+// handleReply serves POST /notes/{id}/replies: a reply in the note's
+// thread (a reply to a reply goes to the thread's first note). An empty
+// reply comes back on the note's page with the problem beside the field.
+func (s *Server) handleReply(w http.ResponseWriter, r *http.Request) error {
+	id := chi.URLParam(r, "id")
+	u, done := signedInFor(w, r, "/notes/"+id)
+	if done {
+		return nil
+	}
+	if u == nil {
+		return errSignIn()
+	}
+	ctx, viewer := r.Context(), viewerOf(r.Context())
+	n, err := s.db.Note(ctx, viewer, id)
+	if err != nil {
+		return err
+	}
+	root, err := s.threadRoot(ctx, viewer, n)
+	if err != nil {
+		return err
+	}
+	if err := parseSmallForm(w, r); err != nil {
+		return err
+	}
+	fe := fieldErrors{}
+	body := validateBody(r.PostForm.Get("body"), fe)
+	if strings.TrimSpace(body) == "" && fe["body"] == "" {
+		fe["body"] = "Write your reply before posting it."
+	}
+	if len(fe) > 0 {
+		if wantsJSON(r) {
+			return fe
+		}
+		return s.renderNotePage(w, r, root, root.ID, http.StatusUnprocessableEntity, func(p *notePage) {
+			p.Thread.ReplyBody, p.Thread.ReplyError = r.PostForm.Get("body"), fe["body"]
+		})
+	}
+	reply, err := s.db.CreateNote(ctx, store.NewNote{
+		AuthorID: u.ID, ParentID: root.ID, Body: body, Mentions: s.bodies.mentions(body),
+	})
+	if err != nil {
+		return err
+	}
+	return s.afterConversation(w, r, root, reply.ID, http.StatusCreated)
+}
+
+// reactionKind maps a form's or the URL's kind to the store's.
+func reactionKind(kind string) (store.Reaction, error) {
+	switch kind {
+	case "helpful":
+		return store.Helpful, nil
+	case "same", "same-question":
+		return store.SameQuestion, nil
+	}
+	return "", fieldErrors{"kind": fmt.Sprintf("Reaction %q is not one of: helpful, same.", kind)}
+}
+
+// handleReact serves POST /notes/{id}/react (kind=helpful|same, on=1|0).
+func (s *Server) handleReact(w http.ResponseWriter, r *http.Request) error {
+	id := chi.URLParam(r, "id")
+	u, done := signedInFor(w, r, "/notes/"+id)
+	if done {
+		return nil
+	}
+	if u == nil {
+		return errSignIn()
+	}
+	if err := parseSmallForm(w, r); err != nil {
+		return err
+	}
+	kind, err := reactionKind(r.PostForm.Get("kind"))
+	if err != nil {
+		return err
+	}
+	n, err := s.db.React(r.Context(), u.ID, id, kind, r.PostForm.Get("on") == "1")
+	if err != nil {
+		return err
+	}
+	root, err := s.threadRoot(r.Context(), viewerOf(r.Context()), n)
+	if err != nil {
+		return err
+	}
+	return s.afterConversation(w, r, root, n.ID, http.StatusOK)
+}
+
+// handleResolve serves POST /notes/{id}/resolve (resolved=1|0): teachers of
+// the note's group mark its thread resolved, or reopen it.
+func (s *Server) handleResolve(w http.ResponseWriter, r *http.Request) error {
+	return s.teacherAction(w, r, func(ctx context.Context, actor int64, id string) (store.Note, error) {
+		return s.db.SetResolved(ctx, actor, id, r.PostForm.Get("resolved") == "1")
+	})
+}
+
+// handleAccept serves POST /notes/{id}/accept (reply=ID, or empty to
+// clear): teachers of the question's group accept one reply as its answer.
+func (s *Server) handleAccept(w http.ResponseWriter, r *http.Request) error {
+	reply := ""
+	return s.teacherAction(w, r, func(ctx context.Context, actor int64, id string) (store.Note, error) {
+		reply = r.PostForm.Get("reply")
+		return s.db.Accept(ctx, actor, id, reply)
+	}, func() string { return reply })
+}
+
+// handleRestore serves POST /notes/{id}/restore: teachers show a hidden
+// note again.
+func (s *Server) handleRestore(w http.ResponseWriter, r *http.Request) error {
+	return s.teacherAction(w, r, func(ctx context.Context, actor int64, id string) (store.Note, error) {
+		return s.db.Restore(ctx, actor, id)
+	})
+}
+
+// teacherAction runs a teacher's form action on note {id} and answers it;
+// focus, if given, names the note to go back to (default: the note).
+func (s *Server) teacherAction(w http.ResponseWriter, r *http.Request, act func(context.Context, int64, string) (store.Note, error), focus ...func() string) error {
+	id := chi.URLParam(r, "id")
+	u, done := signedInFor(w, r, "/notes/"+id)
+	if done {
+		return nil
+	}
+	if u == nil {
+		return errSignIn()
+	}
+	if err := parseSmallForm(w, r); err != nil {
+		return err
+	}
+	n, err := act(r.Context(), u.ID, id)
+	if err != nil {
+		return err
+	}
+	root, err := s.threadRoot(r.Context(), viewerOf(r.Context()), n)
+	if err != nil {
+		return err
+	}
+	f := n.ID
+	if len(focus) > 0 {
+		if v := focus[0](); v != "" {
+			f = v
+		}
+	}
+	return s.afterConversation(w, r, root, f, http.StatusOK)
+}
+
+// reasonPage asks a teacher why a note is hidden, or a member why they
+// flag it.
+type reasonPage struct {
+	basePage
+	Action  string // "hide" or "flag"
+	Note    noteView
+	Reason  string
+	Errors  fieldErrors
+	BackURL string
+}
+
+// moderationTarget loads note {id} for the hide or flag form and checks
+// that the reader may do that to it.
+func (s *Server) moderationTarget(r *http.Request, action string) (store.Note, noteView, error) {
+	ctx := r.Context()
+	rc, err := s.readerCtxOf(ctx)
+	if err != nil {
+		return store.Note{}, noteView{}, err
+	}
+	n, err := s.db.Note(ctx, rc.viewer, chi.URLParam(r, "id"))
+	if err != nil {
+		return n, noteView{}, err
+	}
+	e, err := s.docs.doc(n.DocumentSlug)
+	if err != nil {
+		return n, noteView{}, err
+	}
+	nv := s.noteView(n, rc, e.slug, revisionNumbers(e))
+	switch {
+	case action == "hide" && !nv.CanHide():
+		return n, nv, errForbidden("Only the teachers of the note's group can hide it, and not their own notes.")
+	case action == "flag" && !nv.CanFlag():
+		return n, nv, errForbidden("Members of the note's group can flag others' notes to its teachers.")
+	}
+	nv.HTML = s.notes.html(nv)
+	return n, nv, nil
+}
+
+func (s *Server) reasonForm(w http.ResponseWriter, r *http.Request, action string, status int, n store.Note, nv noteView, reason string, fe fieldErrors) error {
+	title := "Hide a note"
+	if action == "flag" {
+		title = "Flag a note"
+	}
+	e, err := s.docs.doc(n.DocumentSlug)
+	if err != nil {
+		return err
+	}
+	back := "/notes/" + n.ID
+	if placedNow(e, n) {
+		back = "/read/" + e.slug + "#note-" + n.ID
+	}
+	p := reasonPage{basePage: s.base(r, title), Action: action, Note: nv, Reason: reason, Errors: fe, BackURL: back}
+	return s.render(w, status, "reason.html", p)
+}
+
+// handleHideForm serves GET /notes/{id}/hide: the reason form.
+func (s *Server) handleHideForm(w http.ResponseWriter, r *http.Request) error {
+	return s.handleReasonForm(w, r, "hide")
+}
+
+// handleFlagForm serves GET /notes/{id}/flag: the reason form.
+func (s *Server) handleFlagForm(w http.ResponseWriter, r *http.Request) error {
+	return s.handleReasonForm(w, r, "flag")
+}
+
+func (s *Server) handleReasonForm(w http.ResponseWriter, r *http.Request, action string) error {
+	if _, done := signedInFor(w, r, r.URL.RequestURI()); done {
+		return nil
+	}
+	n, nv, err := s.moderationTarget(r, action)
+	if err != nil {
+		return err
+	}
+	return s.reasonForm(w, r, action, http.StatusOK, n, nv, "", nil)
+}
+
+// handleHide serves POST /notes/{id}/hide (reason): a teacher hides a note
+// of their group; its author sees why, the rest of the group no longer
+// sees it.
+func (s *Server) handleHide(w http.ResponseWriter, r *http.Request) error {
+	return s.handleReasoned(w, r, "hide")
+}
+
+// handleFlag serves POST /notes/{id}/flag (reason): a member reports a
+// note of their group to its teachers.
+func (s *Server) handleFlag(w http.ResponseWriter, r *http.Request) error {
+	return s.handleReasoned(w, r, "flag")
+}
+
+func (s *Server) handleReasoned(w http.ResponseWriter, r *http.Request, action string) error {
+	u, done := signedInFor(w, r, r.URL.Path)
+	if done {
+		return nil
+	}
+	if u == nil {
+		return errSignIn()
+	}
+	n, nv, err := s.moderationTarget(r, action)
+	if err != nil {
+		return err
+	}
+	if err := parseSmallForm(w, r); err != nil {
+		return err
+	}
+	reason := r.PostForm.Get("reason")
+	if strings.TrimSpace(reason) == "" {
+		fe := fieldErrors{"reason": "Say why, in a few words."}
+		if action == "hide" {
+			fe["reason"] = "Say why you hide it; its author will read this."
+		}
+		if wantsJSON(r) {
+			return fe
+		}
+		return s.reasonForm(w, r, action, http.StatusUnprocessableEntity, n, nv, reason, fe)
+	}
+	ctx := r.Context()
+	if action == "hide" {
+		if n, err = s.db.Hide(ctx, u.ID, n.ID, reason); err != nil {
+			return s.reasonError(w, r, action, n, nv, reason, err)
+		}
+	} else {
+		if err := s.db.FlagNote(ctx, u.ID, n.ID, reason); err != nil {
+			return s.reasonError(w, r, action, n, nv, reason, err)
+		}
+		if !wantsJSON(r) {
+			http.Redirect(w, r, "/notes/"+n.ID+"?flagged=1", http.StatusSeeOther)
+			return nil
+		}
+	}
+	root, err := s.threadRoot(ctx, viewerOf(ctx), n)
+	if err != nil {
+		return err
+	}
+	return s.afterConversation(w, r, root, n.ID, http.StatusOK)
+}
+
+// reasonError shows a store's validation error (a reason too long) beside
+// the reason field; other errors go to the error page.
+func (s *Server) reasonError(w http.ResponseWriter, r *http.Request, action string, n store.Note, nv noteView, reason string, err error) error {
+	if !errors.Is(err, store.ErrInvalid) || wantsJSON(r) {
+		return err
+	}
+	return s.reasonForm(w, r, action, http.StatusUnprocessableEntity, n, nv, reason, fieldErrors{"reason": invalidMessage(err)})
+}
+
+// handleShare serves POST /notes/{id}/share: the author of a guide note
+// copies it into every other group they teach; then to the note's page,
+// which says how many groups got it.
+func (s *Server) handleShare(w http.ResponseWriter, r *http.Request) error {
+	id := chi.URLParam(r, "id")
+	u, done := signedInFor(w, r, "/notes/"+id)
+	if done {
+		return nil
+	}
+	if u == nil {
+		return errSignIn()
+	}
+	copies, err := s.db.ShareGuide(r.Context(), u.ID, id)
+	if err != nil {
+		return err
+	}
+	if wantsJSON(r) {
+		ids := make([]string, 0, len(copies))
+		for _, c := range copies {
+			ids = append(ids, c.ID)
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		return writeJSON(w, http.StatusOK, jsonType, struct {
+			Copies []string `json:"copies"`
+		}{ids})
+	}
+	http.Redirect(w, r, "/notes/"+id+"?shared="+strconv.Itoa(len(copies)), http.StatusSeeOther)
+	return nil
+}
+
+// --- notifications -------------------------------------------------------------
+
+type notificationsPage struct {
+	basePage
+	Items []notificationView
+}
+
+type notificationView struct {
+	ID       int64
+	Kind     string // "reply" or "mention"
+	Unread   bool
+	Note     noteView
+	DocTitle string
+}
+
+// Says is the notification in words. (A reply that also mentions the
+// reader is one "reply": the store tells the parent's author once.)
+func (n notificationView) Says() string {
+	if n.Kind == "reply" {
+		return n.Note.Author + " replied to your note"
+	}
+	return n.Note.Author + " mentioned you"
+}
+
+// handleNotifications serves GET /notifications: replies to my notes and
+// mentions of me, unread first.
+func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request) error {
+	u, done := signedInFor(w, r, "/notifications")
+	if done {
+		return nil
+	}
+	if u == nil {
+		return errSignIn()
+	}
+	ctx := r.Context()
+	list, err := s.db.Notifications(ctx, u.ID, 200)
+	if err != nil {
+		return err
+	}
+	rc, err := s.readerCtxOf(ctx)
+	if err != nil {
+		return err
+	}
+	p := notificationsPage{basePage: s.base(r, "Notifications")}
+	for _, nt := range list {
+		e, err := s.docs.doc(nt.Note.DocumentSlug)
+		if err != nil {
+			continue // a document no longer published
+		}
+		nv := s.noteView(nt.Note, rc, e.slug, nil)
+		p.Items = append(p.Items, notificationView{ID: nt.ID, Kind: nt.Kind, Unread: !nt.Read, Note: nv, DocTitle: e.current.Meta.Title})
+	}
+	return s.render(w, http.StatusOK, "notifications.html", p)
+}
+
+// handleMarkRead serves POST /notifications/read: all read, then back.
+func (s *Server) handleMarkRead(w http.ResponseWriter, r *http.Request) error {
+	u, done := signedInFor(w, r, "/notifications")
+	if done {
+		return nil
+	}
+	if u == nil {
+		return errSignIn()
+	}
+	if err := s.db.MarkNotificationsRead(r.Context(), u.ID); err != nil {
+		return err
+	}
+	if wantsJSON(r) {
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	http.Redirect(w, r, "/notifications", http.StatusSeeOther)
+	return nil
+}

@@ -1,0 +1,207 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"glossa/store"
+)
+
+// presence is "who is reading this document now": an in-memory registry
+// of the open live streams, document → user → number of streams (one per
+// tab). Nothing of it is stored; a restart forgets it, and the readers'
+// EventSources, reconnecting, fill it again.
+//
+// Each stream also registers a watcher. When the set of users on a
+// document changes, the watchers of that document are told, once per
+// debounce interval, so a burst of reloads (a stream closing and opening
+// again within a second) costs one recount per reader, not one per
+// connection. Each stream recounts for its own viewer and sends a presence
+// event only when the numbers it shows change.
+type presence struct {
+	mu       sync.Mutex
+	docs     map[int64]*docPresence
+	debounce time.Duration
+	// stamps[doc] is when doc's set of users last changed, on a clock
+	// that only moves forward: a page cached under a stamp is never taken
+	// for a later state, even after the document emptied and filled again.
+	stamps map[int64]uint64
+	clock  uint64
+}
+
+type docPresence struct {
+	users    map[int64]int // signed-in user → open streams
+	watchers map[*watcher]struct{}
+	timer    *time.Timer // pending notification, if any
+}
+
+// watcher is one stream's doorbell: c holds at most one ring.
+type watcher struct{ c chan struct{} }
+
+func newPresence() *presence {
+	return &presence{docs: map[int64]*docPresence{}, stamps: map[int64]uint64{}, debounce: 500 * time.Millisecond}
+}
+
+// setDebounce changes the notification delay (tests make it short).
+func (p *presence) setDebounce(d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.debounce = d
+}
+
+// join registers a stream of user on doc and returns its watcher and the
+// function that unregisters it. A signed-out reader (user 0) is told of
+// changes but counts for no one: presence is counted per group, and they
+// are in none.
+func (p *presence) join(doc, user int64) (*watcher, func()) {
+	w := &watcher{c: make(chan struct{}, 1)}
+	p.mu.Lock()
+	d := p.docs[doc]
+	if d == nil {
+		d = &docPresence{users: map[int64]int{}, watchers: map[*watcher]struct{}{}}
+		p.docs[doc] = d
+	}
+	d.watchers[w] = struct{}{}
+	if user != 0 {
+		d.users[user]++
+		if d.users[user] == 1 {
+			p.changed(doc, d)
+		}
+	}
+	p.mu.Unlock()
+
+	var once sync.Once
+	return w, func() { once.Do(func() { p.leave(doc, user, w) }) }
+}
+
+func (p *presence) leave(doc, user int64, w *watcher) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	d := p.docs[doc]
+	if d == nil {
+		return
+	}
+	delete(d.watchers, w)
+	if user != 0 {
+		d.users[user]--
+		if d.users[user] <= 0 {
+			delete(d.users, user)
+			p.changed(doc, d)
+		}
+	}
+	if len(d.users) == 0 && len(d.watchers) == 0 {
+		if d.timer != nil {
+			d.timer.Stop()
+		}
+		delete(p.docs, doc)
+	}
+}
+
+// changed records that doc's set of users changed and rings its watchers
+// after the debounce interval, unless a ring is already on its way. Called
+// with p.mu held.
+func (p *presence) changed(doc int64, d *docPresence) {
+	p.clock++
+	p.stamps[doc] = p.clock
+	if d.timer != nil {
+		return
+	}
+	d.timer = time.AfterFunc(p.debounce, func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		d.timer = nil
+		for w := range d.watchers {
+			select {
+			case w.c <- struct{}{}:
+			default: // it has a ring pending already
+			}
+		}
+	})
+}
+
+// readers returns the users with a stream open on doc.
+func (p *presence) readers(doc int64) map[int64]bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := map[int64]bool{}
+	if d := p.docs[doc]; d != nil {
+		for u := range d.users {
+			out[u] = true
+		}
+	}
+	return out
+}
+
+// cacheKey names doc's presence state for the page cache: the reading page
+// shows who is here, so a cached page is only good while it stays the same.
+func (p *presence) cacheKey(doc int64) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return "presence:" + strconv.FormatUint(p.stamps[doc], 10)
+}
+
+// groupPresence is how many other readers of one of the viewer's groups
+// are on the document now.
+type groupPresence struct {
+	ID      int64  `json:"id"`
+	Name    string `json:"name"`
+	Readers int    `json:"readers"`
+}
+
+// Text says it in words, the same words as live.js's readersText.
+func (g groupPresence) Text() string { return readersText(g.Readers) }
+
+// readersText is the presence line of one group. Presence counts the
+// viewer's fellow members and never the viewer: the page rendered on the
+// server (where the viewer's own stream is not yet open, and never will be
+// with JavaScript off) and the live updates then agree, and a reader with
+// three tabs open is not three readers.
+func readersText(n int) string {
+	switch n {
+	case 0:
+		return "no one else here now"
+	case 1:
+		return "1 other reader here now"
+	}
+	return fmt.Sprintf("%d other readers here now", n)
+}
+
+// presenceFor counts, for each group the viewer belongs to, the other
+// members of that group who have the document open. Only the viewer's own
+// groups are counted, and only members, whom the group page lists anyway.
+func (s *Server) presenceFor(ctx context.Context, viewer store.Viewer, docID int64) ([]groupPresence, error) {
+	if viewer.UserID == 0 {
+		return nil, nil
+	}
+	ms, err := s.db.Memberships(ctx, viewer.UserID)
+	if err != nil {
+		return nil, err
+	}
+	return s.presenceIn(ctx, ms, viewer, docID)
+}
+
+// presenceIn is presenceFor with the viewer's memberships at hand.
+func (s *Server) presenceIn(ctx context.Context, ms []store.Membership, viewer store.Viewer, docID int64) ([]groupPresence, error) {
+	here := s.presence.readers(docID)
+	delete(here, viewer.UserID)
+	out := make([]groupPresence, 0, len(ms))
+	for _, m := range ms {
+		gp := groupPresence{ID: m.Group.ID, Name: m.Group.Name}
+		if len(here) > 0 {
+			members, err := s.db.Members(ctx, m.Group.ID)
+			if err != nil {
+				return nil, err
+			}
+			for _, mem := range members {
+				if here[mem.User.ID] {
+					gp.Readers++
+				}
+			}
+		}
+		out = append(out, gp)
+	}
+	return out, nil
+}
