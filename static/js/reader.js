@@ -108,9 +108,12 @@ function init(doc) {
     form.method = "post";
     form.action = editing ? opts.href : `/read/${slug}/notes`;
     const id = `ed-${anchor}`;
+    // A title, not a heading: the editor can open before the essay's first
+    // h2, where an h3 would skip a level. It names the form instead.
+    form.setAttribute("aria-labelledby", `${id}-title`);
     const quote = opts.exact ? `<p class="quote-line">On <q></q></p>` : "";
     form.innerHTML = `
-      <h3 class="editor-title">${editing ? "Edit note" : "New note"}</h3>
+      <p class="editor-title" id="${id}-title">${editing ? "Edit note" : "New note"}</p>
       ${quote}
       ${editing || opts.exact ? "" : `
       <div class="field">

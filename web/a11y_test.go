@@ -1,0 +1,524 @@
+package web
+
+// Accessibility tests: axe-core run in headless Chromium, with JavaScript
+// on, on every kind of page glossa serves, at 1280 px and as a 390 px
+// phone. A violation of impact "serious" or "critical" fails the test;
+// "moderate" and "minor" ones are logged. Each page is also checked for one
+// h1, a lang attribute, a skip link that moves focus to the main content,
+// and a visible focus indicator on the first stops of the tab order.
+//
+// axe-core is not part of the repository: .ci/run installs it with npm and
+// names its axe.min.js in GLOSSA_AXE_JS. Without it the test skips (fails
+// under GLOSSA_REQUIRE_BROWSER=1). To run it locally:
+//
+//	npm install --no-save --no-audit --no-fund --prefix /tmp/axe axe-core@4.14.1 &&
+//	GLOSSA_AXE_JS=/tmp/axe/node_modules/axe-core/axe.min.js go test ./web/ -run A11y -v
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"glossa/content"
+)
+
+// axeSource returns axe-core's script, named by GLOSSA_AXE_JS, or skips the
+// test (fails it when GLOSSA_REQUIRE_BROWSER=1) if there is none.
+func axeSource(t *testing.T) string {
+	t.Helper()
+	path := os.Getenv("GLOSSA_AXE_JS")
+	var src []byte
+	err := errors.New("GLOSSA_AXE_JS is not set")
+	if path != "" {
+		src, err = os.ReadFile(path)
+	}
+	if err != nil {
+		msg := fmt.Sprintf("no axe-core (npm install --prefix /tmp/axe axe-core@4.14.1 and set GLOSSA_AXE_JS=/tmp/axe/node_modules/axe-core/axe.min.js): %v", err)
+		if os.Getenv("GLOSSA_REQUIRE_BROWSER") == "1" {
+			t.Fatal(msg + "; GLOSSA_REQUIRE_BROWSER=1 requires the accessibility tests to run")
+		}
+		t.Skip(msg)
+	}
+	return string(src)
+}
+
+// withAxe makes every document the tab loads from now on carry axe-core.
+// A script added through DevTools is not subject to the page's CSP.
+func (b *browser) withAxe(src string) {
+	b.t.Helper()
+	b.call(func(ctx context.Context) error {
+		_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: src})
+		return err
+	})
+}
+
+// axeRule is one rule's result, as much of it as a report needs.
+type axeRule struct {
+	ID      string    `json:"id"`
+	Impact  string    `json:"impact"`
+	Help    string    `json:"help"`
+	HelpURL string    `json:"helpUrl"`
+	Nodes   []axeNode `json:"nodes"`
+}
+
+type axeNode struct {
+	Target  json.RawMessage `json:"target"`
+	HTML    string          `json:"html"`
+	Summary string          `json:"failureSummary"`
+}
+
+type axeResults struct {
+	Version    string    `json:"version"`
+	Violations []axeRule `json:"violations"`
+	Incomplete []axeRule `json:"incomplete"`
+}
+
+// axeRun runs axe-core on the whole document with its default rules (WCAG
+// 2.x A and AA plus best practices; not the experimental ones).
+func (b *browser) axeRun() axeResults {
+	b.t.Helper()
+	return eval[axeResults](b, `(async () => {
+		if (typeof axe === "undefined") throw new Error("axe-core is not in the page");
+		const r = await axe.run(document, {resultTypes: ["violations", "incomplete"], rules: {
+			"target-size": {enabled: true},  // WCAG 2.2 AA, off by default in axe-core 4.14
+			"duplicate-id": {enabled: true}, // ids reader.js adds must not clash either
+		}});
+		const slim = (rules) => rules.map(v => ({id: v.id, impact: v.impact || "", help: v.help, helpUrl: v.helpUrl,
+			nodes: v.nodes.map(n => ({target: n.target, html: n.html, failureSummary: n.failureSummary || ""}))}));
+		return {version: axe.version, violations: slim(r.violations), incomplete: slim(r.incomplete)};
+	})()`)
+}
+
+// report fails t for each serious or critical violation and logs the rest.
+// Nodes that fail the same way are grouped, with a few examples each, so a
+// rule broken on every paragraph reads as one finding.
+func (r axeResults) report(t *testing.T, page string) {
+	t.Helper()
+	for _, v := range r.Violations {
+		var msg strings.Builder
+		fmt.Fprintf(&msg, "%s: axe %s %s: %s (%s)", page, v.Impact, v.ID, v.Help, v.HelpURL)
+		var order []string
+		groups := map[string][]axeNode{}
+		for _, n := range v.Nodes {
+			if _, ok := groups[n.Summary]; !ok {
+				order = append(order, n.Summary)
+			}
+			groups[n.Summary] = append(groups[n.Summary], n)
+		}
+		for _, sum := range order {
+			nodes := groups[sum]
+			fmt.Fprintf(&msg, "\n\t%d node(s): %s", len(nodes), strings.ReplaceAll(sum, "\n", "\n\t\t"))
+			for i, n := range nodes {
+				if i == 3 {
+					fmt.Fprintf(&msg, "\n\t\t… and %d more", len(nodes)-i)
+					break
+				}
+				fmt.Fprintf(&msg, "\n\t\t%s  %s", n.Target, truncate(n.HTML, 200))
+			}
+		}
+		if v.Impact == "serious" || v.Impact == "critical" {
+			t.Error(msg.String())
+		} else {
+			t.Log(msg.String())
+		}
+	}
+	if len(r.Incomplete) > 0 {
+		var ids []string
+		for _, v := range r.Incomplete {
+			ids = append(ids, fmt.Sprintf("%s×%d", v.ID, len(v.Nodes)))
+		}
+		t.Logf("%s: axe could not decide (needs review): %s", page, strings.Join(ids, ", "))
+	}
+}
+
+// pageFacts are checks axe does not make the way glossa wants them.
+type pageFacts struct {
+	Lang       string   `json:"lang"`
+	H1         []string `json:"h1"`
+	Skip       string   `json:"skip"`
+	SkipTarget string   `json:"skipTarget"`
+}
+
+// checkStructure checks one h1, a lang attribute and a skip link whose
+// target is the main landmark and can take focus.
+func (b *browser) checkStructure(t *testing.T, page string) {
+	t.Helper()
+	f := eval[pageFacts](b, `(() => {
+		const skip = document.querySelector("a.skip");
+		const href = skip ? skip.getAttribute("href") : "";
+		const target = href.startsWith("#") ? document.getElementById(href.slice(1)) : null;
+		return {
+			lang: document.documentElement.lang,
+			h1: [...document.querySelectorAll("h1")].map(h => h.textContent.trim()),
+			skip: href,
+			skipTarget: target ? target.tagName.toLowerCase() + (target.tabIndex < 0 && target.hasAttribute("tabindex") ? "[tabindex=-1]" : "") : "",
+		};
+	})()`)
+	if f.Lang == "" {
+		t.Errorf("%s: <html> has no lang", page)
+	}
+	if len(f.H1) != 1 {
+		t.Errorf("%s: %d h1 elements %q, want exactly 1", page, len(f.H1), f.H1)
+	}
+	if f.SkipTarget != "main[tabindex=-1]" {
+		t.Errorf("%s: skip link %q leads to %q, want the <main> element with tabindex=-1", page, f.Skip, f.SkipTarget)
+	}
+}
+
+// focusStop is the focused element and how its focus shows.
+type focusStop struct {
+	Desc       string  `json:"desc"`
+	Outline    string  `json:"outline"`
+	OutlineW   float64 `json:"outlineW"`
+	Shadow     string  `json:"shadow"`
+	InViewport bool    `json:"inViewport"`
+	Width      float64 `json:"width"`
+	Height     float64 `json:"height"`
+}
+
+const focusStopJS = `(() => {
+	const el = document.activeElement;
+	const cs = getComputedStyle(el);
+	const r = el.getBoundingClientRect();
+	return {
+		desc: el.outerHTML.slice(0, 120),
+		outline: cs.outlineStyle, outlineW: parseFloat(cs.outlineWidth) || 0, shadow: cs.boxShadow,
+		inViewport: r.bottom > 0 && r.right > 0 && r.top < innerHeight && r.left < innerWidth,
+		width: r.width, height: r.height,
+	};
+})()`
+
+// visible reports whether a focused element shows where focus is: a
+// visible outline of at least 2 px (or a box shadow), on screen.
+func (s focusStop) visible() bool {
+	ring := (s.Outline != "none" && s.OutlineW >= 2) || (s.Shadow != "" && s.Shadow != "none")
+	return ring && s.InViewport && s.Width > 0 && s.Height > 0
+}
+
+// checkKeyboard runs on a freshly loaded page: the first Tab reaches the
+// skip link, which is then on screen; Enter on it moves focus to <main>;
+// the next stops of the tab order each show a focus indicator.
+func (b *browser) checkKeyboard(t *testing.T, page string, stops int) {
+	t.Helper()
+	b.key(kb.Tab)
+	first := eval[focusStop](b, focusStopJS)
+	if !eval[bool](b, `document.activeElement.matches("a.skip")`) {
+		t.Errorf("%s: first Tab reached %s, want the skip link", page, first.Desc)
+		return
+	}
+	if !first.visible() {
+		t.Errorf("%s: focused skip link does not show: %+v", page, first)
+	}
+	b.key(kb.Enter)
+	if !eval[bool](b, `document.activeElement === document.querySelector("main")`) {
+		t.Errorf("%s: Enter on the skip link left focus on %s, want <main>", page, eval[string](b, `document.activeElement.outerHTML.slice(0, 120)`))
+		return
+	}
+	for i := 1; i <= stops; i++ {
+		b.key(kb.Tab)
+		s := eval[focusStop](b, focusStopJS)
+		if strings.HasPrefix(s.Desc, "<body") {
+			break // the end of the page
+		}
+		if !s.visible() {
+			t.Errorf("%s: Tab stop %d after the skip link has no visible focus indicator: %+v", page, i, s)
+		}
+	}
+}
+
+// submitForm clicks a submit button and waits for the page it loads,
+// whatever its status, which it returns.
+func (b *browser) submitForm(sel chromedp.CSS) int64 {
+	b.t.Helper()
+	ctx, cancel := b.step()
+	defer cancel()
+	res, err := chromedp.RunResponse(ctx, chromedp.Click(sel))
+	if err != nil {
+		b.t.Fatalf("submit %s: %v", sel, err)
+	}
+	if res == nil {
+		b.t.Fatalf("submit %s: no page loaded", sel)
+	}
+	return res.Status
+}
+
+// allowLoadError keeps the browser's "Failed to load resource … status of
+// N" log entry for path from failing the test: glossa answered with that
+// status on purpose. The entry can arrive after the page has changed, so
+// the filter runs when the test ends, just before the console check.
+func (b *browser) allowLoadError(status int, path string) {
+	want := fmt.Sprintf("status of %d", status)
+	url := " " + b.app.ts.URL + path
+	b.t.Cleanup(func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		kept := b.problems[:0]
+		for _, p := range b.problems {
+			if !strings.Contains(p, want) || !strings.HasSuffix(p, url) {
+				kept = append(kept, p)
+			}
+		}
+		b.problems = kept
+	})
+}
+
+// signIn signs an existing account in through the form (no browser).
+func (a *testApp) signIn(t testing.TB, name string) *client {
+	t.Helper()
+	c := a.client(t)
+	res := c.postForm("/signin", url.Values{"name": {name}, "password": {"correct horse"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign in %s: status %d: %s", name, res.StatusCode, truncate(readBody(res), 500))
+	}
+	res.Body.Close()
+	c.name = name
+	return c
+}
+
+// a11yFixture is a glossa whose essay has two revisions and whose pages hold
+// every kind of note.
+type a11yFixture struct {
+	app *testApp
+	ann *client // the reader whose pages are checked
+
+	third, logics, adjust string // anchors of paragraphs with notes
+	private, public       string // ann's notes
+	others                string // bo's public note
+	highlight             string // ann's highlight
+	orphan                string // ann's note on words revision 2 deleted
+}
+
+// newA11yFixture publishes the essay, lets ann write a note on a paragraph,
+// then publishes a second revision without that paragraph (so the note
+// moves to "notes on an earlier version" and revision 1 is readable), and
+// adds notes of each kind to the current revision.
+func newA11yFixture(t *testing.T) *a11yFixture {
+	t.Helper()
+	src, err := content.Essays.ReadFile(essaySlug + ".md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const gone = "Planning to cope with unforeseen challenges"
+	i := strings.Index(string(src), "\n\n"+gone)
+	if i < 0 {
+		t.Fatalf("the essay no longer has a paragraph starting %q", gone)
+	}
+	j := strings.Index(string(src)[i+2:], "\n\n")
+	v2 := string(src[:i]) + string(src[i+2+j:])
+
+	dbPath := filepath.Join(t.TempDir(), "glossa.db")
+	app1 := newAppAt(t, dbPath, withContent(fstest.MapFS{essaySlug + ".md": {Data: src}}))
+	app1.signUp(t, "ann").createNote(app1.paragraphWith(t, gone).Anchor, "unforeseen challenges",
+		"Which challenges does he have in mind? The essay never lists them.", "public")
+	app1.signUp(t, "bo")
+	app1.close()
+
+	app := newAppAt(t, dbPath, withContent(fstest.MapFS{essaySlug + ".md": {Data: []byte(v2)}}))
+	if n := app.essay(t).rev.Number; n != 2 {
+		t.Fatalf("essay at revision %d, want 2", n)
+	}
+	f := &a11yFixture{app: app, ann: app.signIn(t, "ann")}
+	bo := app.signIn(t, "bo")
+	f.third = app.paragraphWith(t, "Ties among the nation-states").Anchor
+	f.logics = app.paragraphWith(t, "two logics").Anchor
+	f.adjust = app.paragraphWith(t, "simple path dependence").Anchor
+	f.ann.createNote(f.third, "dense and determinative", "A claim worth testing: *how* dense, and by which measure?", "private")
+	bo.createNote(f.third, "Asia for Asians", "Whose slogan? It has a long history, from the 1930s to 2014.", "public")
+	f.ann.createNote(f.logics, "", "The second logic (path dependence) comes two paragraphs later.", "public")
+	f.ann.createNote(f.adjust, "simple path dependence", "", "private")
+
+	notes, err := app.db.Notes(context.Background(), viewerOfUser(t, app, "ann"), noteQuery(app))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range notes {
+		switch {
+		case n.Author.Name == "bo":
+			f.others = n.ID
+		case n.Body == "":
+			f.highlight = n.ID
+		case strings.HasPrefix(n.Body, "Which challenges"):
+			f.orphan = n.ID
+		case n.Audience == "private":
+			f.private = n.ID
+		default:
+			f.public = n.ID
+		}
+	}
+	for name, id := range map[string]string{"bo's": f.others, "highlight": f.highlight, "orphan": f.orphan, "private": f.private, "public": f.public} {
+		if id == "" {
+			t.Fatalf("no %s note among %d", name, len(notes))
+		}
+	}
+	return f
+}
+
+// TestA11yAxe runs axe-core on every page, signed out and signed in, with
+// the JavaScript editor open and with form errors shown, at two widths.
+func TestA11yAxe(t *testing.T) {
+	chromiumPath(t) // skip (or fail) before any work if there is no browser
+	axe := axeSource(t)
+	t.Parallel()
+	slug := "/read/" + essaySlug
+
+	for _, tc := range []struct {
+		name          string
+		width, height int
+		opts          []browserOption
+	}{
+		{"1280", 1280, 900, nil},
+		{"390", 390, 844, []browserOption{asPhone()}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			// Each width has its own glossa, so that saving a note in
+			// one does not change what the other sees.
+			f := newA11yFixture(t)
+			b := newBrowser(t, f.app, append(tc.opts, withViewport(tc.width, tc.height))...)
+			b.withAxe(axe)
+			checked := 0
+			// check runs axe and the structure checks on the page as it is.
+			check := func(name string) {
+				t.Helper()
+				name = tc.name + " " + name
+				r := b.axeRun()
+				if checked == 0 {
+					t.Logf("axe-core %s", r.Version)
+				}
+				checked++
+				r.report(t, name)
+				b.checkStructure(t, name)
+			}
+			// visit loads path, checks it, then checks the keyboard path
+			// through its first tab stops.
+			visit := func(name, path string, status int) {
+				t.Helper()
+				b.navigate(path)
+				if status != http.StatusOK {
+					b.allowLoadError(status, path)
+				}
+				check(name)
+				b.checkKeyboard(t, tc.name+" "+name, 12)
+			}
+			// form fills fields by CSS selector, submits to action and
+			// checks the page that comes back with its errors.
+			form := func(name, path, action string, fields [][2]string, submit chromedp.CSS, status int) {
+				t.Helper()
+				b.navigate(path)
+				for _, kv := range fields {
+					b.do(chromedp.SendKeys(chromedp.CSS(kv[0]), kv[1]))
+				}
+				if got := b.submitForm(submit); got != int64(status) {
+					t.Fatalf("%s: submitting answered %d, want %d", name, got, status)
+				}
+				b.allowLoadError(status, action)
+				check(name)
+			}
+
+			// Signed out.
+			visit("library, signed out", "/", http.StatusOK)
+			visit("reading page, signed out", slug, http.StatusOK)
+			visit("bo's public note, signed out", "/notes/"+f.others, http.StatusOK)
+			visit("sign in", "/signin", http.StatusOK)
+			form("sign in, wrong password", "/signin", "/signin", [][2]string{{"#name", "ann"}, {"#password", "wrong horse"}},
+				`form button[type="submit"]`, http.StatusUnauthorized)
+			visit("sign up", "/signup", http.StatusOK)
+			form("sign up, errors", "/signup", "/signup", [][2]string{{"#password", "short"}, {"#password2", "different"}},
+				`form button[type="submit"]`, http.StatusUnprocessableEntity)
+			visit("404", "/no/such/page", http.StatusNotFound)
+
+			// Signed in as ann.
+			b.signInAs(f.ann)
+			visit("library", "/", http.StatusOK)
+			visit("reading page", slug, http.StatusOK)
+			if n := eval[int](b, `document.querySelectorAll(".doc-body .note").length`); n != 4 {
+				t.Errorf("%d notes in the text, want 4 (private, public, bo's, highlight)", n)
+			}
+			if n := eval[int](b, `document.querySelectorAll("#earlier .note").length`); n != 1 {
+				t.Errorf("%d notes on an earlier version, want 1", n)
+			}
+
+			// The inline editor (reader.js), opened from an Annotate link.
+			block := blockSel(f.logics)
+			editor := block + " form.inline-editor"
+			b.do(chromedp.Click(chromedp.CSS(block+" a.annotate")), chromedp.WaitVisible(chromedp.CSS(editor)))
+			check("inline editor")
+			// …with a server error shown in it.
+			b.do(
+				chromedp.SendKeys(chromedp.CSS(editor+` input[name="phrase"]`), "words that are not there"),
+				chromedp.Click(chromedp.CSS(editor+` button[type="submit"]`)),
+				chromedp.WaitVisible(chromedp.CSS(editor+" .form-error")),
+			)
+			b.allowLoadError(http.StatusUnprocessableEntity, slug+"/notes")
+			check("inline editor, error")
+			// …and after saving, with the live region announcing it.
+			eval[chromedp.Void](b, fmt.Sprintf(`document.querySelector(%q).value = ""`, editor+` input[name="phrase"]`))
+			b.do(
+				chromedp.SendKeys(chromedp.CSS(editor+` textarea[name="body"]`), "Saved in place."),
+				chromedp.Click(chromedp.CSS(editor+` button[type="submit"]`)),
+				chromedp.WaitNotPresent(chromedp.CSS(editor)),
+			)
+			if got := eval[string](b, `document.querySelector("[aria-live]")?.textContent || ""`); got != "Note saved." {
+				t.Errorf("live region says %q after saving, want %q", got, "Note saved.")
+			}
+			check("inline editor, note saved")
+			// …editing one's own note in place.
+			b.navigate(slug)
+			b.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`#note-%s a[data-action="edit"]`, f.public))),
+				chromedp.WaitVisible(chromedp.CSS(editor+` textarea[name="body"]`)))
+			check("inline editor, editing a note")
+			// …and from a selection, with the floating button first. A
+			// phone selects by touch, which the harness does not do.
+			if tc.width > 400 {
+				b.navigate(slug)
+				const phrase = "credible threats"
+				first := paragraphOnPage(b, "A major contributing factor")
+				if got := b.dragSelect("#"+first, phrase); got != phrase {
+					t.Fatalf("dragging selected %q, want %q", got, phrase)
+				}
+				b.do(chromedp.WaitVisible(chromedp.CSS("button.float-annotate")))
+				check("floating Annotate button")
+				b.do(chromedp.Click(chromedp.CSS("button.float-annotate")),
+					chromedp.WaitVisible(chromedp.CSS(blockSel(first)+" form.inline-editor textarea")))
+				check("inline editor, from a selection")
+			}
+
+			annotate := slug + "/annotate?anchor=" + f.third
+			visit("annotate page", annotate, http.StatusOK)
+			form("annotate page, errors", annotate, slug+"/notes", [][2]string{{"#phrase", "words that are not there"}, {"#body", "A note."}},
+				`form.note-form button[type="submit"]`, http.StatusUnprocessableEntity)
+			visit("own private note", "/notes/"+f.private, http.StatusOK)
+			visit("highlight", "/notes/"+f.highlight, http.StatusOK)
+			visit("bo's public note", "/notes/"+f.others, http.StatusOK)
+			visit("note on an earlier version", "/notes/"+f.orphan, http.StatusOK)
+			visit("edit page", "/notes/"+f.public+"/edit", http.StatusOK)
+			visit("delete page", "/notes/"+f.public+"/delete", http.StatusOK)
+			visit("revision 1", slug+"/rev/1", http.StatusOK)
+			visit("404, signed in", "/notes/no-such-note", http.StatusNotFound)
+			t.Logf("%d page states checked with axe-core", checked)
+		})
+	}
+}
+
+// paragraphOnPage returns the anchor of the paragraph on the page whose text
+// starts with prefix.
+func paragraphOnPage(b *browser, prefix string) string {
+	b.t.Helper()
+	return eval[string](b, fmt.Sprintf(`(() => {
+		for (const p of document.querySelectorAll(".doc-body p[data-anchor]"))
+			if (p.textContent.startsWith(%q)) return p.dataset.anchor;
+		throw new Error("no paragraph starts with " + %q);
+	})()`, prefix, prefix))
+}
