@@ -470,7 +470,7 @@ func TestA11yAxe(t *testing.T) {
 				chromedp.Click(chromedp.CSS(editor+` button[type="submit"]`)),
 				chromedp.WaitNotPresent(chromedp.CSS(editor)),
 			)
-			if got := eval[string](b, `document.querySelector("[aria-live]")?.textContent || ""`); got != "Note saved." {
+			if got := eval[string](b, `document.querySelector("[aria-live][data-reader-status]")?.textContent || ""`); got != "Note saved." {
 				t.Errorf("live region says %q after saving, want %q", got, "Note saved.")
 			}
 			check("inline editor, note saved")
