@@ -23,6 +23,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -388,44 +389,8 @@ func TestA11yAxe(t *testing.T) {
 			f := newA11yFixture(t)
 			b := newBrowser(t, f.app, append(tc.opts, withViewport(tc.width, tc.height))...)
 			b.withAxe(axe)
-			checked := 0
-			// check runs axe and the structure checks on the page as it is.
-			check := func(name string) {
-				t.Helper()
-				name = tc.name + " " + name
-				r := b.axeRun()
-				if checked == 0 {
-					t.Logf("axe-core %s", r.Version)
-				}
-				checked++
-				r.report(t, name)
-				b.checkStructure(t, name)
-			}
-			// visit loads path, checks it, then checks the keyboard path
-			// through its first tab stops.
-			visit := func(name, path string, status int) {
-				t.Helper()
-				b.navigate(path)
-				if status != http.StatusOK {
-					b.allowLoadError(status, path)
-				}
-				check(name)
-				b.checkKeyboard(t, tc.name+" "+name, 12)
-			}
-			// form fills fields by CSS selector, submits to action and
-			// checks the page that comes back with its errors.
-			form := func(name, path, action string, fields [][2]string, submit chromedp.CSS, status int) {
-				t.Helper()
-				b.navigate(path)
-				for _, kv := range fields {
-					b.do(chromedp.SendKeys(chromedp.CSS(kv[0]), kv[1]))
-				}
-				if got := b.submitForm(submit); got != int64(status) {
-					t.Fatalf("%s: submitting answered %d, want %d", name, got, status)
-				}
-				b.allowLoadError(status, action)
-				check(name)
-			}
+			a := &axePass{t: t, b: b, width: tc.name}
+			check, visit, form := a.check, a.visit, a.form
 
 			// Signed out.
 			visit("library, signed out", "/", http.StatusOK)
@@ -507,9 +472,57 @@ func TestA11yAxe(t *testing.T) {
 			visit("delete page", "/notes/"+f.public+"/delete", http.StatusOK)
 			visit("revision 1", slug+"/rev/1", http.StatusOK)
 			visit("404, signed in", "/notes/no-such-note", http.StatusNotFound)
-			t.Logf("%d page states checked with axe-core", checked)
+			t.Logf("%d page states checked with axe-core", a.checked)
 		})
 	}
+}
+
+// axePass checks pages in one browser at one width.
+type axePass struct {
+	t       *testing.T
+	b       *browser
+	width   string // names the width in messages
+	checked int
+}
+
+// check runs axe and the structure checks on the page as it is.
+func (a *axePass) check(name string) {
+	a.t.Helper()
+	name = a.width + " " + name
+	r := a.b.axeRun()
+	if a.checked == 0 {
+		a.t.Logf("axe-core %s", r.Version)
+	}
+	a.checked++
+	r.report(a.t, name)
+	a.b.checkStructure(a.t, name)
+}
+
+// visit loads path, checks it, then checks the keyboard path through its
+// first tab stops.
+func (a *axePass) visit(name, path string, status int) {
+	a.t.Helper()
+	a.b.navigate(path)
+	if status != http.StatusOK {
+		a.b.allowLoadError(status, path)
+	}
+	a.check(name)
+	a.b.checkKeyboard(a.t, a.width+" "+name, 12)
+}
+
+// form fills fields by CSS selector, submits to action and checks the page
+// that comes back with its errors.
+func (a *axePass) form(name, path, action string, fields [][2]string, submit chromedp.CSS, status int) {
+	a.t.Helper()
+	a.b.navigate(path)
+	for _, kv := range fields {
+		a.b.do(chromedp.SendKeys(chromedp.CSS(kv[0]), kv[1]))
+	}
+	if got := a.b.submitForm(submit); got != int64(status) {
+		a.t.Fatalf("%s: submitting answered %d, want %d", name, got, status)
+	}
+	a.b.allowLoadError(status, action)
+	a.check(name)
 }
 
 // paragraphOnPage returns the anchor of the paragraph on the page whose text
@@ -521,4 +534,115 @@ func paragraphOnPage(b *browser, prefix string) string {
 			if (p.textContent.startsWith(%q)) return p.dataset.anchor;
 		throw new Error("no paragraph starts with " + %q);
 	})()`, prefix, prefix))
+}
+
+// TestA11yAxeSeminar runs axe-core on the pages of groups, the teacher's
+// guide, the conversation and reading together (issue 3), at two widths:
+// the groups page (also with a form error), a group's page as its teacher
+// and as a member, open flags, the teacher's view, the hide and flag reason
+// forms (also with errors), notifications with items, the tour as pages,
+// the invite link's error page, a thread's page, and the reading page with
+// a guide question, replies and reactions, then with the "1 new note"
+// button, then in tour mode, then with the news shown.
+func TestA11yAxeSeminar(t *testing.T) {
+	chromiumPath(t) // skip (or fail) before any work if there is no browser
+	axe := axeSource(t)
+	t.Parallel()
+
+	for _, tc := range []struct {
+		name          string
+		width, height int
+		opts          []browserOption
+	}{
+		{"1280", 1280, 900, nil},
+		{"390", 390, 844, []browserOption{asPhone()}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := newSeminar(t)
+			guide, member := seedConversation(t, s)
+			gid := strconv.FormatInt(s.group.ID, 10)
+			// A second stop on the tour, and a note a member flagged and
+			// the teacher hid.
+			s.teacher.note(s.app.paragraph(t, 0).Anchor, "Start here: the thesis is in the last sentence.", s.groupAudience(), false)
+			aside := s.bo.note(s.app.paragraph(t, 4).Anchor, "Off topic: who is bringing lunch on Friday?", s.groupAudience(), false)
+			s.ann.post("/notes/"+aside+"/flag", url.Values{"reason": {"Not about the essay."}}, http.StatusSeeOther)
+			s.teacher.post("/notes/"+aside+"/hide", url.Values{"reason": {"Off topic; ask in the group chat."}}, http.StatusSeeOther)
+
+			b := newBrowser(t, s.app, append(tc.opts, withViewport(tc.width, tc.height))...)
+			b.withAxe(axe)
+			a := &axePass{t: t, b: b, width: tc.name}
+			count := func(page, sel string, min int) {
+				t.Helper()
+				if n := eval[int](b, fmt.Sprintf(`document.querySelectorAll(%q).length`, sel)); n < min {
+					t.Errorf("%s %s: %d of %s, want at least %d: the page is not in the state to check", tc.name, page, n, sel, min)
+				}
+			}
+
+			// A reader in no group yet.
+			b.signInAs(s.outside)
+			a.visit("groups, none yet", "/groups", http.StatusOK)
+
+			// The teacher.
+			b.signInAs(s.teacher)
+			a.visit("groups", "/groups", http.StatusOK)
+			a.form("groups, error", "/groups", "/groups", nil, `form[action="/groups"] button[type="submit"]`, http.StatusUnprocessableEntity)
+			count("groups, error", "#name[aria-invalid=true]", 1)
+			a.visit("group page, teacher", "/groups/"+gid, http.StatusOK)
+			count("group page, teacher", "#invite-url", 1)
+			a.visit("open flags", "/groups/"+gid+"/flags", http.StatusOK)
+			count("open flags", ".flag-list > li", 1)
+			a.visit("teacher's view", "/groups/"+gid+"/documents/"+essaySlug, http.StatusOK)
+			count("teacher's view", "table.heat tbody tr", 10)
+			// The heat map's wrapper is no keyboard-scrollable region (the
+			// participation table's is): it must fit the window.
+			if w := eval[[]int](b, `(w => [w.scrollWidth, w.clientWidth])(document.querySelector("table.heat").closest(".table-wrap"))`); w[0] > w[1] {
+				t.Errorf("%s teacher's view: the heat map is %d px wide in a %d px wrapper", tc.name, w[0], w[1])
+			}
+			hide := "/notes/" + member + "/hide"
+			a.visit("hide form", hide, http.StatusOK)
+			a.form("hide form, error", hide, hide, [][2]string{{"#reason", "  "}}, `main form.stack button[type="submit"]`, http.StatusUnprocessableEntity)
+			count("hide form, error", "#reason[aria-invalid=true]", 1)
+			a.visit("notifications, teacher", "/notifications", http.StatusOK)
+			count("notifications, teacher", ".notification.unread", 1)
+			a.visit("reading page, teacher", s.groupReadPath(), http.StatusOK)
+			count("reading page, teacher", ".note.is-hidden", 1)
+			a.visit("thread page, teacher", "/notes/"+guide, http.StatusOK)
+			count("thread page, teacher", ".note.reply.accepted", 1)
+			a.visit("tour page, first stop", tourURL(essaySlug, s.group.ID, 1), http.StatusOK)
+			a.visit("tour page, last stop", tourURL(essaySlug, s.group.ID, 2), http.StatusOK)
+			count("tour page, last stop", ".tour-notes .note.guide.question", 1)
+
+			// A member.
+			b.signInAs(s.ann)
+			a.visit("groups, member", "/groups", http.StatusOK)
+			a.visit("group page, member", "/groups/"+gid, http.StatusOK)
+			count("group page, member", ".members > li", 3)
+			flag := "/notes/" + member + "/flag"
+			a.visit("flag form", flag, http.StatusOK)
+			a.form("flag form, error", flag, flag, [][2]string{{"#reason", "  "}}, `main form.stack button[type="submit"]`, http.StatusUnprocessableEntity)
+			a.form("flag sent", flag, flag, [][2]string{{"#reason", "It needs a source."}}, `main form.stack button[type="submit"]`, http.StatusOK)
+			a.visit("notifications, member", "/notifications", http.StatusOK)
+			count("notifications, member", ".notification .mention", 1)
+			a.visit("join, stale invite link", "/join/no-such-code", http.StatusNotFound)
+
+			// The reading page as the seminar goes on.
+			a.visit("reading page, member", s.groupReadPath(), http.StatusOK)
+			count("reading page, member", ".note.guide.question", 1)
+			count("reading page, member", ".note.reply", 2)
+			count("reading page, member", `button.react[aria-pressed="true"]`, 1)
+			s.teacher.note(s.app.paragraph(t, 6).Anchor, "And here: which logic wins?", s.groupAudience(), true)
+			b.waitJS(`document.querySelector(".live-news[aria-live=polite] .live-button")?.textContent === "1 new note"`)
+			a.check("reading page, 1 new note")
+			b.do(chromedp.Click(chromedp.CSS("a.tour-link")))
+			b.waitJS(`document.querySelector(".tour-bar [role=status]")?.textContent === "Stop 1 of 2"`)
+			a.check("reading page, tour mode and the news button")
+			b.key(kb.Escape)
+			b.waitJS(`!document.querySelector(".tour-bar")`)
+			b.do(chromedp.Click(chromedp.CSS(".live-news .live-button")))
+			b.waitJS(`document.activeElement?.matches(".note.guide.question")`)
+			a.check("reading page, news shown")
+			t.Logf("%d page states checked with axe-core", a.checked)
+		})
+	}
 }

@@ -59,7 +59,10 @@ function start(link, anchors) {
     current = el;
     el.classList.add("tour-current");
     if (!el.hasAttribute("tabindex")) el.tabIndex = -1;
-    el.scrollIntoView({ block: "center", behavior: reduceMotion ? "auto" : "smooth" });
+    // To the top of the window (less the stop's scroll-margin), not its
+    // centre: a stop with a long thread under it on a phone is taller than
+    // the window, and centring it would hide the paragraph's first lines.
+    el.scrollIntoView({ block: "start", behavior: reduceMotion ? "auto" : "smooth" });
     el.focus({ preventScroll: true });
     status.textContent = `Stop ${k + 1} of ${anchors.length}`;
     prev.disabled = k === 0;
