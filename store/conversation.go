@@ -56,7 +56,7 @@ func (db *DB) React(ctx context.Context, userID int64, id string, kind Reaction,
 	if err != nil {
 		return Note{}, fmt.Errorf("react: %w", err)
 	}
-	if err := logEvent(ctx, tx, EventReacted, id); err != nil {
+	if err := logEvent(ctx, tx, EventReacted, id, userID); err != nil {
 		return Note{}, err
 	}
 	n, err := noteByID(ctx, tx, id, userID)
@@ -124,7 +124,7 @@ func (db *DB) SetResolved(ctx context.Context, actorID int64, id string, resolve
 		if _, err := tx.ExecContext(ctx, `UPDATE notes SET resolved_at = ?, version = version + 1 WHERE id = ?`, at, id); err != nil {
 			return err
 		}
-		return logEvent(ctx, tx, EventEdited, id)
+		return logEvent(ctx, tx, EventEdited, id, actorID)
 	})
 }
 
@@ -152,7 +152,7 @@ func (db *DB) Accept(ctx context.Context, actorID int64, id, replyID string) (No
 		if _, err := tx.ExecContext(ctx, `UPDATE notes SET accepted_id = ?, version = version + 1 WHERE id = ?`, accepted, id); err != nil {
 			return err
 		}
-		return logEvent(ctx, tx, EventEdited, id)
+		return logEvent(ctx, tx, EventEdited, id, actorID)
 	})
 }
 
@@ -184,7 +184,7 @@ func (db *DB) Hide(ctx context.Context, actorID int64, id, reason string) (Note,
 			return fmt.Errorf("%w: delete or edit your own note instead of hiding it", ErrInvalid)
 		}
 		// Logged before hiding: the event reaches those who saw the note.
-		if err := logEvent(ctx, tx, EventHidden, id); err != nil {
+		if err := logEvent(ctx, tx, EventHidden, id, actorID); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE notes SET hidden_at = ?, hidden_by = ?, hidden_reason = ?, version = version + 1
@@ -200,7 +200,7 @@ func (db *DB) Restore(ctx context.Context, actorID int64, id string) (Note, erro
 			WHERE id = ?`, id); err != nil {
 			return err
 		}
-		return logEvent(ctx, tx, EventRestored, id)
+		return logEvent(ctx, tx, EventRestored, id, actorID)
 	})
 }
 
@@ -402,7 +402,7 @@ func (db *DB) ShareGuide(ctx context.Context, actorID int64, id string) ([]Note,
 		if err := insertNote(ctx, tx, cid, nn, orig, id); err != nil {
 			return nil, fmt.Errorf("share guide note %q: %w", id, err)
 		}
-		if err := logEvent(ctx, tx, EventCreated, cid); err != nil {
+		if err := logEvent(ctx, tx, EventCreated, cid, actorID); err != nil {
 			return nil, err
 		}
 		c, err := noteByID(ctx, tx, cid, actorID)

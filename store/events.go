@@ -30,6 +30,7 @@ type Event struct {
 	ParentID string // for replies
 	Anchor   string
 	AuthorID int64
+	ActorID  int64 // who acted: the author, a reacting reader, a teacher
 	At       time.Time
 }
 
@@ -37,12 +38,12 @@ type Event struct {
 // as they are now, inside the writing transaction. For a deletion, hiding
 // or narrowed audience, call it before the change: the copy then says who
 // could see the note, and they are the ones to tell.
-func logEvent(ctx context.Context, tx *sql.Tx, kind EventKind, id string) error {
+func logEvent(ctx context.Context, tx *sql.Tx, kind EventKind, id string, actorID int64) error {
 	_, err := tx.ExecContext(ctx, `
-		INSERT INTO events (document_id, note_id, kind, anchor, author_id, audience, group_id, parent_id, created_at)
-		SELECT document_id, id, :kind, cur_anchor, author_id, audience, group_id, parent_id, :ts
+		INSERT INTO events (document_id, note_id, kind, anchor, author_id, audience, group_id, parent_id, actor_id, created_at)
+		SELECT document_id, id, :kind, cur_anchor, author_id, audience, group_id, parent_id, :actor, :ts
 		FROM notes WHERE id = :id`,
-		sql.Named("kind", kind), sql.Named("ts", now()), sql.Named("id", id))
+		sql.Named("kind", kind), sql.Named("ts", now()), sql.Named("id", id), sql.Named("actor", actorID))
 	if err != nil {
 		return fmt.Errorf("log %s event: %w", kind, err)
 	}
@@ -50,12 +51,12 @@ func logEvent(ctx context.Context, tx *sql.Tx, kind EventKind, id string) error 
 }
 
 // logCopiesEvent records kind for every live copy of a shared guide note.
-func logCopiesEvent(ctx context.Context, tx *sql.Tx, kind EventKind, originalID string) error {
+func logCopiesEvent(ctx context.Context, tx *sql.Tx, kind EventKind, originalID string, actorID int64) error {
 	_, err := tx.ExecContext(ctx, `
-		INSERT INTO events (document_id, note_id, kind, anchor, author_id, audience, group_id, parent_id, created_at)
-		SELECT document_id, id, :kind, cur_anchor, author_id, audience, group_id, parent_id, :ts
+		INSERT INTO events (document_id, note_id, kind, anchor, author_id, audience, group_id, parent_id, actor_id, created_at)
+		SELECT document_id, id, :kind, cur_anchor, author_id, audience, group_id, parent_id, :actor, :ts
 		FROM notes WHERE shared_from = :id AND deleted_at IS NULL`,
-		sql.Named("kind", kind), sql.Named("ts", now()), sql.Named("id", originalID))
+		sql.Named("kind", kind), sql.Named("ts", now()), sql.Named("id", originalID), sql.Named("actor", actorID))
 	if err != nil {
 		return fmt.Errorf("log %s events of copies: %w", kind, err)
 	}
@@ -83,7 +84,7 @@ func (db *DB) Events(ctx context.Context, v Viewer, documentID, afterID int64, l
 	// once hidden, none of its events (an edit by its author, a reaction)
 	// reach those it is hidden from, except the "hidden" one itself.
 	rows, err := tx.QueryContext(ctx, `
-		SELECT e.id, e.kind, e.note_id, coalesce(e.parent_id, ''), e.anchor, e.author_id, e.created_at
+		SELECT e.id, e.kind, e.note_id, coalesce(e.parent_id, ''), e.anchor, e.author_id, e.actor_id, e.created_at
 		FROM events e JOIN notes cn ON cn.id = e.note_id
 		WHERE e.document_id = :doc AND e.id > :after AND `+vis+`
 		  AND (e.kind = 'hidden' OR `+notHidden("cn")+`)
@@ -99,7 +100,7 @@ func (db *DB) Events(ctx context.Context, v Viewer, documentID, afterID int64, l
 			e  Event
 			at string
 		)
-		if err := rows.Scan(&e.ID, &e.Kind, &e.NoteID, &e.ParentID, &e.Anchor, &e.AuthorID, &at); err != nil {
+		if err := rows.Scan(&e.ID, &e.Kind, &e.NoteID, &e.ParentID, &e.Anchor, &e.AuthorID, &e.ActorID, &at); err != nil {
 			return nil, fmt.Errorf("events: %w", err)
 		}
 		if e.At, err = parseTime(at); err != nil {

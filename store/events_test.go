@@ -406,3 +406,43 @@ func TestChanged(t *testing.T) {
 		}
 	}
 }
+
+// TestEventActors: each event names who acted, so a reader's own acts are
+// not announced back to them, while others' acts on their notes are.
+func TestEventActors(t *testing.T) {
+	ctx := context.Background()
+	s := newSeminar(t)
+	db := s.db
+	n := s.groupNote(t, s.author, s.d1, "a question")
+	actors := func(after int64) []int64 {
+		t.Helper()
+		evs, err := db.Events(ctx, vw(s.teacher), s.d1.ID, after, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []int64
+		for _, e := range evs {
+			out = append(out, e.ActorID)
+		}
+		return out
+	}
+	mark := lastEvent(t, db)
+	r := s.reply(t, s.member, n, "an answer")
+	if _, err := db.React(ctx, s.co.ID, n.ID, Helpful, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Hide(ctx, s.teacher.ID, r.ID, "off topic"); err != nil {
+		t.Fatal(err)
+	}
+	want := []int64{s.member.ID, s.co.ID, s.teacher.ID}
+	if got := actors(mark); !slices.Equal(got, want) {
+		t.Errorf("actors %v, want %v (reply, reaction, hide)", got, want)
+	}
+	mark = lastEvent(t, db)
+	if err := db.DeleteNote(ctx, s.author.ID, n.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	if got := actors(mark); !slices.Equal(got, []int64{s.author.ID}) {
+		t.Errorf("delete: actors %v, want the author", got)
+	}
+}

@@ -254,7 +254,7 @@ func (db *DB) CreateNote(ctx context.Context, n NewNote) (Note, error) {
 	if err := insertNote(ctx, tx, id, n, orig, ""); err != nil {
 		return Note{}, fmt.Errorf("create note: %w", err)
 	}
-	if err := logEvent(ctx, tx, EventCreated, id); err != nil {
+	if err := logEvent(ctx, tx, EventCreated, id, n.AuthorID); err != nil {
 		return Note{}, fmt.Errorf("create note: %w", err)
 	}
 	if err := notify(ctx, tx, id, n); err != nil {
@@ -577,7 +577,7 @@ func (db *DB) UpdateNote(ctx context.Context, authorID int64, id string, ifVersi
 	if moved {
 		// Those who could see the thread before are told it changed,
 		// whether or not they still may see it.
-		if err := logEvent(ctx, tx, EventWithdrawn, id); err != nil {
+		if err := logEvent(ctx, tx, EventWithdrawn, id, authorID); err != nil {
 			return Note{}, fmt.Errorf("update note %q: %w", id, err)
 		}
 	}
@@ -627,10 +627,10 @@ func (db *DB) UpdateNote(ctx context.Context, authorID int64, id string, ifVersi
 		sql.Named("id", id), sql.Named("body", u.Body), sql.Named("question", u.Question), sql.Named("ts", now())); err != nil {
 		return Note{}, fmt.Errorf("update note %q: shared copies: %w", id, err)
 	}
-	if err := logEvent(ctx, tx, EventEdited, id); err != nil {
+	if err := logEvent(ctx, tx, EventEdited, id, authorID); err != nil {
 		return Note{}, fmt.Errorf("update note %q: %w", id, err)
 	}
-	if err := logCopiesEvent(ctx, tx, EventEdited, id); err != nil {
+	if err := logCopiesEvent(ctx, tx, EventEdited, id, authorID); err != nil {
 		return Note{}, fmt.Errorf("update note %q: %w", id, err)
 	}
 	nn := NewNote{AuthorID: authorID, Mentions: u.Mentions}
@@ -663,7 +663,7 @@ func (db *DB) DeleteNote(ctx context.Context, authorID int64, id string, ifVersi
 	if _, err := authorsNote(ctx, tx, authorID, id, ifVersion); err != nil {
 		return fmt.Errorf("delete note %q: %w", id, err)
 	}
-	if err := deleteThread(ctx, tx, id); err != nil {
+	if err := deleteThread(ctx, tx, id, authorID); err != nil {
 		return fmt.Errorf("delete note %q: %w", id, err)
 	}
 	if err := db.commit(tx); err != nil {
@@ -674,7 +674,7 @@ func (db *DB) DeleteNote(ctx context.Context, authorID int64, id string, ifVersi
 
 // deleteThread turns a note, its replies and its shared copies (and
 // theirs) into tombstones, logging each deletion first.
-func deleteThread(ctx context.Context, tx *sql.Tx, id string) error {
+func deleteThread(ctx context.Context, tx *sql.Tx, id string, actorID int64) error {
 	rows, err := tx.QueryContext(ctx, `
 		SELECT id FROM notes WHERE deleted_at IS NULL AND (id = :id OR shared_from = :id)`, sql.Named("id", id))
 	if err != nil {
@@ -693,7 +693,7 @@ func deleteThread(ctx context.Context, tx *sql.Tx, id string) error {
 		return err
 	}
 	for _, r := range roots {
-		if err := logEvent(ctx, tx, EventDeleted, r); err != nil {
+		if err := logEvent(ctx, tx, EventDeleted, r, actorID); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `

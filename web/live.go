@@ -144,9 +144,8 @@ type liveEvent struct {
 	Note   string          `json:"note"`
 	Parent string          `json:"parent,omitempty"`
 	Anchor string          `json:"anchor"`
-	// Mine: the reader wrote the note. Creating a note and changing its
-	// audience are its author's own acts, which the page that did them
-	// shows already; live.js leaves them out of "N new notes".
+	// Mine: the reader did this (wrote, reacted, moderated). The page
+	// that did it shows it already; live.js leaves it out of the news.
 	Mine bool `json:"mine,omitempty"`
 }
 
@@ -206,7 +205,7 @@ func (s *Server) stream(ctx context.Context, out *sseWriter, viewer store.Viewer
 		}
 		for _, ev := range evs {
 			le := liveEvent{ID: ev.ID, Kind: ev.Kind, Note: ev.NoteID, Parent: ev.ParentID, Anchor: ev.Anchor,
-				Mine: viewer.UserID != 0 && ev.AuthorID == viewer.UserID}
+				Mine: viewer.UserID != 0 && ev.ActorID == viewer.UserID}
 			if err := out.message(ev.ID, "note", le); err != nil {
 				return nil // the reader has gone
 			}

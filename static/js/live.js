@@ -11,23 +11,17 @@
 //     page, swaps it in place and moves focus to the first new note;
 //   - the "readers here now" line follows the presence events.
 //
-// The reader's own acts are not news. Events carry "mine" on the reader's
-// own notes; of those, "created" and "withdrawn" (audience changed) only
-// the author can cause, so they are skipped: the tab that did it shows
-// them already (reader.js swapped the block), another tab of theirs at its
-// next update of that block or reload. Other events on one's own notes
-// may be someone else's doing (a teacher accepting an answer marks the
-// question "edited", deleting a thread deletes its replies), and the event
-// does not say who acted, so for everything else: when reader.js swaps a
-// block after an act of the reader, whatever is queued for that block is
-// dropped (the fresh block shows it), and events other than new notes
-// arriving for that block in the next ECHO_MS are taken for the echo of
-// that act. A new note by someone else is always news.
+// The reader's own acts are not news: each event says whether the reader
+// did it ("mine": wrote, replied, reacted, moderated), and those are
+// skipped; the tab that acted shows them already (reader.js swapped the
+// block), the reader's other tabs at their next update of that block. When
+// reader.js swaps a block after an act of the reader, whatever was queued
+// for that block is dropped too: the fresh block shows it.
+//
+// root.dataset.seen holds the id of the last event handled, shown or not,
+// so a test (or a curious reader) can tell the stream is caught up.
 
 import { swapBlock, fetchBlock, blockElement, OWN_CHANGE } from "./blocks.js";
-
-const ECHO_MS = 2000;
-const OWN_KINDS = new Set(["created", "withdrawn"]);
 
 const root = document.querySelector("[data-live]");
 if (root && "EventSource" in window) {
@@ -41,7 +35,6 @@ function init(root) {
 
   // queue: anchor → {seq, notes: Map(note id → "new" | "update")}
   const queue = new Map();
-  const ownAt = new Map(); // anchor → when the reader last changed that block
   let seq = 0;
 
   const button = document.createElement("button");
@@ -72,16 +65,12 @@ function init(root) {
 
   document.addEventListener(OWN_CHANGE, (e) => {
     const anchor = e.detail && e.detail.anchor;
-    if (!anchor) return;
-    ownAt.set(anchor, Date.now());
-    if (queue.delete(anchor)) render();
+    if (anchor && queue.delete(anchor)) render();
   });
 
   function onNote(ev) {
-    if (!ev.anchor || !ev.note) return;
-    if (ev.mine && OWN_KINDS.has(ev.kind)) return;
-    const own = ownAt.get(ev.anchor);
-    if (own && Date.now() - own < ECHO_MS && ev.kind !== "created") return;
+    if (ev.id) root.dataset.seen = String(ev.id);
+    if (!ev.anchor || !ev.note || ev.mine) return;
     let q = queue.get(ev.anchor);
     if (!q) {
       q = { seq: 0, notes: new Map() };

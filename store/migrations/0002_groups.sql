@@ -117,6 +117,9 @@ CREATE TABLE events (
     audience    TEXT NOT NULL,
     group_id    INTEGER,
     parent_id   TEXT,
+    -- Who acted (the author, a reacting reader, a moderating teacher), so
+    -- a reader's own acts are not announced back to them as news.
+    actor_id    INTEGER NOT NULL,
     created_at  TEXT NOT NULL CHECK (created_at GLOB '????-??-??T??:??:??.?????????Z')
 ) STRICT;
 CREATE INDEX events_document ON events (document_id, id);
