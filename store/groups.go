@@ -169,33 +169,44 @@ func (db *DB) RoleOf(ctx context.Context, userID, groupID int64) (Role, error) {
 	return roleIn(ctx, db.ro, userID, groupID)
 }
 
+// memberRole is the role of the member a teacher acts on; someone who is
+// not a member is ErrNotFound (the teacher asked about a stranger), not
+// ErrForbidden (which would say the teacher may not act).
+func memberRole(ctx context.Context, q querier, userID, groupID int64) (Role, error) {
+	r, err := roleIn(ctx, q, userID, groupID)
+	if errors.Is(err, ErrForbidden) {
+		return "", fmt.Errorf("user %d: %w", userID, ErrNotFound)
+	}
+	return r, err
+}
+
 // RegenerateInvite gives the group a new invite code; the old link stops
 // working. Teachers only.
 func (db *DB) RegenerateInvite(ctx context.Context, actorID, groupID int64) (Group, error) {
-	return db.groupWrite(ctx, "regenerate invite", actorID, groupID, func(tx *sql.Tx) error {
+	return db.groupWrite(ctx, "regenerate invite", actorID, groupID, func(tx *sql.Tx, _ Group) error {
 		_, err := tx.ExecContext(ctx, `UPDATE groups SET invite_code = ? WHERE id = ?`, newInviteCode(), groupID)
 		return err
 	})
 }
 
 // groupWrite runs a teachers-only change to a group in one transaction.
-func (db *DB) groupWrite(ctx context.Context, what string, actorID, groupID int64, f func(*sql.Tx) error) (Group, error) {
+func (db *DB) groupWrite(ctx context.Context, what string, actorID, groupID int64, f func(*sql.Tx, Group) error) (Group, error) {
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return Group{}, fmt.Errorf("%s: %w", what, err)
 	}
 	defer tx.Rollback()
-	if _, err := groupByID(ctx, tx, groupID); err != nil {
+	g, err := groupByID(ctx, tx, groupID)
+	if err != nil {
 		return Group{}, fmt.Errorf("%s: group %d: %w", what, groupID, err)
 	}
 	if err := requireTeacher(ctx, tx, actorID, groupID); err != nil {
 		return Group{}, fmt.Errorf("%s: %w", what, err)
 	}
-	if err := f(tx); err != nil {
+	if err := f(tx, g); err != nil {
 		return Group{}, fmt.Errorf("%s: %w", what, err)
 	}
-	g, err := groupByID(ctx, tx, groupID)
-	if err != nil {
+	if g, err = groupByID(ctx, tx, groupID); err != nil {
 		return Group{}, fmt.Errorf("%s: %w", what, err)
 	}
 	if err := db.commit(tx); err != nil {
@@ -257,15 +268,8 @@ func (db *DB) Leave(ctx context.Context, userID, groupID int64) error {
 // RemoveMember takes userID out of the group. Teachers remove members; only
 // the owner removes a co-teacher; nobody removes the owner.
 func (db *DB) RemoveMember(ctx context.Context, actorID, groupID, userID int64) error {
-	_, err := db.groupWrite(ctx, "remove member", actorID, groupID, func(tx *sql.Tx) error {
-		g, err := groupByID(ctx, tx, groupID)
-		if err != nil {
-			return err
-		}
-		role, err := roleIn(ctx, tx, userID, groupID)
-		if errors.Is(err, ErrForbidden) {
-			return fmt.Errorf("user %d: %w", userID, ErrNotFound)
-		}
+	_, err := db.groupWrite(ctx, "remove member", actorID, groupID, func(tx *sql.Tx, g Group) error {
+		role, err := memberRole(ctx, tx, userID, groupID)
 		if err != nil {
 			return err
 		}
@@ -287,15 +291,8 @@ func (db *DB) SetRole(ctx context.Context, actorID, groupID, userID int64, role 
 	if role != RoleTeacher && role != RoleMember {
 		return fmt.Errorf("set role: %w: unknown role %q", ErrInvalid, role)
 	}
-	_, err := db.groupWrite(ctx, "set role", actorID, groupID, func(tx *sql.Tx) error {
-		g, err := groupByID(ctx, tx, groupID)
-		if err != nil {
-			return err
-		}
-		old, err := roleIn(ctx, tx, userID, groupID)
-		if errors.Is(err, ErrForbidden) {
-			return fmt.Errorf("user %d: %w", userID, ErrNotFound)
-		}
+	_, err := db.groupWrite(ctx, "set role", actorID, groupID, func(tx *sql.Tx, g Group) error {
+		old, err := memberRole(ctx, tx, userID, groupID)
 		if err != nil {
 			return err
 		}
@@ -376,7 +373,7 @@ func (db *DB) Memberships(ctx context.Context, userID int64) ([]Membership, erro
 // SetPostFirst turns post first on or off for a group and document.
 // Teachers only.
 func (db *DB) SetPostFirst(ctx context.Context, actorID, groupID, documentID int64, on bool) error {
-	_, err := db.groupWrite(ctx, "set post first", actorID, groupID, func(tx *sql.Tx) error {
+	_, err := db.groupWrite(ctx, "set post first", actorID, groupID, func(tx *sql.Tx, _ Group) error {
 		_, err := tx.ExecContext(ctx, `
 			INSERT INTO group_documents (group_id, document_id, post_first) VALUES (?, ?, ?)
 			ON CONFLICT (group_id, document_id) DO UPDATE SET post_first = excluded.post_first`,
