@@ -487,36 +487,19 @@ func reactionKind(kind string) (store.Reaction, error) {
 
 // handleReact serves POST /notes/{id}/react (kind=helpful|same, on=1|0).
 func (s *Server) handleReact(w http.ResponseWriter, r *http.Request) error {
-	id := chi.URLParam(r, "id")
-	u, done := signedInFor(w, r, "/notes/"+id)
-	if done {
-		return nil
-	}
-	if u == nil {
-		return errSignIn()
-	}
-	if err := parseSmallForm(w, r); err != nil {
-		return err
-	}
-	kind, err := reactionKind(r.PostForm.Get("kind"))
-	if err != nil {
-		return err
-	}
-	n, err := s.db.React(r.Context(), u.ID, id, kind, r.PostForm.Get("on") == "1")
-	if err != nil {
-		return err
-	}
-	root, err := s.threadRoot(r.Context(), viewerOf(r.Context()), n)
-	if err != nil {
-		return err
-	}
-	return s.afterConversation(w, r, root, n.ID, http.StatusOK)
+	return s.noteAction(w, r, func(ctx context.Context, actor int64, id string) (store.Note, error) {
+		kind, err := reactionKind(r.PostForm.Get("kind"))
+		if err != nil {
+			return store.Note{}, err
+		}
+		return s.db.React(ctx, actor, id, kind, r.PostForm.Get("on") == "1")
+	})
 }
 
 // handleResolve serves POST /notes/{id}/resolve (resolved=1|0): teachers of
 // the note's group mark its thread resolved, or reopen it.
 func (s *Server) handleResolve(w http.ResponseWriter, r *http.Request) error {
-	return s.teacherAction(w, r, func(ctx context.Context, actor int64, id string) (store.Note, error) {
+	return s.noteAction(w, r, func(ctx context.Context, actor int64, id string) (store.Note, error) {
 		return s.db.SetResolved(ctx, actor, id, r.PostForm.Get("resolved") == "1")
 	})
 }
@@ -525,7 +508,7 @@ func (s *Server) handleResolve(w http.ResponseWriter, r *http.Request) error {
 // clear): teachers of the question's group accept one reply as its answer.
 func (s *Server) handleAccept(w http.ResponseWriter, r *http.Request) error {
 	reply := ""
-	return s.teacherAction(w, r, func(ctx context.Context, actor int64, id string) (store.Note, error) {
+	return s.noteAction(w, r, func(ctx context.Context, actor int64, id string) (store.Note, error) {
 		reply = r.PostForm.Get("reply")
 		return s.db.Accept(ctx, actor, id, reply)
 	}, func() string { return reply })
@@ -534,14 +517,16 @@ func (s *Server) handleAccept(w http.ResponseWriter, r *http.Request) error {
 // handleRestore serves POST /notes/{id}/restore: teachers show a hidden
 // note again.
 func (s *Server) handleRestore(w http.ResponseWriter, r *http.Request) error {
-	return s.teacherAction(w, r, func(ctx context.Context, actor int64, id string) (store.Note, error) {
+	return s.noteAction(w, r, func(ctx context.Context, actor int64, id string) (store.Note, error) {
 		return s.db.Restore(ctx, actor, id)
 	})
 }
 
-// teacherAction runs a teacher's form action on note {id} and answers it;
-// focus, if given, names the note to go back to (default: the note).
-func (s *Server) teacherAction(w http.ResponseWriter, r *http.Request, act func(context.Context, int64, string) (store.Note, error), focus ...func() string) error {
+// noteAction runs a signed-in reader's form action on note {id} (a
+// reaction, or a teacher's resolve, accept or restore; the store checks who
+// may) and answers it; focus, if given, names the note to go back to
+// (default: the note).
+func (s *Server) noteAction(w http.ResponseWriter, r *http.Request, act func(context.Context, int64, string) (store.Note, error), focus ...func() string) error {
 	id := chi.URLParam(r, "id")
 	u, done := signedInFor(w, r, "/notes/"+id)
 	if done {
