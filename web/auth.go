@@ -273,5 +273,5 @@ func requireUser(r *http.Request) (*store.User, error) {
 	if u := userFrom(r.Context()); u != nil {
 		return u, nil
 	}
-	return nil, &httpError{status: http.StatusUnauthorized, msg: "Sign in first."}
+	return nil, errSignIn()
 }

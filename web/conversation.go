@@ -380,17 +380,18 @@ func (s *Server) threadRoot(ctx context.Context, viewer store.Viewer, n store.No
 	return s.db.Note(ctx, viewer, n.ParentID)
 }
 
-// signedInFor makes a signed-out reader sign in and come back to next.
-// It reports whether the request was answered.
-func signedInFor(w http.ResponseWriter, r *http.Request, next string) (*store.User, bool) {
-	u := userFrom(r.Context())
-	if u != nil {
+// signedInFor returns the signed-in reader, or answers the request for a
+// signed-out one: a page request goes to sign in and comes back to next,
+// the reader's JavaScript gets 401. done reports that it answered.
+func (s *Server) signedInFor(w http.ResponseWriter, r *http.Request, next string) (*store.User, bool) {
+	if u := userFrom(r.Context()); u != nil {
 		return u, false
 	}
 	if wantsJSON(r) {
-		return nil, false
+		s.serveError(w, r, errSignIn())
+	} else {
+		redirectToSignIn(w, r, next)
 	}
-	redirectToSignIn(w, r, next)
 	return nil, true
 }
 
@@ -433,12 +434,9 @@ func (s *Server) handleGuidePref(w http.ResponseWriter, r *http.Request) error {
 // reply comes back on the note's page with the problem beside the field.
 func (s *Server) handleReply(w http.ResponseWriter, r *http.Request) error {
 	id := chi.URLParam(r, "id")
-	u, done := signedInFor(w, r, "/notes/"+id)
+	u, done := s.signedInFor(w, r, "/notes/"+id)
 	if done {
 		return nil
-	}
-	if u == nil {
-		return errSignIn()
 	}
 	ctx, viewer := r.Context(), viewerOf(r.Context())
 	n, err := s.db.Note(ctx, viewer, id)
@@ -528,12 +526,9 @@ func (s *Server) handleRestore(w http.ResponseWriter, r *http.Request) error {
 // (default: the note).
 func (s *Server) noteAction(w http.ResponseWriter, r *http.Request, act func(context.Context, int64, string) (store.Note, error), focus ...func() string) error {
 	id := chi.URLParam(r, "id")
-	u, done := signedInFor(w, r, "/notes/"+id)
+	u, done := s.signedInFor(w, r, "/notes/"+id)
 	if done {
 		return nil
-	}
-	if u == nil {
-		return errSignIn()
 	}
 	if err := parseSmallForm(w, r); err != nil {
 		return err
@@ -621,7 +616,7 @@ func (s *Server) handleFlagForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) handleReasonForm(w http.ResponseWriter, r *http.Request, action string) error {
-	if _, done := signedInFor(w, r, r.URL.RequestURI()); done {
+	if _, done := s.signedInFor(w, r, r.URL.RequestURI()); done {
 		return nil
 	}
 	n, nv, err := s.moderationTarget(r, action)
@@ -645,12 +640,9 @@ func (s *Server) handleFlag(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) handleReasoned(w http.ResponseWriter, r *http.Request, action string) error {
-	u, done := signedInFor(w, r, r.URL.Path)
+	u, done := s.signedInFor(w, r, r.URL.Path)
 	if done {
 		return nil
-	}
-	if u == nil {
-		return errSignIn()
 	}
 	n, nv, err := s.moderationTarget(r, action)
 	if err != nil {
@@ -705,12 +697,9 @@ func (s *Server) reasonError(w http.ResponseWriter, r *http.Request, action stri
 // which says how many groups got it.
 func (s *Server) handleShare(w http.ResponseWriter, r *http.Request) error {
 	id := chi.URLParam(r, "id")
-	u, done := signedInFor(w, r, "/notes/"+id)
+	u, done := s.signedInFor(w, r, "/notes/"+id)
 	if done {
 		return nil
-	}
-	if u == nil {
-		return errSignIn()
 	}
 	copies, err := s.db.ShareGuide(r.Context(), u.ID, id)
 	if err != nil {
@@ -757,12 +746,9 @@ func (n notificationView) Says() string {
 // handleNotifications serves GET /notifications: replies to my notes and
 // mentions of me, unread first.
 func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request) error {
-	u, done := signedInFor(w, r, "/notifications")
+	u, done := s.signedInFor(w, r, "/notifications")
 	if done {
 		return nil
-	}
-	if u == nil {
-		return errSignIn()
 	}
 	ctx := r.Context()
 	list, err := s.db.Notifications(ctx, u.ID, 200)
@@ -787,12 +773,9 @@ func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request) err
 
 // handleMarkRead serves POST /notifications/read: all read, then back.
 func (s *Server) handleMarkRead(w http.ResponseWriter, r *http.Request) error {
-	u, done := signedInFor(w, r, "/notifications")
+	u, done := s.signedInFor(w, r, "/notifications")
 	if done {
 		return nil
-	}
-	if u == nil {
-		return errSignIn()
 	}
 	if err := s.db.MarkNotificationsRead(r.Context(), u.ID); err != nil {
 		return err

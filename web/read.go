@@ -441,16 +441,6 @@ func (s *Server) handleBlockFragment(w http.ResponseWriter, r *http.Request) err
 	return s.renderTemplate(w, http.StatusOK, "read.html", "block", bv)
 }
 
-// oneBlock builds the view of one block of the current revision, in the
-// margin's default order.
-func (s *Server) oneBlock(ctx context.Context, e *docEntry, anchor string) (*blockView, error) {
-	rc, err := s.readerCtxOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return s.blockWith(ctx, e, anchor, rc)
-}
-
 // blockFor builds the view of one block as request r's reader sees it:
 // their sort order and ?group=, taken from the request or, for the reading
 // page's own scripts, from the page it came from (see readerCtx).
