@@ -26,6 +26,45 @@ type Revision struct {
 	Source      []byte  // nil in listings
 	Blocks      []Block // nil in listings
 	PublishedAt time.Time
+	// Changes is what this revision changed in the blocks of the one
+	// before; nil for a document's first revision.
+	Changes *BlockChanges
+}
+
+// BlockChanges counts what a publish did to a document's blocks, after
+// aligning them with the previous revision's (ANCHORING.md).
+type BlockChanges struct {
+	Unchanged, Edited, Inserted, Deleted int
+}
+
+// revisionColumns are the columns revScan reads.
+const revisionColumns = `id, document_id, number, source_hash, published_at,
+	blocks_unchanged, blocks_edited, blocks_inserted, blocks_deleted`
+
+// revScan scans revisionColumns into a Revision.
+type revScan struct {
+	r         Revision
+	published string
+	changes   [4]sql.NullInt64
+}
+
+func (s *revScan) dest(extra ...any) []any {
+	return append([]any{&s.r.ID, &s.r.DocumentID, &s.r.Number, &s.r.SourceHash, &s.published,
+		&s.changes[0], &s.changes[1], &s.changes[2], &s.changes[3]}, extra...)
+}
+
+func (s *revScan) revision() (Revision, error) {
+	var err error
+	if s.r.PublishedAt, err = parseTime(s.published); err != nil {
+		return Revision{}, err
+	}
+	if s.changes[0].Valid {
+		s.r.Changes = &BlockChanges{
+			Unchanged: int(s.changes[0].Int64), Edited: int(s.changes[1].Int64),
+			Inserted: int(s.changes[2].Int64), Deleted: int(s.changes[3].Int64),
+		}
+	}
+	return s.r, nil
 }
 
 // Document is a document with its current revision (source and blocks
@@ -85,22 +124,22 @@ func (db *DB) Revision(ctx context.Context, documentID int64, n int) (Revision, 
 // blocks, or returns ErrNotFound.
 func revision(ctx context.Context, tx *sql.Tx, where string, args ...any) (Revision, error) {
 	var (
-		r         Revision
-		published string
+		sc     revScan
+		source []byte
 	)
-	err := tx.QueryRowContext(ctx, `
-		SELECT id, document_id, number, source_hash, source, published_at
-		FROM revisions `+where, args...).
-		Scan(&r.ID, &r.DocumentID, &r.Number, &r.SourceHash, &r.Source, &published)
+	err := tx.QueryRowContext(ctx, `SELECT `+revisionColumns+`, source FROM revisions `+where, args...).
+		Scan(sc.dest(&source)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Revision{}, ErrNotFound
 	}
 	if err != nil {
 		return Revision{}, err
 	}
-	if r.PublishedAt, err = parseTime(published); err != nil {
+	r, err := sc.revision()
+	if err != nil {
 		return Revision{}, err
 	}
+	r.Source = source
 	if r.Source == nil {
 		r.Source = []byte{} // loaded, just empty: nil means "not loaded"
 	}
@@ -136,22 +175,19 @@ func (db *DB) Revisions(ctx context.Context, documentID int64) ([]Revision, erro
 	defer tx.Rollback()
 
 	rows, err := tx.QueryContext(ctx, `
-		SELECT id, document_id, number, source_hash, published_at
-		FROM revisions WHERE document_id = ? ORDER BY number`, documentID)
+		SELECT `+revisionColumns+` FROM revisions WHERE document_id = ? ORDER BY number`, documentID)
 	if err != nil {
 		return nil, fmt.Errorf("revisions of document %d: %w", documentID, err)
 	}
 	defer rows.Close()
 	var revs []Revision
 	for rows.Next() {
-		var (
-			r         Revision
-			published string
-		)
-		if err := rows.Scan(&r.ID, &r.DocumentID, &r.Number, &r.SourceHash, &published); err != nil {
+		var sc revScan
+		if err := rows.Scan(sc.dest()...); err != nil {
 			return nil, fmt.Errorf("revisions of document %d: %w", documentID, err)
 		}
-		if r.PublishedAt, err = parseTime(published); err != nil {
+		r, err := sc.revision()
+		if err != nil {
 			return nil, fmt.Errorf("revisions of document %d: %w", documentID, err)
 		}
 		revs = append(revs, r)
@@ -169,10 +205,14 @@ type Publication struct {
 	SourceHash string
 	Source     []byte
 	Blocks     []Block
-	// Retarget is called inside the publishing transaction for every note
-	// whose current target is on the previous current revision, and returns
-	// the note's current target on the new revision. nil marks them all
-	// orphans. It must not touch the database.
+	// Changes is what this revision changes in the previous one's blocks;
+	// ignored for a document's first revision.
+	Changes BlockChanges
+	// Retarget is called inside the publishing transaction for every
+	// note (not reply) whose current target is on the previous current
+	// revision, and returns the note's current target on the new revision;
+	// replies then take their note's. nil marks them all orphans. It must
+	// not touch the database.
 	//
 	// Publish sets the returned RevisionID to the new revision's id,
 	// whatever the callback left there (0 or the old id): the id is assigned
@@ -280,12 +320,21 @@ func publish(ctx context.Context, tx *sql.Tx, p Publication) (rev Revision, publ
 	if rev.Source == nil {
 		rev.Source = []byte{} // the driver would bind nil as NULL
 	}
-	var publishedAt string
+	var (
+		publishedAt string
+		changes     [4]any // NULL on a first revision
+	)
+	if prevID.Valid {
+		c := p.Changes
+		changes = [4]any{c.Unchanged, c.Edited, c.Inserted, c.Deleted}
+	}
 	err = tx.QueryRowContext(ctx, `
-		INSERT INTO revisions (document_id, number, source_hash, source, published_at)
-		VALUES (?1, (SELECT coalesce(max(number), 0) + 1 FROM revisions WHERE document_id = ?1), ?2, ?3, ?4)
+		INSERT INTO revisions (document_id, number, source_hash, source, published_at,
+			blocks_unchanged, blocks_edited, blocks_inserted, blocks_deleted)
+		VALUES (?1, (SELECT coalesce(max(number), 0) + 1 FROM revisions WHERE document_id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8)
 		RETURNING id, number, published_at`,
-		docID, rev.SourceHash, rev.Source, now()).Scan(&rev.ID, &rev.Number, &publishedAt)
+		docID, rev.SourceHash, rev.Source, now(), changes[0], changes[1], changes[2], changes[3]).
+		Scan(&rev.ID, &rev.Number, &publishedAt)
 	if err != nil {
 		return Revision{}, false, fmt.Errorf("insert revision: %w", err)
 	}
@@ -337,7 +386,7 @@ func retarget(ctx context.Context, tx *sql.Tx, prevID, newID int64, p Publicatio
 		SELECT id,
 		       orig_revision_id, orig_anchor, orig_start, orig_end, orig_exact, orig_prefix, orig_suffix, orig_block_hash,
 		       cur_revision_id, cur_anchor, cur_start, cur_end, cur_exact, cur_prefix, cur_suffix, cur_status, cur_score
-		FROM notes WHERE cur_revision_id = ? ORDER BY id`, prevID)
+		FROM notes WHERE cur_revision_id = ? AND parent_id IS NULL ORDER BY id`, prevID)
 	if err != nil {
 		return fmt.Errorf("notes to retarget: %w", err)
 	}
@@ -394,6 +443,15 @@ func retarget(ctx context.Context, tx *sql.Tx, prevID, newID int64, p Publicatio
 		); err != nil {
 			return fmt.Errorf("retarget note %s: %w", n.id, err)
 		}
+	}
+	// Replies sit where their note sits.
+	if _, err := tx.ExecContext(ctx, `
+		UPDATE notes SET version = notes.version + 1,
+			cur_revision_id = p.cur_revision_id, cur_anchor = p.cur_anchor, cur_start = p.cur_start,
+			cur_end = p.cur_end, cur_exact = p.cur_exact, cur_prefix = p.cur_prefix, cur_suffix = p.cur_suffix,
+			cur_status = p.cur_status, cur_score = p.cur_score
+		FROM notes p WHERE p.id = notes.parent_id AND notes.cur_revision_id = ?`, prevID); err != nil {
+		return fmt.Errorf("retarget replies: %w", err)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -413,9 +414,17 @@ func (db *DB) Note(ctx context.Context, v Viewer, id string) (Note, error) {
 // NoteQuery selects notes of one document.
 type NoteQuery struct {
 	DocumentID int64
+	// RevisionID, when not 0, asks for the notes as they stood on that
+	// revision: those that lived on it, each with Current set to its
+	// target there, in that revision's reading order.
+	RevisionID int64
 	Offset     int
 	Limit      int // 0: no limit
 }
+
+// noteSelectAt is noteSelect with the current target read from
+// note_targets t, the target on one revision.
+var noteSelectAt = strings.ReplaceAll(noteSelect, "n.cur_", "t.cur_")
 
 // Notes lists the notes of a document that v may see, in reading order: by
 // the position of their current anchor in the document's current revision
@@ -443,16 +452,29 @@ func (db *DB) Notes(ctx context.Context, v Viewer, q NoteQuery) ([]Note, error) 
 	// b.position is NULL for notes not anchored in the current revision;
 	// "b.position IS NULL" sorts them last. "cur_exact <> ''" puts
 	// whole-block notes (start 0) before quotes that also start at 0.
-	rows, err := tx.QueryContext(ctx, noteSelect+`
+	query := noteSelect + `
 		LEFT JOIN blocks b
 		       ON n.cur_status <> 'orphan'
 		      AND n.cur_revision_id = d.current_revision_id
 		      AND b.revision_id = n.cur_revision_id
 		      AND b.anchor = n.cur_anchor
-		WHERE n.document_id = :doc AND `+vis+`
+		WHERE n.document_id = :doc AND ` + vis + `
 		ORDER BY b.position IS NULL, b.position, n.cur_exact <> '', n.cur_start, n.created_at, n.id
-		LIMIT :limit OFFSET :offset`,
-		append(args, sql.Named("doc", q.DocumentID), sql.Named("limit", limit), sql.Named("offset", q.Offset))...)
+		LIMIT :limit OFFSET :offset`
+	if q.RevisionID != 0 {
+		query = noteSelectAt + `
+		JOIN note_targets t ON t.note_id = n.id AND t.cur_revision_id = :rev
+		LEFT JOIN blocks b
+		       ON t.cur_status <> 'orphan'
+		      AND b.revision_id = t.cur_revision_id
+		      AND b.anchor = t.cur_anchor
+		WHERE n.document_id = :doc AND ` + vis + `
+		ORDER BY b.position IS NULL, b.position, t.cur_exact <> '', t.cur_start, n.created_at, n.id
+		LIMIT :limit OFFSET :offset`
+	}
+	rows, err := tx.QueryContext(ctx, query,
+		append(args, sql.Named("doc", q.DocumentID), sql.Named("rev", q.RevisionID),
+			sql.Named("limit", limit), sql.Named("offset", q.Offset))...)
 	if err != nil {
 		return nil, fmt.Errorf("notes of document %d: %w", q.DocumentID, err)
 	}
