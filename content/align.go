@@ -21,22 +21,33 @@ type PrevBlock struct {
 // minDice is the similarity at which an edited block is taken for the old one.
 const minDice = 0.5
 
-// AssignAnchors aligns next's blocks with prev (ANCHORING.md "Re-anchoring"
-// step 1: identical blocks paired by hash in order, duplicates k-th with
-// k-th; the longest increasing run of pairs kept as the skeleton; inside each
-// gap, edited blocks paired greedily by Dice similarity on word bigrams,
-// accepted at >= 0.5) and returns one anchor per block of next: a matched
-// block inherits its previous anchor, a new block keeps its content id,
-// suffixed "-k" if that id is already taken. Matched reports, per block of
-// next, the index into prev of its partner or -1.
-//
-// One addition: a block paired by hash but left out of the skeleton because
-// it moved, and not paired inside its gap, is still matched to its identical
-// partner at the end, so a moved paragraph keeps its anchor and its notes.
-// Anchors are unique even if prev's were not: a block whose inherited anchor
-// is already taken is treated as new.
+// AssignAnchors aligns next's blocks with prev and returns one anchor per
+// block of next and, per block of next, the index into prev of its partner
+// or -1. It is Align(prev, next).Anchors() and .Matched(); see Align for the
+// algorithm.
 func AssignAnchors(prev []PrevBlock, next []*Block) (anchors []string, matched []int) {
-	matched = make([]int, len(next))
+	a := Align(prev, next)
+	return a.anchors, a.matched
+}
+
+// alignBlocks is step 1 of ANCHORING.md "Re-anchoring": identical blocks
+// paired by hash in order, duplicates k-th with k-th; the longest increasing
+// run of pairs kept as the skeleton; inside each gap, edited blocks paired
+// greedily by Dice similarity on word bigrams, accepted at >= 0.5. A matched
+// block inherits its previous anchor, a new block keeps its content id,
+// suffixed "-k" if that id is already taken. prevHash and nextHash are the
+// blocks' hashes; g holds the blocks' texts and keeps the bigrams it
+// computes, for later use.
+//
+// One strengthening: every pair of identical blocks is kept, not only those
+// of the skeleton. A block left out of the skeleton because it moved still
+// goes with its identical partner, and no Dice pairing inside a gap may take
+// either of them first (as if identical pairs scored above 1, whichever gap
+// they lie in): an unchanged block always keeps its partner, its anchor and
+// its notes' offsets. Anchors are unique even if prev's were not: a block
+// whose inherited anchor is already taken (or empty) is treated as new.
+func alignBlocks(prev []PrevBlock, prevHash, nextHash []string, g *gapMatcher) (anchors []string, matched []int) {
+	matched = make([]int, len(nextHash))
 	for j := range matched {
 		matched[j] = -1
 	}
@@ -48,37 +59,31 @@ func AssignAnchors(prev []PrevBlock, next []*Block) (anchors []string, matched [
 
 	// Identical blocks, k-th with k-th, in next's order.
 	byHash := map[string][]int{}
-	for i, p := range prev {
-		byHash[p.Hash] = append(byHash[p.Hash], i)
+	for i, h := range prevHash {
+		byHash[h] = append(byHash[h], i)
 	}
 	var pairs []pair
-	for j, b := range next {
-		if list := byHash[b.Hash]; len(list) > 0 {
+	for j, h := range nextHash {
+		if list := byHash[h]; len(list) > 0 {
 			pairs = append(pairs, pair{prev: list[0], next: j})
-			byHash[b.Hash] = list[1:]
+			byHash[h] = list[1:]
 		}
 	}
 
-	// The skeleton, then the gaps around it.
+	// All identical pairs, then the gaps around the skeleton.
 	skeleton := longestIncreasing(pairs)
-	for _, p := range skeleton {
+	for _, p := range pairs {
 		match(p.prev, p.next)
 	}
-	g := gapMatcher{prev: prev, next: next, prevBigrams: map[int][]uint64{}}
 	last := pair{prev: -1, next: -1}
-	for _, p := range append(skeleton, pair{prev: len(prev), next: len(next)}) {
-		for _, m := range g.pairs(last.prev+1, p.prev, last.next+1, p.next) {
+	for _, p := range append(skeleton, pair{prev: len(prev), next: len(nextHash)}) {
+		for _, m := range g.pairs(last.prev+1, p.prev, last.next+1, p.next, prevUsed, matched) {
 			match(m.prev, m.next)
 		}
 		last = p
 	}
-	for _, p := range pairs {
-		if matched[p.next] < 0 && !prevUsed[p.prev] {
-			match(p.prev, p.next)
-		}
-	}
 
-	anchors = make([]string, len(next))
+	anchors = make([]string, len(nextHash))
 	taken := map[string]bool{}
 	for j, i := range matched {
 		if i < 0 {
@@ -90,11 +95,11 @@ func AssignAnchors(prev []PrevBlock, next []*Block) (anchors []string, matched [
 			matched[j] = -1
 		}
 	}
-	for j, b := range next {
+	for j := range nextHash {
 		if matched[j] >= 0 {
 			continue
 		}
-		base := contentID(blockHash(b))
+		base := contentID(nextHash[j])
 		a := base
 		for k := 2; taken[a]; k++ {
 			a = base + "-" + strconv.Itoa(k)
@@ -107,11 +112,14 @@ func AssignAnchors(prev []PrevBlock, next []*Block) (anchors []string, matched [
 type pair struct{ prev, next int }
 
 // blockHash is b.Hash, or computed if the caller left it out.
-func blockHash(b *Block) string {
-	if len(b.Hash) >= 8 {
-		return b.Hash
+func blockHash(b *Block) string { return hashOr(b.Hash, b.Text) }
+
+// hashOr is hash, or the hex SHA-256 of text if hash is too short to be one.
+func hashOr(hash, text string) string {
+	if len(hash) >= 8 {
+		return hash
 	}
-	sum := sha256.Sum256([]byte(b.Text))
+	sum := sha256.Sum256([]byte(text))
 	return hex.EncodeToString(sum[:])
 }
 
@@ -146,16 +154,37 @@ func longestIncreasing(pairs []pair) []pair {
 	return run
 }
 
-// gapMatcher pairs the edited blocks of one gap between skeleton pairs.
+// gapMatcher pairs the edited blocks of one gap between skeleton pairs. It
+// keeps the bigrams it computes, per block, for whole-block notes.
 type gapMatcher struct {
-	prev        []PrevBlock
-	next        []*Block
+	prevText    []string
+	nextText    []string
 	prevBigrams map[int][]uint64
+	nextBigrams map[int][]uint64
 }
 
-// pairs pairs prev[p0:p1] with next[n0:n1] greedily by Dice similarity,
-// best first; ties go to the earlier block of next, then of prev.
-func (g *gapMatcher) pairs(p0, p1, n0, n1 int) []pair {
+func (g *gapMatcher) prevBi(i int) []uint64 {
+	b, ok := g.prevBigrams[i]
+	if !ok {
+		b = bigrams(g.prevText[i])
+		g.prevBigrams[i] = b
+	}
+	return b
+}
+
+func (g *gapMatcher) nextBi(j int) []uint64 {
+	b, ok := g.nextBigrams[j]
+	if !ok {
+		b = bigrams(g.nextText[j])
+		g.nextBigrams[j] = b
+	}
+	return b
+}
+
+// pairs pairs the blocks of prev[p0:p1] and next[n0:n1] not already
+// matched (prevUsed, matched) greedily by Dice similarity, best first; ties
+// go to the earlier block of next, then of prev.
+func (g *gapMatcher) pairs(p0, p1, n0, n1 int, prevUsed []bool, matched []int) []pair {
 	if p0 >= p1 || n0 >= n1 {
 		return nil
 	}
@@ -165,14 +194,15 @@ func (g *gapMatcher) pairs(p0, p1, n0, n1 int) []pair {
 	}
 	var cands []candidate
 	for j := n0; j < n1; j++ {
-		nb := bigrams(g.next[j].Text)
+		if matched[j] >= 0 {
+			continue
+		}
+		nb := g.nextBi(j)
 		for i := p0; i < p1; i++ {
-			pb, ok := g.prevBigrams[i]
-			if !ok {
-				pb = bigrams(g.prev[i].Text)
-				g.prevBigrams[i] = pb
+			if prevUsed[i] {
+				continue
 			}
-			if s := dice(pb, nb); s >= minDice {
+			if s := dice(g.prevBi(i), nb); s >= minDice {
 				cands = append(cands, candidate{pair{i, j}, s})
 			}
 		}

@@ -75,7 +75,7 @@ func TestAssignAnchors(t *testing.T) {
 
 // checkAnchors checks what must hold whatever the alignment: one anchor per
 // block, all distinct, inherited exactly when matched, content ids otherwise.
-func checkAnchors(t *testing.T, prev []PrevBlock, next []*Block, anchors []string, matched []int) {
+func checkAnchors(t testing.TB, prev []PrevBlock, next []*Block, anchors []string, matched []int) {
 	t.Helper()
 	if len(anchors) != len(next) || len(matched) != len(next) {
 		t.Fatalf("%d anchors, %d matched, for %d blocks", len(anchors), len(matched), len(next))

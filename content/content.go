@@ -1,6 +1,8 @@
 // Package content turns the essays' Markdown into documents: goldmark set-up,
-// the anchor transformer, canonical text, quote selection, highlighting and the
-// alignment of blocks between revisions (see ../shared/ANCHORING.md).
+// the anchor transformer, canonical text, quote selection, highlighting, the
+// alignment of blocks between revisions and the re-anchoring of notes on a
+// new revision (see ../shared/ANCHORING.md, and reanchor.go for how notes
+// are placed: Align, then Alignment.Place per note).
 //
 // It owns the essays themselves too: every *.md file in this folder is embedded
 // in the binary and served unless -content points elsewhere.

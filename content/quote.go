@@ -16,17 +16,33 @@ func QuoteContext(text string, start, end int) (exact, prefix, suffix string, ok
 	if start < 0 || start >= end {
 		return "", "", "", false
 	}
-	e, ok := byteOffset(text, end)
-	if !ok {
-		return "", "", "", false
+	// One walk finds the byte offsets of the four code point offsets, in
+	// increasing order: prefix start, start, end, suffix end.
+	at := [4]int{max(0, start-contextLen), start, end, end + contextLen}
+	var off [4]int
+	k, n := 0, 0
+	for b := range text {
+		for k < len(at) && at[k] == n {
+			off[k] = b
+			k++
+		}
+		if k == len(at) {
+			break
+		}
+		n++
 	}
-	s, _ := byteOffset(text, start)
-	p, _ := byteOffset(text, max(0, start-contextLen))
-	q, ok := byteOffset(text, end+contextLen)
-	if !ok {
-		q = len(text)
+	for k < len(at) && at[k] == n {
+		off[k] = len(text)
+		k++
 	}
-	return text[s:e], text[p:s], text[e:q], true
+	switch k {
+	case 4:
+	case 3:
+		off[3] = len(text) // the suffix is clipped
+	default:
+		return "", "", "", false // end is past the text
+	}
+	return text[off[1]:off[2]], text[off[0]:off[1]], text[off[2]:off[3]], true
 }
 
 // byteOffset returns the byte offset of code point i of s (len(s) for the
