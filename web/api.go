@@ -78,6 +78,8 @@ type annotation struct {
 	// Status is glossa's: how the current target was found after the
 	// document was revised ("exact", "mapped", "fuzzy" or "orphan").
 	Status string `json:"status,omitempty"`
+	// Score is glossa's: how sure that placement is, from 0 (orphan) to 1.
+	Score *float64 `json:"score,omitempty"`
 
 	// Conversation, glossa's terms (README, "Conversation").
 	Question   bool          `json:"question,omitempty"`
@@ -284,6 +286,8 @@ func (s *Server) toAnnotation(r *http.Request, n store.Note, e *docEntry, withCo
 		a.Target = &target{IRI: s.annotationIRI(r, n.ParentID)}
 		return a
 	}
+	score := n.Current.Score
+	a.Score = &score
 	t := n.Current.Target
 	frag := selector{Type: "FragmentSelector", ConformsTo: rfc3236, Value: t.Anchor}
 	if t.Exact != "" {

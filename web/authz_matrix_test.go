@@ -772,6 +772,61 @@ func mxPerRole(t *testing.T, m *mxMatrix, c *client, r mxRole, notes []*mxNote, 
 		m.see("annotation container", n.key, r, v, got)
 	}
 
+	// Each revision as it stood, through the API (issue 4): here the
+	// current one, so every note has its target on it.
+	var allRevs strings.Builder
+	revIDs := map[string]bool{}
+	for _, doc := range docs {
+		var rev struct {
+			Annotations []struct {
+				ID string `json:"id"`
+			} `json:"annotations"`
+		}
+		st, body := mxGet(c, "/api/documents/"+doc+"/revisions/1", mxJSON)
+		m.status("revision API", "status "+doc, r, 200, st)
+		if err := json.Unmarshal([]byte(body), &rev); err != nil {
+			t.Fatalf("revision 1 of %s as %s: %v", doc, mxRoleNames[r], err)
+		}
+		allRevs.WriteString(body)
+		m.count("revision API: annotations", doc, r, visibleOn(doc, r, ""), len(rev.Annotations))
+		for _, a := range rev.Annotations {
+			revIDs[a.ID[strings.LastIndex(a.ID, "/")+1:]] = true
+		}
+	}
+	for _, n := range notes {
+		v := visible(n, r)
+		got := revIDs[n.id] && n.shows(true, allRevs.String(), "")
+		if !v {
+			got = revIDs[n.id] || n.shows(false, "", allRevs.String())
+		}
+		m.see("revision API", n.key, r, v, got)
+	}
+
+	// The re-attach form: the author's own notes only (a reply sits with
+	// its note: 400); to anyone else 403 or, unseen, 404.
+	var allReattach strings.Builder
+	for _, n := range notes {
+		st, body := mxGet(c, "/notes/"+n.id+"/reattach", nil)
+		allReattach.WriteString(echo(n, body))
+		want := 404
+		switch {
+		case !signedIn:
+			want = 303
+		case n.by == r && n.parent != "":
+			want = 400
+		case n.by == r:
+			want = 200
+		case visible(n, r):
+			want = 403
+		}
+		m.status("re-attach form", n.key, r, want, st)
+	}
+	for _, n := range notes {
+		if !visible(n, r) {
+			m.see("re-attach form: words", n.key, r, false, n.shows(false, "", allReattach.String()))
+		}
+	}
+
 	// Counts: the library, the documents API, the group pages.
 	st, body := mxGet(c, "/", nil)
 	m.status("library", "status", r, 200, st)

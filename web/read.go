@@ -272,7 +272,7 @@ func (s *Server) handleRead(w http.ResponseWriter, r *http.Request) error {
 }
 
 // handleRevision serves GET /read/{slug}/rev/{n}: an earlier revision, read
-// only, with the notes that were written on it.
+// only, with the notes as they stood on it.
 func (s *Server) handleRevision(w http.ResponseWriter, r *http.Request) error {
 	e, err := s.docs.doc(chi.URLParam(r, "slug"))
 	if err != nil {
@@ -304,7 +304,11 @@ func (s *Server) readView(r *http.Request, e *docEntry, d *content.Document, rev
 	if err != nil {
 		return readPage{}, err
 	}
-	notes, err := s.db.Notes(ctx, rc.viewer, store.NoteQuery{DocumentID: e.id})
+	q := store.NoteQuery{DocumentID: e.id}
+	if old {
+		q.RevisionID = rev.ID // the notes as they stood on that revision
+	}
+	notes, err := s.db.Notes(ctx, rc.viewer, q)
 	if err != nil {
 		return readPage{}, err
 	}
@@ -312,7 +316,7 @@ func (s *Server) readView(r *http.Request, e *docEntry, d *content.Document, rev
 		basePage: s.base(r, d.Meta.Title), Slug: e.slug, Meta: d.Meta, Standfirst: d.StandfirstHTML,
 		Revision: rev.Number, Current: e.rev.Number, Old: old, PublishedAt: rev.PublishedAt,
 	}
-	m := s.placeNotes(notes, e, d, rev, old, rc)
+	m := s.placeNotes(notes, e, d, rev, rc)
 	p.Earlier, p.NoteCount = m.earlier, m.placed
 	if err := s.conversationView(r, &p, e, rc, m); err != nil {
 		return readPage{}, err
@@ -339,14 +343,15 @@ type margins struct {
 	guides  int                       // guide notes placed in the text
 }
 
-// placeNotes sorts notes into the blocks of revision rev. On the current
-// revision notes sit where their current target says; on an old one, where
-// they were first written, and notes from other revisions are left out.
+// placeNotes sorts notes into the blocks of revision rev, where their
+// current target says (on an old revision, notes come with their target on
+// it: store.NoteQuery.RevisionID). Notes not placed on rev, orphans
+// included, go to the "earlier version" list.
 //
 // Replies go under their note (the thread), never into the text: they sit
 // on their parent's words. Each margin lists guide notes first, then the
 // rest in the reader's chosen order (rc.sort).
-func (s *Server) placeNotes(notes []store.Note, e *docEntry, d *content.Document, rev store.Revision, old bool, rc *readerCtx) margins {
+func (s *Server) placeNotes(notes []store.Note, e *docEntry, d *content.Document, rev store.Revision, rc *readerCtx) margins {
 	m := margins{notes: map[string][]noteView{}, marks: map[string][]content.Mark{}}
 	viewer := rc.viewer
 	revNumbers := revisionNumbers(e)
@@ -360,15 +365,8 @@ func (s *Server) placeNotes(notes []store.Note, e *docEntry, d *content.Document
 		nv.RepliesOpen = len(nv.Replies) <= repliesShownOpen
 		target := n.Current.Target
 		placed := n.Current.RevisionID == rev.ID && n.Current.Status != store.StatusOrphan
-		if old {
-			target = n.Original.Target
-			placed = n.Original.RevisionID == rev.ID
-			nv.Exact, nv.Anchor = target.Exact, target.Anchor
-		}
 		if !placed || d.Block(target.Anchor) == nil {
-			if !old {
-				m.earlier = append(m.earlier, nv)
-			}
+			m.earlier = append(m.earlier, nv)
 			continue
 		}
 		m.placed += 1 + len(nv.Replies)
@@ -461,6 +459,6 @@ func (s *Server) blockWith(ctx context.Context, e *docEntry, anchor string, rc *
 	if err != nil {
 		return nil, err
 	}
-	m := s.placeNotes(notes, e, e.current, e.rev, false, rc)
+	m := s.placeNotes(notes, e, e.current, e.rev, rc)
 	return s.blockView(e.slug, b, blockLabels(e.current)[b.Index], m.notes[anchor], m.marks[anchor], rc, false), nil
 }

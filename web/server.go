@@ -200,10 +200,12 @@ func (s *Server) routes() http.Handler {
 		s.groupRoutes(r)
 		s.conversationRoutes(r)
 		s.liveRoutes(r)
+		s.revisionRoutes(r)
 
 		r.Route("/api", func(r chi.Router) {
 			s.groupAPIRoutes(r)
 			s.conversationAPIRoutes(r)
+			s.revisionAPIRoutes(r)
 			r.Get("/documents", s.api(s.apiDocuments))
 			r.Get("/documents/{slug}", s.api(s.apiDocument))
 			r.Get("/documents/{slug}/annotations/", s.api(s.apiContainer))

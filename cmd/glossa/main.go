@@ -3,6 +3,7 @@
 //	glossa [serve] [-addr localhost:8080] [-db glossa.db] [-content DIR] [-dev]
 //	glossa user add [-db glossa.db] NAME      (password on standard input)
 //	glossa token new [-db glossa.db] NAME     (prints the token alone)
+//	glossa publish [-db glossa.db] [-content DIR]
 //
 // Every flag falls back to an environment variable (GLOSSA_ADDR, GLOSSA_DB,
 // GLOSSA_CONTENT, …) and then to its default.
@@ -15,6 +16,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -46,6 +48,7 @@ const usage = `usage:
   glossa [serve] [flags]          serve the essays (the default)
   glossa user add [flags] NAME    add a user; the password is read from standard input
   glossa token new [flags] NAME   make a personal API token for NAME and print it
+  glossa publish [flags]          publish changed essays and re-anchor their notes
 Run "glossa serve -h" and so on for each command's flags.
 `
 
@@ -69,6 +72,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return fmt.Errorf("unknown command \"token %s\"\n%s", strings.Join(args, " "), usage)
 		}
 		return tokenNew(ctx, args[1:], getenv, stdout, stderr)
+	case "publish":
+		return publish(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -84,6 +89,61 @@ func envDefault(getenv func(string) string, key, def string) string {
 	return def
 }
 
+// contentFlag adds the -content flag of serve and publish.
+func contentFlag(fs *flag.FlagSet, getenv func(string) string) *string {
+	return fs.String("content", getenv("GLOSSA_CONTENT"), "folder of Markdown essays to serve instead of the embedded ones (env GLOSSA_CONTENT)")
+}
+
+// contentFS is the essays -content names: a folder, or the embedded essays.
+func contentFS(dir string) (fs.FS, error) {
+	if dir == "" {
+		return content.Essays, nil
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("-content %s: not a folder", dir)
+	}
+	return os.DirFS(dir), nil
+}
+
+// publish publishes the essays whose Markdown changed and says, per essay,
+// what changed and where the notes went. The server does the same when it
+// starts; a running server shows a new revision after a restart.
+func publish(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fset := flag.NewFlagSet("publish", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	dbPath := dbFlag(fset, getenv)
+	contentDir := contentFlag(fset, getenv)
+	if err := fset.Parse(args); err != nil {
+		return err
+	}
+	if fset.NArg() > 0 {
+		return fmt.Errorf("publish takes no arguments, got %q", fset.Args())
+	}
+	essays, err := contentFS(*contentDir)
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	reps, err := web.Publish(ctx, db, essays)
+	for _, r := range reps {
+		if !r.Published {
+			fmt.Fprintf(stdout, "%s: revision %d is current; nothing to publish\n", r.Slug, r.Revision)
+			continue
+		}
+		fmt.Fprintf(stdout, "%s: published revision %d\n", r.Slug, r.Revision)
+		if r.Revision > 1 {
+			b, n := r.Blocks, r.Notes
+			fmt.Fprintf(stdout, "  blocks: %d unchanged, %d edited, %d inserted, %d deleted\n", b.Unchanged, b.Edited, b.Inserted, b.Deleted)
+			fmt.Fprintf(stdout, "  notes:  %d exact, %d mapped, %d fuzzy, %d orphaned\n", n.Exact, n.Mapped, n.Fuzzy, n.Orphan)
+		}
+	}
+	return err
+}
+
 // dbFlag adds the -db flag every command shares.
 func dbFlag(fs *flag.FlagSet, getenv func(string) string) *string {
 	return fs.String("db", envDefault(getenv, "GLOSSA_DB", "glossa.db"), "SQLite database file, created on first run (env GLOSSA_DB)")
@@ -94,7 +154,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	fset.SetOutput(stderr)
 	addr := fset.String("addr", envDefault(getenv, "GLOSSA_ADDR", "localhost:8080"), "address to listen on (env GLOSSA_ADDR)")
 	dbPath := dbFlag(fset, getenv)
-	contentDir := fset.String("content", getenv("GLOSSA_CONTENT"), "folder of Markdown essays to serve instead of the embedded ones (env GLOSSA_CONTENT)")
+	contentDir := contentFlag(fset, getenv)
 	baseURL := fset.String("base-url", getenv("GLOSSA_BASE_URL"), "absolute URL glossa is reached at, for API IRIs; default: each request's host (env GLOSSA_BASE_URL)")
 	tlsCert := fset.String("tls-cert", getenv("GLOSSA_TLS_CERT"), "TLS certificate file; with -tls-key, serve HTTPS (env GLOSSA_TLS_CERT)")
 	tlsKey := fset.String("tls-key", getenv("GLOSSA_TLS_KEY"), "TLS key file (env GLOSSA_TLS_KEY)")
@@ -112,15 +172,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 
 	cfg := web.Config{
-		Content: content.Essays, Templates: templates.FS, Static: static.FS, Logger: log,
+		Templates: templates.FS, Static: static.FS, Logger: log,
 		BaseURL: *baseURL, SecureCookies: *secure || *tlsCert != "",
 	}
-	if *contentDir != "" {
-		if fi, err := os.Stat(*contentDir); err != nil || !fi.IsDir() {
-			return fmt.Errorf("-content %s: not a folder", *contentDir)
-		}
-		cfg.Content = os.DirFS(*contentDir)
+	essays, err := contentFS(*contentDir)
+	if err != nil {
+		return err
 	}
+	cfg.Content = essays
 	if *dev {
 		cfg.Templates, cfg.Static = os.DirFS("templates"), os.DirFS("static")
 	}

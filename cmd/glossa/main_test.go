@@ -200,3 +200,64 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// glossa publish stores a new revision of an edited essay, says what moved,
+// and does nothing the second time.
+func TestPublishCommand(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "g.db")
+	essay := filepath.Join(dir, "essay.md")
+	write := func(body string) {
+		t.Helper()
+		if err := os.WriteFile(essay, []byte("---\ntitle: An essay\n---\n\n"+body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	publish := func() string {
+		t.Helper()
+		var out, errb bytes.Buffer
+		if err := run(ctx, []string{"publish", "-db", dbPath, "-content", dir}, env(), nil, &out, &errb); err != nil {
+			t.Fatalf("publish: %v\n%s", err, errb.String())
+		}
+		return out.String()
+	}
+	write("One paragraph here.\n\nAnother paragraph is there, with more words in it.\n")
+	if got, want := publish(), "essay: published revision 1\n"; got != want {
+		t.Errorf("first publish printed %q, want %q", got, want)
+	}
+	// A whole-paragraph note on each paragraph.
+	db, err := store.Open(ctx, dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := db.CreateUser(ctx, "ann", []byte("not a real hash"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := db.Document(ctx, "essay")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range doc.Current.Blocks {
+		if _, err := db.CreateNote(ctx, store.NewNote{DocumentID: doc.ID, AuthorID: u.ID, Audience: store.Private,
+			Body: "on " + b.Text, Target: store.Original{Target: store.Target{RevisionID: doc.Current.ID, Anchor: b.Anchor}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	write("One paragraph here.\n\nAnother paragraph is there, with many more words in it.\n\nA third.\n")
+	want := "essay: published revision 2\n" +
+		"  blocks: 1 unchanged, 1 edited, 1 inserted, 0 deleted\n" +
+		"  notes:  1 exact, 0 mapped, 1 fuzzy, 0 orphaned\n"
+	if got := publish(); got != want {
+		t.Errorf("second publish printed %q, want %q", got, want)
+	}
+	if got, want := publish(), "essay: revision 2 is current; nothing to publish\n"; got != want {
+		t.Errorf("publishing again printed %q, want %q", got, want)
+	}
+	if err := run(ctx, []string{"publish", "-db", dbPath, "-content", filepath.Join(dir, "nope")}, env(), nil, io.Discard, io.Discard); err == nil {
+		t.Error("publish from a missing folder succeeded")
+	}
+}

@@ -6,7 +6,9 @@
 //   - "Edit" and "Delete" on one's own notes work in place too;
 //   - the conversation's forms in the margin (replies, reactions, resolve,
 //     accept, restore) post without a reload, and focus stays where it was;
-//   - the guide layer's switch shows or hides guide notes without a reload.
+//   - the guide layer's switch shows or hides guide notes without a reload;
+//   - "Re-attach to new words" on a note that lost its words lets its author
+//     select the new words in the text.
 // The server renders every piece of HTML (it answers the same form posts
 // with JSON holding the block's new HTML), so there is one template and one
 // set of validation rules.
@@ -74,6 +76,10 @@ function init(doc) {
     if (!pending) return;
     const { block, start, end, exact } = pending;
     floatBtn.hidden = true;
+    if (reattaching) {
+      reattach(block.dataset.anchor, start, end, exact);
+      return;
+    }
     if (!signedIn) {
       location.href = "/signin?next=" + encodeURIComponent(location.pathname + "#" + block.dataset.anchor);
       return;
@@ -96,6 +102,70 @@ function init(doc) {
       deleteNote(wrap, a);
     }
   });
+
+  // --- re-attaching a note from the "earlier version" list -------------
+  // The author selects the new words in the text; "Attach here" posts them
+  // to the same form the no-JavaScript page uses.
+  let reattaching = null; // {id, version, link}
+  const bar = document.createElement("div");
+  bar.className = "banner reattach-bar";
+  bar.hidden = true;
+  bar.tabIndex = -1;
+  bar.innerHTML = '<p role="status"></p><p><a data-list>Choose a paragraph from a list instead</a> · <button type="button" class="link" data-stop>Cancel</button></p>';
+  body.before(bar);
+  const barText = bar.querySelector("[role=status]");
+  bar.querySelector("[data-stop]").addEventListener("click", stopReattach);
+
+  doc.addEventListener("click", (e) => {
+    const a = e.target.closest("a[data-action=reattach]");
+    if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey) return;
+    e.preventDefault();
+    reattaching = { id: a.dataset.noteId, version: a.dataset.version, link: a };
+    doc.classList.add("reattaching");
+    floatBtn.textContent = "Attach here";
+    barText.textContent = "Select the words in the essay this note belongs on, then press “Attach here”. Escape cancels.";
+    bar.querySelector("[data-list]").href = a.getAttribute("href");
+    bar.hidden = false;
+    bar.scrollIntoView({ block: "nearest" });
+    bar.focus();
+  });
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && reattaching) stopReattach();
+  });
+
+  function stopReattach() {
+    const link = reattaching && reattaching.link;
+    reattaching = null;
+    doc.classList.remove("reattaching");
+    floatBtn.textContent = "Annotate";
+    bar.hidden = true;
+    link?.focus();
+  }
+
+  async function reattach(anchor, start, end, exact) {
+    const { id, version } = reattaching;
+    const form = new URLSearchParams({ anchor, start, end, exact, version });
+    try {
+      const res = await fetch(`/notes/${encodeURIComponent(id)}/reattach`, {
+        method: "POST",
+        headers: { Accept: "application/json" },
+        body: form,
+      });
+      const data = await res.json().catch(() => ({}));
+      if (!res.ok) {
+        const msgs = Object.values(data.fields || {});
+        barText.textContent = (msgs.length ? msgs.join(" ") : data.error || "The note was not moved.") + " Select other words, or cancel.";
+        bar.focus();
+        return;
+      }
+      // The note leaves the list and joins a paragraph's margin: the
+      // server renders the page anew.
+      history.replaceState(null, "", `#${data.anchor}`);
+      location.reload();
+    } catch {
+      barText.textContent = "The note could not be moved. Check your connection and try again.";
+    }
+  }
 
   // --- the inline editor ---------------------------------------------
   function openEditor(wrap, opts) {

@@ -1,0 +1,128 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"glossa/store"
+)
+
+// revisionRoutes registers the revision pages and the re-attach flow
+// (issue 4).
+func (s *Server) revisionRoutes(r chi.Router) {
+	r.Get("/read/{slug}/revisions", s.page(s.handleRevisions))
+	r.Get("/notes/{id}/reattach", s.page(s.handleReattachForm))
+	r.Post("/notes/{id}/reattach", s.page(s.handleReattach))
+}
+
+// revisionAPIRoutes registers the revisions' JSON under /api.
+func (s *Server) revisionAPIRoutes(r chi.Router) {
+	r.Get("/documents/{slug}/revisions", s.api(s.apiRevisions))
+	r.Get("/documents/{slug}/revisions/{n}", s.api(s.apiRevision))
+}
+
+// apiRevisionInfo is one revision in the API: when it was published, what
+// it changed in the blocks (null for the first) and how the caller's
+// visible notes carried onto it were placed.
+type apiRevisionInfo struct {
+	apiRev
+	Current bool        `json:"current"`
+	Changes *apiChanges `json:"changes"`
+	Notes   *apiMoves   `json:"notes"`
+	Blocks  []apiBlock  `json:"blocks,omitempty"`
+	// Annotations are the caller's visible notes as they stood on this
+	// revision, each targeting it (target.state names it).
+	Annotations []annotation `json:"annotations,omitempty"`
+}
+
+type apiChanges struct {
+	Unchanged int `json:"unchanged"`
+	Edited    int `json:"edited"`
+	Inserted  int `json:"inserted"`
+	Deleted   int `json:"deleted"`
+}
+
+type apiMoves struct {
+	Exact  int `json:"exact"`
+	Mapped int `json:"mapped"`
+	Fuzzy  int `json:"fuzzy"`
+	Orphan int `json:"orphan"`
+}
+
+func (s *Server) apiRevisionInfos(r *http.Request, e *docEntry) ([]apiRevisionInfo, error) {
+	moves, err := s.db.RevisionMoves(r.Context(), viewerOf(r.Context()), e.id)
+	if err != nil {
+		return nil, err
+	}
+	base := s.baseURL(r)
+	out := make([]apiRevisionInfo, 0, len(e.revs))
+	for _, rev := range e.revs {
+		info := apiRevisionInfo{
+			apiRev: apiRev{Number: rev.Number, PublishedAt: rev.PublishedAt.UTC().Format(time.RFC3339),
+				SourceHash: rev.SourceHash, URL: fmt.Sprintf("%s/read/%s/rev/%d", base, e.slug, rev.Number)},
+			Current: rev.ID == e.rev.ID,
+		}
+		if c := rev.Changes; c != nil {
+			info.Changes = &apiChanges{Unchanged: c.Unchanged, Edited: c.Edited, Inserted: c.Inserted, Deleted: c.Deleted}
+			m := moves[rev.ID]
+			info.Notes = &apiMoves{Exact: m.Exact, Mapped: m.Mapped, Fuzzy: m.Fuzzy, Orphan: m.Orphan}
+		}
+		out = append(out, info)
+	}
+	return out, nil
+}
+
+// apiRevisions serves GET /api/documents/{slug}/revisions, oldest first.
+func (s *Server) apiRevisions(w http.ResponseWriter, r *http.Request) error {
+	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	if err != nil {
+		return err
+	}
+	infos, err := s.apiRevisionInfos(r, e)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, jsonType, struct {
+		Revisions []apiRevisionInfo `json:"revisions"`
+	}{infos})
+}
+
+// apiRevision serves GET /api/documents/{slug}/revisions/{n}: one revision
+// with its blocks (anchor, kind, canonical text) and the caller's visible
+// notes as they stood on it.
+func (s *Server) apiRevision(w http.ResponseWriter, r *http.Request) error {
+	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	if err != nil {
+		return err
+	}
+	ns := chi.URLParam(r, "n")
+	n, err := strconv.Atoi(ns)
+	if err != nil || n < 1 || n > len(e.revs) {
+		return &httpError{status: http.StatusNotFound, msg: fmt.Sprintf("There is no revision %q; revisions run from 1 to %d.", ns, len(e.revs))}
+	}
+	infos, err := s.apiRevisionInfos(r, e)
+	if err != nil {
+		return err
+	}
+	d, _, err := s.docs.revision(r.Context(), e, n)
+	if err != nil {
+		return err
+	}
+	info := infos[n-1]
+	for _, b := range d.Blocks {
+		info.Blocks = append(info.Blocks, apiBlock{Anchor: b.Anchor, Kind: b.Kind, Text: b.Text})
+	}
+	notes, err := s.db.Notes(r.Context(), viewerOf(r.Context()), store.NoteQuery{DocumentID: e.id, RevisionID: e.revs[n-1].ID})
+	if err != nil {
+		return err
+	}
+	info.Annotations = make([]annotation, 0, len(notes))
+	for _, note := range notes {
+		info.Annotations = append(info.Annotations, s.toAnnotation(r, note, e, false))
+	}
+	return writeJSON(w, http.StatusOK, jsonType, info)
+}

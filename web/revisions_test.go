@@ -1,0 +1,304 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"glossa/store"
+)
+
+// The essay as an operator edits it between two runs of the server.
+const (
+	revV1 = "---\ntitle: Test\n---\n\n" +
+		"The alliance system has held for sixty years.\n\n" +
+		"Washington built a hub and spkes network after the war.\n\n" +
+		"This paragraph will be cut entirely by the editor.\n\n" +
+		"Closing words stay as they are.\n"
+	revV2 = "---\ntitle: Test\n---\n\n" +
+		"The alliance system has held for sixty years.\n\n" +
+		"After the war, Washington built a hub and spokes network.\n\n" +
+		"Closing words stay as they are.\n\n" +
+		"A new last paragraph about regional institutions.\n"
+)
+
+// revisedApp runs glossa on revV1, lets setup write notes, then restarts it
+// on revV2 over the same database.
+func revisedApp(t *testing.T, setup func(app *testApp)) *testApp {
+	t.Helper()
+	dbPath := filepath.Join(t.TempDir(), "glossa.db")
+	app := newAppAt(t, dbPath, withContent(fstest.MapFS{"t.md": {Data: []byte(revV1)}}))
+	setup(app)
+	app.close()
+	return newAppAt(t, dbPath, withContent(fstest.MapFS{"t.md": {Data: []byte(revV2)}}))
+}
+
+func postNote(t *testing.T, c *client, anchor, phrase, body, audience string) {
+	t.Helper()
+	res := c.postForm("/read/t/notes", url.Values{"anchor": {anchor}, "phrase": {phrase}, "body": {body}, "audience": {audience}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("post %q: %d %s", body, res.StatusCode, truncate(readBody(res), 500))
+	}
+	readBody(res)
+}
+
+// A seminar's notes through a revision: each is where its words are, a
+// quiet mark says which words changed, the lost one is listed honestly
+// with a link to its revision, revision 1 shows the notes as they stood,
+// the revision list counts only what the reader may see, and the author
+// puts the lost note back without JavaScript.
+func TestRevisionReaderSeesNotesFollowTheirWords(t *testing.T) {
+	var anchors []string
+	app := revisedApp(t, func(app *testApp) {
+		ann, bob := app.signUp(t, "ann"), app.signUp(t, "bob")
+		e, _ := app.srv.docs.doc("t")
+		for _, b := range e.current.Blocks {
+			anchors = append(anchors, b.Anchor)
+		}
+		postNote(t, ann, anchors[0], "sixty years", "ann on sixty", "public")
+		postNote(t, ann, anchors[1], "hub and spkes network", "ann on hub", "public")
+		postNote(t, ann, anchors[2], "cut entirely", "ann on the cut", "public")
+		postNote(t, bob, anchors[2], "", "bob's private thought", "private")
+	})
+	e, _ := app.srv.docs.doc("t")
+	if e.rev.Number != 2 {
+		t.Fatalf("revision %d, want 2", e.rev.Number)
+	}
+	ann := app.signIn(t, "ann")
+	doc := ann.page("/read/t", http.StatusOK)
+
+	// Unchanged and edited paragraphs keep their anchors.
+	for _, a := range []string{anchors[0], anchors[1], anchors[3]} {
+		if query(doc, `[data-block="`+a+`"]`) == nil {
+			t.Errorf("anchor %s lost", a)
+		}
+	}
+	if query(doc, `[data-block="`+anchors[2]+`"]`) != nil {
+		t.Errorf("the cut paragraph's anchor %s is still in the text", anchors[2])
+	}
+	sixty := query(doc, `[data-block="`+anchors[0]+`"] .note`)
+	if text(query(sixty, ".note-body")) != "ann on sixty" || query(sixty, ".words-changed") != nil {
+		t.Errorf("note on the unchanged paragraph: %q", text(sixty))
+	}
+	hub := query(doc, `[data-block="`+anchors[1]+`"] .note`)
+	if got := text(query(doc, `[data-block="`+anchors[1]+`"] mark.hl`)); got != "hub and spokes network" {
+		t.Errorf("typo-fixed quote marks %q, want the corrected words", got)
+	}
+	mark := query(hub, ".words-changed")
+	if mark == nil || !strings.Contains(text(mark), "hub and spkes network") ||
+		attr(query(mark, `a[href^="/read/t/rev/1"]`), "href") != "/read/t/rev/1#"+anchors[1] {
+		t.Errorf("no quiet mark with the old words and their revision on the fuzzy note: %q", text(mark))
+	}
+	earlier := query(doc, "#earlier")
+	if !strings.Contains(text(earlier), "ann on the cut") || !strings.Contains(text(earlier), "cut entirely") {
+		t.Fatalf("earlier-version panel: %q", text(earlier))
+	}
+	if strings.Contains(text(doc), "bob's private thought") {
+		t.Error("bob's private orphan leaks to ann")
+	}
+	reattach := attr(query(earlier, `a[data-action="reattach"]`), "href")
+	if reattach == "" {
+		t.Fatal("no re-attach link for the author")
+	}
+
+	// Revision 1 as it stood: the cut paragraph with both of ann's notes.
+	old := ann.page("/read/t/rev/1", http.StatusOK)
+	if got := text(query(old, `[data-block="`+anchors[2]+`"] .note-body`)); got != "ann on the cut" {
+		t.Errorf("revision 1 margin of the cut paragraph: %q", got)
+	}
+	if got := text(query(old, `[data-block="`+anchors[1]+`"] mark.hl`)); got != "hub and spkes network" {
+		t.Errorf("revision 1 marks %q, want the words as they were", got)
+	}
+	if query(old, `a[data-action="reattach"]`) != nil || query(old, "#earlier") != nil {
+		t.Error("revision 1 offers re-attaching or lists lost notes")
+	}
+
+	// The revision list: ann's three notes, never bob's private one.
+	counts := func(c *client) []string {
+		t.Helper()
+		p := c.page("/read/t/revisions", http.StatusOK)
+		row := query(p, "tbody tr") // newest first
+		var out []string
+		for _, td := range queryAll(row, "td.num") {
+			out = append(out, text(td))
+		}
+		return out
+	}
+	if got, want := strings.Join(counts(ann), " "), "1 0 1 1"; got != want {
+		t.Errorf("ann's revision 2 counts (kept, moved, changed, orphaned) = %s, want %s", got, want)
+	}
+	if got, want := strings.Join(counts(app.signIn(t, "bob")), " "), "1 0 1 2"; got != want {
+		t.Errorf("bob's revision 2 counts = %s, want %s", got, want)
+	}
+	if got, want := strings.Join(counts(app.client(t)), " "), "1 0 1 1"; got != want {
+		t.Errorf("a signed-out reader's counts = %s, want %s", got, want)
+	}
+	list := ann.page("/read/t/revisions", http.StatusOK)
+	if got := text(query(list, "tbody tr td:nth-of-type(2)")); got != "1 edited, 1 new, 1 removed, 2 unchanged" {
+		t.Errorf("revision 2 changes: %q", got)
+	}
+
+	// Re-attach without JavaScript: a phrase that is not there keeps the
+	// form as typed, with a 422; then the right one puts it back.
+	form := ann.page(reattach, http.StatusOK)
+	version := attr(query(form, `input[name="version"]`), "value")
+	res := ann.postForm(reattach, url.Values{"anchor": {anchors[3]}, "phrase": {"no such words"}, "version": {version}})
+	bad := parsePage(t, res, http.StatusUnprocessableEntity)
+	if attr(query(bad, "#phrase"), "value") != "no such words" || query(bad, "#phrase-error") == nil ||
+		attr(query(bad, `#anchor option[selected]`), "value") != anchors[3] {
+		t.Error("a failed re-attach does not keep what was chosen, or names no problem")
+	}
+	res = ann.postForm(reattach, url.Values{"anchor": {anchors[3]}, "phrase": {"stay as they are"}, "version": {version}})
+	readBody(res)
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("re-attach: %d", res.StatusCode)
+	}
+	doc = ann.page("/read/t", http.StatusOK)
+	if query(doc, "#earlier") != nil {
+		t.Errorf("the re-attached note is still listed as lost")
+	}
+	if got := text(query(doc, `[data-block="`+anchors[3]+`"] mark.hl`)); got != "stay as they are" {
+		t.Errorf("re-attached note marks %q", got)
+	}
+	// Revision 1 still shows it where it was written.
+	old = ann.page("/read/t/rev/1", http.StatusOK)
+	if got := text(query(old, `[data-block="`+anchors[2]+`"] .note-body`)); got != "ann on the cut" {
+		t.Errorf("after re-attaching, revision 1 margin of the cut paragraph: %q", got)
+	}
+
+	// Someone else may not re-attach it.
+	bob := app.signIn(t, "bob")
+	res = bob.postForm(reattach, url.Values{"anchor": {anchors[0]}, "version": {version}})
+	readBody(res)
+	if res.StatusCode < 400 || res.StatusCode >= 500 {
+		t.Errorf("bob re-attaching ann's note: %d, want a 4xx", res.StatusCode)
+	}
+}
+
+// The API lists revisions with the caller's counts, serves each with its
+// blocks and its notes as they stood, and every annotation carries its
+// status, score and revision (target.state).
+func TestRevisionAPI(t *testing.T) {
+	var anchors []string
+	app := revisedApp(t, func(app *testApp) {
+		ann := app.signUp(t, "ann")
+		e, _ := app.srv.docs.doc("t")
+		for _, b := range e.current.Blocks {
+			anchors = append(anchors, b.Anchor)
+		}
+		postNote(t, ann, anchors[1], "hub and spkes network", "on hub", "public")
+		postNote(t, ann, anchors[2], "cut entirely", "on the cut", "private")
+	})
+	ann := app.signIn(t, "ann")
+	var list struct {
+		Revisions []struct {
+			Number  int    `json:"number"`
+			URL     string `json:"url"`
+			Current bool   `json:"current"`
+			Changes *struct {
+				Unchanged, Edited, Inserted, Deleted int
+			} `json:"changes"`
+			Notes *struct{ Exact, Mapped, Fuzzy, Orphan int } `json:"notes"`
+		} `json:"revisions"`
+	}
+	res := ann.apiJSON("GET", "/api/documents/t/revisions", nil, nil, &list)
+	if res.StatusCode != http.StatusOK || len(list.Revisions) != 2 {
+		t.Fatalf("revisions: %d %+v", res.StatusCode, list)
+	}
+	r1, r2 := list.Revisions[0], list.Revisions[1]
+	if r1.Changes != nil || r1.Notes != nil || r1.Current || !r2.Current || r2.Changes == nil ||
+		*r2.Changes != (struct{ Unchanged, Edited, Inserted, Deleted int }{2, 1, 1, 1}) ||
+		*r2.Notes != (struct{ Exact, Mapped, Fuzzy, Orphan int }{0, 0, 1, 1}) {
+		t.Errorf("revisions = %+v / %+v %+v %+v", r1, r2, r2.Changes, r2.Notes)
+	}
+	var anon struct {
+		Revisions []struct {
+			Notes *struct{ Exact, Mapped, Fuzzy, Orphan int } `json:"notes"`
+		} `json:"revisions"`
+	}
+	app.client(t).apiJSON("GET", "/api/documents/t/revisions", nil, nil, &anon)
+	if n := anon.Revisions[1].Notes; n == nil || n.Orphan != 0 || n.Fuzzy != 1 {
+		t.Errorf("a signed-out caller's counts %+v include ann's private orphan", n)
+	}
+
+	type anno struct {
+		Status string   `json:"status"`
+		Score  *float64 `json:"score"`
+		Body   struct{ Value string }
+		Target struct {
+			Selector struct { // one FragmentSelector
+				Value     string
+				RefinedBy []struct {
+					Type  string
+					Exact string
+				} `json:"refinedBy"`
+			} `json:"selector"`
+			State struct {
+				Type   string
+				Cached string
+			} `json:"state"`
+		}
+	}
+	var rev1 struct {
+		Number      int
+		Blocks      []struct{ Anchor, Text string }
+		Annotations []anno
+	}
+	res = ann.apiJSON("GET", "/api/documents/t/revisions/1", nil, nil, &rev1)
+	if res.StatusCode != http.StatusOK || rev1.Number != 1 || len(rev1.Blocks) != 4 || len(rev1.Annotations) != 2 {
+		t.Fatalf("revision 1: %d %+v", res.StatusCode, rev1)
+	}
+	for _, a := range rev1.Annotations {
+		if a.Status != "exact" || !strings.HasSuffix(a.Target.State.Cached, "/read/t/rev/1") || a.Target.State.Type != "TimeState" {
+			t.Errorf("revision 1 annotation %q: status %s, state %+v", a.Body.Value, a.Status, a.Target.State)
+		}
+	}
+	var page struct{ First struct{ Items []anno } }
+	ann.apiJSON("GET", "/api/documents/t/annotations/", nil, nil, &page)
+	got := map[string]anno{}
+	for _, a := range page.First.Items {
+		got[a.Body.Value] = a
+	}
+	hub, cut := got["on hub"], got["on the cut"]
+	if hub.Status != "fuzzy" || hub.Score == nil || *hub.Score <= 0 || *hub.Score >= 1 ||
+		hub.Target.Selector.RefinedBy[0].Exact != "hub and spokes network" ||
+		!strings.HasSuffix(hub.Target.State.Cached, "/read/t/rev/2") {
+		t.Errorf("fuzzy annotation = %+v", hub)
+	}
+	if cut.Status != "orphan" || cut.Score == nil || *cut.Score != 0 {
+		t.Errorf("orphan annotation = %+v", cut)
+	}
+	if res := ann.apiJSON("GET", "/api/documents/t/revisions/3", nil, nil, nil); res.StatusCode != http.StatusNotFound {
+		t.Errorf("revision 3: %d, want 404", res.StatusCode)
+	}
+}
+
+// Publishing the same sources again does nothing; Publish reports what a
+// new revision did to blocks and notes.
+func TestPublishReport(t *testing.T) {
+	ctx := context.Background()
+	dbPath := filepath.Join(t.TempDir(), "glossa.db")
+	db, err := store.Open(ctx, dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	v1 := fstest.MapFS{"t.md": {Data: []byte(revV1)}}
+	reps, err := Publish(ctx, db, v1)
+	if err != nil || len(reps) != 1 || !reps[0].Published || reps[0].Revision != 1 {
+		t.Fatalf("first publish = %+v, %v", reps, err)
+	}
+	reps, err = Publish(ctx, db, v1)
+	if err != nil || reps[0].Published || reps[0].Revision != 1 {
+		t.Fatalf("same sources again = %+v, %v; want nothing published", reps, err)
+	}
+	reps, err = Publish(ctx, db, fstest.MapFS{"t.md": {Data: []byte(revV2)}})
+	if err != nil || !reps[0].Published || reps[0].Revision != 2 ||
+		reps[0].Blocks != (store.BlockChanges{Unchanged: 2, Edited: 1, Inserted: 1, Deleted: 1}) {
+		t.Fatalf("revised publish = %+v, %v", reps, err)
+	}
+}
