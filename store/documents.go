@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -415,17 +416,31 @@ func retarget(ctx context.Context, tx *sql.Tx, prevID, newID int64, p Publicatio
 	for _, b := range p.Blocks {
 		anchors[b.Anchor] = true
 	}
-	stmt, err := tx.PrepareContext(ctx, `
-		UPDATE notes SET
-			cur_revision_id = ?, cur_anchor = ?, cur_start = ?, cur_end = ?,
-			cur_exact = ?, cur_prefix = ?, cur_suffix = ?, cur_status = ?, cur_score = ?,
-			version = version + 1
-		WHERE id = ?`)
-	if err != nil {
+	// The new targets go into a temporary table, many rows per statement,
+	// then into notes with one UPDATE: one statement per note would spend
+	// most of a publish crossing from Go into SQLite and back.
+	if _, err := tx.ExecContext(ctx, `
+		CREATE TEMP TABLE IF NOT EXISTS retargets (
+			id TEXT PRIMARY KEY, anchor TEXT, start INTEGER, end INTEGER,
+			exact TEXT, prefix TEXT, suffix TEXT, status TEXT, score REAL
+		) WITHOUT ROWID`); err != nil {
 		return fmt.Errorf("retarget notes: %w", err)
 	}
-	defer stmt.Close()
-	for _, n := range notes {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM temp.retargets`); err != nil {
+		return fmt.Errorf("retarget notes: %w", err)
+	}
+	const batch = 100 // rows per INSERT: 900 parameters, under SQLite's limit
+	args := make([]any, 0, batch*9)
+	flush := func(rows int) error {
+		if rows == 0 {
+			return nil
+		}
+		q := `INSERT INTO temp.retargets VALUES ` + strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, ?, ?),`, rows-1) + `(?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		_, err := tx.ExecContext(ctx, q, args...)
+		args = args[:0]
+		return err
+	}
+	for k, n := range notes {
 		var c Current
 		if p.Retarget == nil {
 			// Lost, not deleted: keep the anchor and quote it last had.
@@ -438,11 +453,26 @@ func retarget(ctx context.Context, tx *sql.Tx, prevID, newID int64, p Publicatio
 		if err := c.validate(anchors); err != nil {
 			return fmt.Errorf("retarget note %s: %w", n.id, err)
 		}
-		if _, err := stmt.ExecContext(ctx,
-			c.RevisionID, c.Anchor, c.Start, c.End, c.Exact, c.Prefix, c.Suffix, c.Status, c.Score, n.id,
-		); err != nil {
-			return fmt.Errorf("retarget note %s: %w", n.id, err)
+		args = append(args, n.id, c.Anchor, c.Start, c.End, c.Exact, c.Prefix, c.Suffix, c.Status, c.Score)
+		if (k+1)%batch == 0 {
+			if err := flush(batch); err != nil {
+				return fmt.Errorf("retarget notes: %w", err)
+			}
 		}
+	}
+	if err := flush(len(notes) % batch); err != nil {
+		return fmt.Errorf("retarget notes: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `
+		UPDATE notes SET
+			cur_revision_id = ?, cur_anchor = r.anchor, cur_start = r.start, cur_end = r.end,
+			cur_exact = r.exact, cur_prefix = r.prefix, cur_suffix = r.suffix,
+			cur_status = r.status, cur_score = r.score, version = notes.version + 1
+		FROM temp.retargets r WHERE notes.id = r.id`, newID); err != nil {
+		return fmt.Errorf("retarget notes: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM temp.retargets`); err != nil {
+		return fmt.Errorf("retarget notes: %w", err)
 	}
 	// Replies sit where their note sits.
 	if _, err := tx.ExecContext(ctx, `

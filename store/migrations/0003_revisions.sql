@@ -10,8 +10,8 @@
 -- Triggers on notes write the rows, in the same transaction as the write
 -- that moves a note, so no code path can forget them.
 CREATE TABLE note_targets (
-    note_id         TEXT NOT NULL,
-    cur_revision_id INTEGER NOT NULL,
+    note_id         TEXT NOT NULL REFERENCES notes (id) ON DELETE CASCADE,
+    cur_revision_id INTEGER NOT NULL REFERENCES revisions (id) ON DELETE CASCADE,
     cur_anchor      TEXT NOT NULL,
     cur_start       INTEGER NOT NULL,
     cur_end         INTEGER NOT NULL,
@@ -25,7 +25,6 @@ CREATE TABLE note_targets (
     carried         INTEGER NOT NULL CHECK (carried IN (0, 1)),
     PRIMARY KEY (cur_revision_id, note_id)
 ) STRICT, WITHOUT ROWID;
-
 
 -- History for the notes that exist already: where they were written and,
 -- when a publish has moved them since, where they are now. (Revisions in
