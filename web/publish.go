@@ -86,6 +86,12 @@ func publishDoc(ctx context.Context, db *store.DB, d *content.Document) (*docEnt
 	c := align.Counts()
 	rep.Blocks = store.BlockChanges{Unchanged: c.Unchanged, Edited: c.Edited, Inserted: c.Inserted, Deleted: c.Deleted}
 	var moves store.Moves
+	byHash := make(map[string]string, len(d.Blocks)) // a block's hash to its anchor
+	for _, b := range d.Blocks {
+		if _, dup := byHash[b.Hash]; !dup {
+			byHash[b.Hash] = b.Anchor
+		}
+	}
 	p := store.Publication{
 		Slug:       d.Slug,
 		Title:      d.Meta.Title,
@@ -94,7 +100,7 @@ func publishDoc(ctx context.Context, db *store.DB, d *content.Document) (*docEnt
 		Blocks:     storeBlocks(d),
 		Changes:    rep.Blocks,
 		Retarget: func(orig store.Original, cur store.Current) store.Current {
-			next := place(align, orig, cur)
+			next := place(align, byHash, orig, cur)
 			switch next.Status {
 			case store.StatusExact:
 				moves.Exact++
@@ -128,13 +134,18 @@ func publishDoc(ctx context.Context, db *store.DB, d *content.Document) (*docEnt
 
 // place moves one note from the previous revision to the next. A note
 // that was already an orphan is looked for by the words it was written on
-// (its original target); an orphan keeps the target it last had, so the
-// "earlier version" panel can still quote it.
-func place(align *content.Alignment, orig store.Original, cur store.Current) store.Current {
+// (its original target), and a whole-paragraph orphan by its paragraph's
+// text (byHash: the next revision's block hashes to their anchors), so a
+// paragraph cut and later restored brings its notes back. An orphan keeps
+// the target it last had, so the "earlier version" panel can still quote it.
+func place(align *content.Alignment, byHash map[string]string, orig store.Original, cur store.Current) store.Current {
 	lost := cur.Status == store.StatusOrphan
 	from := cur.Target
 	if lost {
 		from = orig.Target
+		if anchor, ok := byHash[orig.BlockHash]; ok && orig.Exact == "" {
+			return store.Current{Target: store.Target{Anchor: anchor}, Status: store.StatusMapped, Score: 1}
+		}
 	}
 	pl := align.Place(content.Target{
 		Anchor: from.Anchor, Start: from.Start, End: from.End,

@@ -302,3 +302,65 @@ func TestPublishReport(t *testing.T) {
 		t.Fatalf("revised publish = %+v, %v", reps, err)
 	}
 }
+
+// A paragraph cut in one revision and restored in the next brings back
+// its notes, whole-paragraph ones included.
+func TestRestoredParagraphBringsNotesBack(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "glossa.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	v1 := fstest.MapFS{"t.md": {Data: []byte(revV1)}}
+	if _, err := Publish(ctx, db, v1); err != nil {
+		t.Fatal(err)
+	}
+	u, err := db.CreateUser(ctx, "ann", []byte("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := db.Document(ctx, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := doc.Current.Blocks[2] // "This paragraph will be cut entirely by the editor."
+	whole := store.Original{Target: store.Target{RevisionID: doc.Current.ID, Anchor: cut.Anchor}}
+	phrase := store.Original{Target: store.Target{RevisionID: doc.Current.ID, Anchor: cut.Anchor, Start: 15, End: 27,
+		Exact: "will be cut ", Prefix: "This paragraph ", Suffix: "entirely by the editor."}}
+	var ids []string
+	for _, target := range []store.Original{whole, phrase} {
+		n, err := db.CreateNote(ctx, store.NewNote{DocumentID: doc.ID, AuthorID: u.ID, Audience: store.Private, Body: "x", Target: target})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, n.ID)
+	}
+	statuses := func() []store.Status {
+		var out []store.Status
+		for _, id := range ids {
+			n, err := db.Note(ctx, store.Viewer{UserID: u.ID}, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, n.Current.Status)
+		}
+		return out
+	}
+	if _, err := Publish(ctx, db, fstest.MapFS{"t.md": {Data: []byte(revV2)}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := statuses(); got[0] != store.StatusOrphan || got[1] != store.StatusOrphan {
+		t.Fatalf("after the cut: %v, want both orphans", got)
+	}
+	reps, err := Publish(ctx, db, v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := statuses(); got[0] != store.StatusMapped || got[1] != store.StatusMapped {
+		t.Errorf("after restoring the paragraph: %v, want both mapped back", got)
+	}
+	if n := reps[0].Notes; n.Orphan != 0 || n.Mapped != 2 {
+		t.Errorf("report %+v", n)
+	}
+}
