@@ -471,6 +471,11 @@ func TestA11yAxe(t *testing.T) {
 			visit("edit page", "/notes/"+f.public+"/edit", http.StatusOK)
 			visit("delete page", "/notes/"+f.public+"/delete", http.StatusOK)
 			visit("revision 1", slug+"/rev/1", http.StatusOK)
+			visit("revisions", slug+"/revisions", http.StatusOK)
+			reattach := "/notes/" + f.orphan + "/reattach"
+			visit("re-attach page", reattach, http.StatusOK)
+			form("re-attach page, errors", reattach, reattach, [][2]string{{"#anchor", "Paragraph 3"}, {"#phrase", "words that are not there"}},
+				`form.note-form button[type="submit"]`, http.StatusUnprocessableEntity)
 			visit("404, signed in", "/notes/no-such-note", http.StatusNotFound)
 			t.Logf("%d page states checked with axe-core", a.checked)
 		})
