@@ -165,6 +165,14 @@ type noteView struct {
 }
 
 func (n noteView) Highlight() bool { return n.Body == "" && n.ParentID == "" }
+
+// WordsChanged: the words the note is on are not those it was written on,
+// whether the publish that changed them was the last one (status fuzzy) or
+// an earlier one (the quote differs from the original's).
+func (n noteView) WordsChanged() bool {
+	return n.ParentID == "" && (n.Status == store.StatusFuzzy ||
+		n.Status != store.StatusOrphan && n.Exact != "" && n.OrigExact != "" && n.Exact != n.OrigExact)
+}
 func (n noteView) Public() bool    { return n.Audience == store.Public }
 func (n noteView) Reply() bool     { return n.ParentID != "" }
 

@@ -364,3 +364,23 @@ func TestRestoredParagraphBringsNotesBack(t *testing.T) {
 		t.Errorf("report %+v", n)
 	}
 }
+
+// The quiet mark stays on a note whose words changed, through later
+// revisions that leave its paragraph alone.
+func TestWordsChangedMarkLasts(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "glossa.db")
+	app := newAppAt(t, dbPath, withContent(fstest.MapFS{"t.md": {Data: []byte(revV1)}}))
+	ann := app.signUp(t, "ann")
+	e, _ := app.srv.docs.doc("t")
+	hub := e.current.Blocks[1].Anchor
+	postNote(t, ann, hub, "hub and spkes network", "on hub", "public")
+	app.close()
+	for i, src := range []string{revV2, revV2 + "\nOne more paragraph at the end.\n"} {
+		app = newAppAt(t, dbPath, withContent(fstest.MapFS{"t.md": {Data: []byte(src)}}))
+		doc := app.signIn(t, "ann").page("/read/t", http.StatusOK)
+		if mark := query(doc, `[data-block="`+hub+`"] .note .words-changed`); mark == nil {
+			t.Errorf("revision %d: no mark on the note whose words changed", i+2)
+		}
+		app.close()
+	}
+}
