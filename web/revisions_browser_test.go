@@ -15,13 +15,8 @@ import (
 // in that paragraph's margin. The fuzzy note's quiet mark is on screen, and
 // screenshots at desktop and phone widths are kept for a look.
 func TestBrowserReattachBySelecting(t *testing.T) {
-	var anchors []string
-	app := revisedApp(t, func(app *testApp) {
+	app, anchors := revisedApp(t, func(app *testApp, anchors []string) {
 		ann := app.signUp(t, "ann")
-		e, _ := app.srv.docs.doc("t")
-		for _, b := range e.current.Blocks {
-			anchors = append(anchors, b.Anchor)
-		}
 		postNote(t, ann, anchors[1], "hub and spkes network", "on hub", "public")
 		postNote(t, ann, anchors[2], "cut entirely", "on the cut", "public")
 	})

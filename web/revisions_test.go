@@ -26,15 +26,24 @@ const (
 		"A new last paragraph about regional institutions.\n"
 )
 
-// revisedApp runs glossa on revV1, lets setup write notes, then restarts it
-// on revV2 over the same database.
-func revisedApp(t *testing.T, setup func(app *testApp)) *testApp {
+// revisedApp runs glossa on revV1, lets setup write notes on its blocks
+// (given by anchor), then restarts it on revV2 over the same database. It
+// returns the new app and revV1's anchors.
+func revisedApp(t *testing.T, setup func(app *testApp, anchors []string)) (*testApp, []string) {
 	t.Helper()
 	dbPath := filepath.Join(t.TempDir(), "glossa.db")
 	app := newAppAt(t, dbPath, withContent(fstest.MapFS{"t.md": {Data: []byte(revV1)}}))
-	setup(app)
+	e, err := app.srv.docs.doc("t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var anchors []string
+	for _, b := range e.current.Blocks {
+		anchors = append(anchors, b.Anchor)
+	}
+	setup(app, anchors)
 	app.close()
-	return newAppAt(t, dbPath, withContent(fstest.MapFS{"t.md": {Data: []byte(revV2)}}))
+	return newAppAt(t, dbPath, withContent(fstest.MapFS{"t.md": {Data: []byte(revV2)}})), anchors
 }
 
 func postNote(t *testing.T, c *client, anchor, phrase, body, audience string) {
@@ -52,13 +61,8 @@ func postNote(t *testing.T, c *client, anchor, phrase, body, audience string) {
 // the revision list counts only what the reader may see, and the author
 // puts the lost note back without JavaScript.
 func TestRevisionReaderSeesNotesFollowTheirWords(t *testing.T) {
-	var anchors []string
-	app := revisedApp(t, func(app *testApp) {
+	app, anchors := revisedApp(t, func(app *testApp, anchors []string) {
 		ann, bob := app.signUp(t, "ann"), app.signUp(t, "bob")
-		e, _ := app.srv.docs.doc("t")
-		for _, b := range e.current.Blocks {
-			anchors = append(anchors, b.Anchor)
-		}
 		postNote(t, ann, anchors[0], "sixty years", "ann on sixty", "public")
 		postNote(t, ann, anchors[1], "hub and spkes network", "ann on hub", "public")
 		postNote(t, ann, anchors[2], "cut entirely", "ann on the cut", "public")
@@ -183,13 +187,8 @@ func TestRevisionReaderSeesNotesFollowTheirWords(t *testing.T) {
 // blocks and its notes as they stood, and every annotation carries its
 // status, score and revision (target.state).
 func TestRevisionAPI(t *testing.T) {
-	var anchors []string
-	app := revisedApp(t, func(app *testApp) {
+	app, _ := revisedApp(t, func(app *testApp, anchors []string) {
 		ann := app.signUp(t, "ann")
-		e, _ := app.srv.docs.doc("t")
-		for _, b := range e.current.Blocks {
-			anchors = append(anchors, b.Anchor)
-		}
 		postNote(t, ann, anchors[1], "hub and spkes network", "on hub", "public")
 		postNote(t, ann, anchors[2], "cut entirely", "on the cut", "private")
 	})
