@@ -110,6 +110,9 @@ type Note struct {
 	// Reactions: counts, and the viewer's own.
 	Helpful, Same     int
 	MyHelpful, MySame bool
+
+	// Tags, sorted; never nil on a note read from the store.
+	Tags []string
 }
 
 // Viewer is who is asking; the zero Viewer is a signed-out reader.
@@ -134,7 +137,8 @@ const noteSelect = `
 	       (SELECT count(*) FROM reactions x WHERE x.note_id = n.id AND x.kind = 'helpful'),
 	       (SELECT count(*) FROM reactions x WHERE x.note_id = n.id AND x.kind = 'same'),
 	       EXISTS (SELECT 1 FROM reactions x WHERE x.note_id = n.id AND x.kind = 'helpful' AND x.user_id = :viewer),
-	       EXISTS (SELECT 1 FROM reactions x WHERE x.note_id = n.id AND x.kind = 'same' AND x.user_id = :viewer)
+	       EXISTS (SELECT 1 FROM reactions x WHERE x.note_id = n.id AND x.kind = 'same' AND x.user_id = :viewer),
+	       (SELECT coalesce(group_concat(tg.tag, char(31) ORDER BY tg.tag), '') FROM note_tags tg WHERE tg.note_id = n.id)
 	FROM notes n
 	JOIN users u ON u.id = n.author_id
 	JOIN documents d ON d.id = n.document_id
@@ -144,6 +148,7 @@ func scanNote(row interface{ Scan(...any) error }) (Note, error) {
 	var (
 		n                             Note
 		userCreated, created, updated string
+		tags                          string // joined by U+001F
 	)
 	o, c := &n.Original, &n.Current
 	err := row.Scan(&n.ID, &n.DocumentID, &n.DocumentSlug, &n.Author.ID, &n.Author.Name, &userCreated, &n.Audience, &n.Body,
@@ -153,9 +158,13 @@ func scanNote(row interface{ Scan(...any) error }) (Note, error) {
 		&n.GroupID, &n.GroupName, &n.ParentID,
 		&n.Question, &n.Resolved, &n.AcceptedID,
 		&n.Hidden, &n.HiddenReason, &n.SharedFrom, &n.Guide,
-		&n.Helpful, &n.Same, &n.MyHelpful, &n.MySame)
+		&n.Helpful, &n.Same, &n.MyHelpful, &n.MySame, &tags)
 	if err != nil {
 		return Note{}, err
+	}
+	n.Tags = []string{}
+	if tags != "" {
+		n.Tags = strings.Split(tags, "\x1f")
 	}
 	if n.Author.CreatedAt, err = parseTime(userCreated); err != nil {
 		return Note{}, err
@@ -196,6 +205,9 @@ type NewNote struct {
 	// Mentions are the names @mentioned in the body. Those who belong to
 	// the note's group and may see the note are notified.
 	Mentions []string
+	// Tags, as typed: each is validated (ValidateTag), duplicates dropped,
+	// at most MaxTagsPerNote. A reply takes none.
+	Tags []string
 }
 
 // noteIDEncoding is lower-case base32: URL-safe, no padding, and no
@@ -247,12 +259,22 @@ func (db *DB) CreateNote(ctx context.Context, n NewNote) (Note, error) {
 			return Note{}, fmt.Errorf("create note in group %d: %w", n.GroupID, err)
 		}
 	}
+	if n.ParentID != "" {
+		n.Tags = nil
+	}
+	tags, err := NormalizeTags(n.Tags, MaxTagsPerNote)
+	if err != nil {
+		return Note{}, fmt.Errorf("create note: %w", err)
+	}
 	orig := n.Target
 	if err := checkBlock(ctx, tx, n.DocumentID, &orig); err != nil {
 		return Note{}, fmt.Errorf("create note: %w", err)
 	}
 	id := newNoteID()
 	if err := insertNote(ctx, tx, id, n, orig, ""); err != nil {
+		return Note{}, fmt.Errorf("create note: %w", err)
+	}
+	if err := setTags(ctx, tx, id, tags); err != nil {
 		return Note{}, fmt.Errorf("create note: %w", err)
 	}
 	if err := logEvent(ctx, tx, EventCreated, id, n.AuthorID); err != nil {
@@ -554,6 +576,8 @@ type NoteUpdate struct {
 	Question bool
 	Target   *Original
 	Mentions []string
+	// Tags replace the note's tags, as in NewNote; nil leaves them.
+	Tags []string
 }
 
 // UpdateNote applies u to the note if authorID wrote it (else ErrNotFound)
@@ -576,7 +600,13 @@ func (db *DB) UpdateNote(ctx context.Context, authorID int64, id string, ifVersi
 		return Note{}, fmt.Errorf("update note %q: %w", id, err)
 	}
 	if old.parentID != "" {
-		u.Audience, u.GroupID, u.Target, u.Question = old.audience, old.groupID, nil, false
+		u.Audience, u.GroupID, u.Target, u.Question, u.Tags = old.audience, old.groupID, nil, false, nil
+	}
+	var tags []string
+	if u.Tags != nil {
+		if tags, err = NormalizeTags(u.Tags, MaxTagsPerNote); err != nil {
+			return Note{}, fmt.Errorf("update note %q: %w", id, err)
+		}
 	}
 	if err := u.Audience.validate(u.GroupID); err != nil {
 		return Note{}, fmt.Errorf("update note %q: %w", id, err)
@@ -630,6 +660,11 @@ func (db *DB) UpdateNote(ctx context.Context, authorID int64, id string, ifVersi
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE notes SET `+set+` WHERE id = :id`, args...); err != nil {
 		return Note{}, fmt.Errorf("update note %q: %w", id, err)
+	}
+	if u.Tags != nil {
+		if err := setTags(ctx, tx, id, tags); err != nil {
+			return Note{}, fmt.Errorf("update note %q: %w", id, err)
+		}
 	}
 	// Replies take their parent's audience and target.
 	if _, err := tx.ExecContext(ctx, `
