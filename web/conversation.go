@@ -199,6 +199,7 @@ func parseAudience(v string, roles map[int64]store.Role, fe fieldErrors) (store.
 type audienceOption struct {
 	Value, Label string
 	Selected     bool
+	Tags         []string // to complete the tags field from (withTagLists)
 }
 
 // audienceOptions lists the audiences the reader may choose: only me, for
@@ -327,8 +328,9 @@ func (s *Server) conversationView(r *http.Request, p *readPage, e *docEntry, rc 
 		}
 		p.Locked = locked
 	}
-	if rc.viewer.UserID != 0 {
+	if rc.viewer.UserID != 0 && !p.Old {
 		p.Audiences = audienceOptions(rc.groups, defaultAudience(rc), "")
+		return s.withTagLists(r.Context(), rc, p.Audiences)
 	}
 	return nil
 }

@@ -243,6 +243,7 @@ type groupPage struct {
 	Members   []memberView
 	Docs      []groupDocView
 	Flags     int
+	Tags      []string // the tags the teachers suggest
 	// Errors are keyed by the id of the form's section ("invite", "leave",
 	// "member-<id>", "doc-<slug>"), so the summary links to the form.
 	Errors     fieldErrors
@@ -290,6 +291,11 @@ func (s *Server) groupPage(r *http.Request, a groupAccess, fe fieldErrors) (grou
 		}
 		p.Flags = len(flags)
 	}
+	tags, err := s.db.GroupTags(ctx, g.ID)
+	if err != nil {
+		return p, err
+	}
+	p.Tags = tags
 	members, err := s.db.Members(ctx, g.ID)
 	if err != nil {
 		return p, err

@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -89,6 +90,7 @@ func noteKey(nv noteView) string {
 	str(nv.OrigAnchor)
 	str(nv.OrigExact)
 	num(nv.Created.UnixNano())
+	str(strings.Join(nv.Tags, "\x1f"))
 	flags(nv.Mine, nv.Edited, nv.Guide, nv.Question, nv.Resolved, nv.Hidden, nv.Shared,
 		nv.SignedIn, nv.MyHelpful, nv.MySame, nv.Teacher, nv.Member, nv.CanShare,
 		nv.ParentQuestion, nv.Accepted)

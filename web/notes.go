@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -141,6 +142,7 @@ type noteForm struct {
 	Body     string
 	Audience string
 	Question bool
+	Tags     string // as typed: comma-separated
 	Version  string
 }
 
@@ -149,15 +151,19 @@ func (s *Server) annotatePage(r *http.Request, e *docEntry, anchor, title string
 	if b == nil {
 		return annotatePage{}, &httpError{status: http.StatusNotFound, msg: fmt.Sprintf("There is no paragraph %q in this document.", anchor)}
 	}
+	base := s.base(r, title)
+	base.Scripts = []string{"js/tags.js"}
 	return annotatePage{
-		basePage: s.base(r, title), Slug: e.slug, DocTitle: e.current.Meta.Title, Anchor: anchor,
+		basePage: base, Slug: e.slug, DocTitle: e.current.Meta.Title, Anchor: anchor,
 		Label: blockLabels(e.current)[b.Index], BlockHTML: b.HTML(), Form: noteForm{Audience: defaultAudience(rc)},
 	}, nil
 }
 
-// withAudiences fills in the audience select, keeping what was chosen.
-func (p *annotatePage) withAudiences(rc *readerCtx, label string) {
+// withAudiences fills in the audience select, keeping what was chosen,
+// and the tags each audience offers.
+func (s *Server) withAudiences(ctx context.Context, p *annotatePage, rc *readerCtx, label string) error {
 	p.Audiences = audienceOptions(rc.groups, p.Form.Audience, label)
+	return s.withTagLists(ctx, rc, p.Audiences)
 }
 
 // redirectToSignIn sends a signed-out reader to sign in and come back.
@@ -185,7 +191,9 @@ func (s *Server) handleAnnotateForm(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	p.Form.Phrase = q.Get("phrase")
-	p.withAudiences(rc, "")
+	if err := s.withAudiences(r.Context(), &p, rc, ""); err != nil {
+		return err
+	}
 	return s.render(w, http.StatusOK, "annotate.html", p)
 }
 
@@ -210,6 +218,7 @@ func (s *Server) handleCreateNote(w http.ResponseWriter, r *http.Request) error 
 	form := noteForm{
 		Phrase: r.PostForm.Get("phrase"), Start: r.PostForm.Get("start"), End: r.PostForm.Get("end"),
 		Body: r.PostForm.Get("body"), Audience: r.PostForm.Get("audience"), Question: r.PostForm.Get("question") == "1",
+		Tags: r.PostForm.Get("tags"),
 	}
 	rc, err := s.readerCtxOf(r.Context())
 	if err != nil {
@@ -224,6 +233,7 @@ func (s *Server) handleCreateNote(w http.ResponseWriter, r *http.Request) error 
 		in.Exact, in.Phrase = form.Phrase, ""
 	}
 	body := validateBody(in.Body, fe)
+	tags := parseTags(form.Tags, fe)
 	audience, group := parseAudience(in.Audience, rc.roles, fe)
 	if form.Question && strings.TrimSpace(body) == "" {
 		fe["question"] = "A question needs words; write it in the note, or untick “This is a question”."
@@ -248,12 +258,14 @@ func (s *Server) handleCreateNote(w http.ResponseWriter, r *http.Request) error 
 			return err
 		}
 		p.Form, p.Errors = form, fe
-		p.withAudiences(rc, form.Audience)
+		if err := s.withAudiences(r.Context(), &p, rc, form.Audience); err != nil {
+			return err
+		}
 		return s.render(w, http.StatusUnprocessableEntity, "annotate.html", p)
 	}
 	n, err := s.db.CreateNote(r.Context(), store.NewNote{
 		DocumentID: e.id, AuthorID: u.ID, Audience: audience, GroupID: group, Question: form.Question,
-		Body: body, Target: target, Mentions: s.bodies.mentions(body),
+		Body: body, Target: target, Mentions: s.bodies.mentions(body), Tags: tags,
 	})
 	if err != nil {
 		return err
@@ -420,7 +432,7 @@ func (s *Server) handleEditForm(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p.Form = noteForm{Body: n.Body, Audience: audienceValue(n.Audience, n.GroupID), Question: n.Question,
-		Version: strconv.FormatInt(n.Version, 10)}
+		Tags: strings.Join(n.Tags, ", "), Version: strconv.FormatInt(n.Version, 10)}
 	return s.renderEditPage(w, r, http.StatusOK, p, n)
 }
 
@@ -448,7 +460,9 @@ func (s *Server) renderEditPage(w http.ResponseWriter, r *http.Request, status i
 	if p.Form.Audience != audienceValue(n.Audience, n.GroupID) {
 		label = p.Form.Audience
 	}
-	p.withAudiences(rc, label)
+	if err := s.withAudiences(r.Context(), &p, rc, label); err != nil {
+		return err
+	}
 	return s.render(w, status, "annotate.html", p)
 }
 
@@ -469,13 +483,17 @@ func (s *Server) handleEditNote(w http.ResponseWriter, r *http.Request) error {
 		return &httpError{status: http.StatusRequestEntityTooLarge, msg: "The form is too large or could not be read.", err: err}
 	}
 	form := noteForm{Body: r.PostForm.Get("body"), Audience: r.PostForm.Get("audience"), Version: r.PostForm.Get("version"),
-		Question: r.PostForm.Get("question") == "1"}
+		Question: r.PostForm.Get("question") == "1", Tags: r.PostForm.Get("tags")}
 	rc, err := s.readerCtxOf(r.Context())
 	if err != nil {
 		return err
 	}
 	fe := fieldErrors{}
 	body := validateBody(form.Body, fe)
+	var tags []string
+	if _, sent := r.PostForm["tags"]; sent && n.ParentID == "" {
+		tags = parseTags(form.Tags, fe) // a form without the field leaves the tags
+	}
 	var (
 		audience = n.Audience
 		group    = n.GroupID
@@ -497,6 +515,7 @@ func (s *Server) handleEditNote(w http.ResponseWriter, r *http.Request) error {
 	if len(fe) == 0 {
 		_, err = s.db.UpdateNote(r.Context(), n.Author.ID, n.ID, version, store.NoteUpdate{
 			Body: body, Audience: audience, GroupID: group, Question: form.Question, Mentions: s.bodies.mentions(body),
+			Tags: tags,
 		})
 		if stale = errors.Is(err, store.ErrStale); stale {
 			fe["body"] = "This note was changed elsewhere since you opened it. Your text is kept below; the note now reads as shown on its page."

@@ -146,6 +146,7 @@ type noteView struct {
 	Shared       bool // a copy of a guide note shared from another group
 	Helpful      int
 	Same         int
+	Tags         []string
 	// The reader's relation to the note.
 	SignedIn  bool
 	MyHelpful bool
@@ -173,8 +174,8 @@ func (n noteView) WordsChanged() bool {
 	return n.ParentID == "" && (n.Status == store.StatusFuzzy ||
 		n.Status != store.StatusOrphan && n.Exact != "" && n.OrigExact != "" && n.Exact != n.OrigExact)
 }
-func (n noteView) Public() bool    { return n.Audience == store.Public }
-func (n noteView) Reply() bool     { return n.ParentID != "" }
+func (n noteView) Public() bool { return n.Audience == store.Public }
+func (n noteView) Reply() bool  { return n.ParentID != "" }
 
 // CanReact: signed in and not the author.
 func (n noteView) CanReact() bool { return n.SignedIn && !n.Mine }
@@ -230,7 +231,7 @@ func (s *Server) noteView(n store.Note, rc *readerCtx, slug string, revNumbers m
 
 		ParentID: n.ParentID, Guide: n.Guide, Question: n.Question, Resolved: n.Resolved,
 		Hidden: n.Hidden, HiddenReason: n.HiddenReason, Shared: n.SharedFrom != "",
-		Helpful: n.Helpful, Same: n.Same, MyHelpful: n.MyHelpful, MySame: n.MySame,
+		Helpful: n.Helpful, Same: n.Same, MyHelpful: n.MyHelpful, MySame: n.MySame, Tags: n.Tags,
 		SignedIn: viewer.UserID != 0, Teacher: member && role == store.RoleTeacher, Member: member && n.GroupID != 0,
 	}
 	nv.CanShare = nv.Mine && nv.Guide && !nv.Shared && n.ParentID == "" && rc.teachesOtherThan(n.GroupID)
@@ -270,7 +271,7 @@ func (s *Server) handleRead(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p.Live = live
-	p.Scripts = []string{"js/reader.js", "js/live.js", "js/tour.js"}
+	p.Scripts = []string{"js/reader.js", "js/live.js", "js/tour.js", "js/tags.js"}
 	b, err := s.renderBytes("read.html", "base", p)
 	if err != nil {
 		return err

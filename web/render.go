@@ -159,6 +159,9 @@ func loadPages(fsys fs.FS, st *staticFiles) (*pageSet, error) {
 		"signinURL": func(next string) string {
 			return "/signin?next=" + url.QueryEscape(next)
 		},
+		"join":       strings.Join,
+		"tagListFor": tagListFor,
+		"tagLink":    tagLink,
 		"plural": func(n int, one, many string) string {
 			if n == 1 {
 				return one

@@ -276,6 +276,9 @@ function init(doc) {
       const q = form.querySelector("input[name=question]");
       const srcQ = src.querySelector("input[name=question]");
       if (q && srcQ) q.checked = srcQ.checked;
+      const tags = form.querySelector("input[name=tags]");
+      const srcTags = src.querySelector("input[name=tags]");
+      if (tags && srcTags) tags.value = srcTags.value;
     } else {
       for (const f of form.querySelectorAll(".note-extra")) f.remove();
     }
