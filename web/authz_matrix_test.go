@@ -827,6 +827,23 @@ func mxPerRole(t *testing.T, m *mxMatrix, c *client, r mxRole, notes []*mxNote, 
 		}
 	}
 
+	// The notebook (issue 5): every note the reader may see, across the
+	// documents; replies are only counted there, never shown.
+	st, nb := mxGet(c, "/notebook", nil)
+	if !signedIn {
+		m.status("notebook", "status", r, 303, st)
+	} else {
+		m.status("notebook", "status", r, 200, st)
+		for _, n := range notes {
+			v := visible(n, r)
+			if n.parent == "" {
+				m.see("notebook", n.key, r, v, n.shows(v, nb, nb))
+			} else if !v {
+				m.see("notebook", n.key, r, false, n.shows(false, "", nb))
+			}
+		}
+	}
+
 	// Counts: the library, the documents API, the group pages.
 	st, body := mxGet(c, "/", nil)
 	m.status("library", "status", r, 200, st)
