@@ -201,6 +201,7 @@ func (s *Server) routes() http.Handler {
 		s.conversationRoutes(r)
 		s.liveRoutes(r)
 		s.revisionRoutes(r)
+		s.printRoutes(r)
 
 		r.Route("/api", func(r chi.Router) {
 			s.groupAPIRoutes(r)
