@@ -61,6 +61,13 @@ type Mark struct {
 	Start, End int    // [Start, End) in code points of Block.Text
 	ID         string // note id, written as data-note on the <mark>
 	Class      string // extra class next to "hl", may be ""
+
+	// After, if set, is markup written once, right after the mark's last
+	// piece: the print edition's note number. A mark with After may be
+	// empty (0 < Start == End): it wraps nothing and After goes right after
+	// code point Start-1. Put data-ui on After's element to keep it out of
+	// the canonical text.
+	After template.HTML
 }
 
 // Part is a piece of a document body in reading order: either static HTML

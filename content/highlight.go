@@ -21,12 +21,20 @@ import (
 // them. A mark grows to whole characters as written in the HTML (a character
 // reference is never cut), it never wraps a footnote mark or back-link, and
 // collapsed white space at its edges stays outside it.
+//
+// A mark's After is written once, right after its last piece. An empty
+// mark with After (a point) is handled as a mark without tags over the code
+// point before it.
 func (b *Block) Highlight(marks []Mark) template.HTML {
 	n := utf8.RuneCountInString(b.Text)
-	var ms []Mark
+	var ms []hlMark
 	for _, m := range marks {
-		if 0 <= m.Start && m.Start < m.End && m.End <= n {
-			ms = append(ms, m)
+		switch {
+		case 0 <= m.Start && m.Start < m.End && m.End <= n:
+			ms = append(ms, hlMark{Mark: m})
+		case m.After != "" && 0 < m.Start && m.Start == m.End && m.End <= n:
+			m.Start--
+			ms = append(ms, hlMark{Mark: m, point: true})
 		}
 	}
 	if len(ms) == 0 {
@@ -34,7 +42,7 @@ func (b *Block) Highlight(marks []Mark) template.HTML {
 	}
 	// Longer marks first among those starting together, so that they open
 	// outside the shorter ones and the nesting stays stable.
-	slices.SortStableFunc(ms, func(a, b Mark) int {
+	slices.SortStableFunc(ms, func(a, b hlMark) int {
 		return cmp.Or(cmp.Compare(a.Start, b.Start), cmp.Compare(b.End, a.End))
 	})
 
@@ -42,8 +50,15 @@ func (b *Block) Highlight(marks []Mark) template.HTML {
 		marks:  ms,
 		tags:   make([]string, len(ms)),
 		isOpen: make([]bool, len(ms)),
+		done:   make([]bool, len(ms)),
 	}
 	for i, m := range ms {
+		if m.After != "" {
+			h.pending = append(h.pending, i)
+		}
+		if m.point {
+			continue // no tags: only After
+		}
 		class := "hl"
 		if m.Class != "" {
 			class += " " + m.Class
@@ -55,16 +70,30 @@ func (b *Block) Highlight(marks []Mark) template.HTML {
 	for i := range b.toks {
 		h.token(&b.toks[i])
 	}
+	h.flushAfter(math.MaxInt)
 	return template.HTML(h.out.String())
+}
+
+// hlMark is a valid mark; a point is an empty mark with After, moved back
+// to cover the code point before it, that writes no tags.
+type hlMark struct {
+	Mark
+	point bool
 }
 
 type highlighter struct {
 	out    strings.Builder
-	marks  []Mark   // valid, sorted
+	marks  []hlMark // valid, sorted
 	tags   []string // opening tag per mark
 	active []int    // marks that may touch the current token
 	stack  []int    // open marks, outermost first
 	isOpen []bool   // per mark
+	done   []bool   // per mark: its After is written
+	// pending are the marks with an After not written yet. Most write it
+	// as they close; one whose last code point has no text of its own (a
+	// <br>'s space) never closes there, and writes it when a later text
+	// token starts at or after its End, or at the very end.
+	pending []int
 
 	// Until a unit reaches one of these, the marks covering it are the open
 	// ones, so most units cost two comparisons: startAt is the first Start
@@ -82,6 +111,9 @@ func (h *highlighter) token(t *hlTok) {
 				h.active = append(h.active, i)
 			}
 		}
+	}
+	if t.units != nil {
+		h.flushAfter(int(t.lo))
 	}
 	if len(h.active) == 0 {
 		h.out.WriteString(t.raw)
@@ -103,7 +135,7 @@ func (h *highlighter) token(t *hlTok) {
 		h.thresholds(int(u.lo))
 	}
 	h.out.WriteString(t.raw[from:])
-	h.closeFrom(0)
+	h.closeFrom(0, int(t.hi))
 }
 
 // covers reports whether mark m covers unit u. A unit that produced code
@@ -135,13 +167,13 @@ func (h *highlighter) thresholds(lo int) {
 // missing ones opened in mark order.
 func (h *highlighter) sync(u hlUnit) {
 	for j, i := range h.stack {
-		if !covers(h.marks[i], u) {
-			h.closeFrom(j)
+		if !covers(h.marks[i].Mark, u) {
+			h.closeFrom(j, int(u.lo))
 			break
 		}
 	}
 	for _, i := range h.active {
-		if !h.isOpen[i] && covers(h.marks[i], u) {
+		if !h.isOpen[i] && covers(h.marks[i].Mark, u) {
 			h.out.WriteString(h.tags[i])
 			h.isOpen[i] = true
 			h.stack = append(h.stack, i)
@@ -149,12 +181,38 @@ func (h *highlighter) sync(u hlUnit) {
 	}
 }
 
-// closeFrom closes the open marks from stack position j up.
-func (h *highlighter) closeFrom(j int) {
+// closeFrom closes the open marks from stack position j up, at text
+// position pos: a mark that ends there is over (units only move forward),
+// so its After follows its closing tag.
+func (h *highlighter) closeFrom(j, pos int) {
 	for len(h.stack) > j {
 		i := h.stack[len(h.stack)-1]
 		h.stack = h.stack[:len(h.stack)-1]
 		h.isOpen[i] = false
-		h.out.WriteString("</mark>")
+		m := h.marks[i]
+		if !m.point {
+			h.out.WriteString("</mark>")
+		}
+		if m.After != "" && !h.done[i] && m.End <= pos {
+			h.out.WriteString(string(m.After))
+			h.done[i] = true
+		}
 	}
+}
+
+// flushAfter writes the After of each pending mark that ends at or before
+// pos and is not written yet.
+func (h *highlighter) flushAfter(pos int) {
+	kept := h.pending[:0]
+	for _, i := range h.pending {
+		switch {
+		case h.done[i]:
+		case h.marks[i].End <= pos:
+			h.out.WriteString(string(h.marks[i].After))
+			h.done[i] = true
+		default:
+			kept = append(kept, i)
+		}
+	}
+	h.pending = kept
 }

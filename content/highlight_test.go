@@ -1,6 +1,7 @@
 package content
 
 import (
+	"html/template"
 	"strings"
 	"testing"
 
@@ -258,8 +259,26 @@ func FuzzHighlight(f *testing.F) {
 		if CanonicalText(got) != b.Text {
 			t.Fatalf("text changed: %q, want %q", CanonicalText(got), b.Text)
 		}
-		marked := markedText(t, got)
+		// With After on each mark, and a point at e1: each After at most
+		// once, the text unchanged.
+		after := []Mark{{Start: s1, End: e1, ID: "a", After: "<sup data-ui>A</sup>"},
+			{Start: s2, End: e2, ID: "b", After: "<sup data-ui>B</sup>"}, {Start: e1, End: e1, After: "<sup data-ui>P</sup>"}}
+		withAfter := string(b.Highlight(after))
+		if CanonicalText(withAfter) != b.Text {
+			t.Fatalf("text changed by After: %q, want %q", CanonicalText(withAfter), b.Text)
+		}
 		n := CodePoints(b.Text)
+		for i, x := range []string{"A", "B", "P"} {
+			m := after[i]
+			want := 0
+			if 0 <= m.Start && m.Start < m.End && m.End <= n || 0 < m.Start && m.Start == m.End && m.End <= n {
+				want = 1
+			}
+			if c := strings.Count(withAfter, "<sup data-ui>"+x+"</sup>"); c != want {
+				t.Fatalf("After %s of %+v written %d times, want %d: %s", x, m, c, want, withAfter)
+			}
+		}
+		marked := markedText(t, got)
 		for _, m := range marks {
 			if m.Start < 0 || m.Start >= m.End || m.End > n {
 				if len(marked[m.ID]) > 0 {
@@ -299,5 +318,47 @@ func BenchmarkHighlight(b *testing.B) {
 	b.SetBytes(int64(len(bl.HTML())))
 	for b.Loop() {
 		bl.Highlight(marks)
+	}
+}
+
+// TestHighlightAfter: a mark's After (the print edition's note number)
+// follows its last piece once, even when the mark is split around markup;
+// an empty mark with After is a point after the code point before it; the
+// canonical text is unchanged when After carries data-ui.
+func TestHighlightAfter(t *testing.T) {
+	ref := func(n string) template.HTML { return template.HTML(`<sup data-ui>` + n + `</sup>`) }
+	b := blockOf(t, "Some *emphasised text* here, and more.[^1]\n\n[^1]: A footnote.")
+	s, e := find(t, b.Text, "emphasised text here")
+	n := CodePoints(b.Text)
+	got := string(b.Highlight([]Mark{
+		{Start: s, End: e, ID: "a", After: ref("1")},
+		{Start: n, End: n, ID: "end", After: ref("2")},
+		{Start: 0, End: 0, ID: "nowhere", After: ref("3")}, // no code point before it
+		{Start: 2, End: 2, ID: "empty"},                    // no After: ignored
+	}))
+	if CanonicalText(got) != b.Text {
+		t.Errorf("canonical text changed: %q, want %q", CanonicalText(got), b.Text)
+	}
+	if !strings.Contains(got, ` here</mark><sup data-ui>1</sup>, and`) {
+		t.Errorf("After does not follow the mark's last piece: %s", got)
+	}
+	if c := strings.Count(got, "<sup data-ui>1</sup>"); c != 1 {
+		t.Errorf("After written %d times, want once: %s", c, got)
+	}
+	if !strings.Contains(got, `more.<sup data-ui>2</sup><sup id="fnref:1">`) {
+		t.Errorf("point at the end is not after the last character, before the footnote mark: %s", got)
+	}
+	if strings.Contains(got, ">3<") || strings.Count(got, "<mark") != 2 {
+		t.Errorf("the invalid point was written, or a point wrapped text: %s", got)
+	}
+	if m := markedText(t, got); len(m["a"]) != 2 || len(m["end"]) != 0 {
+		t.Errorf("marks: %q", m)
+	}
+	// A mark whose last code point is a line break's space: its After goes
+	// where the text resumes.
+	b = blockOf(t, "two  \nlines")
+	got = string(b.Highlight([]Mark{{Start: 0, End: 4, ID: "a", After: ref("1")}, {Start: 4, End: 4, After: ref("2")}}))
+	if want := `<mark class="hl" data-note="a">two</mark><br><sup data-ui>1</sup><sup data-ui>2</sup>`; !strings.Contains(got, want) {
+		t.Errorf("after a line break: %s, want %s", got, want)
 	}
 }

@@ -396,6 +396,7 @@ func TestA11yAxe(t *testing.T) {
 			visit("library, signed out", "/", http.StatusOK)
 			visit("reading page, signed out", slug, http.StatusOK)
 			visit("bo's public note, signed out", "/notes/"+f.others, http.StatusOK)
+			visit("print edition, signed out", slug+"/print", http.StatusOK)
 			visit("sign in", "/signin", http.StatusOK)
 			form("sign in, wrong password", "/signin", "/signin", [][2]string{{"#name", "ann"}, {"#password", "wrong horse"}},
 				`form button[type="submit"]`, http.StatusUnauthorized)
@@ -473,6 +474,9 @@ func TestA11yAxe(t *testing.T) {
 			visit("revision 1", slug+"/rev/1", http.StatusOK)
 			visit("revisions", slug+"/revisions", http.StatusOK)
 			visit("notebook", "/notebook", http.StatusOK)
+			visit("print edition", slug+"/print?layers=mine&layers=public", http.StatusOK)
+			visit("print edition, endnotes", slug+"/print?layers=mine&layers=public&notes=end", http.StatusOK)
+			visit("print edition, refused layer", slug+"/print?layers=group:999", http.StatusForbidden)
 			reattach := "/notes/" + f.orphan + "/reattach"
 			visit("re-attach page", reattach, http.StatusOK)
 			form("re-attach page, errors", reattach, reattach, [][2]string{{"#anchor", "Paragraph 3"}, {"#phrase", "words that are not there"}},
@@ -633,6 +637,8 @@ func TestA11yAxeSeminar(t *testing.T) {
 			a.visit("join, stale invite link", "/join/no-such-code", http.StatusNotFound)
 
 			// The reading page as the seminar goes on.
+			a.visit("print edition, group layer", "/read/"+essaySlug+"/print?layers=group:"+gid, http.StatusOK)
+			count("print edition, group layer", ".ed-note.ed-guide .ed-replies", 1)
 			a.visit("reading page, member", s.groupReadPath(), http.StatusOK)
 			count("reading page, member", ".note.guide.question", 1)
 			count("reading page, member", ".note.reply", 2)

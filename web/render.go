@@ -129,6 +129,8 @@ type basePage struct {
 	Here string
 	// Scripts are ES modules to load, as paths under static/.
 	Scripts []string
+	// Styles are stylesheets of this page only, after the site's.
+	Styles []string
 	// Unread counts the signed-in reader's unread notifications, for the
 	// header. It changes only with a commit, so the store generation in
 	// the page cache's key covers it.

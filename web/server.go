@@ -202,6 +202,7 @@ func (s *Server) routes() http.Handler {
 		s.liveRoutes(r)
 		s.revisionRoutes(r)
 		r.Get("/notebook", s.page(s.handleNotebook))
+		s.printRoutes(r)
 
 		r.Route("/api", func(r chi.Router) {
 			s.groupAPIRoutes(r)
