@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -102,7 +103,7 @@ type annotation struct {
 func (a annotation) MarshalJSON() ([]byte, error) {
 	type plain annotation
 	if len(a.Tags) == 0 {
-		return json.Marshal(plain(a))
+		return marshalJSON(plain(a))
 	}
 	bodies := make([]textualBody, 0, len(a.Tags)+1)
 	if a.Body != nil {
@@ -114,7 +115,7 @@ func (a annotation) MarshalJSON() ([]byte, error) {
 	p := plain(a)
 	p.Body = nil
 	// The outer "body" is shallower than plain's, so it is the one written.
-	return json.Marshal(struct {
+	return marshalJSON(struct {
 		plain
 		Body []textualBody `json:"body"`
 	}{p, bodies})
@@ -180,10 +181,10 @@ type target struct {
 
 func (t target) MarshalJSON() ([]byte, error) {
 	if t.IRI != "" {
-		return json.Marshal(t.IRI)
+		return marshalJSON(t.IRI)
 	}
 	type plain target
-	return json.Marshal(plain(t))
+	return marshalJSON(plain(t))
 }
 
 func (t *target) UnmarshalJSON(b []byte) error {
@@ -268,9 +269,23 @@ func (o *oneOrMany[T]) UnmarshalJSON(b []byte) error {
 
 func (o oneOrMany[T]) MarshalJSON() ([]byte, error) {
 	if len(o) == 1 {
-		return json.Marshal(o[0])
+		return marshalJSON(o[0])
 	}
-	return json.Marshal([]T(o))
+	return marshalJSON([]T(o))
+}
+
+// marshalJSON is json.Marshal without escaping <, > and &: the custom
+// marshalers use it so that whoever writes the whole value decides
+// (writeJSON escapes them, as json.Marshal does; an export file, read by
+// people, does not).
+func marshalJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // incoming is an annotation as a client sends it: the body may be one
