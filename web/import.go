@@ -142,6 +142,7 @@ type importItem struct {
 
 	reject string   // why it is not imported
 	notes  []string // how it came in changed
+	state  int      // of checkReply: unchecked, checking, checked
 
 	// Filled in once it is checked.
 	audience  store.Audience
@@ -149,11 +150,19 @@ type importItem struct {
 	tags      []string
 	parentKey string
 	parentID  string
+	thread    store.Audience // a reply's thread's
 	orig      store.Original
 	cur       store.Current
 }
 
 func (it *importItem) key() string { return strconv.Itoa(it.index) }
+
+// The states of checkReply.
+const (
+	unchecked = iota
+	checking
+	checked
+)
 
 // importError is a problem with the file as a whole.
 func importError(status int, format string, args ...any) error {
@@ -332,8 +341,25 @@ func (s *Server) checkNote(it *importItem, u *store.User, e *docEntry, align *co
 	it.orig, it.cur = orig, cur
 }
 
-// checkReply finds the thread a reply belongs to, or rejects it.
+// checkReply finds the thread a reply belongs to, or rejects it: its
+// parent in the file (a reply to a reply joins its parent's thread, as
+// glossa's threads are flat), else a note imported before from that
+// source, else (W3C) a note of this database the importer can see.
+// Someone else's words come in only where nobody but the importer reads
+// them: their reply in a thread others can see is rejected.
 func (s *Server) checkReply(ctx context.Context, it *importItem, u *store.User, e *docEntry, byID map[string]*importItem, format string) {
+	switch it.state {
+	case checked:
+		return
+	case checking:
+		it.reject = "it is one of a circle of replies that never reaches an annotation on the text"
+		return
+	}
+	it.state = checking
+	defer func() { it.state = checked }()
+	if it.reject != "" {
+		return
+	}
 	body, err := replyBody(it.in.Body)
 	if err != nil {
 		var fe fieldErrors
@@ -349,36 +375,28 @@ func (s *Server) checkReply(ctx context.Context, it *importItem, u *store.User, 
 	if len(it.in.Tags) > 0 {
 		it.notes = append(it.notes, "a reply has no tags: its tags were left out")
 	}
-	// In the file: the thread's first annotation (a reply to a reply
-	// joins the thread of the first).
-	// Someone else's words may come in only where nobody but the importer
-	// reads them.
-	theirs := it.creator != "" && it.creator != u.Name
-	private := func(a store.Audience) bool {
-		if theirs && a != store.Private {
-			it.reject = fmt.Sprintf("written by %s in a thread others can see: glossa will not show %s’s words under your name", it.creator, it.creator)
-			return false
+	if theirs := it.creator != "" && it.creator != u.Name; theirs {
+		defer func() {
+			if it.reject == "" && it.thread != store.Private {
+				it.reject = fmt.Sprintf("written by %s in a thread others can see: glossa will not show %s’s words under your name", it.creator, it.creator)
+			}
+		}()
+	}
+	if p := byID[it.parent]; p != nil {
+		if p.reply {
+			s.checkReply(ctx, p, u, e, byID, format)
 		}
-		return true
-	}
-	p := byID[it.parent]
-	for hops := 0; p != nil && p.reply && hops < len(byID); hops++ {
-		p = byID[p.parent]
-	}
-	if p != nil {
 		switch {
-		case p.reply:
-			it.reject = "it answers a chain of replies that never reaches an annotation on the text"
 		case p.reject != "":
 			it.reject = fmt.Sprintf("the annotation it answers (annotation %d) was rejected", p.index)
-		case private(p.audience):
-			it.parentKey = p.key()
+		case p.reply:
+			it.parentKey, it.parentID, it.thread = p.parentKey, p.parentID, p.thread
+		default:
+			it.parentKey, it.thread = p.key(), p.audience
 		}
 		return
 	}
 	viewer := store.Viewer{UserID: u.ID}
-	// The thread of a note imported before, or a note of this database
-	// that the importer can see.
 	src := it.parent
 	if format == formatHypothesis {
 		src = hypothesisIRI(it.parent)
@@ -395,13 +413,11 @@ func (s *Server) checkReply(ctx context.Context, it *importItem, u *store.User, 
 		}
 		switch {
 		case err == nil && n.DocumentID == e.id:
-			if private(n.Audience) {
-				it.parentID = n.ID
-			}
+			it.parentID, it.thread = n.ID, n.Audience
 			return
 		case imported && errors.Is(err, store.ErrNotFound):
 			// The importer deleted it since: ImportNotes skips the reply.
-			it.parentID = id
+			it.parentID, it.thread = id, store.Private
 			return
 		}
 	}
@@ -680,9 +696,9 @@ func jsonSyntax(data []byte, err error) string {
 	if !errors.As(err, &se) {
 		return err.Error()
 	}
-	off := min(int(se.Offset), len(data))
-	line := 1 + bytes.Count(data[:off], []byte("\n"))
-	col := off - bytes.LastIndexByte(data[:off], '\n')
+	at := max(min(int(se.Offset), len(data))-1, 0) // the offending byte
+	line := 1 + bytes.Count(data[:at], []byte("\n"))
+	col := at - bytes.LastIndexByte(data[:at], '\n')
 	return fmt.Sprintf("%s (line %d, column %d)", se.Error(), line, col)
 }
 
