@@ -300,6 +300,11 @@ func (s *Server) ImportFile(ctx context.Context, userName, slug string, data []b
 	}
 	var e *docEntry
 	if slug == "" {
+		// A file that cannot be read says so, rather than that it names
+		// no essay.
+		if _, _, _, err := decodeImportFile(data); err != nil {
+			return ImportReport{}, plainError(err)
+		}
 		if e, err = s.namedDocument(data); err != nil {
 			return ImportReport{}, err
 		}
