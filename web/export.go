@@ -288,7 +288,7 @@ func (s *Server) exportJSONLD(r *http.Request, e *docEntry, u *store.User, sc ex
 // csvColumns are the export's columns, in order; README.md documents each.
 // They are part of the format: add new ones at the end.
 var csvColumns = []string{
-	"id", "parent_id", "document", "revision", "anchor", "paragraph",
+	"id", "parent_id", "document", "revision", "anchor", "position",
 	"quote", "prefix", "suffix", "start", "end", "status",
 	"author", "audience", "group", "tags", "body", "created", "modified", "url",
 }
@@ -299,15 +299,17 @@ func (s *Server) exportCSV(r *http.Request, e *docEntry, threads []exportThread)
 	rows := [][]string{csvColumns}
 	add := func(n store.Note, b *content.Block) {
 		t := n.Current.Target
-		var start, end, para string
+		var start, end, pos string
 		if t.Exact != "" {
 			start, end = strconv.Itoa(t.Start), strconv.Itoa(t.End)
 		}
 		if b != nil {
-			para = strconv.Itoa(b.Index + 1) // the block's place in reading order, from 1
+			// The block's place in reading order, from 1, headings
+			// included, as in the teacher's heat.csv.
+			pos = strconv.Itoa(b.Index + 1)
 		}
 		rows = append(rows, []string{
-			n.ID, n.ParentID, e.slug, strconv.Itoa(revs[t.RevisionID]), t.Anchor, para,
+			n.ID, n.ParentID, e.slug, strconv.Itoa(revs[t.RevisionID]), t.Anchor, pos,
 			t.Exact, t.Prefix, t.Suffix, start, end, string(n.Current.Status),
 			n.Author.Name, audienceValue(n.Audience, n.GroupID), n.GroupName, strings.Join(n.Tags, "; "), n.Body,
 			n.CreatedAt.UTC().Format(time.RFC3339), n.UpdatedAt.UTC().Format(time.RFC3339), base + "/notes/" + n.ID,
@@ -378,7 +380,7 @@ func (s *Server) exportMarkdown(r *http.Request, e *docEntry, u *store.User, sc 
 		}
 		replies += len(t.replies)
 	}
-	fmt.Fprintf(&b, "%s: %d %s and %d %s, exported from glossa, where the essay reads at <%s/read/%s> (revision %d).\n",
+	fmt.Fprintf(&b, "%s: %d %s and %d %s, exported from glossa, where the essay reads at <%s/read/%s> (revision %d).\n\n",
 		exportLabel(u, sc), notes, plural(notes, "note", "notes"), replies, plural(replies, "reply", "replies"),
 		s.baseURL(r), e.slug, e.rev.Number)
 
@@ -389,11 +391,11 @@ func (s *Server) exportMarkdown(r *http.Request, e *docEntry, u *store.User, sc 
 		switch {
 		case t.block != nil && t.block.Index != last:
 			last = t.block.Index
-			fmt.Fprintf(&b, "\n## %s\n\n", labels[last])
+			fmt.Fprintf(&b, "## %s\n\n", labels[last])
 			fmt.Fprintf(&b, "> %s\n\n", mdEscape(t.block.Text))
 		case t.block == nil && !earlier:
 			earlier = true
-			b.WriteString("\n## Notes on an earlier version\n\n")
+			b.WriteString("## Notes on an earlier version\n\n")
 			b.WriteString("The words these notes were written on are no longer in the essay; each keeps the quote it was on.\n\n")
 		}
 		writeMarkdownNote(&b, t.note, "", t.block == nil)
@@ -464,7 +466,9 @@ func writeMarkdownNote(b *strings.Builder, n store.Note, indent string, lost boo
 		parts = append(parts, "hidden by a teacher: "+mdEscape(n.HiddenReason))
 	}
 	fmt.Fprintf(b, "%s- %s\n\n", indent, strings.Join(parts, " · "))
-	body := strings.TrimSpace(n.Body)
+	// Raw HTML is never shown by glossa: here it is made literal text, so
+	// that no Markdown viewer runs it either.
+	body := htmlTag.ReplaceAllStringFunc(strings.TrimSpace(n.Body), func(tag string) string { return `\` + tag })
 	if body == "" {
 		body = "*Highlight*"
 	}

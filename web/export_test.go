@@ -739,7 +739,7 @@ func TestExportCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "id,parent_id,document,revision,anchor,paragraph,quote,prefix,suffix,start,end,status,author,audience,group,tags,body,created,modified,url"
+	want := "id,parent_id,document,revision,anchor,position,quote,prefix,suffix,start,end,status,author,audience,group,tags,body,created,modified,url"
 	if got := strings.Join(rows[0], ","); got != want {
 		t.Errorf("columns\n %s\nwant\n %s", got, want)
 	}
