@@ -157,7 +157,7 @@ type importItem struct {
 
 func (it *importItem) key() string { return strconv.Itoa(it.index) }
 
-// The states of checkReply.
+// The states of checkReply (an item starts unchecked, the zero value).
 const (
 	unchecked = iota
 	checking
@@ -169,8 +169,8 @@ func importError(status int, format string, args ...any) error {
 	return &httpError{status: status, msg: fmt.Sprintf(format, args...)}
 }
 
-// importData imports data into document e as u (see the package comment
-// above for the rules).
+// importData imports data into document e as u, by the rules in the
+// comment at the top of this file.
 func (s *Server) importData(ctx context.Context, u *store.User, e *docEntry, data []byte) (ImportReport, error) {
 	rep := ImportReport{Document: e.slug, Lines: []ReportLine{}}
 	format, raws, fileNotes, err := decodeImportFile(data)

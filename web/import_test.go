@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"mime/multipart"
 	"net/http"
@@ -13,9 +14,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 
+	"glossa/content"
 	"glossa/store"
 )
 
@@ -589,4 +592,88 @@ func TestExportPrivacy(t *testing.T) {
 			}
 		}
 	}
+}
+
+// Every shape of file the README names is read.
+func TestImportShapes(t *testing.T) {
+	a := newApp(t, withBaseURL(testBase))
+	ann := a.signUp(t, "ann")
+	p := a.paragraphWith(t, "two logics")
+	w3c := func(id string) string { return jsonOf(w3cOn("urn:shape:"+id, p.Anchor, "two logics", "shape "+id)) }
+	hyp := func(id string) string {
+		return jsonOf(map[string]any{"id": "shape-" + id, "uri": testBase + "/read/" + essaySlug, "text": "shape " + id,
+			"target": []any{map[string]any{"source": testBase + "/read/" + essaySlug,
+				"selector": []any{map[string]any{"type": "TextQuoteSelector", "exact": "two logics"}}}}})
+	}
+	for _, tc := range []struct{ name, file, format string }{
+		{"one annotation", w3c("1"), formatW3C},
+		{"an array", "[" + w3c("2") + "]", formatW3C},
+		{"a page", `{"type": "AnnotationPage", "items": [` + w3c("3") + `]}`, formatW3C},
+		{"a collection", `{"@context": "http://www.w3.org/ns/anno.jsonld", "type": ["BasicContainer", "AnnotationCollection"], "total": 1, "first": {"type": "AnnotationPage", "items": [` + w3c("4") + `]}}`, formatW3C},
+		{"hypothesis rows", "\ufeff[" + hyp("5") + "]", formatHypothesis},
+		{"hypothesis API", `{"total": 1, "rows": [` + hyp("6") + `]}`, formatHypothesis},
+		{"hypothesis client export", `{"export_date": "2024-06-01T08:00:00.000Z", "annotations": [` + hyp("7") + `]}`, formatHypothesis},
+		{"one hypothesis annotation", hyp("8"), formatHypothesis},
+	} {
+		rep, st := importAs(t, ann, tc.file)
+		if st != 200 || rep.Format != tc.format || rep.Imported != 1 || rep.Exact != 1 {
+			t.Errorf("%s: %d %s %v", tc.name, st, rep.Summary(), rep.Lines)
+		}
+	}
+	// A collection that says it has more than its first page: a line.
+	rep, _ := importAs(t, ann, `{"type": "AnnotationCollection", "total": 250, "first": {"type": "AnnotationPage", "next": "https://x.test/p1", "items": [`+w3c("9")+`]}}`)
+	if rep.Imported != 1 || !hasLine(rep, 0, "note", "more annotations than the 1 on its first page") {
+		t.Errorf("partial collection: %s %v", rep.Summary(), rep.Lines)
+	}
+}
+
+// FuzzImportFile reads outside input: no file may panic the reader or the
+// placing, and every note it would write has a consistent target.
+func FuzzImportFile(f *testing.F) {
+	f.Add(must(os.ReadFile("testdata/hypothesis-export.json")))
+	f.Add([]byte(`[{"type":"Annotation","target":{"selector":{"type":"FragmentSelector","value":"p-3d0519cf","refinedBy":[{"type":"TextQuoteSelector","exact":"two logics"},{"type":"TextPositionSelector","start":9,"end":19}]}}}]`))
+	f.Add([]byte(`{"type":"AnnotationCollection","first":{"items":[{"type":"Annotation","motivation":["replying"],"target":"x"}]}}`))
+	f.Add([]byte(`{"rows":[{"id":"a","uri":"/read/pempel-2016-alliances-asia-pacific-order","references":["a"]}]}`))
+	f.Add([]byte(`[{"type":"Annotation","target":{"selector":{"type":"TextPositionSelector","start":-5,"end":99999999}}}]`))
+	a := newApp(f)
+	e := a.essay(f)
+	var prev []content.PrevBlock
+	for _, b := range e.current.Blocks {
+		prev = append(prev, content.PrevBlock{Anchor: b.Anchor, Hash: b.Hash, Text: b.Text})
+	}
+	align := content.Align(prev, e.current.Blocks)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		format, raws, _, err := decodeImportFile(data)
+		if err != nil {
+			var he *httpError
+			if !errors.As(err, &he) || he.status < 400 || he.status >= 500 || he.msg == "" {
+				t.Fatalf("a bad file gave %v", err)
+			}
+			return
+		}
+		for i, raw := range raws {
+			it := w3cItem(raw, e, i+1)
+			if format == formatHypothesis {
+				it = hypothesisItem(raw, e, i+1)
+			}
+			if it.reject != "" || it.reply {
+				continue
+			}
+			orig, cur, reject := importPlacement(e, align, it.in)
+			if reject != "" {
+				continue
+			}
+			for _, tg := range []store.Target{orig.Target, cur.Target} {
+				if tg.Anchor == "" || tg.Start < 0 || tg.End-tg.Start != utf8.RuneCountInString(tg.Exact) || tg.Exact == "" && tg.Start != 0 {
+					t.Fatalf("annotation %d: target %+v", i+1, tg)
+				}
+			}
+			if cur.Status != store.StatusOrphan {
+				b := e.current.Block(cur.Anchor)
+				if b == nil || cur.Exact != "" && content.Slice(b.Text, cur.Start, cur.End) != cur.Exact {
+					t.Fatalf("annotation %d: placed %+v, which is not the text", i+1, cur)
+				}
+			}
+		}
+	})
 }
