@@ -481,6 +481,16 @@ func TestA11yAxe(t *testing.T) {
 			visit("re-attach page", reattach, http.StatusOK)
 			form("re-attach page, errors", reattach, reattach, [][2]string{{"#anchor", "Paragraph 3"}, {"#phrase", "words that are not there"}},
 				`form.note-form button[type="submit"]`, http.StatusUnprocessableEntity)
+			// Export and import (issue 5), and an import's report.
+			visit("export and import", slug+"/export", http.StatusOK)
+			upload, err := filepath.Abs("testdata/hypothesis-export.json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.do(chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{upload}),
+				chromedp.Click(chromedp.CSS(`form[enctype] button[type="submit"]`)),
+				chromedp.WaitVisible(chromedp.CSS(".import-report")))
+			check("import report")
 			visit("404, signed in", "/notes/no-such-note", http.StatusNotFound)
 			t.Logf("%d page states checked with axe-core", a.checked)
 		})

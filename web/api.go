@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -89,6 +90,58 @@ type annotation struct {
 	Hidden     *hiddenState  `json:"hidden,omitempty"`
 	SharedFrom string        `json:"sharedFrom,omitempty"` // IRI of the original guide note
 	Reactions  *apiReactions `json:"reactions,omitempty"`
+
+	// Tags are written as extra bodies, TextualBody with the purpose
+	// "tagging" (ANCHORING.md, "Export shape"): "body" is then an array,
+	// the comment first. See MarshalJSON.
+	Tags []string `json:"-"`
+}
+
+// MarshalJSON writes an annotation; with tags, "body" is an array of the
+// comment (if any) and one tagging body per tag, at the end of the object.
+// Without tags it is the single TextualBody it always was.
+func (a annotation) MarshalJSON() ([]byte, error) {
+	type plain annotation
+	if len(a.Tags) == 0 {
+		return marshalJSON(plain(a))
+	}
+	bodies := make([]textualBody, 0, len(a.Tags)+1)
+	if a.Body != nil {
+		bodies = append(bodies, *a.Body)
+	}
+	for _, t := range a.Tags {
+		bodies = append(bodies, textualBody{Type: "TextualBody", Value: t, Purpose: "tagging"})
+	}
+	p := plain(a)
+	p.Body = nil
+	// The outer "body" is shallower than plain's, so it is the one written.
+	return marshalJSON(struct {
+		plain
+		Body []textualBody `json:"body"`
+	}{p, bodies})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes: tagging bodies become Tags,
+// the first other body the comment.
+func (a *annotation) UnmarshalJSON(b []byte) error {
+	type plain annotation
+	var p struct {
+		plain
+		Body oneOrMany[textualBody] `json:"body"`
+	}
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*a = annotation(p.plain)
+	for _, tb := range p.Body {
+		switch {
+		case tb.Purpose == "tagging":
+			a.Tags = append(a.Tags, tb.Value)
+		case a.Body == nil:
+			a.Body = &tb
+		}
+	}
+	return nil
 }
 
 // hiddenState is a note hidden by a teacher, as its author and the
@@ -128,10 +181,10 @@ type target struct {
 
 func (t target) MarshalJSON() ([]byte, error) {
 	if t.IRI != "" {
-		return json.Marshal(t.IRI)
+		return marshalJSON(t.IRI)
 	}
 	type plain target
-	return json.Marshal(plain(t))
+	return marshalJSON(plain(t))
 }
 
 func (t *target) UnmarshalJSON(b []byte) error {
@@ -216,9 +269,23 @@ func (o *oneOrMany[T]) UnmarshalJSON(b []byte) error {
 
 func (o oneOrMany[T]) MarshalJSON() ([]byte, error) {
 	if len(o) == 1 {
-		return json.Marshal(o[0])
+		return marshalJSON(o[0])
 	}
-	return json.Marshal([]T(o))
+	return marshalJSON([]T(o))
+}
+
+// marshalJSON is json.Marshal without escaping <, > and &: the custom
+// marshalers use it so that whoever writes the whole value decides
+// (writeJSON escapes them, as json.Marshal does; an export file, read by
+// people, does not).
+func marshalJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // incoming is an annotation as a client sends it: the body may be one
@@ -231,6 +298,79 @@ type incoming struct {
 	Target     *target                    `json:"target"`
 	Audience   audienceField              `json:"audience"`
 	Question   *bool                      `json:"question"`
+}
+
+// readBodies reads an incoming annotation's bodies into ni: the comment
+// (the first TextualBody without a purpose or with "commenting" or
+// "describing", or bodyValue) and the tags (TextualBody with the purpose
+// "tagging", or without a purpose when the motivation is "tagging").
+func readBodies(in incoming, ni *noteInput, fe fieldErrors) {
+	if in.BodyValue != nil {
+		ni.Body = *in.BodyValue
+		return
+	}
+	if len(in.Body) == 0 {
+		return
+	}
+	found := false
+	for _, rb := range in.Body {
+		var tb textualBody
+		err := json.Unmarshal(rb, &tb)
+		text := err == nil && (tb.Type == "" || tb.Type == "TextualBody")
+		if text && (tb.Purpose == "tagging" || in.Motivation == "tagging" && tb.Purpose == "") {
+			ni.Tags = append(ni.Tags, tb.Value)
+			continue
+		}
+		if found {
+			continue
+		}
+		switch {
+		case err != nil:
+			fe["body"] = "A body must be a TextualBody object."
+		case !text:
+			fe["body"] = fmt.Sprintf("Body type %q is not supported; use TextualBody.", tb.Type)
+		case tb.Purpose == "" || tb.Purpose == "commenting" || tb.Purpose == "describing":
+			ni.Body, found = tb.Value, true
+			continue
+		default:
+			continue // another purpose: not glossa's to keep
+		}
+		break
+	}
+	if !found && len(ni.Tags) == 0 && fe["body"] == "" {
+		fe["body"] = "No TextualBody with the purpose commenting was found."
+	}
+}
+
+// readSelectors reads a target's selectors into ni: the FragmentSelector
+// names the block; TextPositionSelector and TextQuoteSelector refine it,
+// whether nested in refinedBy or given beside it as alternatives. It
+// returns the types it does not know.
+func readSelectors(t *target, ni *noteInput, fe fieldErrors) (unknown []string) {
+	var sels []selector
+	for _, sel := range t.Selector {
+		sels = append(sels, sel)
+		sels = append(sels, sel.RefinedBy...)
+	}
+	for _, sel := range sels {
+		switch sel.Type {
+		case "FragmentSelector":
+			ni.Anchor = sel.Value
+		case "TextPositionSelector":
+			if sel.Start == nil || sel.End == nil {
+				fe["target.selector"] = "A TextPositionSelector needs start and end."
+			}
+			ni.Start, ni.End = sel.Start, sel.End
+		case "TextQuoteSelector":
+			if sel.Exact == "" {
+				fe["target.selector"] = "A TextQuoteSelector needs exact."
+			}
+			ni.Exact, ni.Prefix, ni.Suffix = sel.Exact, sel.Prefix, sel.Suffix
+		default:
+			unknown = append(unknown, sel.Type)
+		}
+	}
+	return unknown
 }
 
 // --- conversions -----------------------------------------------------------
@@ -281,6 +421,9 @@ func (s *Server) toAnnotation(r *http.Request, n store.Note, e *docEntry, withCo
 	if n.Body != "" {
 		a.Body = &textualBody{Type: "TextualBody", Value: n.Body, Format: "text/markdown"}
 	}
+	if len(n.Tags) > 0 {
+		a.Tags = n.Tags
+	}
 	if n.ParentID != "" {
 		// W3C: a reply's target is the annotation it answers.
 		a.Target = &target{IRI: s.annotationIRI(r, n.ParentID)}
@@ -329,30 +472,7 @@ func readIncoming(w http.ResponseWriter, r *http.Request, slug string) (noteInpu
 	if in.Question != nil {
 		ni.Question = *in.Question
 	}
-	switch {
-	case in.BodyValue != nil:
-		ni.Body = *in.BodyValue
-	case len(in.Body) > 0:
-		found := false
-		for _, rb := range in.Body {
-			var tb textualBody
-			if err := json.Unmarshal(rb, &tb); err != nil {
-				fe["body"] = "A body must be a TextualBody object."
-				break
-			}
-			if tb.Type != "" && tb.Type != "TextualBody" {
-				fe["body"] = fmt.Sprintf("Body type %q is not supported; use TextualBody.", tb.Type)
-				break
-			}
-			if tb.Purpose == "" || tb.Purpose == "commenting" || tb.Purpose == "describing" {
-				ni.Body, found = tb.Value, true
-				break
-			}
-		}
-		if !found && fe["body"] == "" {
-			fe["body"] = "No TextualBody with the purpose commenting was found."
-		}
-	}
+	readBodies(in, &ni, fe)
 	if in.Motivation == "highlighting" && strings.TrimSpace(ni.Body) != "" {
 		fe["motivation"] = "A highlighting annotation has no body; use commenting."
 	}
@@ -372,6 +492,9 @@ func readIncoming(w http.ResponseWriter, r *http.Request, slug string) (noteInpu
 			fe["target"] = "A reply's target is the IRI of the annotation it answers (/api/annotations/{id}), as a string or {\"id\": IRI}."
 		}
 		ni.Parent = id
+		if len(ni.Tags) > 0 {
+			fe["body"] = "A reply has no tags; tag the annotation it answers."
+		}
 		if len(fe) > 0 {
 			return ni, fe
 		}
@@ -380,31 +503,8 @@ func readIncoming(w http.ResponseWriter, r *http.Request, slug string) (noteInpu
 	if src := in.Target.Source; src != "" && !strings.HasSuffix(strings.TrimRight(src, "/"), "/read/"+slug) {
 		fe["target.source"] = fmt.Sprintf("The target source %q is not this document (/read/%s).", src, slug)
 	}
-	// The FragmentSelector names the block; TextPositionSelector and
-	// TextQuoteSelector refine it, whether nested in refinedBy or given
-	// beside it as alternatives.
-	var sels []selector
-	for _, sel := range in.Target.Selector {
-		sels = append(sels, sel)
-		sels = append(sels, sel.RefinedBy...)
-	}
-	for _, sel := range sels {
-		switch sel.Type {
-		case "FragmentSelector":
-			ni.Anchor = sel.Value
-		case "TextPositionSelector":
-			if sel.Start == nil || sel.End == nil {
-				fe["target.selector"] = "A TextPositionSelector needs start and end."
-			}
-			ni.Start, ni.End = sel.Start, sel.End
-		case "TextQuoteSelector":
-			if sel.Exact == "" {
-				fe["target.selector"] = "A TextQuoteSelector needs exact."
-			}
-			ni.Exact, ni.Prefix, ni.Suffix = sel.Exact, sel.Prefix, sel.Suffix
-		default:
-			fe["target.selector"] = fmt.Sprintf("Selector type %q is not supported; use a FragmentSelector refined by TextPositionSelector and/or TextQuoteSelector.", sel.Type)
-		}
+	for _, t := range readSelectors(in.Target, &ni, fe) {
+		fe["target.selector"] = fmt.Sprintf("Selector type %q is not supported; use a FragmentSelector refined by TextPositionSelector and/or TextQuoteSelector.", t)
 	}
 	if ni.Anchor == "" && fe["target.selector"] == "" {
 		fe["target.selector"] = "The target needs a FragmentSelector whose value is a paragraph anchor (p-…)."
@@ -435,6 +535,19 @@ type newNoteData struct {
 	audience store.Audience
 	group    int64
 	target   store.Original
+	tags     []string // normalized; never nil
+}
+
+// inputTags normalizes an annotation's tags (store.NormalizeTags), naming
+// the problem in fe["tags"]. It never returns nil, so that an update with
+// no tags clears them.
+func inputTags(tags []string, fe fieldErrors) []string {
+	out, err := store.NormalizeTags(tags, store.MaxTagsPerNote)
+	if err != nil {
+		fe["tags"] = invalidMessage(err)
+		return []string{}
+	}
+	return out
 }
 
 // noteFromInput validates a decoded annotation against document e; roles
@@ -444,6 +557,7 @@ func noteFromInput(e *docEntry, in noteInput, roles map[int64]store.Role) (newNo
 	var d newNoteData
 	d.body = validateBody(in.Body, fe)
 	d.audience, d.group = parseAudience(in.Audience, roles, fe)
+	d.tags = inputTags(in.Tags, fe)
 	if in.Question && strings.TrimSpace(d.body) == "" {
 		fe["question"] = "A question needs a body."
 	}
@@ -701,7 +815,7 @@ func (s *Server) apiCreate(w http.ResponseWriter, r *http.Request) error {
 		}
 		n, err = s.db.CreateNote(ctx, store.NewNote{
 			DocumentID: e.id, AuthorID: u.ID, Audience: d.audience, GroupID: d.group, Question: in.Question,
-			Body: d.body, Target: d.target, Mentions: s.bodies.mentions(d.body),
+			Body: d.body, Target: d.target, Mentions: s.bodies.mentions(d.body), Tags: d.tags,
 		})
 		if err != nil {
 			return err
@@ -798,6 +912,8 @@ func (s *Server) apiPut(w http.ResponseWriter, r *http.Request) error {
 	fe := fieldErrors{}
 	upd.Body = validateBody(in.Body, fe)
 	upd.Mentions = s.bodies.mentions(upd.Body)
+	// PUT replaces the annotation: tags not sent are removed.
+	upd.Tags = inputTags(in.Tags, fe)
 	// The note's own audience stays valid even if its author left the
 	// group since; only a move needs membership.
 	upd.Audience, upd.GroupID = n.Audience, n.GroupID

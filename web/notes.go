@@ -35,7 +35,8 @@ type noteInput struct {
 	Body     string
 	Audience string
 	Question bool
-	Parent   string // a reply's parent (the API's motivation "replying")
+	Parent   string   // a reply's parent (the API's motivation "replying")
+	Tags     []string // as sent, before validation (the API's tagging bodies)
 }
 
 // conflict is ANCHORING.md's 409: the client's quote is not what the text

@@ -203,11 +203,13 @@ func (s *Server) routes() http.Handler {
 		s.revisionRoutes(r)
 		r.Get("/notebook", s.page(s.handleNotebook))
 		s.printRoutes(r)
+		s.exportRoutes(r)
 
 		r.Route("/api", func(r chi.Router) {
 			s.groupAPIRoutes(r)
 			s.conversationAPIRoutes(r)
 			s.revisionAPIRoutes(r)
+			s.exportAPIRoutes(r)
 			r.Get("/documents", s.api(s.apiDocuments))
 			r.Get("/documents/{slug}", s.api(s.apiDocument))
 			r.Get("/documents/{slug}/annotations/", s.api(s.apiContainer))

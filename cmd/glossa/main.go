@@ -4,6 +4,8 @@
 //	glossa user add [-db glossa.db] NAME      (password on standard input)
 //	glossa token new [-db glossa.db] NAME     (prints the token alone)
 //	glossa publish [-db glossa.db] [-content DIR]
+//	glossa export [-db glossa.db] -user NAME -doc SLUG [-format jsonld] [-scope mine] [-o FILE]
+//	glossa import [-db glossa.db] -user NAME [-doc SLUG] FILE
 //
 // Every flag falls back to an environment variable (GLOSSA_ADDR, GLOSSA_DB,
 // GLOSSA_CONTENT, …) and then to its default.
@@ -12,6 +14,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -49,6 +52,10 @@ const usage = `usage:
   glossa user add [flags] NAME    add a user; the password is read from standard input
   glossa token new [flags] NAME   make a personal API token for NAME and print it
   glossa publish [flags]          publish changed essays and re-anchor their notes
+  glossa export [flags] -user NAME -doc SLUG
+                                  export NAME's notes on an essay (or a group's, for its teacher)
+  glossa import [flags] -user NAME FILE
+                                  import W3C or Hypothesis annotations as NAME's notes
 Run "glossa serve -h" and so on for each command's flags.
 `
 
@@ -74,6 +81,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return tokenNew(ctx, args[1:], getenv, stdout, stderr)
 	case "publish":
 		return publish(ctx, args, getenv, stdout, stderr)
+	case "export":
+		return export(ctx, args, getenv, stdout, stderr)
+	case "import":
+		return importNotes(ctx, args, getenv, stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -331,5 +342,120 @@ func tokenNew(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	// The token alone, so scripts can capture it: TOKEN=$(glossa token new ann)
 	fmt.Fprintln(stdout, token)
+	return nil
+}
+
+// transferServer opens the database and a Server on it, for export and
+// import: they run as the server's own pages do, without listening. Like
+// the server, it publishes the essays first if they changed.
+func transferServer(ctx context.Context, dbPath, contentDir, baseURL string, stderr io.Writer) (*store.DB, *web.Server, error) {
+	essays, err := contentFS(contentDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := store.Open(ctx, dbPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	srv, err := web.New(ctx, web.Config{
+		DB: db, Content: essays, Templates: templates.FS, Static: static.FS, BaseURL: baseURL,
+		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	})
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, srv, nil
+}
+
+// export writes a reader's notes on one essay (or, for its teacher, a
+// group's) as Markdown, CSV or W3C Web Annotation JSON-LD, the files the
+// export page gives.
+func export(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fset := flag.NewFlagSet("export", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	dbPath := dbFlag(fset, getenv)
+	contentDir := contentFlag(fset, getenv)
+	baseURL := fset.String("base-url", envDefault(getenv, "GLOSSA_BASE_URL", "http://localhost:8080"), "absolute URL glossa is reached at, for the IRIs and links in the file (env GLOSSA_BASE_URL)")
+	user := fset.String("user", "", "whose notes: the reader exporting (required)")
+	doc := fset.String("doc", "", "the essay's slug (required)")
+	format := fset.String("format", "jsonld", "md (Markdown), csv or jsonld (W3C Web Annotation)")
+	scope := fset.String("scope", "mine", "mine, or group:ID for the notes of a group the user teaches")
+	out := fset.String("o", "-", "file to write; - is standard output")
+	if err := fset.Parse(args); err != nil {
+		return err
+	}
+	if fset.NArg() > 0 {
+		return fmt.Errorf("export takes no arguments, got %q", fset.Args())
+	}
+	if *user == "" || *doc == "" {
+		return errors.New("export needs -user NAME and -doc SLUG")
+	}
+	db, srv, err := transferServer(ctx, *dbPath, *contentDir, *baseURL, stderr)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	defer srv.Close()
+	_, body, err := srv.ExportFile(ctx, *user, *doc, *format, *scope)
+	if err != nil {
+		return err
+	}
+	if *out == "-" {
+		_, err = stdout.Write(body)
+		return err
+	}
+	return os.WriteFile(*out, body, 0o644)
+}
+
+// importNotes imports a file of W3C or Hypothesis annotations as a
+// reader's notes, as the import page does, and prints the report. It
+// fails only when the file as a whole cannot be imported; annotations
+// rejected one by one are in the report.
+func importNotes(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fset := flag.NewFlagSet("import", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	dbPath := dbFlag(fset, getenv)
+	contentDir := contentFlag(fset, getenv)
+	user := fset.String("user", "", "whose notes they become: the reader importing (required)")
+	doc := fset.String("doc", "", "the essay's slug; by default, the one essay the file names")
+	asJSON := fset.Bool("json", false, "print the report as JSON, as the API answers it")
+	if err := fset.Parse(args); err != nil {
+		return err
+	}
+	if fset.NArg() != 1 || *user == "" {
+		return errors.New("import needs -user NAME and one FILE (- for standard input)")
+	}
+	var (
+		data []byte
+		err  error
+	)
+	if name := fset.Arg(0); name == "-" {
+		data, err = io.ReadAll(stdin)
+	} else {
+		data, err = os.ReadFile(name)
+	}
+	if err != nil {
+		return err
+	}
+	db, srv, err := transferServer(ctx, *dbPath, *contentDir, "", stderr)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	defer srv.Close()
+	rep, err := srv.ImportFile(ctx, *user, *doc, data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", fset.Arg(0), err)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	fmt.Fprintf(stdout, "%s: %s\n", rep.Document, rep.Summary())
+	for _, l := range rep.Lines {
+		fmt.Fprintf(stdout, "  %s\n", l)
+	}
 	return nil
 }

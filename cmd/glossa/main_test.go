@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -259,5 +260,131 @@ func TestPublishCommand(t *testing.T) {
 	}
 	if err := run(ctx, []string{"publish", "-db", dbPath, "-content", filepath.Join(dir, "nope")}, env(), nil, io.Discard, io.Discard); err == nil {
 		t.Error("publish from a missing folder succeeded")
+	}
+}
+
+// glossa export and glossa import do what the export and import pages do:
+// a round trip through files on the command line gives the same export,
+// and importing twice adds nothing.
+func TestExportAndImportCommands(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	dbA, dbB := filepath.Join(dir, "a.db"), filepath.Join(dir, "b.db")
+	const slug = "pempel-2016-alliances-asia-pacific-order"
+	cmd := func(args ...string) (string, error) {
+		t.Helper()
+		var out, errb bytes.Buffer
+		err := run(ctx, args, env("GLOSSA_BASE_URL", "https://glossa.example"), strings.NewReader("correct horse\n"), &out, &errb)
+		if err != nil {
+			return out.String() + errb.String(), err
+		}
+		return out.String(), nil
+	}
+	mustRun := func(args ...string) string {
+		t.Helper()
+		out, err := cmd(args...)
+		if err != nil {
+			t.Fatalf("glossa %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return out
+	}
+	for _, db := range []string{dbA, dbB} {
+		mustRun("user", "add", "-db", db, "ann")
+		mustRun("publish", "-db", db)
+	}
+	// The same history of the text on both: a revision's publication time
+	// is in every target.
+	a, err := store.Open(ctx, dbA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var published string
+	if err := a.SQL().QueryRow(`SELECT published_at FROM revisions`).Scan(&published); err != nil {
+		t.Fatal(err)
+	}
+	u, _, err := a.UserByName(ctx, "ann")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := a.Document(ctx, slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var notes []store.Note
+	for i, b := range doc.Current.Blocks[:3] {
+		n, err := a.CreateNote(ctx, store.NewNote{DocumentID: doc.ID, AuthorID: u.ID, Audience: store.Public,
+			Body: fmt.Sprintf("Note %d on *%s*", i, b.Anchor), Tags: []string{"cli", fmt.Sprint("tag ", i)},
+			Target: store.Original{Target: store.Target{RevisionID: doc.Current.ID, Anchor: b.Anchor}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		notes = append(notes, n)
+	}
+	if _, err := a.CreateNote(ctx, store.NewNote{AuthorID: u.ID, ParentID: notes[0].ID, Body: "A reply."}); err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	b, err := store.Open(ctx, dbB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.SQL().Exec(`UPDATE revisions SET published_at = ?`, published); err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+
+	file := filepath.Join(dir, "notes.jsonld")
+	if out := mustRun("export", "-db", dbA, "-user", "ann", "-doc", slug, "-o", file); out != "" {
+		t.Errorf("export to a file printed %q", out)
+	}
+	first, err := os.ReadFile(file)
+	if err != nil || !bytes.Contains(first, []byte(`"id": "https://glossa.example/api/annotations/`+notes[0].ID+`"`)) {
+		t.Fatalf("the exported file (%v) has not the first note:\n%.600s", err, first)
+	}
+	md := mustRun("export", "-db", dbA, "-user", "ann", "-doc", slug, "-format", "md")
+	if !strings.HasPrefix(md, "# Alliances and the Future Asia-Pacific Order\n") || !strings.Contains(md, "tags: cli, tag 0") {
+		t.Errorf("Markdown export:\n%.500s", md)
+	}
+
+	out := mustRun("import", "-db", dbB, "-user", "ann", file)
+	if want := slug + ": 4 of 4 annotations imported from a W3C Web Annotation file: 3 exact, 0 mapped, 0 fuzzy, 0 orphaned, 1 reply; 0 skipped, 0 rejected.\n"; out != want {
+		t.Errorf("import printed %q, want %q", out, want)
+	}
+	again := mustRun("export", "-db", dbB, "-user", "ann", "-doc", slug)
+	if again != string(first) {
+		t.Errorf("the export after the round trip differs:\n%s\n----\n%s", first, again)
+	}
+	out = mustRun("import", "-db", dbB, "-user", "ann", "-doc", slug, file)
+	if !strings.Contains(out, "0 of 4 annotations imported") || strings.Count(out, "skipped: already imported") != 4 {
+		t.Errorf("second import printed %q", out)
+	}
+	var rep struct {
+		Skipped int `json:"skipped"`
+	}
+	if err := json.Unmarshal([]byte(mustRun("import", "-db", dbB, "-user", "ann", "-json", file)), &rep); err != nil || rep.Skipped != 4 {
+		t.Errorf("-json report: %+v %v", rep, err)
+	}
+
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte("{\"type\": "), 0o644)
+	nothing := filepath.Join(dir, "nothing.json")
+	os.WriteFile(nothing, []byte(`[{"type": "Annotation", "target": {"source": "https://x.test/elsewhere"}}]`), 0o644)
+	for _, tc := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"export", "-db", dbA, "-user", "nobody", "-doc", slug}, `no user named "nobody"`},
+		{[]string{"export", "-db", dbA, "-user", "ann"}, "-doc"},
+		{[]string{"export", "-db", dbA, "-user", "ann", "-doc", "nope"}, `no essay "nope"`},
+		{[]string{"export", "-db", dbA, "-user", "ann", "-doc", slug, "-format", "pdf"}, `Format "pdf"`},
+		{[]string{"export", "-db", dbA, "-user", "ann", "-doc", slug, "-scope", "group:1"}, "not in group 1"},
+		{[]string{"import", "-db", dbB, "-user", "ann", bad}, "not valid JSON"},
+		{[]string{"import", "-db", dbB, "-user", "ann", nothing}, "names none of the essays here"},
+		{[]string{"import", "-db", dbB, "-user", "ann"}, "one FILE"},
+	} {
+		out, err := cmd(tc.args...)
+		if err == nil || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("glossa %s: %v (%q), want an error saying %q", strings.Join(tc.args, " "), err, out, tc.says)
+		}
 	}
 }

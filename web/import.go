@@ -1,0 +1,982 @@
+package web
+
+// Import (issue 5): notes brought in from a file, onto one document.
+//
+// Two formats are read. W3C Web Annotation JSON-LD: one Annotation, an
+// array of them, an AnnotationPage, or an AnnotationCollection whose first
+// page is embedded (glossa's own export is one); annotations are read as
+// the API reads them (readBodies, readSelectors). And a Hypothesis export:
+// an array of its annotations, {"rows": [...]} (its API) or
+// {"annotations": [...]} (its client's export).
+//
+// The rules, in the order they are applied:
+//
+//   - The file as a whole: at most maxImportBytes, valid JSON, one of the
+//     shapes above, at most maxImportAnnotations. Otherwise nothing is
+//     imported and the answer says why (400, 413 or 422).
+//   - Each annotation is then checked on its own, and one that fails is
+//     rejected with a report line naming it (its place in the file and its
+//     id) and the reason; the others are imported: a type that is not
+//     Annotation, fields of the wrong JSON type, a target on another
+//     document, an id used twice in the file, a body over the limit, a
+//     reply to nothing that can be found, nothing to place it by.
+//   - Imported notes are the importer's: the creator named in the file is
+//     never taken over. A note someone else wrote comes in private (only
+//     the importer sees it), and so does every Hypothesis annotation (its
+//     groups mean nothing here); a glossa audience is kept when the
+//     importer may use it (a group they belong to), else it becomes
+//     private, with a report line.
+//   - Each note is placed on the current revision (importPlacement): where
+//     its target says when the words are there (exact), else by searching
+//     its quote with its context (mapped, or fuzzy when the words differ a
+//     little), else it is kept as an orphan, listed under "Notes on an
+//     earlier version" with its quote. Nothing is dropped for want of a
+//     place. Replies follow the note they answer.
+//   - Everything goes into the database in one transaction
+//     (store.ImportNotes): an error there leaves nothing written. A note
+//     imported before from the same source by the same reader, or one
+//     that never left this database, is skipped: importing twice changes
+//     nothing the second time.
+//   - A glossa note keeps its id (the last segment of its IRI) when the id
+//     is free here, and its created and modified times, so a glossa export
+//     imported into a fresh database exports again byte for byte.
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/url"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+
+	"glossa/content"
+	"glossa/store"
+)
+
+// Limits on an import.
+const (
+	maxImportBytes       = 10 << 20 // 10 MB: a glossa export of about 7,000 notes
+	maxImportAnnotations = 10000
+)
+
+// The formats an import reads, as the report names them.
+const (
+	formatW3C        = "W3C Web Annotation"
+	formatHypothesis = "Hypothesis"
+)
+
+// ImportReport says what an import did: how many annotations the file
+// held and what became of them, with a line for each that was not simply
+// placed where it said (rejected, skipped, orphaned, fuzzy) or that came in
+// changed (a tag dropped, an audience made private).
+type ImportReport struct {
+	Document    string       `json:"document"`
+	Format      string       `json:"format"`
+	Annotations int          `json:"annotations"` // in the file
+	Imported    int          `json:"imported"`    // exact + mapped + fuzzy + orphaned + replies
+	Exact       int          `json:"exact"`       // where the file said
+	Mapped      int          `json:"mapped"`      // the same words, found elsewhere
+	Fuzzy       int          `json:"fuzzy"`       // close words
+	Orphaned    int          `json:"orphaned"`    // kept without a place in the text
+	Replies     int          `json:"replies"`     // in their thread
+	Skipped     int          `json:"skipped"`     // here already
+	Rejected    int          `json:"rejected"`
+	Lines       []ReportLine `json:"lines"`
+}
+
+// ReportLine is one annotation's line in the report.
+type ReportLine struct {
+	// Index is the annotation's place in the file, from 1; 0 is the file
+	// as a whole.
+	Index   int    `json:"index"`
+	ID      string `json:"id,omitempty"`   // as the file names it
+	Outcome string `json:"outcome"`        // rejected, skipped, orphaned, fuzzy or note
+	Note    string `json:"note,omitempty"` // the glossa note it is now
+	Reason  string `json:"reason"`
+}
+
+// Summary is the report in one sentence.
+func (r ImportReport) Summary() string {
+	return fmt.Sprintf("%d of %d %s imported from a %s file: %d exact, %d mapped, %d fuzzy, %d orphaned, %d %s; %d skipped, %d rejected.",
+		r.Imported, r.Annotations, plural(r.Annotations, "annotation", "annotations"), r.Format,
+		r.Exact, r.Mapped, r.Fuzzy, r.Orphaned, r.Replies, plural(r.Replies, "reply", "replies"), r.Skipped, r.Rejected)
+}
+
+// String is the line as the command line prints it.
+func (l ReportLine) String() string {
+	where := "the file"
+	if l.Index > 0 {
+		where = "annotation " + strconv.Itoa(l.Index)
+		if l.ID != "" {
+			where += " (" + l.ID + ")"
+		}
+	}
+	return where + ": " + l.Outcome + ": " + l.Reason
+}
+
+// importItem is one annotation of the file on its way in.
+type importItem struct {
+	index   int
+	id      string // as the file names it
+	source  string // recorded as imported_from
+	keepID  string // the glossa id to keep, when free
+	creator string // the name the file gives its creator
+	reply   bool
+	parent  string // a reply's parent as the file names it
+	in      noteInput
+	created time.Time
+	changed time.Time
+
+	reject string   // why it is not imported
+	notes  []string // how it came in changed
+	state  int      // of checkReply: unchecked, checking, checked
+
+	// Filled in once it is checked.
+	audience  store.Audience
+	group     int64
+	tags      []string
+	parentKey string
+	parentID  string
+	thread    store.Audience // a reply's thread's
+	orig      store.Original
+	cur       store.Current
+}
+
+func (it *importItem) key() string { return strconv.Itoa(it.index) }
+
+// The states of checkReply (an item starts unchecked, the zero value).
+const (
+	unchecked = iota
+	checking
+	checked
+)
+
+// importError is a problem with the file as a whole.
+func importError(status int, format string, args ...any) error {
+	return &httpError{status: status, msg: fmt.Sprintf(format, args...)}
+}
+
+// importData imports data into document e as u, by the rules in the
+// comment at the top of this file.
+func (s *Server) importData(ctx context.Context, u *store.User, e *docEntry, data []byte) (ImportReport, error) {
+	rep := ImportReport{Document: e.slug, Lines: []ReportLine{}}
+	format, raws, fileNotes, err := decodeImportFile(data)
+	if err != nil {
+		return rep, err
+	}
+	rep.Format, rep.Annotations = format, len(raws)
+	for _, n := range fileNotes {
+		rep.Lines = append(rep.Lines, ReportLine{Outcome: "note", Reason: n})
+	}
+	items := make([]*importItem, len(raws))
+	for i, raw := range raws {
+		if format == formatHypothesis {
+			items[i] = hypothesisItem(raw, e, i+1)
+		} else {
+			items[i] = w3cItem(raw, e, i+1)
+		}
+	}
+
+	// The same id twice: the first one counts.
+	bySource := map[string]*importItem{}
+	byID := map[string]*importItem{}
+	for _, it := range items {
+		if it.reject != "" {
+			continue
+		}
+		if first, dup := bySource[it.source]; dup {
+			it.reject = fmt.Sprintf("it has the same id as annotation %d; an id names one annotation", first.index)
+			continue
+		}
+		bySource[it.source] = it
+		if it.id != "" {
+			byID[it.id] = it
+		}
+	}
+
+	memberships, err := s.db.Memberships(ctx, u.ID)
+	if err != nil {
+		return rep, err
+	}
+	roles := map[int64]store.Role{}
+	for _, m := range memberships {
+		roles[m.Group.ID] = m.Role
+	}
+	var prev []content.PrevBlock
+	for _, b := range e.current.Blocks {
+		prev = append(prev, content.PrevBlock{Anchor: b.Anchor, Hash: b.Hash, Text: b.Text})
+	}
+	align := content.Align(prev, e.current.Blocks)
+	others := map[string]bool{}
+	for _, it := range items {
+		if it.reject != "" || it.reply {
+			continue
+		}
+		if it.creator != "" && it.creator != u.Name {
+			others[it.creator] = true
+		}
+		s.checkNote(it, u, e, align, roles, format)
+	}
+	for _, it := range items {
+		if it.reject != "" || !it.reply {
+			continue
+		}
+		if it.creator != "" && it.creator != u.Name {
+			others[it.creator] = true
+		}
+		s.checkReply(ctx, it, u, e, byID, format)
+	}
+	if len(others) > 0 {
+		rep.Lines = append(rep.Lines, ReportLine{Outcome: "note", Reason: fmt.Sprintf(
+			"some annotations were written by others (%s): they come in as your notes, and private ones, so that nobody reads their words under your name "+
+				"(their replies in threads others can see are rejected for the same reason)",
+			strings.Join(slices.Sorted(maps.Keys(others)), ", "))})
+	}
+
+	var notes []store.ImportNote
+	var kept []*importItem
+	for _, it := range items {
+		if it.reject != "" {
+			rep.Rejected++
+			rep.Lines = append(rep.Lines, ReportLine{Index: it.index, ID: it.id, Outcome: "rejected", Reason: it.reject})
+			continue
+		}
+		n := store.ImportNote{
+			Key: it.key(), ID: it.keepID, Source: it.source, ParentKey: it.parentKey, ParentID: it.parentID,
+			Audience: it.audience, GroupID: it.group, Question: it.in.Question, Body: it.in.Body, Tags: it.tags,
+			Original: it.orig, Current: it.cur, Created: it.created, Modified: it.changed,
+		}
+		notes = append(notes, n)
+		kept = append(kept, it)
+	}
+	results, err := s.db.ImportNotes(ctx, u.ID, e.id, notes)
+	if err != nil {
+		return rep, err
+	}
+	for i, res := range results {
+		it := kept[i]
+		line := func(outcome, reason string) {
+			rep.Lines = append(rep.Lines, ReportLine{Index: it.index, ID: it.id, Outcome: outcome, Note: res.ID, Reason: reason})
+		}
+		if res.Skipped {
+			rep.Skipped++
+			line("skipped", res.Reason)
+			continue
+		}
+		rep.Imported++
+		switch {
+		case it.reply:
+			rep.Replies++
+		case it.cur.Status == store.StatusExact:
+			rep.Exact++
+		case it.cur.Status == store.StatusMapped:
+			rep.Mapped++
+		case it.cur.Status == store.StatusFuzzy:
+			rep.Fuzzy++
+			line("fuzzy", fmt.Sprintf("its quote “%s” is not in the essay word for word; it is on the closest words, “%s” (similarity score %.2f)",
+				excerpt(it.orig.Exact, 80), excerpt(it.cur.Exact, 80), it.cur.Score))
+		default:
+			rep.Orphaned++
+			if it.cur.Exact != "" {
+				line("orphaned", fmt.Sprintf("its quote “%s” is not in the essay; it is kept under Notes on an earlier version", excerpt(it.cur.Exact, 80)))
+			} else {
+				line("orphaned", fmt.Sprintf("its paragraph (%s) is not in the essay; it is kept under Notes on an earlier version", it.cur.Anchor))
+			}
+		}
+		for _, n := range it.notes {
+			line("note", n)
+		}
+	}
+	slices.SortStableFunc(rep.Lines, func(a, b ReportLine) int { return a.Index - b.Index })
+	return rep, nil
+}
+
+// checkNote checks a note (not a reply) and places it, or rejects it.
+func (s *Server) checkNote(it *importItem, u *store.User, e *docEntry, align *content.Alignment, roles map[int64]store.Role, format string) {
+	fe := fieldErrors{}
+	it.in.Body = validateBody(it.in.Body, fe)
+	if fe["body"] != "" {
+		it.reject = fe["body"]
+		return
+	}
+	it.noteHTML()
+	it.tags = it.cleanTags()
+	it.audience = store.Private
+	switch {
+	case format == formatHypothesis:
+	case it.creator != "" && it.creator != u.Name:
+		if a := strings.TrimSpace(it.in.Audience); a != "" && a != string(store.Private) {
+			it.notes = append(it.notes, fmt.Sprintf("written by %s for the audience %q: imported as a private note of yours", it.creator, a))
+		}
+	default:
+		a, g := parseAudience(it.in.Audience, roles, fe)
+		if msg := fe["audience"]; msg != "" {
+			it.notes = append(it.notes, strings.TrimSuffix(msg, "; choose another audience.")+": imported as a private note")
+		} else {
+			it.audience, it.group = a, g
+		}
+	}
+	if it.in.Question && strings.TrimSpace(it.in.Body) == "" {
+		it.in.Question = false
+		it.notes = append(it.notes, "a question needs words: imported as a highlight")
+	}
+	orig, cur, reject := importPlacement(e, align, it.in)
+	if reject != "" {
+		it.reject = reject
+		return
+	}
+	it.orig, it.cur = orig, cur
+}
+
+// checkReply finds the thread a reply belongs to, or rejects it: its
+// parent in the file (a reply to a reply joins its parent's thread, as
+// glossa's threads are flat), else a note imported before from that
+// source, else (W3C) a note of this database the importer can see.
+// Someone else's words come in only where nobody but the importer reads
+// them: their reply in a thread others can see is rejected.
+func (s *Server) checkReply(ctx context.Context, it *importItem, u *store.User, e *docEntry, byID map[string]*importItem, format string) {
+	switch it.state {
+	case checked:
+		return
+	case checking:
+		it.reject = "it is one of a circle of replies that never reaches an annotation on the text"
+		return
+	}
+	it.state = checking
+	defer func() { it.state = checked }()
+	if it.reject != "" {
+		return
+	}
+	body, err := replyBody(it.in.Body)
+	if err != nil {
+		var fe fieldErrors
+		if errors.As(err, &fe) {
+			it.reject = fe["body"]
+		} else {
+			it.reject = err.Error()
+		}
+		return
+	}
+	it.in.Body, it.in.Question = body, false
+	it.noteHTML()
+	if len(it.in.Tags) > 0 {
+		it.notes = append(it.notes, "a reply has no tags: its tags were left out")
+	}
+	if theirs := it.creator != "" && it.creator != u.Name; theirs {
+		defer func() {
+			if it.reject == "" && it.thread != store.Private {
+				it.reject = fmt.Sprintf("written by %s in a thread others can see: glossa will not show %s’s words under your name", it.creator, it.creator)
+			}
+		}()
+	}
+	if p := byID[it.parent]; p != nil {
+		if p.reply {
+			s.checkReply(ctx, p, u, e, byID, format)
+		}
+		switch {
+		case p.reject != "":
+			it.reject = fmt.Sprintf("the annotation it answers (annotation %d) was rejected", p.index)
+		case p.reply:
+			it.parentKey, it.parentID, it.thread = p.parentKey, p.parentID, p.thread
+		default:
+			it.parentKey, it.thread = p.key(), p.audience
+		}
+		return
+	}
+	viewer := store.Viewer{UserID: u.ID}
+	src := it.parent
+	if format == formatHypothesis {
+		src = hypothesisIRI(it.parent)
+	}
+	id, err := s.db.ImportedFrom(ctx, u.ID, src)
+	imported := err == nil
+	if !imported && format == formatW3C {
+		id = parentID(it.parent)
+	}
+	if id != "" {
+		n, err := s.db.Note(ctx, viewer, id)
+		if err == nil && n.ParentID != "" {
+			n, err = s.db.Note(ctx, viewer, n.ParentID)
+		}
+		switch {
+		case err == nil && n.DocumentID == e.id:
+			it.parentID, it.thread = n.ID, n.Audience
+			return
+		case imported && errors.Is(err, store.ErrNotFound):
+			// The importer deleted it since: ImportNotes skips the reply.
+			it.parentID, it.thread = id, store.Private
+			return
+		}
+	}
+	it.reject = fmt.Sprintf("it answers %s, which is neither in this file nor a note you can see on this essay", it.parent)
+}
+
+// htmlTag finds an HTML tag in a body.
+var htmlTag = regexp.MustCompile(`(?i)</?([a-z][a-z0-9-]*)(\s[^>]*)?/?>`)
+
+// noteHTML notes that a body holds HTML: glossa keeps it as written but
+// never shows or runs it (raw HTML is dropped when a body is rendered, and
+// what remains is sanitized).
+func (it *importItem) noteHTML() {
+	if m := htmlTag.FindStringSubmatch(it.in.Body); m != nil {
+		it.notes = append(it.notes, fmt.Sprintf("its body holds HTML (<%s>), which glossa never shows or runs: the text is kept as written and shown without it",
+			strings.ToLower(m[1])))
+	}
+}
+
+// cleanTags validates the item's tags, keeping the good ones (at most
+// store.MaxTagsPerNote) and noting the others.
+func (it *importItem) cleanTags() []string {
+	out := []string{}
+	for _, t := range it.in.Tags {
+		v, err := store.ValidateTag(t)
+		if err != nil {
+			it.notes = append(it.notes, "a tag was left out: "+invalidMessage(err))
+			continue
+		}
+		out = append(out, v)
+	}
+	slices.Sort(out)
+	out = slices.Compact(out)
+	if len(out) > store.MaxTagsPerNote {
+		it.notes = append(it.notes, fmt.Sprintf("it has %d tags and a note has at most %d: %s left out",
+			len(out), store.MaxTagsPerNote, strings.Join(out[store.MaxTagsPerNote:], ", ")))
+		out = out[:store.MaxTagsPerNote]
+	}
+	return out
+}
+
+// importPlacement places an imported note on the current revision of e
+// with the re-anchoring of a publish (content.Alignment.Place, aligned
+// here with the current revision itself): the block and offsets given,
+// when its quote is there (exact); else its quote searched with its
+// context, first word for word anywhere in the essay (mapped; exact when
+// the file named no paragraph, as Hypothesis does not), then
+// approximately (fuzzy); else an orphan. An orphan keeps the target the
+// file gave it as its current target; its original target must name a
+// block, so it names the one it was on if that still exists, else the
+// essay's first block, with its quote.
+func importPlacement(e *docEntry, align *content.Alignment, in noteInput) (store.Original, store.Current, string) {
+	exact, prefix, suffix := content.Canon(in.Exact), squashSpace(in.Prefix), squashSpace(in.Suffix)
+	b := e.current.Block(in.Anchor)
+	t := content.Target{Anchor: in.Anchor, Exact: exact, Prefix: prefix, Suffix: suffix}
+	n := utf8.RuneCountInString(exact)
+	switch {
+	case exact == "" && in.Start != nil && in.End != nil:
+		// A position alone: the quote is what the block holds there.
+		if b == nil || *in.Start < 0 || *in.Start >= *in.End || *in.End > content.CodePoints(b.Text) {
+			return store.Original{}, store.Current{}, "its text position is not inside a paragraph of the essay, and it has no quote to search for"
+		}
+		t.Start, t.End = *in.Start, *in.End
+		t.Exact, t.Prefix, t.Suffix, _ = content.QuoteContext(b.Text, t.Start, t.End)
+	case exact == "":
+	case in.Start != nil && in.End != nil && *in.End-*in.Start == n && *in.Start >= 0:
+		t.Start, t.End = *in.Start, *in.End
+	case b != nil:
+		if s, end, ok := content.FindQuote(b.Text, exact, prefix, suffix); ok {
+			t.Start, t.End = s, end
+		} else {
+			t.End = n
+		}
+	default:
+		t.End = n
+	}
+	if t.Exact == "" && in.Anchor == "" {
+		return store.Original{}, store.Current{}, "it names neither a paragraph nor a quote, so glossa cannot place it"
+	}
+	rev := e.rev.ID
+	p := align.Place(t, false)
+	if p.Status == content.StatusMapped && in.Anchor == "" {
+		// Its very words, found where they are: with no paragraph named
+		// (a Hypothesis annotation), nothing was moved.
+		p.Status, p.Score = content.StatusExact, 1
+	}
+	if p.Status != content.StatusOrphan {
+		cur := store.Current{
+			Target: store.Target{RevisionID: rev, Anchor: p.Anchor, Start: p.Start, End: p.End, Exact: p.Exact, Prefix: p.Prefix, Suffix: p.Suffix},
+			Status: store.Status(p.Status), Score: p.Score,
+		}
+		orig := store.Original{Target: cur.Target}
+		if p.Status == content.StatusFuzzy {
+			// It was written on other words: they are its original quote,
+			// as after a publish that changed them.
+			orig.Exact, orig.Prefix, orig.Suffix = t.Exact, t.Prefix, t.Suffix
+			orig.End = orig.Start + utf8.RuneCountInString(t.Exact)
+		}
+		return orig, cur, ""
+	}
+	first := e.current.Blocks[0].Anchor
+	lost := store.Target{RevisionID: rev, Anchor: t.Anchor, Start: t.Start, End: t.End, Exact: t.Exact, Prefix: t.Prefix, Suffix: t.Suffix}
+	if lost.Anchor == "" {
+		lost.Anchor = first
+	}
+	orig := store.Original{Target: lost}
+	if b == nil {
+		orig.Anchor = first
+	}
+	return orig, store.Current{Target: lost, Status: store.StatusOrphan, Score: 0}, ""
+}
+
+// squashSpace is Canon without the trimming, for a quote's prefix and
+// suffix: the space between them and the quote is part of the context.
+func squashSpace(s string) string {
+	s = norm.NFC.String(s)
+	var b strings.Builder
+	space := false
+	for _, r := range s {
+		if r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\f' || r == '\v' || r == '\u00a0' {
+			space = true
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+	}
+	if space {
+		b.WriteByte(' ')
+	}
+	return b.String()
+}
+
+// --- reading the file ------------------------------------------------------
+
+// decodeImportFile finds the annotations in a file and its format.
+// fileNotes are lines for the report about the file as a whole.
+func decodeImportFile(data []byte) (format string, raws []json.RawMessage, fileNotes []string, err error) {
+	if len(data) > maxImportBytes {
+		return "", nil, nil, importError(http.StatusRequestEntityTooLarge,
+			"The file is %s; glossa imports files of at most %s. Split it, or export fewer notes at a time.", byteSize(len(data)), byteSize(maxImportBytes))
+	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a byte order mark
+	if !utf8.Valid(data) {
+		return "", nil, nil, importError(http.StatusBadRequest, "The file is not UTF-8 text, so it is not JSON.")
+	}
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 {
+		return "", nil, nil, importError(http.StatusBadRequest, "The file is empty.")
+	}
+	var probe any
+	if err := json.Unmarshal(trimmed, &probe); err != nil {
+		return "", nil, nil, importError(http.StatusBadRequest, "The file is not valid JSON: %s.", jsonSyntax(trimmed, err))
+	}
+	notAnnotations := importError(http.StatusUnprocessableEntity,
+		"The file is JSON but holds no annotations glossa knows: it reads W3C Web Annotations (an Annotation, an array of them, "+
+			"an AnnotationPage or an AnnotationCollection with its first page in the file) and Hypothesis exports "+
+			`(an array of annotations, {"rows": [...]} or {"annotations": [...]}).`)
+	switch trimmed[0] {
+	case '[':
+		if err := json.Unmarshal(trimmed, &raws); err != nil {
+			return "", nil, nil, notAnnotations
+		}
+		format = sniffFormat(raws)
+	case '{':
+		var top struct {
+			Type        json.RawMessage `json:"type"`
+			First       json.RawMessage `json:"first"`
+			Items       json.RawMessage `json:"items"`
+			Total       json.RawMessage `json:"total"`
+			Rows        json.RawMessage `json:"rows"`
+			Annotations json.RawMessage `json:"annotations"`
+			URI         json.RawMessage `json:"uri"`
+		}
+		if err := json.Unmarshal(trimmed, &top); err != nil {
+			return "", nil, nil, notAnnotations
+		}
+		types := jsonStrings(top.Type)
+		list := func(raw json.RawMessage, what string) error {
+			if len(raw) == 0 || string(raw) == "null" {
+				return nil
+			}
+			if err := json.Unmarshal(raw, &raws); err != nil {
+				return importError(http.StatusUnprocessableEntity, "The file’s %s is not an array of annotations.", what)
+			}
+			return nil
+		}
+		switch {
+		case slices.Contains(types, "AnnotationCollection"):
+			format = formatW3C
+			first := bytes.TrimSpace(top.First)
+			if len(first) > 0 && first[0] == '"' {
+				return "", nil, nil, importError(http.StatusUnprocessableEntity,
+					"The collection’s annotations are not in the file, only the address of its first page (%s). Export them with the annotations in the file.", first)
+			}
+			var page struct {
+				Items json.RawMessage `json:"items"`
+				Next  json.RawMessage `json:"next"`
+			}
+			if len(first) > 0 {
+				if err := json.Unmarshal(first, &page); err != nil {
+					return "", nil, nil, importError(http.StatusUnprocessableEntity, "The collection’s first page is not an AnnotationPage.")
+				}
+			} else {
+				page.Items = top.Items
+			}
+			if err := list(page.Items, "first page’s items"); err != nil {
+				return "", nil, nil, err
+			}
+			var total int
+			if json.Unmarshal(top.Total, &total) == nil && total > len(raws) || len(page.Next) > 0 && string(page.Next) != "null" {
+				fileNotes = append(fileNotes, fmt.Sprintf("the collection has more annotations than the %d on its first page; only those in the file are imported", len(raws)))
+			}
+		case slices.Contains(types, "AnnotationPage"):
+			format = formatW3C
+			if err := list(top.Items, "items"); err != nil {
+				return "", nil, nil, err
+			}
+		case slices.Contains(types, "Annotation"):
+			format, raws = formatW3C, []json.RawMessage{trimmed}
+		case len(top.Rows) > 0:
+			format = formatHypothesis
+			if err := list(top.Rows, "rows"); err != nil {
+				return "", nil, nil, err
+			}
+		case len(top.Annotations) > 0:
+			format = formatHypothesis
+			if err := list(top.Annotations, "annotations"); err != nil {
+				return "", nil, nil, err
+			}
+		case len(top.URI) > 0:
+			format, raws = formatHypothesis, []json.RawMessage{trimmed}
+		default:
+			return "", nil, nil, notAnnotations
+		}
+	default:
+		return "", nil, nil, notAnnotations
+	}
+	if len(raws) > maxImportAnnotations {
+		return "", nil, nil, importError(http.StatusUnprocessableEntity,
+			"The file holds %d annotations; glossa imports at most %d at a time. Split it.", len(raws), maxImportAnnotations)
+	}
+	if format == formatHypothesis {
+		fileNotes = append(fileNotes, "Hypothesis annotations come in as private notes (only you see them): choose who may see each one from its edit form")
+	}
+	return format, raws, fileNotes, nil
+}
+
+// sniffFormat tells W3C annotations from Hypothesis rows by the first one.
+func sniffFormat(raws []json.RawMessage) string {
+	for _, raw := range raws {
+		var keys map[string]json.RawMessage
+		if json.Unmarshal(raw, &keys) != nil {
+			continue
+		}
+		_, typed := keys["type"]
+		_, ctx := keys["@context"]
+		if typed || ctx {
+			return formatW3C
+		}
+		for _, k := range []string{"uri", "user", "references", "text"} {
+			if _, ok := keys[k]; ok {
+				return formatHypothesis
+			}
+		}
+		break
+	}
+	return formatW3C
+}
+
+// jsonSyntax says where JSON is broken, as a line and column.
+func jsonSyntax(data []byte, err error) string {
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		return err.Error()
+	}
+	at := max(min(int(se.Offset), len(data))-1, 0) // the offending byte
+	line := 1 + bytes.Count(data[:at], []byte("\n"))
+	col := at - bytes.LastIndexByte(data[:at], '\n')
+	return fmt.Sprintf("%s (line %d, column %d)", se.Error(), line, col)
+}
+
+// jsonProblem says in words why an annotation did not decode.
+func jsonProblem(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		field := te.Field
+		if field == "" {
+			return fmt.Sprintf("it is a JSON %s, not an object", te.Value)
+		}
+		return fmt.Sprintf("its %q is a JSON %s, which is the wrong type there", field, te.Value)
+	}
+	return "it could not be read: " + err.Error()
+}
+
+// jsonStrings reads a JSON string or array of strings; anything else is
+// none.
+func jsonStrings(raw json.RawMessage) []string {
+	var many oneOrMany[string]
+	if json.Unmarshal(raw, &many) != nil {
+		return nil
+	}
+	return many
+}
+
+func byteSize(n int) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%d KB", (n+1023)/1024)
+}
+
+// sameDocument reports whether src, a target source or a Hypothesis uri,
+// is document e: its reading page on any host (/read/{slug}, or one of its
+// revisions), or where the essay was first published (its source).
+func sameDocument(src string, e *docEntry) bool {
+	u, err := url.Parse(strings.TrimSpace(src))
+	if err != nil {
+		return false
+	}
+	p := strings.TrimSuffix(u.Path, "/")
+	if strings.HasSuffix(p, "/read/"+e.slug) || strings.Contains(p+"/", "/read/"+e.slug+"/rev/") {
+		return true
+	}
+	if orig := e.current.Meta.Source; orig != "" {
+		o, err := url.Parse(orig)
+		return err == nil && o.Host != "" && strings.EqualFold(o.Host, u.Host) && strings.TrimSuffix(o.Path, "/") == p
+	}
+	return false
+}
+
+// timeOf reads an annotation's date and time (xsd:dateTime, RFC 3339).
+func timeOf(field, v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("its %s, %q, is not a date and time (xsd:dateTime, such as 2016-03-01T12:00:00Z)", field, v)
+	}
+	return t.UTC(), nil
+}
+
+// --- W3C Web Annotations ---------------------------------------------------
+
+// w3cAnnotation is an annotation of a W3C file: what the API reads, with
+// what an import also keeps. target and motivation may be arrays here.
+type w3cAnnotation struct {
+	incoming
+	ID         string                     `json:"id"`
+	Type       json.RawMessage            `json:"type"`
+	Motivation oneOrMany[string]          `json:"motivation"`
+	Created    string                     `json:"created"`
+	Modified   string                     `json:"modified"`
+	Creator    json.RawMessage            `json:"creator"`
+	Target     oneOrMany[json.RawMessage] `json:"target"`
+}
+
+// w3cItem reads one W3C annotation of the file.
+func w3cItem(raw json.RawMessage, e *docEntry, index int) *importItem {
+	it := &importItem{index: index}
+	var a w3cAnnotation
+	if err := json.Unmarshal(raw, &a); err != nil {
+		it.reject = jsonProblem(err)
+		return it
+	}
+	it.id = a.ID
+	if types := jsonStrings(a.Type); !slices.Contains(types, "Annotation") {
+		it.reject = fmt.Sprintf("its type is %s, not Annotation", strings.TrimSpace(string(a.Type)))
+		if len(a.Type) == 0 {
+			it.reject = "it has no type; an annotation’s type is Annotation"
+		}
+		return it
+	}
+	it.source, it.keepID = a.ID, path.Base(a.ID)
+	if a.ID == "" {
+		// No id: the annotation's own content names it, so that the same
+		// file imported twice still finds it.
+		var buf bytes.Buffer
+		_ = json.Compact(&buf, raw)
+		sum := sha256.Sum256(buf.Bytes())
+		it.source, it.keepID = "urn:sha256:"+hex.EncodeToString(sum[:]), ""
+	}
+	var err error
+	if it.created, err = timeOf("created", a.Created); err != nil {
+		it.reject = err.Error()
+		return it
+	}
+	if it.changed, err = timeOf("modified", a.Modified); err != nil {
+		it.reject = err.Error()
+		return it
+	}
+	it.creator = creatorName(a.Creator)
+	in := a.incoming
+	for i, m := range a.Motivation {
+		if i == 0 || m == "replying" {
+			in.Motivation = m // several: replying decides, else the first
+		}
+	}
+	fe := fieldErrors{}
+	ni := noteInput{Audience: string(in.Audience), Question: in.Motivation == "questioning"}
+	if in.Question != nil {
+		ni.Question = *in.Question
+	}
+	readBodies(in, &ni, fe)
+	switch len(a.Target) {
+	case 0:
+		it.reject = "it has no target"
+		return it
+	case 1:
+	default:
+		it.reject = fmt.Sprintf("it has %d targets, and a glossa note has one", len(a.Target))
+		return it
+	}
+	var t target
+	if err := json.Unmarshal(a.Target[0], &t); err != nil {
+		it.reject = "its target is neither an annotation’s IRI nor a resource with selectors"
+		return it
+	}
+	switch {
+	case t.IRI != "" || in.Motivation == "replying":
+		if t.IRI == "" {
+			it.reject = "it is a reply (motivation replying) but its target is not the IRI of the annotation it answers"
+			return it
+		}
+		it.reply, it.parent = true, t.IRI
+	default:
+		if t.Source != "" && !sameDocument(t.Source, e) {
+			it.reject = fmt.Sprintf("it is on another document (%s), not on /read/%s", t.Source, e.slug)
+			return it
+		}
+		unknown := readSelectors(&t, &ni, fe)
+		ni.Anchor = strings.TrimPrefix(ni.Anchor, "#")
+		if ni.Anchor == "" && ni.Exact == "" && fe["target.selector"] == "" {
+			it.reject = "its target has no FragmentSelector naming a paragraph and no TextQuoteSelector, so glossa cannot place it"
+			if len(unknown) > 0 {
+				it.reject += fmt.Sprintf(" (it has %s, which glossa does not read)", strings.Join(unknown, ", "))
+			}
+			return it
+		}
+	}
+	if len(fe) > 0 {
+		it.reject = fe.Error()
+		return it
+	}
+	it.in = ni
+	return it
+}
+
+// creatorName is the name of an annotation's creator: an Agent's name, or
+// the last segment of its IRI.
+func creatorName(raw json.RawMessage) string {
+	var many oneOrMany[json.RawMessage]
+	if json.Unmarshal(raw, &many) != nil || len(many) == 0 {
+		return ""
+	}
+	var ag struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	}
+	if json.Unmarshal(many[0], &ag) != nil {
+		var iri string
+		if json.Unmarshal(many[0], &iri) != nil {
+			return ""
+		}
+		ag.ID = iri
+	}
+	if ag.Name != "" {
+		return ag.Name
+	}
+	if ag.ID != "" {
+		return path.Base(ag.ID)
+	}
+	return ""
+}
+
+// --- Hypothesis -------------------------------------------------------------
+
+// hypothesisAnnotation is an annotation of Hypothesis's API and exports.
+type hypothesisAnnotation struct {
+	ID         string   `json:"id"`
+	Created    string   `json:"created"`
+	Updated    string   `json:"updated"`
+	User       string   `json:"user"`
+	URI        string   `json:"uri"`
+	Text       string   `json:"text"`
+	Tags       []string `json:"tags"`
+	References []string `json:"references"`
+	Target     []struct {
+		Source   string `json:"source"`
+		Selector []struct {
+			Type   string `json:"type"`
+			Exact  string `json:"exact"`
+			Prefix string `json:"prefix"`
+			Suffix string `json:"suffix"`
+		} `json:"selector"`
+	} `json:"target"`
+}
+
+// hypothesisIRI is an annotation's address at Hypothesis, which an import
+// records as where it came from.
+func hypothesisIRI(id string) string { return "https://hypothes.is/a/" + id }
+
+// hypothesisItem reads one Hypothesis annotation: placed by its
+// TextQuoteSelector (its other selectors are about Hypothesis's view of
+// the page), a reply by the first of its references (the thread's first
+// annotation; glossa's threads are flat).
+func hypothesisItem(raw json.RawMessage, e *docEntry, index int) *importItem {
+	it := &importItem{index: index}
+	var h hypothesisAnnotation
+	if err := json.Unmarshal(raw, &h); err != nil {
+		it.reject = jsonProblem(err)
+		return it
+	}
+	it.id = h.ID
+	if h.ID == "" {
+		it.reject = "it has no id"
+		return it
+	}
+	it.source = hypothesisIRI(h.ID)
+	var err error
+	if it.created, err = timeOf("created", h.Created); err != nil {
+		it.reject = err.Error()
+		return it
+	}
+	if it.changed, err = timeOf("updated", h.Updated); err != nil {
+		it.reject = err.Error()
+		return it
+	}
+	if name, ok := strings.CutPrefix(h.User, "acct:"); ok {
+		name, _, _ = strings.Cut(name, "@")
+		it.creator = name
+	}
+	src := h.URI
+	if src == "" && len(h.Target) > 0 {
+		src = h.Target[0].Source
+	}
+	if !sameDocument(src, e) {
+		it.reject = fmt.Sprintf("it is on another page (%s), not on /read/%s", src, e.slug)
+		if src == "" {
+			it.reject = "it names no page (uri)"
+		}
+		return it
+	}
+	it.in = noteInput{Body: h.Text, Tags: h.Tags}
+	if len(h.References) > 0 {
+		it.reply, it.parent = true, h.References[0]
+		return it
+	}
+	for _, t := range h.Target {
+		for _, sel := range t.Selector {
+			if sel.Type == "TextQuoteSelector" && sel.Exact != "" {
+				it.in.Exact, it.in.Prefix, it.in.Suffix = sel.Exact, sel.Prefix, sel.Suffix
+				return it
+			}
+		}
+	}
+	it.reject = "it is a page note, on the page as a whole with no quote; a glossa note is on a paragraph or a phrase"
+	return it
+}
