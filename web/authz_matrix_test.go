@@ -844,6 +844,45 @@ func mxPerRole(t *testing.T, m *mxMatrix, c *client, r mxRole, notes []*mxNote, 
 		}
 	}
 
+	// Exports (issue 5): "mine" holds exactly the notes this role wrote
+	// (and still sees); a group's export is its teachers' alone and holds
+	// the group's notes they may see.
+	for _, doc := range docs {
+		st, mine := mxGet(c, "/read/"+doc+"/export?format=jsonld&scope=mine", nil)
+		stG, group := mxGet(c, "/read/"+doc+"/export?format=jsonld&scope=group:"+G, nil)
+		teacher := r == mxTeacher || r == mxCoTeacher
+		switch {
+		case !signedIn:
+			m.status("export", "status mine "+doc, r, 303, st)
+			m.status("export", "status group "+doc, r, 303, stG)
+		default:
+			m.status("export", "status mine "+doc, r, 200, st)
+			want := 404
+			if teacher {
+				want = 200
+			} else if r == mxMember || r == mxAuthor {
+				want = 403
+			}
+			m.status("export", "status group "+doc, r, want, stG)
+		}
+		for _, n := range notes {
+			if n.doc != doc {
+				continue
+			}
+			// My reply names the note it answers by its IRI, never its
+			// words: another's note I may see can have its id in my
+			// export, not its marker.
+			wantMine := signedIn && n.by == r && visible(n, r)
+			got := n.shows(wantMine, mine, mine)
+			if !wantMine && visible(n, r) {
+				got = strings.Contains(mine, n.marker)
+			}
+			m.see("export: mine", n.key, r, wantMine, got)
+			wantGroup := teacher && visible(n, r) && slices.Contains(mxInGroupG, n.key)
+			m.see("export: group", n.key, r, wantGroup, n.shows(wantGroup, group, group))
+		}
+	}
+
 	// Counts: the library, the documents API, the group pages.
 	st, body := mxGet(c, "/", nil)
 	m.status("library", "status", r, 200, st)
