@@ -362,9 +362,11 @@ func buildSearch(v Viewer, q SearchQuery) (*searchSQL, error) {
 				b.conds = append(b.conds, `s.docid IN (SELECT docid FROM notes_fts WHERE quote MATCH `+b.arg(p)+`)`)
 			}
 		case FieldTag:
-			c := `EXISTS (SELECT 1 FROM note_tags tg WHERE tg.note_id = n.id AND tg.tag = ` + b.arg(t.Value) + `)`
+			// IN rather than EXISTS: the planner may then start from the
+			// tag's index instead of testing every note.
+			c := `n.id IN (SELECT note_id FROM note_tags WHERE tag = ` + b.arg(t.Value) + `)`
 			if t.Negated {
-				c = "NOT " + c
+				c = `n.id NOT IN (SELECT note_id FROM note_tags WHERE tag = ` + b.arg(t.Value) + `)`
 			}
 			b.conds = append(b.conds, c)
 		case FieldUser, FieldGroup, FieldDoc:
@@ -416,6 +418,7 @@ func (b *searchSQL) setOf(f SearchField, value string) idSet {
 // searchHit is a match before its note is read.
 type searchHit struct {
 	id, created string
+	docid       int64
 	rank        float64
 }
 
@@ -442,7 +445,7 @@ func (b *searchSQL) hits(ctx context.Context, tx *sql.Tx) ([]searchHit, error) {
 		return hits, rows.Err()
 	}
 	rows, err := tx.QueryContext(ctx, `
-		SELECT n.id, n.created_at, matchinfo(notes_fts, 'pcnalx')
+		SELECT n.id, n.created_at, s.docid, matchinfo(notes_fts, 'pcnalx')
 		FROM notes_fts
 		JOIN note_search s ON s.docid = notes_fts.docid
 		JOIN notes n ON n.id = s.note_id
@@ -458,7 +461,7 @@ func (b *searchSQL) hits(ctx context.Context, tx *sql.Tx) ([]searchHit, error) {
 			h  searchHit
 			mi []byte
 		)
-		if err := rows.Scan(&h.id, &h.created, &mi); err != nil {
+		if err := rows.Scan(&h.id, &h.created, &h.docid, &mi); err != nil {
 			return nil, err
 		}
 		if h.rank, err = bm25(mi, b.quoteOnly); err != nil {
@@ -551,18 +554,20 @@ func (b *searchSQL) notes(ctx context.Context, tx *sql.Tx, page []searchHit) (ma
 
 // snippets returns, by note id, the body's and the quote's snippet.
 func (b *searchSQL) snippets(ctx context.Context, tx *sql.Tx, page []searchHit) (map[string][2]string, error) {
+	// The page's rows are picked by docid, a plain comparison on each
+	// match, rather than by a join that every match would go through.
 	args := []any{sql.Named("match", b.match)}
 	in := make([]string, len(page))
 	for i, h := range page {
-		in[i] = ":id" + strconv.Itoa(i)
-		args = append(args, sql.Named("id"+strconv.Itoa(i), h.id))
+		in[i] = ":d" + strconv.Itoa(i)
+		args = append(args, sql.Named("d"+strconv.Itoa(i), h.docid))
 	}
 	rows, err := tx.QueryContext(ctx, `
 		SELECT s.note_id,
 		       snippet(notes_fts, char(2), char(3), '…', 0, 24),
 		       snippet(notes_fts, char(2), char(3), '…', 1, 32)
 		FROM notes_fts JOIN note_search s ON s.docid = notes_fts.docid
-		WHERE notes_fts MATCH :match AND s.note_id IN (`+strings.Join(in, ", ")+`)`, args...)
+		WHERE notes_fts MATCH :match AND +notes_fts.docid IN (`+strings.Join(in, ", ")+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
