@@ -179,7 +179,7 @@ func ParseSearch(s string) (SearchQuery, error) {
 		case t.Field == FieldText && !hasWord(t.Value):
 			continue // punctuation alone: nothing to look for
 		case t.Value == "":
-			return SearchQuery{}, fmt.Errorf("%w: %s: needs a value, as in %s:%s", ErrInvalid, t.Field, t.Field, fieldExample[t.Field])
+			return SearchQuery{}, fmt.Errorf("%w: the filter %s: needs a value, as in %s:%s", ErrInvalid, t.Field, t.Field, fieldExample[t.Field])
 		case t.Field == FieldQuote && !hasWord(t.Value):
 			return SearchQuery{}, fmt.Errorf("%w: quote:%s has no words to look for", ErrInvalid, t.Value)
 		case t.Field == FieldTag:
