@@ -201,11 +201,13 @@ func (s *Server) routes() http.Handler {
 		s.conversationRoutes(r)
 		s.liveRoutes(r)
 		s.revisionRoutes(r)
+		s.searchRoutes(r)
 
 		r.Route("/api", func(r chi.Router) {
 			s.groupAPIRoutes(r)
 			s.conversationAPIRoutes(r)
 			s.revisionAPIRoutes(r)
+			s.searchAPIRoutes(r)
 			r.Get("/documents", s.api(s.apiDocuments))
 			r.Get("/documents/{slug}", s.api(s.apiDocument))
 			r.Get("/documents/{slug}/annotations/", s.api(s.apiContainer))
