@@ -472,6 +472,8 @@ func TestA11yAxe(t *testing.T) {
 			visit("delete page", "/notes/"+f.public+"/delete", http.StatusOK)
 			visit("revision 1", slug+"/rev/1", http.StatusOK)
 			visit("revisions", slug+"/revisions", http.StatusOK)
+			visit("search results", "/search?q=dense+-nothing", http.StatusOK)
+			visit("search, a query it cannot read", "/search?q=%22dense", http.StatusUnprocessableEntity)
 			reattach := "/notes/" + f.orphan + "/reattach"
 			visit("re-attach page", reattach, http.StatusOK)
 			form("re-attach page, errors", reattach, reattach, [][2]string{{"#anchor", "Paragraph 3"}, {"#phrase", "words that are not there"}},
