@@ -90,15 +90,6 @@ func (q SearchQuery) String() string {
 	return strings.Join(parts, " ")
 }
 
-// hasText says whether the query has positive words or phrases, which
-// rank the results; a query of filters (and negations) only lists the
-// matching notes, newest first.
-func (q SearchQuery) hasText() bool {
-	return slices.ContainsFunc(q.Terms, func(t SearchTerm) bool {
-		return !t.Negated && (t.Field == FieldText || t.Field == FieldQuote)
-	})
-}
-
 // ParseSearch reads what a person typed into the search box:
 //
 //	realism                 notes with the word (in body, quote or tags)
@@ -258,8 +249,8 @@ var columnWeights = [3]float64{1.0, 0.75, 1.5} // body, quote, tags
 // newest first) when q has words or phrases, else newest first.
 func (db *DB) Search(ctx context.Context, v Viewer, q SearchQuery) (SearchResults, error) {
 	var out SearchResults
-	if len(q.Terms) == 0 {
-		return out, fmt.Errorf("search: %w: the search is empty", ErrInvalid)
+	if len(q.Terms) == 0 || len(q.Terms) > MaxSearchTerms {
+		return out, fmt.Errorf("search: %w: %d terms; a search has 1 to %d", ErrInvalid, len(q.Terms), MaxSearchTerms)
 	}
 	if q.Offset < 0 || q.Limit < 0 || q.Limit > MaxSearchLimit {
 		return out, fmt.Errorf("search: %w: offset %d and limit %d: neither may be negative, and the limit is at most %d",
