@@ -477,6 +477,8 @@ func TestA11yAxe(t *testing.T) {
 			visit("print edition", slug+"/print?layers=mine&layers=public", http.StatusOK)
 			visit("print edition, endnotes", slug+"/print?layers=mine&layers=public&notes=end", http.StatusOK)
 			visit("print edition, refused layer", slug+"/print?layers=group:999", http.StatusForbidden)
+			visit("search results", "/search?q=dense+-nothing", http.StatusOK)
+			visit("search, a query it cannot read", "/search?q=%22dense", http.StatusUnprocessableEntity)
 			reattach := "/notes/" + f.orphan + "/reattach"
 			visit("re-attach page", reattach, http.StatusOK)
 			form("re-attach page, errors", reattach, reattach, [][2]string{{"#anchor", "Paragraph 3"}, {"#phrase", "words that are not there"}},

@@ -223,6 +223,8 @@ var mxStatus = map[string][mxRoles]int{
 	"tour H":            {401, 200, 404, 404, 404, 404},
 	"notifications":     {303, 200, 200, 200, 200, 200},
 	"API notifications": {401, 200, 200, 200, 200, 200},
+	"search page":       {200, 200, 200, 200, 200, 200},
+	"API search":        {200, 200, 200, 200, 200, 200},
 }
 
 func mxHas(rs []mxRole, r mxRole) bool { return slices.Contains(rs, r) }
@@ -1148,5 +1150,55 @@ func mxPerRole(t *testing.T, m *mxMatrix, c *client, r mxRole, notes []*mxNote, 
 		g, stop := mxTourStop[n.key]
 		want := stop && visible(n, r)
 		m.see("tour", n.key, r, want, n.shows(want, tourBody[g+n.doc], allTours.String()))
+	}
+
+	// Search (issue 5): each note's marker word, on the page and through
+	// the API. Only the results count (the list, the items): both echo
+	// the query, the page in its search box, the API as "query".
+	searchPage, searchAPI := map[string]string{}, map[string]string{}
+	var allSearchPages, allSearchAPI strings.Builder
+	searchTotal := map[string]int{}
+	for _, n := range notes {
+		st, body := mxGet(c, "/search?q="+n.marker, nil)
+		m.status("search page", "status "+n.key, r, wantStatus("search page"), st)
+		if ol := query(mxParse(t, body), "ol.search-results"); ol != nil {
+			var b strings.Builder
+			if err := html.Render(&b, ol); err != nil {
+				t.Fatal(err)
+			}
+			searchPage[n.key] = b.String()
+		}
+		allSearchPages.WriteString(searchPage[n.key])
+		st, body = mxGet(c, "/api/search?q="+n.marker, mxJSON)
+		m.status("API search", "status "+n.key, r, wantStatus("API search"), st)
+		var out struct {
+			Total int             `json:"total"`
+			Items json.RawMessage `json:"items"`
+		}
+		if err := json.Unmarshal([]byte(body), &out); err != nil {
+			t.Fatalf("search %s as %s: %v", n.marker, mxRoleNames[r], err)
+		}
+		searchAPI[n.key], searchTotal[n.key] = string(out.Items), out.Total
+		allSearchAPI.WriteString(searchAPI[n.key])
+	}
+	for _, n := range notes {
+		v := visible(n, r)
+		m.see("search page", n.key, r, v, n.shows(v, searchPage[n.key], allSearchPages.String()))
+		m.see("search API", n.key, r, v, n.shows(v, searchAPI[n.key], allSearchAPI.String()))
+		want := 0
+		if v {
+			want = 1
+		}
+		m.count("search API: total", n.key, r, want, searchTotal[n.key])
+	}
+	// A filter alone lists and counts a document's notes.
+	for _, doc := range docs {
+		var out struct {
+			Total int `json:"total"`
+		}
+		c.apiJSON("GET", "/api/search?perPage=100&q=doc:"+doc, nil, nil, &out)
+		m.count("search API: doc: total", doc, r, visibleOn(doc, r, ""), out.Total)
+		_, body := mxGet(c, "/search?q=doc:"+doc, nil)
+		m.count("search page: doc: results", doc, r, visibleOn(doc, r, ""), len(queryAll(mxParse(t, body), "ol.search-results > li")))
 	}
 }

@@ -10,10 +10,10 @@ import (
 // across documents, each document's in reading order.
 type notebookPage struct {
 	basePage
-	Mine  bool // only the reader's own notes
-	Query string
-	Docs  []notebookDoc
-	Total int
+	Mine   bool // only the reader's own notes
+	Search searchView
+	Docs   []notebookDoc
+	Total  int
 }
 
 type notebookDoc struct {
@@ -31,7 +31,8 @@ type notebookEntry struct {
 
 // handleNotebook serves GET /notebook[?mine=1]: every note the reader may
 // see (or wrote), by document and position in the text, each with its
-// quote, paragraph link, audience, tags and replies.
+// quote, paragraph link, audience, tags and replies. With ?q= it searches
+// them instead (search.go), on the same page.
 func (s *Server) handleNotebook(w http.ResponseWriter, r *http.Request) error {
 	u, done := s.signedInFor(w, r, r.URL.RequestURI())
 	if done {
@@ -42,7 +43,18 @@ func (s *Server) handleNotebook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := notebookPage{basePage: s.base(r, "Notebook"), Mine: r.URL.Query().Get("mine") == "1", Query: r.URL.Query().Get("q")}
+	p := notebookPage{basePage: s.base(r, "Notebook"), Mine: r.URL.Query().Get("mine") == "1"}
+	status, err := s.search(r, "/notebook", &p.Search)
+	if err != nil {
+		return err
+	}
+	if p.Search.Form.Error != "" || p.Search.Searched {
+		// A search shows its results instead of the whole notebook.
+		if p.Search.Form.Error != "" {
+			p.Title = "Error: Notebook"
+		}
+		return s.render(w, status, "notebook.html", p)
+	}
 	for _, e := range s.docs.list {
 		notes, err := s.db.Notes(ctx, rc.viewer, store.NoteQuery{DocumentID: e.id})
 		if err != nil {

@@ -46,6 +46,25 @@ func TestNotebook(t *testing.T) {
 	if text(query(entries[2], "ul.tags")) != "method" || text(query(entries[1], ".audience")) != "Seminar A" {
 		t.Errorf("entries lack tags or audience: %q / %q", text(entries[2]), text(entries[1]))
 	}
+	// Search on the notebook page: the tag link, words, and never another's
+	// private note; a query it cannot read keeps the text, with a 422.
+	tagged := s.ann.page(attr(query(entries[2], "ul.tags a"), "href"), http.StatusOK)
+	if got := text(query(tagged, ".search-results")); !strings.Contains(got, "ann on logics") || strings.Contains(got, "zed") {
+		t.Errorf("the tag link's search found %q", got)
+	}
+	if attr(query(tagged, "form.search-form"), "action") != "/notebook" || attr(query(tagged, "#search-q"), "value") != `tag:method` {
+		t.Errorf("the notebook's search form does not stay on the notebook or keep the query")
+	}
+	found := text(query(s.bo.page("/notebook?q=logics", http.StatusOK), "main"))
+	if strings.Contains(found, "ann on logics") {
+		t.Error("bo's notebook search found ann's private note")
+	}
+	res0 := s.ann.get("/notebook?q=%22unclosed")
+	bad := parsePage(t, res0, http.StatusUnprocessableEntity)
+	if attr(query(bad, "#search-q"), "value") != `"unclosed` || query(bad, "#search-q-error") == nil {
+		t.Error("a bad notebook search does not keep the query or name the problem")
+	}
+
 	mine := s.ann.page("/notebook?mine=1", http.StatusOK)
 	if n := len(queryAll(mine, ".notebook-entry")); n != 2 {
 		t.Errorf("only ann's: %d entries, want 2", n)

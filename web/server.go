@@ -204,12 +204,14 @@ func (s *Server) routes() http.Handler {
 		r.Get("/notebook", s.page(s.handleNotebook))
 		s.printRoutes(r)
 		s.exportRoutes(r)
+		s.searchRoutes(r)
 
 		r.Route("/api", func(r chi.Router) {
 			s.groupAPIRoutes(r)
 			s.conversationAPIRoutes(r)
 			s.revisionAPIRoutes(r)
 			s.exportAPIRoutes(r)
+			s.searchAPIRoutes(r)
 			r.Get("/documents", s.api(s.apiDocuments))
 			r.Get("/documents/{slug}", s.api(s.apiDocument))
 			r.Get("/documents/{slug}/annotations/", s.api(s.apiContainer))

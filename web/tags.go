@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -25,9 +24,7 @@ func parseTags(field string, fe fieldErrors) []string {
 }
 
 // tagLink is where a tag leads: the reader's notebook, searching for it.
-func tagLink(tag string) string {
-	return "/notebook?q=" + url.QueryEscape(`tag:"`+tag+`"`)
-}
+func tagLink(tag string) string { return searchURL("/notebook", tagQuery(tag), 1) }
 
 // listID is the id of an audience's datalist of tags.
 func (o audienceOption) ListID() string { return "tags-" + strings.ReplaceAll(o.Value, ":", "-") }

@@ -1,0 +1,590 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Full-text search over notes: their bodies, current quotes and tags,
+// indexed in the FTS4 table notes_fts (migration 0005, which says why FTS4
+// and how the index is kept in step), with filters on tags, authors,
+// groups and documents. A search only ever returns, or counts, notes the
+// searcher may see: every query ANDs the visibility rule.
+
+// Limits on a search.
+const (
+	MaxSearchChars = 500 // code points in the query
+	MaxSearchTerms = 20  // words, phrases and filters
+	MaxSearchLimit = 100 // results per page
+	// DefaultSearchLimit is the page size when SearchQuery.Limit is 0.
+	DefaultSearchLimit = 20
+)
+
+// MarkStart and MarkEnd surround the matched words in a SearchResult's
+// snippets. They never occur in indexed text (the index blanks them out),
+// so whatever lies between them is a match; everything else is plain
+// text, to be escaped like any other.
+const (
+	MarkStart = "\x02"
+	MarkEnd   = "\x03"
+)
+
+// SearchField is what a search term looks at.
+type SearchField string
+
+const (
+	FieldText  SearchField = ""      // words in the body, the quote or the tags
+	FieldQuote SearchField = "quote" // words in the quote
+	FieldTag   SearchField = "tag"   // an exact tag
+	FieldUser  SearchField = "user"  // the author's name
+	FieldGroup SearchField = "group" // the group's name or id
+	FieldDoc   SearchField = "doc"   // the document's slug
+)
+
+var searchFields = []SearchField{FieldQuote, FieldTag, FieldUser, FieldGroup, FieldDoc}
+
+// SearchTerm is one word, phrase or filter of a search.
+type SearchTerm struct {
+	Field   SearchField
+	Value   string // without its quotes; a tag as ValidateTag leaves it
+	Phrase  bool   // typed in double quotes
+	Negated bool   // typed with a leading -
+}
+
+// SearchQuery is a parsed search. Every term must hold (AND), except that
+// several user:, group: or doc: filters are alternatives (a note has one
+// author, group and document); several tag: filters all apply.
+type SearchQuery struct {
+	Terms  []SearchTerm
+	Limit  int // results per page: 0 means DefaultSearchLimit; at most MaxSearchLimit
+	Offset int
+}
+
+// String writes the query back in the syntax ParseSearch reads.
+func (q SearchQuery) String() string {
+	parts := make([]string, 0, len(q.Terms))
+	for _, t := range q.Terms {
+		var b strings.Builder
+		if t.Negated {
+			b.WriteByte('-')
+		}
+		if t.Field != FieldText {
+			b.WriteString(string(t.Field) + ":")
+		}
+		if t.Phrase || strings.ContainsFunc(t.Value, unicode.IsSpace) {
+			b.WriteString(`"` + t.Value + `"`)
+		} else {
+			b.WriteString(t.Value)
+		}
+		parts = append(parts, b.String())
+	}
+	return strings.Join(parts, " ")
+}
+
+// ParseSearch reads what a person typed into the search box:
+//
+//	realism                 notes with the word (in body, quote or tags)
+//	"balance of power"      the phrase
+//	-china  -"hub and spoke"  without the word, without the phrase
+//	tag:realism  tag:"east asia"   notes with that exact tag
+//	user:ann                notes by ann (any case)
+//	group:7  group:seminar  notes in that group (by id or name)
+//	quote:alliance  quote:"two logics"   words in the note's quote
+//	doc:pempel-2016-alliances-asia-pacific-order   notes on that document
+//
+// Filters take a - too (-tag:x, -user:ann). Terms are separated by white
+// space; a double quote starts a phrase anywhere. A word like foo:bar
+// whose prefix is no filter name is searched as text (so "10:30" and
+// "e.g." work), and words of punctuation alone are left out. Matching
+// ignores case and accents (cafe finds café).
+//
+// Errors wrap ErrInvalid and name the problem: not UTF-8, more than
+// MaxSearchChars characters or MaxSearchTerms terms, a phrase left open, a
+// filter without a value, an invalid tag, or nothing to search for.
+func ParseSearch(s string) (SearchQuery, error) {
+	var q SearchQuery
+	if !utf8.ValidString(s) {
+		return q, fmt.Errorf("%w: the search is not valid UTF-8 text", ErrInvalid)
+	}
+	if n := utf8.RuneCountInString(s); n > MaxSearchChars {
+		return q, fmt.Errorf("%w: the search has %d characters; at most %d", ErrInvalid, n, MaxSearchChars)
+	}
+	i := 0
+	for {
+		for i < len(s) {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if !unicode.IsSpace(r) {
+				break
+			}
+			i += size
+		}
+		if i == len(s) {
+			break
+		}
+		var t SearchTerm
+		if s[i] == '-' {
+			t.Negated = true
+			i++
+		}
+		// A filter: letters, a colon, and the filter's name is one we know.
+		j := i
+		for j < len(s) && ('a' <= s[j]|0x20 && s[j]|0x20 <= 'z') {
+			j++
+		}
+		if j < len(s) && s[j] == ':' && j > i {
+			if f := SearchField(strings.ToLower(s[i:j])); slices.Contains(searchFields, f) {
+				t.Field = f
+				i = j + 1
+			}
+		}
+		if i < len(s) && s[i] == '"' {
+			end := strings.IndexByte(s[i+1:], '"')
+			if end < 0 {
+				return SearchQuery{}, fmt.Errorf("%w: the phrase %s has no closing double quote", ErrInvalid, s[i:])
+			}
+			t.Value, t.Phrase = s[i+1:i+1+end], true
+			i += end + 2
+		} else {
+			j := i
+			for j < len(s) {
+				r, size := utf8.DecodeRuneInString(s[j:])
+				if unicode.IsSpace(r) || r == '"' {
+					break
+				}
+				j += size
+			}
+			t.Value = s[i:j]
+			i = j
+		}
+		t.Value = strings.Join(strings.Fields(t.Value), " ")
+		switch {
+		case t.Field == FieldText && !hasWord(t.Value):
+			continue // punctuation alone: nothing to look for
+		case t.Value == "":
+			return SearchQuery{}, fmt.Errorf("%w: the filter %s: needs a value, as in %s:%s", ErrInvalid, t.Field, t.Field, fieldExample[t.Field])
+		case t.Field == FieldQuote && !hasWord(t.Value):
+			return SearchQuery{}, fmt.Errorf("%w: quote:%s has no words to look for", ErrInvalid, t.Value)
+		case t.Field == FieldTag:
+			tag, err := ValidateTag(t.Value)
+			if err != nil {
+				return SearchQuery{}, err
+			}
+			t.Value = tag
+		}
+		q.Terms = append(q.Terms, t)
+		if len(q.Terms) > MaxSearchTerms {
+			return SearchQuery{}, fmt.Errorf("%w: the search has more than %d words, phrases and filters", ErrInvalid, MaxSearchTerms)
+		}
+	}
+	if len(q.Terms) == 0 {
+		if strings.TrimSpace(s) == "" {
+			return q, fmt.Errorf("%w: the search is empty: type words to find, or a filter such as tag:realism", ErrInvalid)
+		}
+		return q, fmt.Errorf("%w: the search has no words to look for, only punctuation", ErrInvalid)
+	}
+	return q, nil
+}
+
+var fieldExample = map[SearchField]string{
+	FieldQuote: "alliance", FieldTag: "realism", FieldUser: "ann", FieldGroup: "seminar", FieldDoc: "the-document-slug",
+}
+
+// hasWord: the text has a letter or a digit, which the tokenizer indexes.
+func hasWord(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) })
+}
+
+// ftsPhrase makes one FTS4 phrase of what a person typed. Everything but
+// letters, digits and marks becomes a space, which is what the unicode61
+// tokenizer makes of it anyway, so no FTS syntax survives: no quote to end
+// the phrase early, no * (prefix) or ^ (first token), no operators.
+func ftsPhrase(s string) string {
+	return `"` + strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.M, r) {
+			return r
+		}
+		return ' '
+	}, s)), " ") + `"`
+}
+
+// SearchResult is a note found, with its snippets: a few words of the body
+// and of the quote around the matches, each match between MarkStart and
+// MarkEnd. A query of filters only has no matches to show: its snippets
+// are the beginning of the body and of the quote.
+type SearchResult struct {
+	Note         Note
+	BodySnippet  string
+	QuoteSnippet string
+	// Rank is the BM25 score (higher is better); 0 for filter-only queries.
+	Rank float64
+}
+
+// SearchResults is one page of a search and how many results there are in
+// all.
+type SearchResults struct {
+	Results []SearchResult
+	Total   int
+}
+
+// BM25's parameters, and the weight of each indexed column: a word in a
+// tag says most about what a note is about, then its body; the quote is
+// the essay's words, which many notes share.
+const (
+	bm25K1 = 1.2
+	bm25B  = 0.75
+)
+
+var columnWeights = [3]float64{1.0, 0.75, 1.5} // body, quote, tags
+
+// Search finds the notes v may see that match q: ranked by BM25 (ties:
+// newest first) when q has words or phrases, else newest first.
+func (db *DB) Search(ctx context.Context, v Viewer, q SearchQuery) (SearchResults, error) {
+	var out SearchResults
+	if len(q.Terms) == 0 || len(q.Terms) > MaxSearchTerms {
+		return out, fmt.Errorf("search: %w: %d terms; a search has 1 to %d", ErrInvalid, len(q.Terms), MaxSearchTerms)
+	}
+	if q.Offset < 0 || q.Limit < 0 || q.Limit > MaxSearchLimit {
+		return out, fmt.Errorf("search: %w: offset %d and limit %d: neither may be negative, and the limit is at most %d",
+			ErrInvalid, q.Offset, q.Limit, MaxSearchLimit)
+	}
+	limit := q.Limit
+	if limit == 0 {
+		limit = DefaultSearchLimit
+	}
+	b, err := buildSearch(v, q)
+	if err != nil {
+		return out, fmt.Errorf("search: %w", err)
+	}
+
+	tx, err := db.ro.BeginTx(ctx, nil)
+	if err != nil {
+		return out, fmt.Errorf("search: %w", err)
+	}
+	defer tx.Rollback()
+
+	// First every match, with what ranking needs; then the page's notes
+	// and snippets. Both in one read transaction, so they agree.
+	hits, err := b.hits(ctx, tx)
+	if err != nil {
+		return out, fmt.Errorf("search: %w", err)
+	}
+	out.Total = len(hits)
+	if q.Offset >= len(hits) {
+		return out, nil
+	}
+	page := hits[q.Offset:min(len(hits), q.Offset+limit)]
+	notes, err := b.notes(ctx, tx, page)
+	if err != nil {
+		return out, fmt.Errorf("search: %w", err)
+	}
+	var snips map[string][2]string
+	if b.match != "" {
+		if snips, err = b.snippets(ctx, tx, page); err != nil {
+			return out, fmt.Errorf("search: %w", err)
+		}
+	}
+	for _, h := range page {
+		n, ok := notes[h.id]
+		if !ok {
+			continue // cannot happen in one transaction; never show what the rule did not return
+		}
+		r := SearchResult{Note: n, Rank: h.rank}
+		if s, ok := snips[h.id]; ok {
+			r.BodySnippet, r.QuoteSnippet = s[0], s[1]
+		} else {
+			r.BodySnippet, r.QuoteSnippet = excerpt(n.Body), excerpt(n.Current.Exact)
+		}
+		out.Results = append(out.Results, r)
+	}
+	return out, nil
+}
+
+// searchSQL is a query turned into SQL: the FTS MATCH expression (empty
+// for filter-only queries), the other conditions on notes n and note_search
+// s, and the named arguments of both. Nothing a person typed is ever part
+// of the SQL text; it arrives as arguments.
+type searchSQL struct {
+	viewer Viewer
+	match  string
+	// quoteOnly[i]: the i-th phrase of match came from quote:, so only
+	// its hits in the quote column count towards the rank.
+	quoteOnly []bool
+	conds     []string
+	args      []any
+}
+
+func (b *searchSQL) arg(v any) string {
+	name := "a" + strconv.Itoa(len(b.args))
+	b.args = append(b.args, sql.Named(name, v))
+	return ":" + name
+}
+
+func buildSearch(v Viewer, q SearchQuery) (*searchSQL, error) {
+	b := &searchSQL{viewer: v}
+	var phrases []string
+	alternatives := map[SearchField][]string{} // positive user:, group:, doc:
+	for _, t := range q.Terms {
+		switch t.Field {
+		case FieldText, FieldQuote:
+			p := ftsPhrase(t.Value)
+			if t.Negated {
+				on := "notes_fts"
+				if t.Field == FieldQuote {
+					on = "quote"
+				}
+				b.conds = append(b.conds, `s.docid NOT IN (SELECT docid FROM notes_fts WHERE `+on+` MATCH `+b.arg(p)+`)`)
+				continue
+			}
+			phrases = append(phrases, p)
+			b.quoteOnly = append(b.quoteOnly, t.Field == FieldQuote)
+			if t.Field == FieldQuote {
+				// FTS4's syntax cannot restrict a phrase to a column (its
+				// "quote:" takes one word), but a MATCH whose left side is
+				// a column can.
+				b.conds = append(b.conds, `s.docid IN (SELECT docid FROM notes_fts WHERE quote MATCH `+b.arg(p)+`)`)
+			}
+		case FieldTag:
+			// IN rather than EXISTS: the planner may then start from the
+			// tag's index instead of testing every note.
+			c := `n.id IN (SELECT note_id FROM note_tags WHERE tag = ` + b.arg(t.Value) + `)`
+			if t.Negated {
+				c = `n.id NOT IN (SELECT note_id FROM note_tags WHERE tag = ` + b.arg(t.Value) + `)`
+			}
+			b.conds = append(b.conds, c)
+		case FieldUser, FieldGroup, FieldDoc:
+			set := b.setOf(t.Field, t.Value)
+			if t.Negated {
+				// A note in no group is not in the group named.
+				b.conds = append(b.conds, `coalesce(`+set.column+`, 0) NOT IN (`+set.sql+`)`)
+				continue
+			}
+			alternatives[t.Field] = append(alternatives[t.Field], set.column+` IN (`+set.sql+`)`)
+		default:
+			return nil, fmt.Errorf("%w: unknown search field %q", ErrInvalid, t.Field)
+		}
+	}
+	for _, f := range []SearchField{FieldUser, FieldGroup, FieldDoc} {
+		if alts := alternatives[f]; len(alts) > 0 {
+			b.conds = append(b.conds, "("+strings.Join(alts, " OR ")+")")
+		}
+	}
+	if len(phrases) > 0 {
+		b.match = strings.Join(phrases, " ")
+		b.args = append(b.args, sql.Named("match", b.match))
+	}
+	vis, vargs := visibleTo(v)
+	b.conds = append(b.conds, vis)
+	b.args = append(b.args, vargs...)
+	return b, nil
+}
+
+type idSet struct{ column, sql string }
+
+// setOf is the ids a user:, group: or doc: filter names, as a subquery.
+func (b *searchSQL) setOf(f SearchField, value string) idSet {
+	switch f {
+	case FieldUser:
+		// users.name is COLLATE NOCASE.
+		return idSet{"n.author_id", `SELECT id FROM users WHERE name = ` + b.arg(value)}
+	case FieldGroup:
+		set := `SELECT id FROM groups WHERE name = ` + b.arg(value) + ` COLLATE NOCASE`
+		if id, err := strconv.ParseInt(value, 10, 64); err == nil {
+			set += ` OR id = ` + b.arg(id)
+		}
+		return idSet{"n.group_id", set}
+	default:
+		return idSet{"n.document_id", `SELECT id FROM documents WHERE slug = ` + b.arg(value)}
+	}
+}
+
+// searchHit is a match before its note is read.
+type searchHit struct {
+	id, created string
+	docid       int64
+	rank        float64
+}
+
+// hits returns every match v may see, in result order.
+func (b *searchSQL) hits(ctx context.Context, tx *sql.Tx) ([]searchHit, error) {
+	where := strings.Join(b.conds, "\n\t  AND ")
+	if b.match == "" {
+		rows, err := tx.QueryContext(ctx, `
+			SELECT n.id, n.created_at FROM notes n JOIN note_search s ON s.note_id = n.id
+			WHERE `+where+`
+			ORDER BY n.created_at DESC, n.id DESC`, b.args...)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var hits []searchHit
+		for rows.Next() {
+			var h searchHit
+			if err := rows.Scan(&h.id, &h.created); err != nil {
+				return nil, err
+			}
+			hits = append(hits, h)
+		}
+		return hits, rows.Err()
+	}
+	rows, err := tx.QueryContext(ctx, `
+		SELECT n.id, n.created_at, s.docid, matchinfo(notes_fts, 'pcnalx')
+		FROM notes_fts
+		JOIN note_search s ON s.docid = notes_fts.docid
+		JOIN notes n ON n.id = s.note_id
+		WHERE notes_fts MATCH :match
+		  AND `+where, b.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var hits []searchHit
+	for rows.Next() {
+		var (
+			h  searchHit
+			mi []byte
+		)
+		if err := rows.Scan(&h.id, &h.created, &h.docid, &mi); err != nil {
+			return nil, err
+		}
+		if h.rank, err = bm25(mi, b.quoteOnly); err != nil {
+			return nil, err
+		}
+		hits = append(hits, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(hits, func(x, y searchHit) int {
+		if x.rank != y.rank {
+			if x.rank > y.rank {
+				return -1
+			}
+			return 1
+		}
+		if c := strings.Compare(y.created, x.created); c != 0 {
+			return c
+		}
+		return strings.Compare(y.id, x.id)
+	})
+	return hits, nil
+}
+
+// bm25 scores one row from FTS4's matchinfo(…, 'pcnalx'): p phrases, c
+// columns, n rows, a (average tokens per column), l (this row's tokens per
+// column), then per phrase and column x: hits in this row, hits in all
+// rows, rows with a hit. (SQLite's FTS3/FTS4 documentation, "matchinfo".)
+//
+// Each phrase adds, for each column j it may match in, weight[j] × IDF ×
+// tf·(k1+1) / (tf + k1·(1 − b + b·l/a)), with the IDF of the phrase in that
+// column, log(1 + (n − df + 0.5)/(df + 0.5)), which never goes negative.
+func bm25(mi []byte, quoteOnly []bool) (float64, error) {
+	u := make([]uint32, len(mi)/4)
+	for i := range u {
+		u[i] = binary.NativeEndian.Uint32(mi[4*i:])
+	}
+	if len(u) < 3 {
+		return 0, errors.New("matchinfo: too short")
+	}
+	p, c, n := int(u[0]), int(u[1]), float64(u[2])
+	if c != len(columnWeights) || len(u) != 3+2*c+3*p*c || p != len(quoteOnly) {
+		return 0, fmt.Errorf("matchinfo: %d values for %d phrases and %d columns", len(u), p, c)
+	}
+	avg, lens, x := u[3:3+c], u[3+c:3+2*c], u[3+2*c:]
+	score := 0.0
+	for i := range p {
+		for j := range c {
+			if quoteOnly[i] && j != 1 {
+				continue
+			}
+			k := 3 * (i*c + j)
+			tf, df := float64(x[k]), float64(x[k+2])
+			if tf == 0 {
+				continue
+			}
+			idf := math.Log(1 + (n-df+0.5)/(df+0.5))
+			a := max(float64(avg[j]), 1)
+			score += columnWeights[j] * idf * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*float64(lens[j])/a))
+		}
+	}
+	return score, nil
+}
+
+// notes reads the page's notes, through the visibility rule again.
+func (b *searchSQL) notes(ctx context.Context, tx *sql.Tx, page []searchHit) (map[string]Note, error) {
+	vis, args := visibleTo(b.viewer)
+	in := make([]string, len(page))
+	for i, h := range page {
+		in[i] = ":id" + strconv.Itoa(i)
+		args = append(args, sql.Named("id"+strconv.Itoa(i), h.id))
+	}
+	rows, err := tx.QueryContext(ctx, noteSelect+`
+		WHERE n.id IN (`+strings.Join(in, ", ")+`) AND `+vis, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[string]Note, len(page))
+	for rows.Next() {
+		n, err := scanNote(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[n.ID] = n
+	}
+	return out, rows.Err()
+}
+
+// snippets returns, by note id, the body's and the quote's snippet.
+func (b *searchSQL) snippets(ctx context.Context, tx *sql.Tx, page []searchHit) (map[string][2]string, error) {
+	// The page's rows are picked by docid, a plain comparison on each
+	// match, rather than by a join that every match would go through.
+	args := []any{sql.Named("match", b.match)}
+	in := make([]string, len(page))
+	for i, h := range page {
+		in[i] = ":d" + strconv.Itoa(i)
+		args = append(args, sql.Named("d"+strconv.Itoa(i), h.docid))
+	}
+	rows, err := tx.QueryContext(ctx, `
+		SELECT s.note_id,
+		       snippet(notes_fts, char(2), char(3), '…', 0, 24),
+		       snippet(notes_fts, char(2), char(3), '…', 1, 32)
+		FROM notes_fts JOIN note_search s ON s.docid = notes_fts.docid
+		WHERE notes_fts MATCH :match AND +notes_fts.docid IN (`+strings.Join(in, ", ")+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[string][2]string, len(page))
+	for rows.Next() {
+		var (
+			id   string
+			body string
+			quot string
+		)
+		if err := rows.Scan(&id, &body, &quot); err != nil {
+			return nil, err
+		}
+		out[id] = [2]string{body, quot}
+	}
+	return out, rows.Err()
+}
+
+// excerpt is the beginning of a text, for results without matches: its
+// first 30 words, the sentinels blanked out as the index does.
+func excerpt(s string) string {
+	s = strings.NewReplacer(MarkStart, " ", MarkEnd, " ").Replace(s)
+	words := strings.Fields(s)
+	if len(words) <= 30 {
+		return strings.Join(words, " ")
+	}
+	return strings.Join(words[:30], " ") + "…"
+}

@@ -1,0 +1,322 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"glossa/store"
+)
+
+// Search (issue 5): the page at /search and the API at /api/search. The
+// store parses the query, finds the notes and applies the visibility rule;
+// here the results get their documents, paragraph links and snippets, whose
+// text is escaped before the store's match markers become <mark>.
+
+const (
+	searchPerPage = 20
+	maxSearchPage = 10000
+)
+
+// searchForm is what the "search-form" template (templates/_search.html)
+// needs: the query as typed, why it could not be read, and where the form
+// goes ("" means /search). A page that includes the form carries one.
+type searchForm struct {
+	Action string
+	Query  string
+	Error  string
+}
+
+type searchPage struct {
+	basePage
+	searchView
+}
+
+// searchView is a search's form and results, on the search page or the
+// notebook (path: where its links go).
+type searchView struct {
+	Form     searchForm
+	Searched bool // a query was read and run
+	Total    int
+	From, To int // the results shown, counted from 1
+	Results  []searchResultView
+	Prev     string // the previous page of results, if any
+	Next     string
+	First    string // the first page, when this one is past the last
+}
+
+// searchResultView is one note found, as the search page lists it.
+type searchResultView struct {
+	ID            string
+	Author        string
+	AudienceLabel string
+	Reply         bool
+	Hidden        bool
+	Created       time.Time
+	DocTitle      string
+	Label         string // "paragraph 3"; "" when the note's words are gone
+	ParagraphURL  string
+	Tags          []searchTagLink
+	Body, Quote   template.HTML // snippets, escaped, matches in <mark>
+}
+
+type searchTagLink struct{ Tag, URL string }
+
+// searchURL is the search page for query q at page n.
+func searchURL(path, q string, n int) string {
+	v := url.Values{"q": {q}}
+	if n > 1 {
+		v.Set("page", strconv.Itoa(n))
+	}
+	return path + "?" + v.Encode()
+}
+
+// tagQuery is the search for one tag, quoted when it has spaces.
+func tagQuery(tag string) string {
+	if strings.Contains(tag, " ") {
+		return `tag:"` + tag + `"`
+	}
+	return "tag:" + tag
+}
+
+// pageNumber reads ?page=: a whole number from 1; absent means 1.
+func pageNumber(v string) (int, error) {
+	if v == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxSearchPage {
+		return 0, errBadRequest(fmt.Sprintf("The page must be a whole number from 1 to %d.", maxSearchPage))
+	}
+	return n, nil
+}
+
+// markedSnippet escapes a store snippet and turns its match markers into
+// <mark> elements. The text is never trusted as HTML: only the markers,
+// which the index keeps out of every note, become tags.
+func markedSnippet(s string) template.HTML {
+	var b strings.Builder
+	open := false
+	for s != "" {
+		i := strings.IndexAny(s, store.MarkStart+store.MarkEnd)
+		if i < 0 {
+			b.WriteString(template.HTMLEscapeString(s))
+			break
+		}
+		b.WriteString(template.HTMLEscapeString(s[:i]))
+		switch {
+		case s[i] == store.MarkStart[0] && !open:
+			b.WriteString("<mark>")
+			open = true
+		case s[i] == store.MarkEnd[0] && open:
+			b.WriteString("</mark>")
+			open = false
+		}
+		s = s[i+1:]
+	}
+	if open {
+		b.WriteString("</mark>")
+	}
+	return template.HTML(b.String())
+}
+
+// searchWhere says where a result sits: its document's title, the
+// paragraph's label and a link to it. A note whose words are gone from the
+// current revision links to the revision it was written on.
+func (s *Server) searchWhere(n store.Note, labels map[string][]string) (title, label, link string) {
+	e, err := s.docs.doc(n.DocumentSlug)
+	if err != nil {
+		// A document no longer served: its slug, and no paragraph.
+		return n.DocumentSlug, "", "/read/" + url.PathEscape(n.DocumentSlug)
+	}
+	title = e.current.Meta.Title
+	if placedNow(e, n) {
+		if labels[e.slug] == nil {
+			labels[e.slug] = blockLabels(e.current)
+		}
+		return title, labels[e.slug][e.current.Block(n.Current.Anchor).Index], "/read/" + e.slug + "#" + n.Current.Anchor
+	}
+	if rev, ok := revisionNumbers(e)[n.Original.RevisionID]; ok {
+		return title, "", fmt.Sprintf("/read/%s/rev/%d#%s", e.slug, rev, n.Original.Anchor)
+	}
+	return title, "", "/read/" + e.slug
+}
+
+// runSearch parses and runs the query typed into ?q= at page ?page=. An
+// unreadable query is a store.ErrInvalid error saying why.
+func (s *Server) runSearch(r *http.Request, perPage int) (store.SearchResults, int, error) {
+	qs := r.URL.Query()
+	n, err := pageNumber(qs.Get("page"))
+	if err != nil {
+		return store.SearchResults{}, 0, err
+	}
+	q, err := store.ParseSearch(qs.Get("q"))
+	if err != nil {
+		return store.SearchResults{}, 0, err
+	}
+	q.Limit, q.Offset = perPage, (n-1)*perPage
+	res, err := s.db.Search(r.Context(), viewerOf(r.Context()), q)
+	return res, n, err
+}
+
+// handleSearch serves GET /search?q=…&page=…: the notes the reader may see
+// that match, with snippets, each linked to its paragraph and its page.
+// Without q it shows the form; a query it cannot read comes back in the
+// form with the problem beside it (422).
+func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) error {
+	p := searchPage{basePage: s.base(r, "Search")}
+	status, err := s.search(r, "/search", &p.searchView)
+	if err != nil {
+		return err
+	}
+	switch {
+	case p.Form.Error != "":
+		p.Title = "Error: Search"
+	case p.Searched:
+		p.Title = p.Form.Query + " – Search"
+	}
+	return s.render(w, status, "search.html", p)
+}
+
+// search fills p from ?q= and ?page= of r, its links going to path; a
+// query it cannot read gives 422 with p.Form.Error saying why.
+func (s *Server) search(r *http.Request, path string, p *searchView) (int, error) {
+	query := r.URL.Query().Get("q")
+	p.Form = searchForm{Action: path, Query: query}
+	if !r.URL.Query().Has("q") {
+		return http.StatusOK, nil
+	}
+	res, n, err := s.runSearch(r, searchPerPage)
+	if errors.Is(err, store.ErrInvalid) {
+		p.Form.Error = invalidMessage(err)
+		return http.StatusUnprocessableEntity, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	p.Searched, p.Total = true, res.Total
+	p.From = (n-1)*searchPerPage + 1
+	p.To = p.From + len(res.Results) - 1
+	if n > 1 {
+		p.Prev = searchURL(path, query, n-1)
+	}
+	if p.To < res.Total && len(res.Results) > 0 {
+		p.Next = searchURL(path, query, n+1)
+	}
+	if len(res.Results) == 0 && res.Total > 0 {
+		p.Prev, p.First = "", searchURL(path, query, 1)
+	}
+	labels := map[string][]string{}
+	for _, hit := range res.Results {
+		nt := hit.Note
+		v := searchResultView{
+			ID: nt.ID, Author: nt.Author.Name, Reply: nt.ParentID != "", Hidden: nt.Hidden, Created: nt.CreatedAt,
+			AudienceLabel: noteView{Audience: nt.Audience, GroupName: nt.GroupName}.AudienceLabel(),
+			Body:          markedSnippet(hit.BodySnippet), Quote: markedSnippet(hit.QuoteSnippet),
+		}
+		v.DocTitle, v.Label, v.ParagraphURL = s.searchWhere(nt, labels)
+		for _, t := range nt.Tags {
+			v.Tags = append(v.Tags, searchTagLink{Tag: t, URL: searchURL(path, tagQuery(t), 1)})
+		}
+		p.Results = append(p.Results, v)
+	}
+	return http.StatusOK, nil
+}
+
+// apiSearchResults is GET /api/search's answer.
+type apiSearchResults struct {
+	Query   string          `json:"query"`
+	Total   int             `json:"total"`
+	Page    int             `json:"page"`
+	PerPage int             `json:"perPage"`
+	Prev    string          `json:"prev,omitempty"`
+	Next    string          `json:"next,omitempty"`
+	Items   []apiSearchItem `json:"items"`
+}
+
+// apiSearchItem is one note found. Snippets are HTML: escaped text with
+// the matches in <mark>.
+type apiSearchItem struct {
+	Annotation string         `json:"annotation"` // the annotation's IRI
+	Note       string         `json:"note"`       // its page
+	Document   apiSearchDoc   `json:"document"`
+	Anchor     string         `json:"anchor"`
+	Paragraph  string         `json:"paragraph"` // the paragraph's URL
+	Author     string         `json:"author"`
+	Audience   string         `json:"audience"`
+	Reply      bool           `json:"reply,omitempty"`
+	Tags       []string       `json:"tags"`
+	Created    string         `json:"created"`
+	Snippets   apiSearchSnips `json:"snippets"`
+	Rank       float64        `json:"rank"`
+}
+
+type apiSearchDoc struct {
+	Slug  string `json:"slug"`
+	Title string `json:"title"`
+	URL   string `json:"url"`
+}
+
+type apiSearchSnips struct {
+	Body  string `json:"body"`
+	Quote string `json:"quote"`
+}
+
+// apiSearch serves GET /api/search?q=…&page=…&perPage=…: the notes the
+// caller may see that match, best first. A query it cannot read is 422
+// with the problem under fields.q.
+func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) error {
+	perPage := searchPerPage
+	if v := r.URL.Query().Get("perPage"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > store.MaxSearchLimit {
+			return errBadRequest(fmt.Sprintf("perPage must be a whole number from 1 to %d.", store.MaxSearchLimit))
+		}
+		perPage = n
+	}
+	res, n, err := s.runSearch(r, perPage)
+	if errors.Is(err, store.ErrInvalid) {
+		return fieldErrors{"q": invalidMessage(err)}
+	}
+	if err != nil {
+		return err
+	}
+	base := s.baseURL(r)
+	query := r.URL.Query().Get("q")
+	page := func(k int) string {
+		v := url.Values{"q": {query}, "page": {strconv.Itoa(k)}}
+		if perPage != searchPerPage {
+			v.Set("perPage", strconv.Itoa(perPage))
+		}
+		return base + "/api/search?" + v.Encode()
+	}
+	out := apiSearchResults{Query: query, Total: res.Total, Page: n, PerPage: perPage, Items: []apiSearchItem{}}
+	if n > 1 {
+		out.Prev = page(n - 1)
+	}
+	if (n-1)*perPage+len(res.Results) < res.Total && len(res.Results) > 0 {
+		out.Next = page(n + 1)
+	}
+	labels := map[string][]string{}
+	for _, hit := range res.Results {
+		nt := hit.Note
+		title, _, link := s.searchWhere(nt, labels)
+		out.Items = append(out.Items, apiSearchItem{
+			Annotation: s.annotationIRI(r, nt.ID), Note: base + "/notes/" + nt.ID,
+			Document: apiSearchDoc{Slug: nt.DocumentSlug, Title: title, URL: base + "/read/" + nt.DocumentSlug},
+			Anchor:   nt.Current.Anchor, Paragraph: base + link,
+			Author: nt.Author.Name, Audience: audienceValue(nt.Audience, nt.GroupID), Reply: nt.ParentID != "",
+			Tags: nt.Tags, Created: nt.CreatedAt.UTC().Format(time.RFC3339),
+			Snippets: apiSearchSnips{Body: string(markedSnippet(hit.BodySnippet)), Quote: string(markedSnippet(hit.QuoteSnippet))},
+			Rank:     math.Round(hit.Rank*1e4) / 1e4,
+		})
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return writeJSON(w, http.StatusOK, jsonType, out)
+}
