@@ -24,6 +24,10 @@ type PublishReport struct {
 }
 
 func (r PublishReport) log(log *slog.Logger) {
+	if r.Revision == 1 {
+		log.Info("published revision", "document", r.Slug, "revision", 1, "blocks", r.Blocks.Inserted)
+		return
+	}
 	log.Info("published revision", "document", r.Slug, "revision", r.Revision,
 		"blocks_unchanged", r.Blocks.Unchanged, "blocks_edited", r.Blocks.Edited,
 		"blocks_inserted", r.Blocks.Inserted, "blocks_deleted", r.Blocks.Deleted,
