@@ -60,6 +60,8 @@ type DB struct {
 	ro  *sql.DB
 	gen atomic.Uint64 // see Generation
 
+	path string // the file, for Backup's own connection
+
 	mu      sync.Mutex
 	changed chan struct{} // closed at the next commit; see Changed
 }
@@ -147,7 +149,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		ro.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	return &DB{sql: rw, ro: ro, changed: make(chan struct{})}, nil
+	return &DB{sql: rw, ro: ro, path: path, changed: make(chan struct{})}, nil
 }
 
 // busyTimeout is how long a connection waits for another process's lock.
