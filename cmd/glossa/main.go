@@ -6,6 +6,7 @@
 //	glossa publish [-db glossa.db] [-content DIR]
 //	glossa export [-db glossa.db] -user NAME -doc SLUG [-format jsonld] [-scope mine] [-o FILE]
 //	glossa import [-db glossa.db] -user NAME [-doc SLUG] FILE
+//	glossa backup [-db glossa.db] PATH        (a consistent copy, while serving)
 //
 // Every flag falls back to an environment variable (GLOSSA_ADDR, GLOSSA_DB,
 // GLOSSA_CONTENT, …) and then to its default.
@@ -56,6 +57,7 @@ const usage = `usage:
                                   export NAME's notes on an essay (or a group's, for its teacher)
   glossa import [flags] -user NAME FILE
                                   import W3C or Hypothesis annotations as NAME's notes
+  glossa backup [flags] PATH      copy the database to PATH (a new file), safely while serving
 Run "glossa serve -h" and so on for each command's flags.
 `
 
@@ -85,6 +87,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return export(ctx, args, getenv, stdout, stderr)
 	case "import":
 		return importNotes(ctx, args, getenv, stdin, stdout, stderr)
+	case "backup":
+		return backup(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -457,5 +461,35 @@ func importNotes(ctx context.Context, args []string, getenv func(string) string,
 	for _, l := range rep.Lines {
 		fmt.Fprintf(stdout, "  %s\n", l)
 	}
+	return nil
+}
+
+// backup copies the database to a new file while the server may be
+// serving and writing (see store.DB.Backup). It never overwrites a file.
+func backup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fset := flag.NewFlagSet("backup", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	dbPath := dbFlag(fset, getenv)
+	if err := fset.Parse(args); err != nil {
+		return err
+	}
+	if fset.NArg() != 1 {
+		return errors.New("backup needs exactly one PATH, a file that does not exist yet")
+	}
+	// Do not create a database that is not there: backing up a mistyped
+	// -db would otherwise "succeed" with an empty copy.
+	if _, err := os.Stat(*dbPath); err != nil {
+		return fmt.Errorf("database %s: %w", *dbPath, err)
+	}
+	db, err := store.Open(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	start := time.Now()
+	if err := db.Backup(ctx, fset.Arg(0)); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "backed up %s to %s in %s\n", *dbPath, fset.Arg(0), time.Since(start).Round(time.Millisecond))
 	return nil
 }
