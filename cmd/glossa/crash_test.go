@@ -77,7 +77,7 @@ func startServer(t *testing.T, dbPath string) *child {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	c := &child{cmd: glossaCmd("serve", "-addr", addr, "-db", dbPath), url: "http://" + addr, logs: &syncBuffer{}}
+	c := &child{cmd: glossaCmd("serve", "-addr", addr, "-db", dbPath, "-write-limit", "1000000"), url: "http://" + addr, logs: &syncBuffer{}}
 	c.cmd.Stderr = c.logs
 	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)
