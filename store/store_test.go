@@ -307,7 +307,7 @@ func TestPragmasOnEveryConnection(t *testing.T) {
 		}
 	}
 	rwWant := map[string]string{
-		"foreign_keys": "1", "journal_mode": "wal", "busy_timeout": "5000", "synchronous": "1", "query_only": "0",
+		"foreign_keys": "1", "journal_mode": "wal", "busy_timeout": "5000", "synchronous": "2" /* FULL */, "query_only": "0",
 		"cache_size": "-2000", // the default: this is a new connection (see below)
 	}
 	// The write pool has one connection: discard it each time (a Raw

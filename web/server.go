@@ -43,6 +43,9 @@ type Config struct {
 	// SignInLimit is how many sign-in and sign-up attempts one address may
 	// make per minute; 0 means 10.
 	SignInLimit int
+	// WriteLimit is how many state-changing requests (forms and API) one
+	// signed-in reader may make per minute; 0 means 120. See ratelimit.go.
+	WriteLimit int
 	// PasswordParams tunes argon2id; nil means argon2id.DefaultParams. Tests
 	// use cheaper ones.
 	PasswordParams *argon2id.Params
@@ -84,6 +87,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.SignInLimit <= 0 {
 		cfg.SignInLimit = 10
+	}
+	if cfg.WriteLimit <= 0 {
+		cfg.WriteLimit = defaultWriteLimit
 	}
 	if cfg.PasswordParams == nil {
 		cfg.PasswordParams = argon2id.DefaultParams
@@ -172,10 +178,12 @@ func (s *Server) routes() http.Handler {
 				msg: "Too many attempts from this address. Wait a minute and try again."})
 		}))
 
+	limitWrites := s.limitWrites()
 	r.Group(func(r chi.Router) {
 		r.Use(csrf.Handler)
 		r.Use(s.sessions.LoadAndSave)
 		r.Use(s.identify)
+		r.Use(limitWrites)
 
 		r.Get("/", s.page(s.handleLibrary))
 		r.Get("/read/{slug}", s.page(s.handleRead))

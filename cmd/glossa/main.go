@@ -6,6 +6,7 @@
 //	glossa publish [-db glossa.db] [-content DIR]
 //	glossa export [-db glossa.db] -user NAME -doc SLUG [-format jsonld] [-scope mine] [-o FILE]
 //	glossa import [-db glossa.db] -user NAME [-doc SLUG] FILE
+//	glossa backup [-db glossa.db] PATH        (a consistent copy, while serving)
 //
 // Every flag falls back to an environment variable (GLOSSA_ADDR, GLOSSA_DB,
 // GLOSSA_CONTENT, …) and then to its default.
@@ -25,6 +26,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -56,6 +58,7 @@ const usage = `usage:
                                   export NAME's notes on an essay (or a group's, for its teacher)
   glossa import [flags] -user NAME FILE
                                   import W3C or Hypothesis annotations as NAME's notes
+  glossa backup [flags] PATH      copy the database to PATH (a new file), safely while serving
 Run "glossa serve -h" and so on for each command's flags.
 `
 
@@ -85,6 +88,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return export(ctx, args, getenv, stdout, stderr)
 	case "import":
 		return importNotes(ctx, args, getenv, stdin, stdout, stderr)
+	case "backup":
+		return backup(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -155,6 +160,14 @@ func publish(ctx context.Context, args []string, getenv func(string) string, std
 	return err
 }
 
+// atoiOr is s as a number, or def when s is empty or not a number.
+func atoiOr(s string, def int) int {
+	if n, err := strconv.Atoi(s); err == nil {
+		return n
+	}
+	return def
+}
+
 // dbFlag adds the -db flag every command shares.
 func dbFlag(fs *flag.FlagSet, getenv func(string) string) *string {
 	return fs.String("db", envDefault(getenv, "GLOSSA_DB", "glossa.db"), "SQLite database file, created on first run (env GLOSSA_DB)")
@@ -170,6 +183,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	tlsCert := fset.String("tls-cert", getenv("GLOSSA_TLS_CERT"), "TLS certificate file; with -tls-key, serve HTTPS (env GLOSSA_TLS_CERT)")
 	tlsKey := fset.String("tls-key", getenv("GLOSSA_TLS_KEY"), "TLS key file (env GLOSSA_TLS_KEY)")
 	secure := fset.Bool("secure-cookies", getenv("GLOSSA_SECURE_COOKIES") == "1", "mark cookies Secure (implied by -tls-cert; set it behind a TLS proxy) (env GLOSSA_SECURE_COOKIES=1)")
+	writeLimit := fset.Int("write-limit", atoiOr(getenv("GLOSSA_WRITE_LIMIT"), 120), "state-changing requests one signed-in reader may make per minute (env GLOSSA_WRITE_LIMIT)")
 	dev := fset.Bool("dev", false, "serve templates/ and static/ from disk, for working on them")
 	if err := fset.Parse(args); err != nil {
 		return err
@@ -185,6 +199,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	cfg := web.Config{
 		Templates: templates.FS, Static: static.FS, Logger: log,
 		BaseURL: *baseURL, SecureCookies: *secure || *tlsCert != "",
+		WriteLimit: *writeLimit,
 	}
 	essays, err := contentFS(*contentDir)
 	if err != nil {
@@ -457,5 +472,35 @@ func importNotes(ctx context.Context, args []string, getenv func(string) string,
 	for _, l := range rep.Lines {
 		fmt.Fprintf(stdout, "  %s\n", l)
 	}
+	return nil
+}
+
+// backup copies the database to a new file while the server may be
+// serving and writing (see store.DB.Backup). It never overwrites a file.
+func backup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fset := flag.NewFlagSet("backup", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	dbPath := dbFlag(fset, getenv)
+	if err := fset.Parse(args); err != nil {
+		return err
+	}
+	if fset.NArg() != 1 {
+		return errors.New("backup needs exactly one PATH, a file that does not exist yet")
+	}
+	// Do not create a database that is not there: backing up a mistyped
+	// -db would otherwise "succeed" with an empty copy.
+	if _, err := os.Stat(*dbPath); err != nil {
+		return fmt.Errorf("database %s: %w", *dbPath, err)
+	}
+	db, err := store.Open(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	start := time.Now()
+	if err := db.Backup(ctx, fset.Arg(0)); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "backed up %s to %s in %s\n", *dbPath, fset.Arg(0), time.Since(start).Round(time.Millisecond))
 	return nil
 }
