@@ -160,14 +160,6 @@ func publish(ctx context.Context, args []string, getenv func(string) string, std
 	return err
 }
 
-// atoiOr is s as a number, or def when s is empty or not a number.
-func atoiOr(s string, def int) int {
-	if n, err := strconv.Atoi(s); err == nil {
-		return n
-	}
-	return def
-}
-
 // dbFlag adds the -db flag every command shares.
 func dbFlag(fs *flag.FlagSet, getenv func(string) string) *string {
 	return fs.String("db", envDefault(getenv, "GLOSSA_DB", "glossa.db"), "SQLite database file, created on first run (env GLOSSA_DB)")
@@ -183,7 +175,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	tlsCert := fset.String("tls-cert", getenv("GLOSSA_TLS_CERT"), "TLS certificate file; with -tls-key, serve HTTPS (env GLOSSA_TLS_CERT)")
 	tlsKey := fset.String("tls-key", getenv("GLOSSA_TLS_KEY"), "TLS key file (env GLOSSA_TLS_KEY)")
 	secure := fset.Bool("secure-cookies", getenv("GLOSSA_SECURE_COOKIES") == "1", "mark cookies Secure (implied by -tls-cert; set it behind a TLS proxy) (env GLOSSA_SECURE_COOKIES=1)")
-	writeLimit := fset.Int("write-limit", atoiOr(getenv("GLOSSA_WRITE_LIMIT"), 120), "state-changing requests one signed-in reader may make per minute (env GLOSSA_WRITE_LIMIT)")
+	defaultLimit := 120
+	if v := getenv("GLOSSA_WRITE_LIMIT"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("GLOSSA_WRITE_LIMIT=%q: want a whole number of requests per minute, 1 or more", v)
+		}
+		defaultLimit = n
+	}
+	writeLimit := fset.Int("write-limit", defaultLimit, "state-changing requests one signed-in reader may make per minute (env GLOSSA_WRITE_LIMIT)")
 	dev := fset.Bool("dev", false, "serve templates/ and static/ from disk, for working on them")
 	if err := fset.Parse(args); err != nil {
 		return err
@@ -193,6 +193,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return errors.New("-tls-cert and -tls-key go together")
+	}
+	if *writeLimit < 1 {
+		return fmt.Errorf("-write-limit %d: want 1 or more requests per minute", *writeLimit)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 

@@ -148,10 +148,20 @@ func TestServeFlagsErrors(t *testing.T) {
 		{"serve", "-content", "/no/such/folder"},
 		{"serve", "-tls-cert", "x.pem"},
 		{"serve", "extra"},
+		{"serve", "-write-limit", "0"},
 	} {
 		if err := run(context.Background(), args, env("GLOSSA_DB", filepath.Join(t.TempDir(), "g.db")), nil, io.Discard, io.Discard); err == nil {
 			t.Errorf("%v: no error", args)
 		}
+	}
+}
+
+// A write limit from the environment that is not a number stops serve
+// with a clear error instead of quietly using the default.
+func TestServeBadWriteLimitEnv(t *testing.T) {
+	err := run(context.Background(), []string{"serve"}, env("GLOSSA_DB", filepath.Join(t.TempDir(), "g.db"), "GLOSSA_WRITE_LIMIT", "lots"), nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "GLOSSA_WRITE_LIMIT") {
+		t.Errorf("GLOSSA_WRITE_LIMIT=lots: error %v, want one naming it", err)
 	}
 }
 
