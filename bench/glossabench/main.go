@@ -53,7 +53,9 @@ type config struct {
 	publishes int           // timed publishes (edit and undo alternate)
 	child     bool          // run the memory row (builds and starts cmd/glossa)
 	browser   bool          // run the page-weight row (Chromium)
-	log       io.Writer     // progress
+	// childMemLimit, if set, is the GOMEMLIMIT of the memory row's child.
+	childMemLimit string
+	log           io.Writer // progress
 }
 
 func fullConfig() config {
@@ -71,6 +73,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fset.SetOutput(stderr)
 	quick := fset.Bool("quick", false, "a shorter run: 3 rounds of 0.5 s, fewer samples")
 	md := fset.String("md", "", "also write the table as Markdown to this file")
+	memLimit := fset.String("child-gomemlimit", "", "run the memory row's cmd/glossa with this GOMEMLIMIT (e.g. 48MiB), to see what a soft limit does")
 	if err := fset.Parse(args); err != nil {
 		return err
 	}
@@ -82,6 +85,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		cfg = quickConfig()
 	}
 	cfg.log = stderr
+	cfg.childMemLimit = *memLimit
 	raiseFileLimit(stderr)
 
 	dir, err := os.MkdirTemp("", "glossabench-")
