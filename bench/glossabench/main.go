@@ -94,19 +94,31 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer os.RemoveAll(dir)
 
-	start := time.Now()
+	start, loadBefore := time.Now(), loadAverage()
 	rows, err := measure(ctx, cfg, dir)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "done in %s\n", time.Since(start).Round(time.Second))
-	fmt.Fprint(stdout, textTable(rows))
+	// The load says how far to trust a run: others' work on a shared
+	// machine moves both sides of a ratio, but not always equally.
+	note := fmt.Sprintf("Run took %s; load average (1, 5, 15 min) %s at the start, %s at the end.\n",
+		time.Since(start).Round(time.Second), loadBefore, loadAverage())
+	fmt.Fprint(stdout, textTable(rows)+"\n"+note)
 	if *md != "" {
-		if err := os.WriteFile(*md, []byte(markdownTable(rows)), 0o644); err != nil {
+		if err := os.WriteFile(*md, []byte(markdownTable(rows)+"\n"+note), 0o644); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// loadAverage is the first three fields of /proc/loadavg, or "unknown".
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "unknown"
 }
 
 // raiseFileLimit lifts the soft limit on open files to the hard one: the
