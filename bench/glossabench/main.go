@@ -19,7 +19,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -221,5 +220,3 @@ func thousands(n int) string {
 	}
 	return b.String()
 }
-
-var errSkip = errors.New("skipped")
