@@ -1,0 +1,222 @@
+// Command glossabench measures glossa against the limits of the machine it
+// runs on (issue 6, part 1) and prints a table; BENCHMARKS.md holds the
+// latest one.
+//
+// Each speed is a ratio against a reference measured in the same run, on
+// the same machine, alternately with glossa round by round, because
+// absolute figures on a shared machine drift. Run it from the repository
+// root:
+//
+//	go run ./bench/glossabench            # about three minutes
+//	go run ./bench/glossabench -quick     # a shorter, noisier run
+//	go run ./bench/glossabench -md BENCHMARKS-table.md
+//
+// The peak-memory row builds ./cmd/glossa and runs it as a child process,
+// so it needs the go command and the repository's source; the page-weight
+// row needs Chromium (GLOSSA_CHROMIUM, or /usr/bin/chromium) and is
+// skipped without it.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "glossabench:", err)
+		os.Exit(1)
+	}
+}
+
+// config is what one run measures and how hard.
+type config struct {
+	rounds    int           // rounds per comparison; glossa and reference alternate
+	duration  time.Duration // per round and side
+	clients   int           // concurrent keep-alive clients
+	pageNotes int           // visible notes for the second page row
+	readers   int           // SSE readers for the fan-out row
+	fanNotes  int           // notes created during the fan-out row
+	dbNotes   int           // notes in the database for the publish and memory rows
+	publishes int           // timed publishes (edit and undo alternate)
+	child     bool          // run the memory row (builds and starts cmd/glossa)
+	browser   bool          // run the page-weight row (Chromium)
+	// childMemLimit, if set, is the GOMEMLIMIT of the memory row's child.
+	childMemLimit string
+	log           io.Writer // progress
+}
+
+func fullConfig() config {
+	return config{rounds: 5, duration: 2 * time.Second, clients: 8, pageNotes: 1000,
+		readers: 1000, fanNotes: 40, dbNotes: 10000, publishes: 6, child: true, browser: true}
+}
+
+func quickConfig() config {
+	return config{rounds: 3, duration: 500 * time.Millisecond, clients: 8, pageNotes: 1000,
+		readers: 1000, fanNotes: 15, dbNotes: 10000, publishes: 2, child: true, browser: true}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fset := flag.NewFlagSet("glossabench", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	quick := fset.Bool("quick", false, "a shorter run: 3 rounds of 0.5 s, fewer samples")
+	md := fset.String("md", "", "also write the table as Markdown to this file")
+	memLimit := fset.String("child-gomemlimit", "", "run the memory row's cmd/glossa with this GOMEMLIMIT (e.g. 48MiB), to see what a soft limit does")
+	if err := fset.Parse(args); err != nil {
+		return err
+	}
+	if fset.NArg() > 0 {
+		return fmt.Errorf("no arguments expected, got %q", fset.Args())
+	}
+	cfg := fullConfig()
+	if *quick {
+		cfg = quickConfig()
+	}
+	cfg.log = stderr
+	cfg.childMemLimit = *memLimit
+	raiseFileLimit(stderr)
+
+	dir, err := os.MkdirTemp("", "glossabench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+
+	start, loadBefore := time.Now(), loadAverage()
+	rows, err := measure(ctx, cfg, dir)
+	if err != nil {
+		return err
+	}
+	// The load says how far to trust a run: others' work on a shared
+	// machine moves both sides of a ratio, but not always equally.
+	note := fmt.Sprintf("Run took %s; load average (1, 5, 15 min) %s at the start, %s at the end.\n",
+		time.Since(start).Round(time.Second), loadBefore, loadAverage())
+	fmt.Fprint(stdout, textTable(rows)+"\n"+note)
+	if *md != "" {
+		if err := os.WriteFile(*md, []byte(markdownTable(rows)+"\n"+note), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadAverage is the first three fields of /proc/loadavg, or "unknown".
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "unknown"
+}
+
+// raiseFileLimit lifts the soft limit on open files to the hard one: the
+// fan-out row holds two sockets per reader in this one process.
+func raiseFileLimit(log io.Writer) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return
+	}
+	if lim.Cur < lim.Max {
+		lim.Cur = lim.Max
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+			fmt.Fprintln(log, "could not raise the open-file limit:", err)
+		}
+	}
+}
+
+// measure runs every row in order and returns the table.
+func measure(ctx context.Context, cfg config, dir string) ([]row, error) {
+	logf := func(format string, a ...any) { fmt.Fprintf(cfg.log, format+"\n", a...) }
+	quiet := slog.New(slog.DiscardHandler)
+
+	g, err := startGlossa(ctx, dir+"/glossa.db", quiet)
+	if err != nil {
+		return nil, err
+	}
+	defer g.close()
+
+	var rows []row
+
+	// The page, first with no notes, then with pageNotes visible ones.
+	weight0 := pageWeightRows(ctx, cfg, g.url+"/read/"+g.slug, "no notes")
+	logf("page, 0 notes: %d rounds of %s per side", cfg.rounds, cfg.duration)
+	r, err := pageRow(ctx, cfg, g, "Essay page, 0 notes (req/s)", 0.7)
+	if err != nil {
+		return nil, err
+	}
+	rows = append(rows, r)
+
+	logf("seeding %d public notes", cfg.pageNotes)
+	if err := seedPublic(ctx, g.db, g.slug, cfg.pageNotes); err != nil {
+		return nil, err
+	}
+	logf("page, %d notes", cfg.pageNotes)
+	r, err = pageRow(ctx, cfg, g, fmt.Sprintf("Essay page, %s visible notes (req/s)", thousands(cfg.pageNotes)), 0.5)
+	if err != nil {
+		return nil, err
+	}
+	rows = append(rows, r)
+	weightN := pageWeightRows(ctx, cfg, g.url+"/read/"+g.slug, thousands(cfg.pageNotes)+" notes")
+
+	logf("note creation")
+	r, err = createRow(ctx, cfg, g, dir)
+	if err != nil {
+		return nil, err
+	}
+	rows = append(rows, r)
+
+	logf("live fan-out: %d readers, %d notes", cfg.readers, cfg.fanNotes)
+	fan, err := fanOutRows(ctx, cfg, g)
+	if err != nil {
+		return nil, err
+	}
+	rows = append(rows, fan...)
+	g.close()
+
+	logf("publish with %d notes (seeding them)", cfg.dbNotes)
+	big := dir + "/big.db"
+	pub, err := publishRow(ctx, cfg, big)
+	if err != nil {
+		return nil, err
+	}
+	rows = append(rows, pub)
+
+	if cfg.child {
+		logf("peak memory of cmd/glossa with %d notes", cfg.dbNotes)
+		mem, err := memoryRow(ctx, cfg, dir, big)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, mem)
+	} else {
+		rows = append(rows, skipped("Peak RSS, page run, "+thousands(cfg.dbNotes)+" notes in db", "< 64 MB", "not measured in this run"))
+	}
+
+	rows = append(rows, weight0...)
+	rows = append(rows, weightN...)
+	return rows, nil
+}
+
+// thousands writes n with a comma every three digits.
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
