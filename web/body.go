@@ -9,12 +9,17 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/renderer/html"
 )
 
 // bodyRenderer turns note bodies (untrusted Markdown) into safe HTML:
-// goldmark without unsafe HTML (raw HTML is dropped), then bluemonday's
-// user-generated-content policy, which also forces rel="nofollow" on links.
+// goldmark without unsafe HTML (raw HTML is dropped) and with images turned
+// into links (noimages.go), then bluemonday's user-generated-content policy,
+// which also forces rel="nofollow noreferrer" on every link and adds
+// target="_blank" with "noopener" to links that leave the site: a reader's
+// link earns the target no ranking and learns nothing of the page it was
+// on, and the opened page cannot reach back through window.opener.
 //
 // A page with a thousand notes must not run goldmark a thousand times, so
 // results are kept in a bounded map keyed by the body itself: the same text
@@ -32,6 +37,7 @@ const bodyCacheSize = 20000
 func newBodyRenderer() *bodyRenderer {
 	p := bluemonday.UGCPolicy()
 	p.RequireNoFollowOnLinks(true)
+	p.RequireNoReferrerOnLinks(true)
 	p.AddTargetBlankToFullyQualifiedLinks(true)
 	// @mentions (mention.go) are spans of this one class; authors cannot
 	// write raw HTML, so only the mention renderer makes them.
@@ -39,6 +45,7 @@ func newBodyRenderer() *bodyRenderer {
 	return &bodyRenderer{
 		md: goldmark.New(
 			goldmark.WithExtensions(extension.Strikethrough, extension.Linkify, extension.Typographer, mentionExtension{}),
+			goldmark.WithParserOptions(parser.WithASTTransformers(imagesAsLinksTransformer)),
 			goldmark.WithRendererOptions(html.WithHardWraps()),
 		),
 		policy: p,
