@@ -8,9 +8,11 @@ import (
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/renderer/html"
+	gtext "github.com/yuin/goldmark/text"
 )
 
 // bodyRenderer turns note bodies (untrusted Markdown) into safe HTML:
@@ -33,6 +35,30 @@ type bodyRenderer struct {
 }
 
 const bodyCacheSize = 20000
+
+// maxBodyDepth is how deeply a note's Markdown may nest (blockquotes, lists,
+// emphasis and links count alike) before it is shown as plain text.
+const maxBodyDepth = 64
+
+// nestingDepth is the depth of the deepest node under n, counting no
+// further than limit+1.
+func nestingDepth(n ast.Node, limit int) int {
+	deepest := 0
+	var walk func(n ast.Node, d int)
+	walk = func(n ast.Node, d int) {
+		if d > deepest {
+			deepest = d
+		}
+		if deepest > limit {
+			return
+		}
+		for c := n.FirstChild(); c != nil; c = c.NextSibling() {
+			walk(c, d+1)
+		}
+	}
+	walk(n, 0)
+	return deepest
+}
 
 func newBodyRenderer() *bodyRenderer {
 	p := bluemonday.UGCPolicy()
@@ -65,11 +91,21 @@ func (br *bodyRenderer) render(body string) template.HTML {
 		return h
 	}
 	var buf bytes.Buffer
-	if err := br.md.Convert([]byte(body), &buf); err != nil {
+	src := []byte(body)
+	doc := br.md.Parser().Parse(gtext.NewReader(src))
+	if nestingDepth(doc, maxBodyDepth) > maxBodyDepth {
+		// Blockquotes or lists thousands deep would make thousands of
+		// nested elements: HTML parsers (Chromium's, x/net/html's) stop
+		// nesting at 512 and pile the rest of the page into the note. No
+		// note means that; show its text as written.
+		buf.WriteString("<p>")
+		template.HTMLEscape(&buf, src)
+		buf.WriteString("</p>")
+	} else if err := br.md.Renderer().Render(&buf, src, doc); err != nil {
 		// goldmark does not fail on any input; if it ever does, show the
 		// text escaped rather than nothing.
 		buf.Reset()
-		template.HTMLEscape(&buf, []byte(body))
+		template.HTMLEscape(&buf, src)
 	}
 	h = template.HTML(br.policy.SanitizeBytes(buf.Bytes()))
 	br.mu.Lock()
