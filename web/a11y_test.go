@@ -23,6 +23,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -68,6 +69,7 @@ func (b *browser) withAxe(src string) {
 // axeRule is one rule's result, as much of it as a report needs.
 type axeRule struct {
 	ID      string    `json:"id"`
+	Tags    []string  `json:"tags"`
 	Impact  string    `json:"impact"`
 	Help    string    `json:"help"`
 	HelpURL string    `json:"helpUrl"`
@@ -96,13 +98,28 @@ func (b *browser) axeRun() axeResults {
 			"target-size": {enabled: true},  // WCAG 2.2 AA, off by default in axe-core 4.14
 			"duplicate-id": {enabled: true}, // ids reader.js adds must not clash either
 		}});
-		const slim = (rules) => rules.map(v => ({id: v.id, impact: v.impact || "", help: v.help, helpUrl: v.helpUrl,
+		const slim = (rules) => rules.map(v => ({id: v.id, tags: v.tags, impact: v.impact || "", help: v.help, helpUrl: v.helpUrl,
 			nodes: v.nodes.map(n => ({target: n.target, html: n.html, failureSummary: n.failureSummary || ""}))}));
 		return {version: axe.version, violations: slim(r.violations), incomplete: slim(r.incomplete)};
 	})()`)
 }
 
-// report fails t for each serious or critical violation and logs the rest.
+// wcagLevels are axe-core's tags for the WCAG 2.0, 2.1 and 2.2 A and AA
+// success criteria.
+var wcagLevels = []string{"wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"}
+
+// wcag reports whether the rule checks a WCAG 2.2 A or AA criterion.
+func (v axeRule) wcag() bool {
+	for _, tag := range v.Tags {
+		if slices.Contains(wcagLevels, tag) {
+			return true
+		}
+	}
+	return false
+}
+
+// report fails t for each violation of a WCAG 2.2 A or AA rule, and for
+// each serious or critical one of the best practices; it logs the rest.
 // Nodes that fail the same way are grouped, with a few examples each, so a
 // rule broken on every paragraph reads as one finding.
 func (r axeResults) report(t *testing.T, page string) {
@@ -129,7 +146,7 @@ func (r axeResults) report(t *testing.T, page string) {
 				fmt.Fprintf(&msg, "\n\t\t%s  %s", n.Target, truncate(n.HTML, 200))
 			}
 		}
-		if v.Impact == "serious" || v.Impact == "critical" {
+		if v.Impact == "serious" || v.Impact == "critical" || v.wcag() {
 			t.Error(msg.String())
 		} else {
 			t.Log(msg.String())
@@ -518,6 +535,20 @@ func (a *axePass) check(name string) {
 	a.checked++
 	r.report(a.t, name)
 	a.b.checkStructure(a.t, name)
+	// At a phone's width no page may scroll sideways (WCAG 1.4.10).
+	if a.b.width <= 400 {
+		if w := eval[[]int](a.b, `[document.documentElement.scrollWidth, document.documentElement.clientWidth]`); w[0] > w[1] {
+			a.t.Errorf("%s: the page is %d px wide in a %d px window: it scrolls sideways (widest: %s)", name, w[0], w[1],
+				eval[string](a.b, `(() => {
+					const cw = document.documentElement.clientWidth; let out = [];
+					for (const el of document.querySelectorAll("body *")) {
+						const r = el.getBoundingClientRect();
+						if (r.right > cw + 1) out.push(el.tagName.toLowerCase() + (el.className ? "." + String(el.className).split(" ").join(".") : "") + " " + Math.round(r.right));
+					}
+					return out.slice(0, 5).join(", ");
+				})()`))
+		}
+	}
 }
 
 // visit loads path, checks it, then checks the keyboard path through its

@@ -99,12 +99,17 @@ func (s *Server) apiGroupTags(w http.ResponseWriter, r *http.Request) error {
 		return errNotFound
 	}
 	var in struct {
-		Tags []string `json:"tags"`
+		Tags *[]string `json:"tags"`
 	}
 	if err := readJSONBody(w, r, &in); err != nil {
 		return err
 	}
-	tags, err := s.db.SetGroupTags(r.Context(), u.ID, id, in.Tags)
+	// A body without "tags" (null, or another object) is a mistake, not a
+	// request to clear them: that takes an explicit empty list.
+	if in.Tags == nil {
+		return fieldErrors{"tags": `Send {"tags": [...]}, a list of tags; an empty list clears them.`}
+	}
+	tags, err := s.db.SetGroupTags(r.Context(), u.ID, id, *in.Tags)
 	if err != nil {
 		return err
 	}
