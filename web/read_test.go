@@ -1,6 +1,9 @@
 package web
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -118,6 +121,51 @@ func TestStaticFilesCached(t *testing.T) {
 	readBody(js)
 	if ct := js.Header.Get("Content-Type"); !strings.Contains(ct, "javascript") {
 		t.Errorf("reader.js content type %q", ct)
+	}
+}
+
+// Text files go gzipped to a browser that accepts it, as the same bytes
+// once decompressed, with their own ETag; others get them plain.
+func TestStaticFilesGzipped(t *testing.T) {
+	app := newApp(t)
+	c := app.client(t)
+	get := func(enc, etag string) (*http.Response, []byte) {
+		t.Helper()
+		h := http.Header{"Accept-Encoding": {enc}}
+		if etag != "" {
+			h.Set("If-None-Match", etag)
+		}
+		res := c.do("GET", "/static/js/reader.js", nil, h) // an explicit header: the client does not decompress
+		b, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, b
+	}
+	plain, body := get("identity", "")
+	zipped, zbody := get("br, gzip;q=0.8", "")
+	if plain.Header.Get("Content-Encoding") != "" || zipped.Header.Get("Content-Encoding") != "gzip" ||
+		!strings.Contains(zipped.Header.Get("Vary"), "Accept-Encoding") {
+		t.Fatalf("encodings: plain %q, gzip %q (Vary %q)", plain.Header.Get("Content-Encoding"),
+			zipped.Header.Get("Content-Encoding"), zipped.Header.Get("Vary"))
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(zbody))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unzipped, err := io.ReadAll(zr)
+	if err != nil || !bytes.Equal(unzipped, body) || len(zbody) >= len(body) {
+		t.Errorf("gzipped reader.js: %d bytes for %d, decompresses equal: %v (%v)", len(zbody), len(body), bytes.Equal(unzipped, body), err)
+	}
+	if plain.Header.Get("ETag") == zipped.Header.Get("ETag") {
+		t.Error("the gzipped and plain files share an ETag")
+	}
+	if res, _ := get("gzip", zipped.Header.Get("ETag")); res.StatusCode != http.StatusNotModified {
+		t.Errorf("If-None-Match with the gzip ETag: %d", res.StatusCode)
+	}
+	if res, _ := get("gzip;q=0", ""); res.Header.Get("Content-Encoding") != "" {
+		t.Error("gzip;q=0 still got gzip")
 	}
 }
 
