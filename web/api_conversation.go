@@ -73,21 +73,23 @@ func (s *Server) apiPutReply(w http.ResponseWriter, r *http.Request, n store.Not
 	return writeJSON(w, http.StatusOK, annoType, s.toAnnotation(r, n, e, true))
 }
 
-// readSmallJSON decodes an optional small JSON body into v.
-func readSmallJSON(w http.ResponseWriter, r *http.Request, v any) error {
+// readJSON decodes a small JSON request body (up to 16 KB, sent as
+// application/json or any +json type) into v. An optional body may be
+// empty, leaving v as it was: the conversation calls have defaults.
+func readJSON(w http.ResponseWriter, r *http.Request, v any, optional bool) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	raw, err := io.ReadAll(r.Body)
 	if err != nil {
 		return err
 	}
-	if len(strings.TrimSpace(string(raw))) == 0 {
+	if optional && len(strings.TrimSpace(string(raw))) == 0 {
 		return nil
 	}
-	if ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || (ct != "application/json" && ct != "application/ld+json") {
-		return &httpError{status: http.StatusUnsupportedMediaType, msg: "Send application/json."}
+	if ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || (ct != "application/json" && !strings.HasSuffix(ct, "+json")) {
+		return &httpError{status: http.StatusUnsupportedMediaType, msg: "Send the request body as application/json."}
 	}
 	if err := json.Unmarshal(raw, v); err != nil {
-		return errBadRequest("The body is not valid JSON: " + err.Error())
+		return errBadRequest("The request body is not valid JSON: " + err.Error())
 	}
 	return nil
 }
@@ -135,7 +137,7 @@ func (s *Server) apiHide(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Reason string `json:"reason"`
 	}
-	if err := readSmallJSON(w, r, &in); err != nil {
+	if err := readJSON(w, r, &in, true); err != nil {
 		return err
 	}
 	if strings.TrimSpace(in.Reason) == "" {
@@ -171,7 +173,7 @@ func (s *Server) apiFlag(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Reason string `json:"reason"`
 	}
-	if err := readSmallJSON(w, r, &in); err != nil {
+	if err := readJSON(w, r, &in, true); err != nil {
 		return err
 	}
 	if strings.TrimSpace(in.Reason) == "" {
@@ -194,7 +196,7 @@ func (s *Server) apiResolve(w http.ResponseWriter, r *http.Request) error {
 	in := struct {
 		Resolved *bool `json:"resolved"`
 	}{}
-	if err := readSmallJSON(w, r, &in); err != nil {
+	if err := readJSON(w, r, &in, true); err != nil {
 		return err
 	}
 	resolved := in.Resolved == nil || *in.Resolved
@@ -215,7 +217,7 @@ func (s *Server) apiAccept(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Reply string `json:"reply"`
 	}
-	if err := readSmallJSON(w, r, &in); err != nil {
+	if err := readJSON(w, r, &in, true); err != nil {
 		return err
 	}
 	reply := in.Reply

@@ -6,13 +6,9 @@ package web
 // "Groups and teachers", documents every endpoint.
 
 import (
-	"encoding/json"
 	"errors"
-	"io"
-	"mime"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -93,23 +89,6 @@ func (s *Server) apiGroupOf(r *http.Request, a groupAccess, full bool) (apiGroup
 	return out, nil
 }
 
-// readJSONBody decodes a small JSON request body into v.
-func readJSONBody(w http.ResponseWriter, r *http.Request, v any) error {
-	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || (ct != "application/json" && !strings.HasSuffix(ct, "+json")) {
-		return &httpError{status: http.StatusUnsupportedMediaType, msg: "Send the request body as application/json."}
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	b, err := io.ReadAll(r.Body)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return errBadRequest("The request body is not valid JSON: " + err.Error())
-	}
-	return nil
-}
-
 // apiGroups serves GET /api/groups: the caller's groups.
 func (s *Server) apiGroups(w http.ResponseWriter, r *http.Request) error {
 	u, err := requireUser(r)
@@ -143,7 +122,7 @@ func (s *Server) apiCreateGroup(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Name *string `json:"name"`
 	}
-	if err := readJSONBody(w, r, &in); err != nil {
+	if err := readJSON(w, r, &in, false); err != nil {
 		return err
 	}
 	fe := fieldErrors{}
@@ -262,7 +241,7 @@ func (s *Server) apiSetRole(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Role *string `json:"role"`
 	}
-	if err := readJSONBody(w, r, &in); err != nil {
+	if err := readJSON(w, r, &in, false); err != nil {
 		return err
 	}
 	fe := fieldErrors{}
@@ -304,7 +283,7 @@ func (s *Server) apiSetPostFirst(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		PostFirst *bool `json:"postFirst"`
 	}
-	if err := readJSONBody(w, r, &in); err != nil {
+	if err := readJSON(w, r, &in, false); err != nil {
 		return err
 	}
 	if in.PostFirst == nil {

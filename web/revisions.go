@@ -180,11 +180,9 @@ func (s *Server) reattachPage(r *http.Request, n store.Note, e *docEntry, anchor
 	p.Note.HTML = s.notes.html(p.Note)
 	labels := blockLabels(e.current)
 	for i, b := range e.current.Blocks {
-		label := b.Text
+		label := "Heading: " + snippet(b.Text, 70)
 		if !strings.HasPrefix(labels[i], "the heading") {
 			label = strings.ToUpper(labels[i][:1]) + labels[i][1:] + ": " + snippet(b.Text, 70)
-		} else {
-			label = "Heading: " + snippet(b.Text, 70)
 		}
 		p.Paragraphs = append(p.Paragraphs, paragraphOption{Anchor: b.Anchor, Label: label, Selected: b.Anchor == anchor})
 	}

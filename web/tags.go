@@ -101,7 +101,7 @@ func (s *Server) apiGroupTags(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Tags *[]string `json:"tags"`
 	}
-	if err := readJSONBody(w, r, &in); err != nil {
+	if err := readJSON(w, r, &in, false); err != nil {
 		return err
 	}
 	// A body without "tags" (null, or another object) is a mistake, not a
