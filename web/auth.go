@@ -9,11 +9,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/alexedwards/argon2id"
+	"golang.org/x/crypto/argon2"
 
 	"glossa/store"
 )
@@ -132,14 +134,56 @@ func ValidatePassword(pw string) error {
 	return nil
 }
 
-// HashPassword hashes with argon2id; params nil means the library's
-// defaults (the RFC 9106 second recommendation).
+// DefaultPasswordParams are glossa's argon2id parameters: OWASP's
+// recommended minimum for argon2id (Password Storage Cheat Sheet: 19 MiB of
+// memory, 2 passes, 1 lane). The library's own defaults (64 MiB, 1 pass, a
+// lane per CPU) are meant, it says, for development; they made every
+// sign-in, and the server's start-up, hold 64 MiB. A hash records its
+// parameters, so hashes made with other parameters keep working.
+var DefaultPasswordParams = &argon2id.Params{Memory: 19 * 1024, Iterations: 2, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+
+// HashPassword hashes with argon2id; params nil means
+// DefaultPasswordParams.
 func HashPassword(pw string, params *argon2id.Params) ([]byte, error) {
 	if params == nil {
-		params = argon2id.DefaultParams
+		params = DefaultPasswordParams
 	}
 	h, err := argon2id.CreateHash(pw, params)
 	return []byte(h), err
+}
+
+// dummyHash makes the hash an unknown name's sign-in is compared against,
+// so that it takes as long as a wrong password. Its key is random bytes
+// rather than a hash of anything: no password matches it, and making it
+// costs nothing (hashing it would take the parameters' memory at start-up).
+func dummyHash(p *argon2id.Params) (string, error) {
+	b := make([]byte, p.SaltLength+p.KeyLength)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	enc := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Iterations, p.Parallelism,
+		enc.EncodeToString(b[:p.SaltLength]), enc.EncodeToString(b[p.SaltLength:])), nil
+}
+
+// hashSlots bounds how many argon2id computations run at once, since each
+// holds the parameters' memory (19 MiB by default): a burst of sign-ins
+// from many addresses waits its turn instead of growing the heap by 19 MiB
+// a sign-in. The per-address sign-in limit does not bound this by itself.
+type hashSlots chan struct{}
+
+func newHashSlots() hashSlots { return make(hashSlots, min(4, max(1, runtime.GOMAXPROCS(0)))) }
+
+// do runs f in a slot, or gives up when ctx ends first.
+func (h hashSlots) do(ctx context.Context, f func()) error {
+	select {
+	case h <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-h }()
+	f()
+	return nil
 }
 
 type authPage struct {
@@ -195,9 +239,15 @@ func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request) error {
 	if len(p.Errors) > 0 {
 		return s.render(w, http.StatusUnprocessableEntity, "auth.html", p)
 	}
-	hash, err := HashPassword(pw, s.cfg.PasswordParams)
-	if err != nil {
+	var (
+		hash    []byte
+		hashErr error
+	)
+	if err := s.hashSlots.do(r.Context(), func() { hash, hashErr = HashPassword(pw, s.cfg.PasswordParams) }); err != nil {
 		return err
+	}
+	if hashErr != nil {
+		return hashErr
 	}
 	u, err := s.db.CreateUser(r.Context(), name, hash)
 	if errors.Is(err, store.ErrNameTaken) {
@@ -228,14 +278,23 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) error {
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	if errors.Is(err, store.ErrNotFound) || len(pw) > maxPasswordLen {
-		argon2id.ComparePasswordAndHash(pw, s.dummyHash)
+	unknown := errors.Is(err, store.ErrNotFound) || len(pw) > maxPasswordLen
+	if unknown {
+		hash = []byte(s.dummyHash)
+	}
+	var (
+		ok     bool
+		cmpErr error
+	)
+	if err := s.hashSlots.do(r.Context(), func() { ok, cmpErr = argon2id.ComparePasswordAndHash(pw, string(hash)) }); err != nil {
+		return err
+	}
+	if cmpErr != nil && !unknown {
+		return fmt.Errorf("compare password: %w", cmpErr)
+	}
+	if unknown {
 		p.Message = "That name and password do not match an account."
 		return s.render(w, http.StatusUnauthorized, "auth.html", p)
-	}
-	ok, err := argon2id.ComparePasswordAndHash(pw, string(hash))
-	if err != nil {
-		return fmt.Errorf("compare password: %w", err)
 	}
 	if !ok {
 		p.Message = "That name and password do not match an account."

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/alexedwards/argon2id"
 )
 
 func TestSignUpSignInSignOut(t *testing.T) {
@@ -155,5 +157,61 @@ func TestCrossOriginPostRefused(t *testing.T) {
 	}
 	if n := must(app.db.CountNotes(t.Context(), viewerOf(t.Context()), app.essay(t).id)); n != 0 {
 		t.Errorf("%d notes written by forged requests", n)
+	}
+}
+
+// The hash an unknown name is compared against must be a well-formed
+// argon2id hash with the server's parameters (so the comparison costs what
+// a real one does), and must not match any password.
+func TestDummyHashHasTheParameters(t *testing.T) {
+	for _, p := range []*argon2id.Params{DefaultPasswordParams, cheapPasswords} {
+		h, err := dummyHash(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, salt, key, err := argon2id.DecodeHash(h)
+		if err != nil {
+			t.Fatalf("dummy hash %q does not decode: %v", h, err)
+		}
+		if got.Memory != p.Memory || got.Iterations != p.Iterations || got.Parallelism != p.Parallelism ||
+			len(salt) != int(p.SaltLength) || len(key) != int(p.KeyLength) {
+			t.Errorf("dummy hash %q has parameters %+v, salt %d, key %d bytes; want %+v", h, got, len(salt), len(key), p)
+		}
+		if p == cheapPasswords {
+			for _, pw := range []string{"", "not anyone's password", "correct horse battery"} {
+				if ok, err := argon2id.ComparePasswordAndHash(pw, h); ok || err != nil {
+					t.Errorf("password %q against the dummy hash: ok %v, err %v", pw, ok, err)
+				}
+			}
+		}
+	}
+	other, _ := dummyHash(cheapPasswords)
+	again, _ := dummyHash(cheapPasswords)
+	if other == again {
+		t.Error("two dummy hashes are the same: the salt and key are not random")
+	}
+}
+
+// Hashes made with no parameters use glossa's (OWASP's minimum), and an
+// account hashed with other parameters (the library's defaults, used
+// before) still signs in: a hash carries its parameters.
+func TestPasswordParams(t *testing.T) {
+	h, err := HashPassword("a password long enough", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _, _, err := argon2id.DecodeHash(string(h))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Memory != 19*1024 || p.Iterations != 2 || p.Parallelism != 1 {
+		t.Errorf("default parameters m=%d t=%d p=%d, want OWASP's m=19456 t=2 p=1", p.Memory, p.Iterations, p.Parallelism)
+	}
+	old, err := HashPassword("a password long enough", &argon2id.Params{Memory: 64 * 1024, Iterations: 1, Parallelism: 2, SaltLength: 16, KeyLength: 32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := argon2id.ComparePasswordAndHash("a password long enough", string(old)); !ok || err != nil {
+		t.Fatalf("an old-parameter hash no longer matches: %v %v", ok, err)
 	}
 }

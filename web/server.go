@@ -46,8 +46,8 @@ type Config struct {
 	// WriteLimit is how many state-changing requests (forms and API) one
 	// signed-in reader may make per minute; 0 means 120. See ratelimit.go.
 	WriteLimit int
-	// PasswordParams tunes argon2id; nil means argon2id.DefaultParams. Tests
-	// use cheaper ones.
+	// PasswordParams tunes argon2id; nil means DefaultPasswordParams.
+	// Tests use cheaper ones.
 	PasswordParams *argon2id.Params
 }
 
@@ -72,6 +72,8 @@ type Server struct {
 	// dummyHash is compared against when a name is unknown, so sign-in
 	// takes as long for a missing account as for a wrong password.
 	dummyHash string
+	// hashSlots bounds the argon2id computations running at once.
+	hashSlots hashSlots
 
 	closeOnce sync.Once
 }
@@ -92,11 +94,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.WriteLimit = defaultWriteLimit
 	}
 	if cfg.PasswordParams == nil {
-		cfg.PasswordParams = argon2id.DefaultParams
+		cfg.PasswordParams = DefaultPasswordParams
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 
-	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Logger, bodies: newBodyRenderer(), pageCache: newPageCache(),
+	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Logger, bodies: newBodyRenderer(), pageCache: newPageCache(), hashSlots: newHashSlots(),
 		live: newLiveStreams(), presence: newPresence()}
 	var err error
 	if s.static, err = loadStatic(cfg.Static); err != nil {
@@ -126,11 +128,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.serveError(w, r, fmt.Errorf("session: %w", err))
 	}
 
-	dummy, err := HashPassword("not anyone's password", cfg.PasswordParams)
-	if err != nil {
+	if s.dummyHash, err = dummyHash(cfg.PasswordParams); err != nil {
 		return nil, err
 	}
-	s.dummyHash = string(dummy)
 
 	s.handler = s.routes()
 	return s, nil
