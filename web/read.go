@@ -259,8 +259,8 @@ func (s *Server) handleRead(w http.ResponseWriter, r *http.Request) error {
 	// The guide layer's switch lives in the session, not the URL, so it
 	// is part of the key too.
 	key := pageKey(r, s.db.Generation(), s.guidePref(r), s.presence.cacheKey(e.id))
-	if b, ok := s.pageCache.get(key); ok {
-		return writeHTML(w, http.StatusOK, b)
+	if cp, ok := s.pageCache.get(key); ok {
+		return writePage(w, r, cp)
 	}
 	live, err := s.liveView(r, e) // before the notes: see liveView
 	if err != nil {
@@ -276,8 +276,7 @@ func (s *Server) handleRead(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.pageCache.put(key, b)
-	return writeHTML(w, http.StatusOK, b)
+	return writePage(w, r, s.pageCache.put(key, b))
 }
 
 // handleRevision serves GET /read/{slug}/rev/{n}: an earlier revision, read

@@ -169,6 +169,54 @@ func TestStaticFilesGzipped(t *testing.T) {
 	}
 }
 
+// The reading page goes gzipped to signed-out readers whose browser
+// accepts it, the same page as the plain one, twice in a row (once made,
+// once from the cache); a signed-in reader's page goes plain (see
+// writePage: BREACH).
+func TestReadPageGzippedWhenSignedOut(t *testing.T) {
+	app := newApp(t)
+	ann := app.signUp(t, "ann")
+	ann.createNote(app.paragraph(t, 1).Anchor, "", "A public note for the gzip test.", "public")
+	get := func(c *client, enc string) (*http.Response, []byte) {
+		t.Helper()
+		res := c.do("GET", "/read/"+essaySlug, nil, http.Header{"Accept-Encoding": {enc}}) // explicit: not decompressed for us
+		b, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil || res.StatusCode != http.StatusOK {
+			t.Fatalf("GET page: %d %v", res.StatusCode, err)
+		}
+		return res, b
+	}
+	reader := app.client(t)
+	_, plain := get(reader, "identity")
+	for i := range 2 {
+		res, z := get(reader, "gzip, deflate")
+		vary := strings.Join(res.Header.Values("Vary"), ", ")
+		if res.Header.Get("Content-Encoding") != "gzip" || !strings.Contains(vary, "Accept-Encoding") {
+			t.Fatalf("request %d: Content-Encoding %q, Vary %q", i+1, res.Header.Get("Content-Encoding"), vary)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(z))
+		if err != nil {
+			t.Fatal(err)
+		}
+		unzipped, err := io.ReadAll(zr)
+		if err != nil || !bytes.Equal(unzipped, plain) || len(z) >= len(plain)/2 {
+			t.Fatalf("request %d: %d gzipped bytes for %d, equal after gunzip: %v (%v)", i+1, len(z), len(plain), bytes.Equal(unzipped, plain), err)
+		}
+		if !strings.Contains(string(unzipped), "A public note for the gzip test.") {
+			t.Fatal("the gzipped page lacks the note")
+		}
+	}
+	if res, _ := get(reader, "gzip;q=0"); res.Header.Get("Content-Encoding") != "" {
+		t.Error("gzip;q=0 still got gzip")
+	}
+	res, b := get(ann, "gzip")
+	if res.Header.Get("Content-Encoding") != "" || !strings.Contains(string(b), "A public note for the gzip test.") {
+		t.Errorf("signed-in page: Content-Encoding %q, plain page with the note: %v", res.Header.Get("Content-Encoding"),
+			strings.Contains(string(b), "A public note for the gzip test."))
+	}
+}
+
 // TestNoteFlowWithoutJavaScript is the form path: Annotate link, form,
 // Post/Redirect/Get back to the paragraph, the note in its margin with the
 // phrase highlighted, and still there after a restart.

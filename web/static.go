@@ -30,10 +30,11 @@ type staticFile struct {
 	ctype string
 }
 
-// gzipped returns b compressed, or nil when that does not save bytes.
-func gzipped(b []byte) []byte {
+// gzipped returns b compressed at level, or nil when that does not save
+// bytes.
+func gzipped(b []byte, level int) []byte {
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression) // a valid level: no error
+	zw, _ := gzip.NewWriterLevel(&buf, level) // callers pass a valid level: no error
 	zw.Write(b)
 	zw.Close()
 	if buf.Len() >= len(b) {
@@ -70,7 +71,7 @@ func loadStatic(fsys fs.FS) (*staticFiles, error) {
 		}
 		f := staticFile{body: b, hash: hex.EncodeToString(sum[:6]), ctype: ctype}
 		if strings.HasPrefix(ctype, "text/") || strings.Contains(ctype, "javascript") || strings.Contains(ctype, "svg") {
-			f.gz = gzipped(b)
+			f.gz = gzipped(b, gzip.BestCompression)
 		}
 		sf.files[p] = f
 		return nil
