@@ -14,6 +14,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -396,6 +397,7 @@ func TestBrowserCanonJSVectors(t *testing.T) {
 		Canon  string    `json:"canon"`
 		Error  string    `json:"error"`
 		Ranges []jsRange `json:"ranges"`
+		Words  []string  `json:"words"`
 	}
 	results := eval[[]jsResult](b, `(async (vectors) => {
 		const canon = await import("/static/js/canon.js");
@@ -410,6 +412,15 @@ func TestBrowserCanonJSVectors(t *testing.T) {
 				host.innerHTML = v.html;
 				const el = host.firstElementChild;
 				r.canon = canon.canonicalText(el);
+				// The keyboard picker's words, each read back through
+				// rangeToOffsets: they must be the canonical text's words.
+				r.words = canon.words(el).map((w) => {
+					const range = el.ownerDocument.createRange();
+					range.setStart(w.startNode, w.startOffset);
+					range.setEnd(w.endNode, w.endOffset);
+					const got = canon.rangeToOffsets(el, range);
+					return got ? got.exact : "(null)";
+				});
 				const texts = [];
 				const walk = el.ownerDocument.createTreeWalker(el, NodeFilter.SHOW_TEXT);
 				for (let n; (n = walk.nextNode()); ) texts.push(n);
@@ -441,6 +452,9 @@ func TestBrowserCanonJSVectors(t *testing.T) {
 		}
 		if got.Canon != v.Canon {
 			t.Errorf("%s: canonicalText = %q, want %q", v.Name, got.Canon, v.Canon)
+		}
+		if want := strings.Fields(v.Canon); !slices.Equal(got.Words, want) && (len(want) > 0 || len(got.Words) > 0) {
+			t.Errorf("%s: words = %q, want the canonical text's words %q", v.Name, got.Words, want)
 		}
 		if goCanon[v.Name] != v.Canon {
 			t.Errorf("%s: content.CanonicalText = %q, want %q", v.Name, goCanon[v.Name], v.Canon)

@@ -27,10 +27,10 @@ func (b *browser) tabBackTo(sel string, max int) int {
 
 // TestKeyboardNoteWorkflow drives the whole note workflow with key events
 // alone, no clicks: Tab to a paragraph's Annotate link, open the editor,
-// pick a phrase (typed into the editor's phrase field: selecting text with
-// Shift+arrows needs a caret in the text, which a reading page does not
-// give without caret browsing), write, save; then reply, edit and delete
-// the reply. After each step it checks the DOM and where focus is.
+// pick a phrase in the paragraph's text with the word picker (arrow keys,
+// Shift+arrows, Enter; Escape first, to see it gives focus back), write,
+// save; then reply, edit and delete the reply. After each step it checks
+// the DOM and where focus is.
 func TestKeyboardNoteWorkflow(t *testing.T) {
 	chromiumPath(t)
 	t.Parallel()
@@ -65,10 +65,44 @@ func TestKeyboardNoteWorkflow(t *testing.T) {
 	b.key(kb.Enter)
 	b.do(chromedp.WaitVisible(chromedp.CSS(editor)))
 	focusIs("opening the editor", editor+` input[name="phrase"]`)
-	const phrase, body = "Asia for Asians", "Written with the keyboard."
-	b.key(phrase)
+	// The word picker: Escape leaves it without choosing; then words 8 to
+	// 11 of the paragraph ("undoubtedly become more dense"), reached by
+	// going one word too far and back, and one word too long and back.
 	b.key(kb.Tab)
-	focusIs("Tab from the phrase", editor+` textarea[name="body"]`)
+	focusIs("Tab from the phrase", editor+` button[data-pick]`)
+	b.key(kb.Enter)
+	para := "#" + anchor
+	focusIs("starting to pick", para)
+	b.key(kb.Escape)
+	focusIs("Escape in the picker", editor+` button[data-pick]`)
+	if got := eval[string](b, `document.querySelector("[data-reader-status]").textContent`); !strings.Contains(got, "Ties") {
+		t.Errorf("the picker announced %q, want the first word, Ties", got)
+	}
+	b.key(kb.Enter)
+	for range 9 {
+		b.key(kb.ArrowRight)
+	}
+	b.key(kb.ArrowLeft)
+	for range 4 {
+		b.do(chromedp.KeyEvent(kb.ArrowRight, chromedp.KeyModifiers(kb.ModifierShift)))
+	}
+	b.do(chromedp.KeyEvent(kb.ArrowLeft, chromedp.KeyModifiers(kb.ModifierShift)))
+	phrase := strings.Join(strings.Fields(b.app.paragraphWith(t, "Ties among the nation-states").Text)[8:12], " ")
+	if phrase != "undoubtedly become more dense" {
+		t.Fatalf("words 8-11 of the paragraph are %q", phrase)
+	}
+	if got := eval[string](b, `window.getSelection().toString()`); got != phrase {
+		t.Errorf("selected while picking: %q, want %q", got, phrase)
+	}
+	if got := eval[string](b, `document.querySelector("[data-reader-status]").textContent`); got != "Chosen: "+phrase {
+		t.Errorf("the picker announced %q", got)
+	}
+	b.key(kb.Enter)
+	focusIs("taking the words", editor+` textarea[name="body"]`)
+	if got := eval[string](b, fmt.Sprintf(`document.querySelector(%q).value`, editor+` input[name="phrase"]`)); got != phrase {
+		t.Errorf("phrase field says %q after picking, want %q", got, phrase)
+	}
+	const body = "Written with the keyboard."
 	b.key(body)
 	b.tabTo(editor+` button[type="submit"]`, 6)
 	b.key(kb.Enter)

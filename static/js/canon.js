@@ -11,11 +11,13 @@
 // space, trimmed. Offsets are Unicode code points, not UTF-16 units.
 //
 // Exports: canonicalText(el), rangeToOffsets(el, range), canon(str),
-// codePoints(str).
+// codePoints(str), words(el).
 
 // A run of white space: exactly the set of content.isSpace in Go, not
 // JavaScript's \s (which lacks U+0085 and has U+180E in some engines).
-const SPACE_RUN = /[\t\n\v\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\uFEFF]+/gu;
+const SPACES = '\\t\\n\\v\\f\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF';
+const SPACE_RUN = new RegExp(`[${SPACES}]+`, 'gu');
+const WORD = new RegExp(`[^${SPACES}]+`, 'gu');
 const HIDDEN = new Set(['script', 'style', 'template']);
 
 // codePoints returns the number of code points of str (an emoji is one).
@@ -149,4 +151,35 @@ function splitsPair(str, i) {
   const hi = str.charCodeAt(i - 1);
   const lo = str.charCodeAt(i);
   return hi >= 0xd800 && hi <= 0xdbff && lo >= 0xdc00 && lo <= 0xdfff;
+}
+
+// words lists the words of block element el in order: the runs of
+// non-space characters of the text canonicalText reads, each as the DOM
+// points {startNode, startOffset, endNode, endOffset}. A word may span
+// text nodes (<em>Asia</em>n is one word); a <br> ends one. It is what the
+// reader's keyboard word picker steps through; rangeToOffsets turns the
+// chosen words into offsets, as it does for a mouse selection.
+export function words(el) {
+  const out = [];
+  let open = null; // the word the previous text node ended inside
+  for (const p of pieces(el).list) {
+    if (p.node.nodeType !== Node.TEXT_NODE) {
+      open = null;
+      continue;
+    }
+    let last = -1;
+    for (const m of p.text.matchAll(WORD)) {
+      const end = m.index + m[0].length;
+      if (open && m.index === 0) {
+        open.endNode = p.node;
+        open.endOffset = end;
+      } else {
+        open = { startNode: p.node, startOffset: m.index, endNode: p.node, endOffset: end };
+        out.push(open);
+      }
+      last = end;
+    }
+    if (p.text.length > 0 && last !== p.text.length) open = null;
+  }
+  return out;
 }

@@ -8,12 +8,14 @@
 //     accept, restore) post without a reload, and focus stays where it was;
 //   - the guide layer's switch shows or hides guide notes without a reload;
 //   - "Re-attach to new words" on a note that lost its words lets its author
-//     select the new words in the text.
+//     select the new words in the text;
+//   - "Pick words in the text" in a new note's editor lets a keyboard user
+//     choose the phrase in the paragraph itself with the arrow keys.
 // The server renders every piece of HTML (it answers the same form posts
 // with JSON holding the block's new HTML), so there is one template and one
 // set of validation rules.
 
-import { rangeToOffsets } from "./canon.js";
+import { rangeToOffsets, words } from "./canon.js";
 import { swapBlock } from "./blocks.js";
 
 const doc = document.querySelector("article.doc");
@@ -50,7 +52,7 @@ function init(doc) {
   }
 
   function updateFloat() {
-    const t = selectionTarget();
+    const t = picking ? null : selectionTarget();
     if (!t) {
       floatBtn.hidden = true;
       pending = null;
@@ -188,8 +190,9 @@ function init(doc) {
       ${editing || opts.exact ? "" : `
       <div class="field">
         <label for="${id}-phrase">Phrase <span class="optional">(optional)</span></label>
-        <input id="${id}-phrase" name="phrase" autocomplete="off">
-        <p class="help">Words from the paragraph, or leave empty for the whole paragraph. You can also select words in the text.</p>
+        <input id="${id}-phrase" name="phrase" autocomplete="off" aria-describedby="${id}-phrase-help">
+        <p class="help" id="${id}-phrase-help">Words from the paragraph, or leave empty for the whole paragraph. You can also select words in the text.</p>
+        <p><button type="button" class="link" data-pick>Pick words in the text</button></p>
       </div>`}
       <div class="field">
         <label for="${id}-body">Note</label>
@@ -216,6 +219,15 @@ function init(doc) {
       if (returnFocus && document.contains(returnFocus)) returnFocus.focus();
     };
     form.querySelector("[data-cancel]").addEventListener("click", cancel);
+    const pick = form.querySelector("[data-pick]");
+    if (pick) {
+      pick.addEventListener("click", () => pickWords(wrap, form, pick));
+      // Typed words are looked up leniently again: offsets picked before
+      // no longer belong to them.
+      form.querySelector("input[name=phrase]").addEventListener("input", () => {
+        for (const f of form.querySelectorAll("input[data-picked]")) f.remove();
+      });
+    }
     // Enter on an "Annotate" link opens the editor on keydown and moves
     // focus into it, so that key's keypress arrives in the phrase field
     // and would submit an empty note at once. Only an Enter pressed inside
@@ -251,6 +263,115 @@ function init(doc) {
     }
     margin.querySelector(".tools").after(form);
     form.querySelector(opts.exact ? "textarea" : "input, textarea").focus();
+  }
+
+  // --- picking a phrase with the keyboard -------------------------------
+  // "Pick words in the text" moves focus into the paragraph, where keys
+  // choose words: ← and → move to the previous or next word, Shift with
+  // them moves the end of the choice, Home and End go to the first and last
+  // word. Enter takes the words as the phrase, with their offsets, exactly
+  // as a mouse selection would; Escape (or leaving) goes back to the form.
+  // The choice is the page's own selection, so it shows as selected text,
+  // and each change is announced for screen readers.
+  let picking = null; // {block, form, button, list, a, b}
+
+  function pickWords(wrap, form, button) {
+    const block = wrap.querySelector("[data-anchor]");
+    const list = block ? words(block) : [];
+    if (!list.length) return;
+    picking = { block, form, button, list, a: 0, b: 0 };
+    block.tabIndex = -1;
+    block.classList.add("picking");
+    block.addEventListener("keydown", onPickKey);
+    block.addEventListener("blur", onPickBlur);
+    block.focus({ preventScroll: true });
+    showPick("Choosing words in the paragraph. Arrow keys move, Shift with an arrow key moves the end, Enter takes the words, Escape goes back. ");
+  }
+
+  function showPick(prefix = "") {
+    const { block, list, a, b } = picking;
+    const r = document.createRange();
+    r.setStart(list[a].startNode, list[a].startOffset);
+    r.setEnd(list[b].endNode, list[b].endOffset);
+    const sel = window.getSelection();
+    sel.removeAllRanges();
+    sel.addRange(r);
+    const off = rangeToOffsets(block, r);
+    announce(prefix + (off ? `Chosen: ${off.exact}` : ""));
+  }
+
+  function onPickKey(e) {
+    const p = picking;
+    if (!p || e.altKey || e.ctrlKey || e.metaKey) return;
+    const last = p.list.length - 1;
+    switch (e.key) {
+      case "ArrowRight":
+        if (e.shiftKey) p.b = Math.min(p.b + 1, last);
+        else p.a = p.b = Math.min(p.b + 1, last);
+        break;
+      case "ArrowLeft":
+        if (e.shiftKey) {
+          if (p.b > p.a) p.b--;
+          else p.a = Math.max(p.a - 1, 0);
+        } else p.a = p.b = Math.max(p.a - 1, 0);
+        break;
+      case "Home":
+        p.a = 0;
+        if (!e.shiftKey) p.b = 0;
+        break;
+      case "End":
+        p.b = last;
+        if (!e.shiftKey) p.a = last;
+        break;
+      case "Enter":
+        e.preventDefault();
+        takePick();
+        return;
+      case "Escape":
+        e.preventDefault();
+        endPick(p.button);
+        return;
+      default:
+        return;
+    }
+    e.preventDefault();
+    showPick();
+  }
+
+  function onPickBlur() {
+    // Tab, or a click elsewhere, leaves the choice as it was: not taken.
+    if (picking) endPick(null);
+  }
+
+  function takePick() {
+    const { block, form, list, a, b } = picking;
+    const r = document.createRange();
+    r.setStart(list[a].startNode, list[a].startOffset);
+    r.setEnd(list[b].endNode, list[b].endOffset);
+    const off = rangeToOffsets(block, r);
+    endPick(null);
+    if (!off) return;
+    const input = form.querySelector("input[name=phrase]");
+    input.value = off.exact;
+    for (const f of form.querySelectorAll("input[data-picked]")) f.remove();
+    for (const [k, v] of Object.entries({ start: off.start, end: off.end })) {
+      const h = hidden(k, v);
+      h.dataset.picked = "";
+      form.append(h);
+    }
+    form.querySelector("textarea[name=body]").focus();
+    announce(`Phrase: ${off.exact}`);
+  }
+
+  function endPick(focus) {
+    const { block } = picking;
+    picking = null;
+    block.removeEventListener("keydown", onPickKey);
+    block.removeEventListener("blur", onPickBlur);
+    block.classList.remove("picking");
+    block.removeAttribute("tabindex");
+    window.getSelection()?.removeAllRanges();
+    if (focus) focus.focus();
   }
 
   async function loadEditForm(href, form) {
