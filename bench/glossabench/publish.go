@@ -172,9 +172,8 @@ func memoryRow(ctx context.Context, cfg config, dir, dbPath string) (row, error)
 	pid := cmd.Process.Pid
 	startPeak, _ := procStatus(pid, "VmHWM")
 	idle, _ := procStatus(pid, "VmRSS")
-	// The start-up peak is not the page run's: web.New hashes a dummy
-	// password with argon2id (64 MiB) so that sign-in takes as long for
-	// unknown names. Writing 5 to clear_refs resets VmHWM to the current
+	// The start-up peak is not the page run's (start-up publishes the
+	// essays and loads the library). Writing 5 to clear_refs resets VmHWM to the current
 	// RSS, so VmHWM at the end is the peak of the page run alone; VmRSS is
 	// also sampled, as a check and for kernels without the reset.
 	reset := os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0) == nil
