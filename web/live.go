@@ -83,9 +83,10 @@ const (
 	// heartbeat: a comment line this often keeps proxies from closing an
 	// idle stream and lets the server notice a reader who left.
 	defaultHeartbeat = 25 * time.Second
-	// writeWait bounds each write to a stream, so a reader who stopped
-	// reading cannot hold a goroutine forever. It is a per-write deadline,
-	// not the server's WriteTimeout, which would end every stream.
+	// writeWait bounds each write to a stream (see sseWriter.write), so a
+	// reader who stopped reading cannot hold a goroutine forever. It is a
+	// per-write deadline, not the server's WriteTimeout, which would end
+	// every stream.
 	writeWait = 30 * time.Second
 	// retryMillis is how long EventSource waits before reconnecting, for
 	// instance after the server restarted.
@@ -410,8 +411,9 @@ func (f *feed) events(ctx context.Context, s *Server, viewer store.Viewer, doc, 
 
 // sseWriter writes the text/event-stream format.
 type sseWriter struct {
-	w  io.Writer
-	rc *http.ResponseController
+	w        io.Writer
+	rc       *http.ResponseController
+	deadline time.Time // the write deadline last set
 }
 
 // message writes one event; id 0 means none (presence is not part of the
@@ -442,10 +444,16 @@ func appendMessage(b []byte, id int64, event string, v any) ([]byte, error) {
 	return append(b, "\n\n"...), nil
 }
 
-// write writes and flushes b, within writeWait.
+// write writes and flushes b, within writeWait/2 to writeWait. Moving
+// the connection's deadline updates a runtime timer, which showed in
+// profiles of 1,000 streams written at every commit (4 % of the CPU), so
+// it moves only when less than half of writeWait is left.
 func (o *sseWriter) write(b []byte) error {
-	if err := o.rc.SetWriteDeadline(time.Now().Add(writeWait)); err != nil && !errors.Is(err, http.ErrNotSupported) {
-		return err
+	if now := time.Now(); o.deadline.Sub(now) < writeWait/2 {
+		o.deadline = now.Add(writeWait)
+		if err := o.rc.SetWriteDeadline(o.deadline); err != nil && !errors.Is(err, http.ErrNotSupported) {
+			return err
+		}
 	}
 	if _, err := o.w.Write(b); err != nil {
 		return err
