@@ -385,8 +385,9 @@ func (f *feed) end(ctx context.Context, s *Server, doc int64, gen uint64) (int64
 }
 
 // events reads what viewer may see of doc's log after after (at most
-// eventBatch events), for a stream at generation gen that has read the
-// log's end, end, at that generation.
+// eventBatch events), for a stream at generation gen that has been given
+// end as the log's end at that generation or later. A read it starts keeps
+// that end: its events are read after it was.
 func (f *feed) events(ctx context.Context, s *Server, viewer store.Viewer, doc, after, end int64, gen uint64) (*eventBatchMsg, error) {
 	k := eventsKey{doc: doc, viewer: viewer, after: after}
 	return share(ctx, f, f.eventReads, k, gen, func(ctx context.Context) (*eventBatchMsg, error) {
