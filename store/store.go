@@ -82,6 +82,11 @@ func (db *DB) Changed() <-chan struct{} {
 }
 
 // commit commits a write transaction and tells those waiting.
+//
+// The order is what live streams rely on (web/live.go, Shared reads): the
+// generation is counted after the commit, and before the channel Changed
+// returned is closed, so whoever takes Changed and then loads Generation
+// has every commit that will not close the channel it holds counted.
 func (db *DB) commit(tx *sql.Tx) error {
 	if err := tx.Commit(); err != nil {
 		return err

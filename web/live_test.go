@@ -382,6 +382,176 @@ func TestLiveStreamSendsOnlyVisibleEvents(t *testing.T) {
 	}
 }
 
+// TestLiveSharedReadsKeepViewersApart: many streams of three viewers (signed
+// out, and two members of different groups, each with private notes) at
+// two positions (from the start, with more than one batch of events
+// behind them, and from now) follow a burst of notes written at once by
+// several writers. Streams of one viewer and position share their reads
+// of the log; each stream must still get exactly the events its viewer
+// may see, in order, with "mine" set for its own viewer only, and never
+// another viewer's.
+func TestLiveSharedReadsKeepViewersApart(t *testing.T) {
+	app := newApp(t)
+	ctx := context.Background()
+	ana, ben, cleo := app.signUp(t, "ana"), app.signUp(t, "ben"), app.signUp(t, "cleo")
+	gA := liveGroup(t, app, "Class A", cleo, ana)
+	gB := liveGroup(t, app, "Class B", cleo, ben)
+	e := app.essay(t)
+	anchors := []string{app.paragraph(t, 0).Anchor, app.paragraph(t, 1).Anchor, app.paragraph(t, 2).Anchor}
+
+	// What each viewer may see, by note id.
+	type seen struct {
+		anon, ana, ben bool
+	}
+	var (
+		mu      sync.Mutex
+		visible = map[string]seen{}
+	)
+	type spec struct {
+		by    *client
+		aud   store.Audience
+		group int64
+		seen  seen
+	}
+	specs := []spec{
+		{cleo, store.Public, 0, seen{true, true, true}},
+		{ana, store.Private, 0, seen{false, true, false}},
+		{ben, store.Private, 0, seen{false, false, true}},
+		{cleo, store.Members, gA.ID, seen{false, true, false}},
+		{ana, store.Members, gA.ID, seen{false, true, false}},
+		{cleo, store.Members, gB.ID, seen{false, false, true}},
+		{ben, store.Members, gB.ID, seen{false, false, true}},
+		{ben, store.Public, 0, seen{true, true, true}},
+	}
+	write := func(i int) error {
+		sp := specs[i%len(specs)]
+		n := newNoteOn(e, anchors[i%len(anchors)], sp.by, app)
+		n.Audience, n.GroupID, n.Body = sp.aud, sp.group, fmt.Sprintf("note %d, %s by %s", i, sp.aud, sp.by.name)
+		note, err := app.db.CreateNote(ctx, n)
+		if err != nil {
+			return fmt.Errorf("note %d: %w", i, err)
+		}
+		mu.Lock()
+		visible[note.ID] = sp.seen
+		mu.Unlock()
+		return nil
+	}
+	// More than one batch already in the log for the streams from the
+	// start.
+	before := eventBatch + len(specs) + 3
+	for i := range before {
+		if err := write(i); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	type stream struct {
+		viewer    string // "", "ana" or "ben"
+		fromStart bool
+		s         *sseStream
+	}
+	// The streams from now start at the log's end, read when they
+	// connect: nothing is written in between.
+	now := must(app.db.LastEventID(ctx, e.id))
+	const perKind = 5
+	var streams []stream
+	for _, c := range []*client{app.client(t), ana, ben} {
+		for range perKind {
+			streams = append(streams,
+				stream{c.name, true, c.openStream(eventsPath+"?after=0", nil)},
+				stream{c.name, false, c.openStream(eventsPath, nil)})
+		}
+	}
+
+	// The burst: several writers at once.
+	const writers, each = 4, 15
+	errs := make(chan error, writers)
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for j := range each {
+				if err := write(before + w*each + j); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	// The last: a public note by cleo, and ana's reaction to it, which is
+	// "mine" on ana's streams only.
+	marker := liveNote(t, app, cleo, anchors[0], store.Public, 0, "the end of the burst")
+	visible[marker.ID] = seen{true, true, true}
+	if _, err := app.db.React(ctx, viewerOfUser(t, app, "ana").UserID, marker.ID, store.Helpful, true); err != nil {
+		t.Fatal(err)
+	}
+
+	// The whole log, read from the table: who may see each event is
+	// decided here, from the specs, not by the store's rule.
+	names := map[int64]string{}
+	for _, c := range []*client{ana, ben, cleo} {
+		names[viewerOfUser(t, app, c.name).UserID] = c.name
+	}
+	rows, err := app.db.SQL().QueryContext(ctx,
+		`SELECT id, kind, note_id, anchor, actor_id FROM events WHERE document_id = ? ORDER BY id`, e.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type logged struct {
+		ev    liveEvent
+		actor string
+	}
+	var all []logged
+	for rows.Next() {
+		var l logged
+		var actorID int64
+		if err := rows.Scan(&l.ev.ID, &l.ev.Kind, &l.ev.Note, &l.ev.Anchor, &actorID); err != nil {
+			t.Fatal(err)
+		}
+		l.actor = names[actorID]
+		all = append(all, l)
+	}
+	if err := rows.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(all); n != before+writers*each+2 {
+		t.Fatalf("%d events in the log, want %d", n, before+writers*each+2)
+	}
+	sees := func(viewer, note string) bool {
+		v := visible[note]
+		return map[string]bool{"": v.anon, "ana": v.ana, "ben": v.ben}[viewer]
+	}
+
+	for i, st := range streams {
+		var want []liveEvent
+		for _, l := range all {
+			if (st.fromStart || l.ev.ID > now) && sees(st.viewer, l.ev.Note) {
+				ev := l.ev
+				ev.Mine = st.viewer != "" && l.actor == st.viewer
+				want = append(want, ev)
+			}
+		}
+		var got []liveEvent
+		for len(got) < len(want) {
+			got = append(got, st.s.note())
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("stream %d of %q (from the start: %v): %d events, want %d\n got %v\nwant %v",
+				i, st.viewer, st.fromStart, len(got), len(want), got, want)
+		}
+		raw := st.s.rawText()
+		for id := range visible {
+			if !sees(st.viewer, id) && strings.Contains(raw, id) {
+				t.Errorf("stream %d of %q names note %s, which its viewer may not see", i, st.viewer, id)
+			}
+		}
+	}
+}
+
 // TestLiveStreamSignedOut: a reader who is not signed in gets the public
 // notes' events and no presence.
 func TestLiveStreamSignedOut(t *testing.T) {

@@ -25,6 +25,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -54,7 +55,10 @@ type config struct {
 	browser   bool          // run the page-weight row (Chromium)
 	// childMemLimit, if set, is the GOMEMLIMIT of the memory row's child.
 	childMemLimit string
-	log           io.Writer // progress
+	// only, if not empty, holds the rows to run (rowGroups); the others
+	// are left out of the table.
+	only map[string]bool
+	log  io.Writer // progress
 }
 
 func fullConfig() config {
@@ -73,6 +77,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	quick := fset.Bool("quick", false, "a shorter run: 3 rounds of 0.5 s, fewer samples")
 	md := fset.String("md", "", "also write the table as Markdown to this file")
 	memLimit := fset.String("child-gomemlimit", "", "run the memory row's cmd/glossa with this GOMEMLIMIT (e.g. 48MiB), to see what a soft limit does")
+	only := fset.String("only", "", "run only these rows, comma-separated: "+strings.Join(rowGroups, ", "))
 	if err := fset.Parse(args); err != nil {
 		return err
 	}
@@ -85,6 +90,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	cfg.log = stderr
 	cfg.childMemLimit = *memLimit
+	if *only != "" {
+		cfg.only = map[string]bool{}
+		for name := range strings.SplitSeq(*only, ",") {
+			name = strings.TrimSpace(name)
+			if !slices.Contains(rowGroups, name) {
+				return fmt.Errorf("-only: unknown row %q (rows: %s)", name, strings.Join(rowGroups, ", "))
+			}
+			cfg.only[name] = true
+		}
+	}
 	raiseFileLimit(stderr)
 
 	dir, err := os.MkdirTemp("", "glossabench-")
@@ -135,10 +150,19 @@ func raiseFileLimit(log io.Writer) {
 	}
 }
 
-// measure runs every row in order and returns the table.
+// rowGroups names the rows -only can choose: the page rates, note
+// creation, live fan-out, publishing, peak memory and page weight.
+var rowGroups = []string{"page", "create", "fanout", "publish", "memory", "weight"}
+
+// measure runs every row in order (or those in cfg.only) and returns the
+// table.
 func measure(ctx context.Context, cfg config, dir string) ([]row, error) {
 	logf := func(format string, a ...any) { fmt.Fprintf(cfg.log, format+"\n", a...) }
 	quiet := slog.New(slog.DiscardHandler)
+	want := func(name string) bool { return cfg.only == nil || cfg.only[name] }
+	if !want("weight") {
+		cfg.browser = false
+	}
 
 	g, err := startGlossa(ctx, dir+"/glossa.db", quiet)
 	if err != nil {
@@ -150,61 +174,79 @@ func measure(ctx context.Context, cfg config, dir string) ([]row, error) {
 
 	// The page, first with no notes, then with pageNotes visible ones.
 	weight0 := pageWeightRows(ctx, cfg, g.url+"/read/"+g.slug, "no notes")
-	logf("page, 0 notes: %d rounds of %s per side", cfg.rounds, cfg.duration)
-	r, err := pageRow(ctx, cfg, g, "Essay page, 0 notes (req/s)", 0.7)
-	if err != nil {
-		return nil, err
+	if want("page") {
+		logf("page, 0 notes: %d rounds of %s per side", cfg.rounds, cfg.duration)
+		r, err := pageRow(ctx, cfg, g, "Essay page, 0 notes (req/s)", 0.7)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, r)
 	}
-	rows = append(rows, r)
 
+	// Seeded for every row that follows, so each runs on the same
+	// database whether or not the others run.
 	logf("seeding %d public notes", cfg.pageNotes)
 	if err := seedPublic(ctx, g.db, g.slug, cfg.pageNotes); err != nil {
 		return nil, err
 	}
-	logf("page, %d notes", cfg.pageNotes)
-	r, err = pageRow(ctx, cfg, g, fmt.Sprintf("Essay page, %s visible notes (req/s)", thousands(cfg.pageNotes)), 0.5)
-	if err != nil {
-		return nil, err
+	if want("page") {
+		logf("page, %d notes", cfg.pageNotes)
+		r, err := pageRow(ctx, cfg, g, fmt.Sprintf("Essay page, %s visible notes (req/s)", thousands(cfg.pageNotes)), 0.5)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, r)
 	}
-	rows = append(rows, r)
 	weightN := pageWeightRows(ctx, cfg, g.url+"/read/"+g.slug, thousands(cfg.pageNotes)+" notes")
 
-	logf("note creation")
-	r, err = createRow(ctx, cfg, g, dir)
-	if err != nil {
-		return nil, err
+	if want("create") {
+		logf("note creation")
+		r, err := createRow(ctx, cfg, g, dir)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, r)
 	}
-	rows = append(rows, r)
 
-	logf("live fan-out: %d readers, %d notes", cfg.readers, cfg.fanNotes)
-	fan, err := fanOutRows(ctx, cfg, g)
-	if err != nil {
-		return nil, err
+	if want("fanout") {
+		logf("live fan-out: %d readers, %d notes", cfg.readers, cfg.fanNotes)
+		fan, err := fanOutRows(ctx, cfg, g)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, fan...)
 	}
-	rows = append(rows, fan...)
 	g.close()
 
-	logf("publish with %d notes (seeding them)", cfg.dbNotes)
 	big := dir + "/big.db"
-	pub, err := publishRow(ctx, cfg, big)
-	if err != nil {
-		return nil, err
+	if want("publish") || want("memory") { // the memory row serves the database publishing seeds
+		logf("publish with %d notes (seeding them)", cfg.dbNotes)
+		pub, err := publishRow(ctx, cfg, big)
+		if err != nil {
+			return nil, err
+		}
+		if want("publish") {
+			rows = append(rows, pub)
+		}
 	}
-	rows = append(rows, pub)
 
-	if cfg.child {
+	switch {
+	case !want("memory"):
+	case cfg.child:
 		logf("peak memory of cmd/glossa with %d notes", cfg.dbNotes)
 		mem, err := memoryRow(ctx, cfg, dir, big)
 		if err != nil {
 			return nil, err
 		}
 		rows = append(rows, mem)
-	} else {
+	default:
 		rows = append(rows, skipped("Peak RSS, page run, "+thousands(cfg.dbNotes)+" notes in db", "< 64 MB", "not measured in this run"))
 	}
 
-	rows = append(rows, weight0...)
-	rows = append(rows, weightN...)
+	if want("weight") {
+		rows = append(rows, weight0...)
+		rows = append(rows, weightN...)
+	}
 	return rows, nil
 }
 

@@ -39,3 +39,20 @@ func TestMeasureSmall(t *testing.T) {
 		t.Errorf("markdown table has %d lines, want %d", got, len(rows)+2)
 	}
 }
+
+// TestMeasureOnly checks that -only leaves the other rows out.
+func TestMeasureOnly(t *testing.T) {
+	cfg := config{rounds: 1, duration: 100 * time.Millisecond, clients: 2, pageNotes: 20,
+		readers: 20, fanNotes: 2, dbNotes: 200, publishes: 2, log: io.Discard,
+		only: map[string]bool{"fanout": true}}
+	rows, err := measure(context.Background(), cfg, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || !strings.HasPrefix(rows[0].metric, "Live fan-out") || !strings.HasPrefix(rows[1].metric, "Live fan-out") {
+		t.Fatalf("-only fanout gave:\n%s", textTable(rows))
+	}
+	if err := run(context.Background(), []string{"-only", "fanout,nonsense"}, io.Discard, io.Discard); err == nil {
+		t.Error("-only with an unknown row: no error")
+	}
+}
