@@ -62,15 +62,16 @@ type DB struct {
 
 	path string // the file, for Backup's own connection
 
-	mu      sync.Mutex
-	changed chan struct{} // closed at the next commit; see Changed
+	mu          sync.Mutex
+	changed     chan struct{} // closed at the next commit; see Changed
+	dataVersion int64         // the write connection's data_version; see OthersWrote
 }
 
 // Generation counts the commits through this DB that changed what a reader
 // may see: notes, documents, groups and memberships, reactions,
 // moderation. Anything derived from them, such as a cached page, is current
-// while the generation it was made at is. Writes by other processes are not
-// counted: only the server writes these.
+// while the generation it was made at is. Writes by other processes are
+// counted when MarkChanged says so (see OthersWrote).
 func (db *DB) Generation() uint64 { return db.gen.Load() }
 
 // Changed returns a channel that is closed at the next such commit, for
@@ -91,11 +92,7 @@ func (db *DB) commit(tx *sql.Tx) error {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	db.gen.Add(1)
-	db.mu.Lock()
-	close(db.changed)
-	db.changed = make(chan struct{})
-	db.mu.Unlock()
+	db.changedNow()
 	return nil
 }
 

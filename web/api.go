@@ -620,7 +620,7 @@ func (s *Server) apiDocuments(w http.ResponseWriter, r *http.Request) error {
 	out := struct {
 		Documents []apiDocument `json:"documents"`
 	}{Documents: []apiDocument{}}
-	for _, e := range s.docs.list {
+	for _, e := range s.docs.all() {
 		out.Documents = append(out.Documents, s.apiDoc(r, e, counts[e.id]))
 	}
 	return writeJSON(w, http.StatusOK, jsonType, out)

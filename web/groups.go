@@ -316,7 +316,7 @@ func (s *Server) groupPage(r *http.Request, a groupAccess, fe fieldErrors) (grou
 	if err != nil {
 		return p, err
 	}
-	for _, e := range s.docs.list {
+	for _, e := range s.docs.all() {
 		on, err := s.db.PostFirst(ctx, g.ID, e.id)
 		if err != nil {
 			return p, err

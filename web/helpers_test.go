@@ -315,7 +315,7 @@ func must[T any](v T, err error) T {
 
 // noteQuery selects the notes of the test essay.
 func noteQuery(a *testApp) store.NoteQuery {
-	return store.NoteQuery{DocumentID: a.srv.docs.bySlug[essaySlug].id}
+	return store.NoteQuery{DocumentID: must(a.srv.docs.doc(essaySlug)).id}
 }
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

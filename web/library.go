@@ -6,18 +6,35 @@ import (
 	"io/fs"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"glossa/content"
 	"glossa/store"
 )
 
 // library holds every document, rendered once per revision: the current
-// revision at start-up, older ones the first time someone opens them.
+// revision at start-up, older ones the first time someone opens them. A
+// revision published by another process while the server runs ("glossa
+// publish" beside it) replaces its document's entry (see refresh); the
+// set of documents is the content folder's at start-up.
 type library struct {
-	db     *store.DB
+	db    *store.DB
+	state atomic.Pointer[libraryState]
+}
+
+// libraryState is the library at one moment; refresh swaps in a new one.
+type libraryState struct {
 	list   []*docEntry
 	bySlug map[string]*docEntry
 }
+
+func (st *libraryState) add(e *docEntry) {
+	st.list = append(st.list, e)
+	st.bySlug[e.slug] = e
+}
+
+// all lists the documents in the content folder's order.
+func (l *library) all() []*docEntry { return l.state.Load().list }
 
 // docEntry is one document and its renders.
 type docEntry struct {
@@ -39,7 +56,7 @@ func loadLibrary(ctx context.Context, db *store.DB, fsys fs.FS, log *slog.Logger
 	if err != nil {
 		return nil, err
 	}
-	lib := &library{db: db, bySlug: map[string]*docEntry{}}
+	st := &libraryState{bySlug: map[string]*docEntry{}}
 	for _, d := range docs {
 		e, rep, err := publishDoc(ctx, db, d)
 		if err != nil {
@@ -48,10 +65,56 @@ func loadLibrary(ctx context.Context, db *store.DB, fsys fs.FS, log *slog.Logger
 		if rep.Published {
 			rep.log(log)
 		}
-		lib.list = append(lib.list, e)
-		lib.bySlug[e.slug] = e
+		st.add(e)
 	}
+	lib := &library{db: db}
+	lib.state.Store(st)
 	return lib, nil
+}
+
+// refresh renders anew each document whose current revision in the
+// database is no longer the one the library holds, as when "glossa
+// publish" ran beside the server, and swaps the new entries in. It
+// returns the slugs it replaced. Requests under way keep the entries they
+// already hold.
+func (l *library) refresh(ctx context.Context) ([]string, error) {
+	cur, err := l.db.CurrentRevisions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	old := l.state.Load()
+	next := &libraryState{bySlug: make(map[string]*docEntry, len(old.list))}
+	var replaced []string
+	for _, e := range old.list {
+		if id, ok := cur[e.slug]; !ok || id == e.rev.ID {
+			next.add(e)
+			continue
+		}
+		ne, err := l.load(ctx, e.slug)
+		if err != nil {
+			return nil, err
+		}
+		next.add(ne)
+		replaced = append(replaced, e.slug)
+	}
+	if len(replaced) > 0 {
+		l.state.Store(next)
+	}
+	return replaced, nil
+}
+
+// load renders a document's current revision from the source stored with
+// it.
+func (l *library) load(ctx context.Context, slug string) (*docEntry, error) {
+	sd, err := l.db.Document(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	d, err := content.Parse(slug, sd.Current.Source)
+	if err != nil {
+		return nil, fmt.Errorf("render revision %d of %s: %w", sd.Current.Number, slug, err)
+	}
+	return newEntry(ctx, l.db, sd, d)
 }
 
 func newEntry(ctx context.Context, db *store.DB, sd store.Document, d *content.Document) (*docEntry, error) {
@@ -101,7 +164,7 @@ func sameAnchors(bs []store.Block, d *content.Document) bool {
 
 // doc returns the document with this slug, or errNotFound.
 func (l *library) doc(slug string) (*docEntry, error) {
-	if e, ok := l.bySlug[slug]; ok {
+	if e, ok := l.state.Load().bySlug[slug]; ok {
 		return e, nil
 	}
 	return nil, errNotFound

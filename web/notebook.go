@@ -55,7 +55,7 @@ func (s *Server) handleNotebook(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.render(w, status, "notebook.html", p)
 	}
-	for _, e := range s.docs.list {
+	for _, e := range s.docs.all() {
 		notes, err := s.db.Notes(ctx, rc.viewer, store.NoteQuery{DocumentID: e.id})
 		if err != nil {
 			return err

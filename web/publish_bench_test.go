@@ -67,7 +67,7 @@ func BenchmarkPublishRevision(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	seedRandomNotes(b, db, lib.bySlug[essaySlug], 10000)
+	seedRandomNotes(b, db, must(lib.doc(essaySlug)), 10000)
 
 	var last PublishReport
 	i := 0

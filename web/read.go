@@ -36,7 +36,7 @@ func (s *Server) handleLibrary(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := libraryPage{basePage: s.base(r, "Library")}
-	for _, e := range s.docs.list {
+	for _, e := range s.docs.all() {
 		p.Docs = append(p.Docs, libraryDoc{
 			Slug: e.slug, Meta: e.current.Meta, Standfirst: e.current.StandfirstHTML,
 			Notes: counts[e.id], Revision: e.rev.Number,

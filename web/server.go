@@ -46,6 +46,9 @@ type Config struct {
 	// WriteLimit is how many state-changing requests (forms and API) one
 	// signed-in reader may make per minute; 0 means 120. See ratelimit.go.
 	WriteLimit int
+	// WatchEvery is how often the server looks for commits by other
+	// processes on its database (see watchOthers); 0 means every second.
+	WatchEvery time.Duration
 	// PasswordParams tunes argon2id; nil means DefaultPasswordParams.
 	// Tests use cheaper ones.
 	PasswordParams *argon2id.Params
@@ -74,6 +77,10 @@ type Server struct {
 	dummyHash string
 	// hashSlots bounds the argon2id computations running at once.
 	hashSlots hashSlots
+
+	// watchStop ends watchOthers, which closes watchDone when it returns.
+	watchStop context.CancelFunc
+	watchDone chan struct{}
 
 	closeOnce sync.Once
 }
@@ -133,6 +140,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 
 	s.handler = s.routes()
+
+	if cfg.WatchEvery <= 0 {
+		cfg.WatchEvery = time.Second
+	}
+	var watchCtx context.Context
+	watchCtx, s.watchStop = context.WithCancel(context.WithoutCancel(ctx))
+	s.watchDone = make(chan struct{})
+	go s.watchOthers(watchCtx, cfg.WatchEvery)
 	return s, nil
 }
 
@@ -143,6 +158,8 @@ func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		s.EndStreams()
 		s.sessStor.StopCleanup()
+		s.watchStop()
+		<-s.watchDone
 	})
 }
 

@@ -320,7 +320,7 @@ func (s *Server) ImportFile(ctx context.Context, userName, slug string, data []b
 func (s *Server) namedDocument(data []byte) (*docEntry, error) {
 	var found []*docEntry
 	var slugs []string
-	for _, e := range s.docs.list {
+	for _, e := range s.docs.all() {
 		src := e.current.Meta.Source
 		if bytes.Contains(data, []byte("/read/"+e.slug)) || src != "" && bytes.Contains(data, []byte(src)) {
 			found = append(found, e)

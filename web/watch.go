@@ -1,0 +1,66 @@
+package web
+
+import (
+	"context"
+	"time"
+)
+
+// watchOthers looks, every interval until ctx ends, for commits made on
+// the database by other processes: "glossa publish" (a new revision),
+// "glossa import" (notes), "glossa user add" and the like, run beside the
+// server. When there are any, it renders anew each document that got a
+// new revision, and only then counts the change as a generation of the
+// store: pages cached before it are made again (with the new revision and
+// the imported notes), and live streams read the event log, so a new
+// revision's moved notes and an import's notes reach open pages too. The
+// order matters: a page rendered with the old revision is cached under a
+// generation that is over by the time anyone could ask for the new one.
+//
+// Polling a number on the write connection once a second costs nothing
+// measurable; a file watch would miss writes that go to the WAL only.
+func (s *Server) watchOthers(ctx context.Context, every time.Duration) {
+	defer close(s.watchDone)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	var (
+		pending bool   // a change seen but not yet taken in: try again
+		lastErr string // logged once until it changes or clears
+	)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		err := func() error {
+			moved, err := s.db.OthersWrote(ctx)
+			if err != nil {
+				return err
+			}
+			if !moved && !pending {
+				return nil
+			}
+			pending = true
+			replaced, err := s.docs.refresh(ctx)
+			if err != nil {
+				return err
+			}
+			for _, slug := range replaced {
+				e, _ := s.docs.doc(slug)
+				s.log.Info("serving a revision published by another process", "slug", slug, "revision", e.rev.Number)
+			}
+			pending = false
+			s.db.MarkChanged()
+			return nil
+		}()
+		switch {
+		case err == nil:
+			lastErr = ""
+		case ctx.Err() != nil:
+			return
+		case err.Error() != lastErr:
+			lastErr = err.Error()
+			s.log.Error("watch for other processes' writes", "err", err)
+		}
+	}
+}
