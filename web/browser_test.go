@@ -261,9 +261,10 @@ func TestBrowserKeyboardAnnotate(t *testing.T) {
 
 	const phrase, body = "Asia for Asians", "Typed without a mouse."
 	b.key(phrase)
+	b.key(kb.Tab) // to "Pick words in the text", which TestKeyboardNoteWorkflow uses
 	b.key(kb.Tab)
 	if !focused(editor + ` textarea[name="body"]`) {
-		t.Fatalf("Tab from the phrase did not reach the note field: %s", eval[string](b, `document.activeElement.outerHTML.slice(0, 120)`))
+		t.Fatalf("Tab from the phrase and the word picker did not reach the note field: %s", eval[string](b, `document.activeElement.outerHTML.slice(0, 120)`))
 	}
 	b.key(body)
 	b.tabTo(editor+` button[type="submit"]`, 4)
