@@ -218,7 +218,7 @@ func (s *Server) search(r *http.Request, path string, p *searchView) (int, error
 		v := searchResultView{
 			ID: nt.ID, Author: nt.Author.Name, Reply: nt.ParentID != "", Hidden: nt.Hidden, Created: nt.CreatedAt,
 			AudienceLabel: noteView{Audience: nt.Audience, GroupName: nt.GroupName}.AudienceLabel(),
-			Body:          markedSnippet(hit.BodySnippet), Quote: markedSnippet(hit.QuoteSnippet),
+			Body:          markedSnippet(plainText(hit.BodySnippet)), Quote: markedSnippet(hit.QuoteSnippet),
 		}
 		v.DocTitle, v.Label, v.ParagraphURL = s.searchWhere(nt, labels)
 		for _, t := range nt.Tags {
@@ -313,7 +313,7 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) error {
 			Anchor:   nt.Current.Anchor, Paragraph: base + link,
 			Author: nt.Author.Name, Audience: audienceValue(nt.Audience, nt.GroupID), Reply: nt.ParentID != "",
 			Tags: nt.Tags, Created: nt.CreatedAt.UTC().Format(time.RFC3339),
-			Snippets: apiSearchSnips{Body: string(markedSnippet(hit.BodySnippet)), Quote: string(markedSnippet(hit.QuoteSnippet))},
+			Snippets: apiSearchSnips{Body: string(markedSnippet(plainText(hit.BodySnippet))), Quote: string(markedSnippet(hit.QuoteSnippet))},
 			Rank:     math.Round(hit.Rank*1e4) / 1e4,
 		})
 	}
