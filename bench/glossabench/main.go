@@ -10,6 +10,7 @@
 //	go run ./bench/glossabench            # about three minutes
 //	go run ./bench/glossabench -quick     # a shorter, noisier run
 //	go run ./bench/glossabench -md BENCHMARKS-table.md
+//	go run ./bench/glossabench -quick -only create   # one row group
 //
 // The peak-memory row builds ./cmd/glossa and runs it as a child process,
 // so it needs the go command and the repository's source; the page-weight
@@ -25,6 +26,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -54,7 +56,10 @@ type config struct {
 	browser   bool          // run the page-weight row (Chromium)
 	// childMemLimit, if set, is the GOMEMLIMIT of the memory row's child.
 	childMemLimit string
-	log           io.Writer // progress
+	// only, when not empty, names the row groups to run (see rowGroups);
+	// the others are left out of the table.
+	only map[string]bool
+	log  io.Writer // progress
 }
 
 func fullConfig() config {
@@ -67,12 +72,13 @@ func quickConfig() config {
 		readers: 1000, fanNotes: 15, dbNotes: 10000, publishes: 2, child: true, browser: true}
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fset := flag.NewFlagSet("glossabench", flag.ContinueOnError)
 	fset.SetOutput(stderr)
 	quick := fset.Bool("quick", false, "a shorter run: 3 rounds of 0.5 s, fewer samples")
 	md := fset.String("md", "", "also write the table as Markdown to this file")
 	memLimit := fset.String("child-gomemlimit", "", "run the memory row's cmd/glossa with this GOMEMLIMIT (e.g. 48MiB), to see what a soft limit does")
+	only := fset.String("only", "", "run only these row groups, comma-separated: "+strings.Join(rowGroups, ", "))
 	if err := fset.Parse(args); err != nil {
 		return err
 	}
@@ -85,6 +91,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	cfg.log = stderr
 	cfg.childMemLimit = *memLimit
+	if cfg.only, err = parseOnly(*only); err != nil {
+		return err
+	}
 	raiseFileLimit(stderr)
 
 	dir, err := os.MkdirTemp("", "glossabench-")
@@ -110,6 +119,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	return nil
 }
+
+// rowGroups are the names -only takes, one per group of rows measure
+// makes, in the order it makes them.
+var rowGroups = []string{"page", "create", "fanout", "publish", "memory", "weight"}
+
+// parseOnly reads -only: "" selects every group.
+func parseOnly(s string) (map[string]bool, error) {
+	if s == "" {
+		return nil, nil
+	}
+	only := map[string]bool{}
+	for _, name := range strings.Split(s, ",") {
+		name = strings.TrimSpace(name)
+		if !slices.Contains(rowGroups, name) {
+			return nil, fmt.Errorf("-only: unknown row group %q; the groups are %s", name, strings.Join(rowGroups, ", "))
+		}
+		only[name] = true
+	}
+	return only, nil
+}
+
+// runs reports whether the row group name is to be measured.
+func (cfg config) runs(name string) bool { return cfg.only == nil || cfg.only[name] }
 
 // loadAverage is the first three fields of /proc/loadavg, or "unknown".
 func loadAverage() string {
@@ -147,60 +179,80 @@ func measure(ctx context.Context, cfg config, dir string) ([]row, error) {
 	defer g.close()
 
 	var rows []row
+	var weight0, weightN []row
 
 	// The page, first with no notes, then with pageNotes visible ones.
-	weight0 := pageWeightRows(ctx, cfg, g.url+"/read/"+g.slug, "no notes")
-	logf("page, 0 notes: %d rounds of %s per side", cfg.rounds, cfg.duration)
-	r, err := pageRow(ctx, cfg, g, "Essay page, 0 notes (req/s)", 0.7)
-	if err != nil {
-		return nil, err
+	// The notes are seeded whatever the groups: the rows after depend on
+	// a document that has them.
+	if cfg.runs("weight") {
+		weight0 = pageWeightRows(ctx, cfg, g.url+"/read/"+g.slug, "no notes")
 	}
-	rows = append(rows, r)
+	if cfg.runs("page") {
+		logf("page, 0 notes: %d rounds of %s per side", cfg.rounds, cfg.duration)
+		r, err := pageRow(ctx, cfg, g, "Essay page, 0 notes (req/s)", 0.7)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, r)
+	}
 
 	logf("seeding %d public notes", cfg.pageNotes)
 	if err := seedPublic(ctx, g.db, g.slug, cfg.pageNotes); err != nil {
 		return nil, err
 	}
-	logf("page, %d notes", cfg.pageNotes)
-	r, err = pageRow(ctx, cfg, g, fmt.Sprintf("Essay page, %s visible notes (req/s)", thousands(cfg.pageNotes)), 0.5)
-	if err != nil {
-		return nil, err
-	}
-	rows = append(rows, r)
-	weightN := pageWeightRows(ctx, cfg, g.url+"/read/"+g.slug, thousands(cfg.pageNotes)+" notes")
-
-	logf("note creation")
-	r, err = createRow(ctx, cfg, g, dir)
-	if err != nil {
-		return nil, err
-	}
-	rows = append(rows, r)
-
-	logf("live fan-out: %d readers, %d notes", cfg.readers, cfg.fanNotes)
-	fan, err := fanOutRows(ctx, cfg, g)
-	if err != nil {
-		return nil, err
-	}
-	rows = append(rows, fan...)
-	g.close()
-
-	logf("publish with %d notes (seeding them)", cfg.dbNotes)
-	big := dir + "/big.db"
-	pub, err := publishRow(ctx, cfg, big)
-	if err != nil {
-		return nil, err
-	}
-	rows = append(rows, pub)
-
-	if cfg.child {
-		logf("peak memory of cmd/glossa with %d notes", cfg.dbNotes)
-		mem, err := memoryRow(ctx, cfg, dir, big)
+	if cfg.runs("page") {
+		logf("page, %d notes", cfg.pageNotes)
+		r, err := pageRow(ctx, cfg, g, fmt.Sprintf("Essay page, %s visible notes (req/s)", thousands(cfg.pageNotes)), 0.5)
 		if err != nil {
 			return nil, err
 		}
-		rows = append(rows, mem)
-	} else {
-		rows = append(rows, skipped("Peak RSS, page run, "+thousands(cfg.dbNotes)+" notes in db", "< 64 MB", "not measured in this run"))
+		rows = append(rows, r)
+	}
+	if cfg.runs("weight") {
+		weightN = pageWeightRows(ctx, cfg, g.url+"/read/"+g.slug, thousands(cfg.pageNotes)+" notes")
+	}
+
+	if cfg.runs("create") {
+		logf("note creation")
+		r, err := createRow(ctx, cfg, g, dir)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, r)
+	}
+
+	if cfg.runs("fanout") {
+		logf("live fan-out: %d readers, %d notes", cfg.readers, cfg.fanNotes)
+		fan, err := fanOutRows(ctx, cfg, g)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, fan...)
+	}
+	g.close()
+
+	// The memory row runs on the database the publish row seeds.
+	big := dir + "/big.db"
+	if cfg.runs("publish") || cfg.runs("memory") {
+		logf("publish with %d notes (seeding them)", cfg.dbNotes)
+		pub, err := publishRow(ctx, cfg, big)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, pub)
+	}
+
+	if cfg.runs("memory") {
+		if cfg.child {
+			logf("peak memory of cmd/glossa with %d notes", cfg.dbNotes)
+			mem, err := memoryRow(ctx, cfg, dir, big)
+			if err != nil {
+				return nil, err
+			}
+			rows = append(rows, mem)
+		} else {
+			rows = append(rows, skipped("Peak RSS, page run, "+thousands(cfg.dbNotes)+" notes in db", "< 64 MB", "not measured in this run"))
+		}
 	}
 
 	rows = append(rows, weight0...)
