@@ -236,20 +236,13 @@ func newNoteID() string {
 // A group note needs its author to be a member of the group (ErrForbidden
 // otherwise). A reply needs a parent that the author may see (ErrNotFound
 // otherwise) and that is not itself a reply (ErrInvalid).
+//
+// Notes created at the same time share a transaction and its commit (group
+// commit, batch.go); each is still committed before CreateNote returns it,
+// and fails alone. A context that ends before the note is written
+// withdraws it; after Close, CreateNote returns ErrClosed.
 func (db *DB) CreateNote(ctx context.Context, n NewNote) (Note, error) {
-	tx, err := db.sql.BeginTx(ctx, nil)
-	if err != nil {
-		return Note{}, fmt.Errorf("create note: %w", err)
-	}
-	defer tx.Rollback()
-	note, err := createNote(ctx, tx, n)
-	if err != nil {
-		return Note{}, err
-	}
-	if err := db.commit(tx); err != nil {
-		return Note{}, fmt.Errorf("create note: %w", err)
-	}
-	return note, nil
+	return db.queueCreate(ctx, n)
 }
 
 // createNote does CreateNote's work inside tx and returns the note as
