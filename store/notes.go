@@ -278,7 +278,8 @@ func createNote(ctx context.Context, tx *sql.Tx, n NewNote) (Note, error) {
 		return Note{}, fmt.Errorf("create note: %w", err)
 	}
 	orig := n.Target
-	if err := checkBlock(ctx, tx, n.DocumentID, &orig); err != nil {
+	facts, err := checkTarget(ctx, tx, n.DocumentID, &orig, n.AuthorID, n.GroupID)
+	if err != nil {
 		return Note{}, fmt.Errorf("create note: %w", err)
 	}
 	id, ts := newNoteID(), now()
@@ -302,17 +303,11 @@ func createNote(ctx context.Context, tx *sql.Tx, n NewNote) (Note, error) {
 		// noteSelect's guide rule, for a note with no parent yet.
 		Guide: n.Audience == Members && n.ParentID == "" && role == RoleTeacher,
 	}
-	// The insert vouched for the author, the document and the group.
-	var userCreated string
-	if err := tx.QueryRowContext(ctx, `
-		SELECT u.id, u.name, u.created_at, d.slug, coalesce((SELECT g.name FROM groups g WHERE g.id = :group), '')
-		FROM users u, documents d WHERE u.id = :author AND d.id = :doc`,
-		sql.Named("author", n.AuthorID), sql.Named("doc", n.DocumentID), sql.Named("group", n.GroupID)).
-		Scan(&note.Author.ID, &note.Author.Name, &userCreated, &note.DocumentSlug, &note.GroupName); err != nil {
-		return Note{}, fmt.Errorf("create note: %w", err)
-	}
-	if note.Author.CreatedAt, err = parseTime(userCreated); err != nil {
-		return Note{}, fmt.Errorf("create note: %w", err)
+	// The insert vouched for the author (its foreign key), so checkTarget
+	// found them.
+	note.Author, note.DocumentSlug, note.GroupName = facts.author, facts.slug, facts.groupName
+	if !facts.authorSeen {
+		return Note{}, fmt.Errorf("create note: author %d: %w", n.AuthorID, ErrNotFound)
 	}
 	if note.CreatedAt, err = parseTime(ts); err != nil {
 		return Note{}, fmt.Errorf("create note: %w", err)
@@ -412,32 +407,62 @@ func inheritParent(ctx context.Context, tx *sql.Tx, n *NewNote) error {
 // and fills in or checks t.BlockHash. The foreign keys would refuse a bad
 // target too, but without saying which part was wrong.
 func checkBlock(ctx context.Context, tx *sql.Tx, docID int64, t *Original) error {
-	// One query for both checks: a statement less for every note written.
+	_, err := checkTarget(ctx, tx, docID, t, 0, 0)
+	return err
+}
+
+// targetFacts is what checkTarget reads besides the block's hash: what
+// a new note's answer needs and no insert returns.
+type targetFacts struct {
+	slug       string
+	author     User // zero if authorID was 0 or names no one
+	groupName  string
+	authorSeen bool
+}
+
+// checkTarget is checkBlock, reading in the same query the document's slug,
+// the name of group groupID and the author authorID (0: none): one
+// statement where a new note needed three.
+func checkTarget(ctx context.Context, tx *sql.Tx, docID int64, t *Original, authorID, groupID int64) (targetFacts, error) {
 	var (
-		exists bool
-		hash   sql.NullString
+		f                    targetFacts
+		slug, hash           sql.NullString
+		authorName, authorAt sql.NullString
 	)
 	if err := tx.QueryRowContext(ctx, `
-		SELECT EXISTS (SELECT 1 FROM documents WHERE id = :doc),
+		SELECT (SELECT slug FROM documents WHERE id = :doc),
 		       (SELECT b.hash FROM blocks b JOIN revisions r ON r.id = b.revision_id
-		        WHERE r.document_id = :doc AND b.revision_id = :rev AND b.anchor = :anchor)`,
-		sql.Named("doc", docID), sql.Named("rev", t.RevisionID), sql.Named("anchor", t.Anchor)).Scan(&exists, &hash); err != nil {
-		return err
+		        WHERE r.document_id = :doc AND b.revision_id = :rev AND b.anchor = :anchor),
+		       coalesce((SELECT name FROM groups WHERE id = :group), ''),
+		       (SELECT name FROM users WHERE id = :author),
+		       (SELECT created_at FROM users WHERE id = :author)`,
+		sql.Named("doc", docID), sql.Named("rev", t.RevisionID), sql.Named("anchor", t.Anchor),
+		sql.Named("group", groupID), sql.Named("author", authorID)).
+		Scan(&slug, &hash, &f.groupName, &authorName, &authorAt); err != nil {
+		return f, err
 	}
-	if !exists {
-		return fmt.Errorf("document %d: %w", docID, ErrNotFound)
+	if !slug.Valid {
+		return f, fmt.Errorf("document %d: %w", docID, ErrNotFound)
 	}
 	if !hash.Valid {
-		return fmt.Errorf("%w: target: no block %q in revision %d of document %d", ErrInvalid, t.Anchor, t.RevisionID, docID)
+		return f, fmt.Errorf("%w: target: no block %q in revision %d of document %d", ErrInvalid, t.Anchor, t.RevisionID, docID)
 	}
 	switch t.BlockHash {
 	case "":
 		t.BlockHash = hash.String
 	case hash.String:
 	default:
-		return fmt.Errorf("%w: target: block hash %q is not that of block %q (%q)", ErrInvalid, t.BlockHash, t.Anchor, hash.String)
+		return f, fmt.Errorf("%w: target: block hash %q is not that of block %q (%q)", ErrInvalid, t.BlockHash, t.Anchor, hash.String)
 	}
-	return nil
+	f.slug = slug.String
+	if authorName.Valid {
+		at, err := parseTime(authorAt.String)
+		if err != nil {
+			return f, err
+		}
+		f.author, f.authorSeen = User{ID: authorID, Name: authorName.String, CreatedAt: at}, true
+	}
+	return f, nil
 }
 
 // Note returns the note if v may see it, else ErrNotFound (the same answer
