@@ -427,24 +427,27 @@ func checkTarget(ctx context.Context, tx *sql.Tx, docID int64, t *Original, auth
 	var (
 		f                    targetFacts
 		slug, hash           sql.NullString
+		revOfDoc             bool
 		authorName, authorAt sql.NullString
 	)
+	// Uncorrelated subqueries, each a primary-key lookup: joining blocks
+	// to revisions here instead took ten times as long (measured).
 	if err := tx.QueryRowContext(ctx, `
 		SELECT (SELECT slug FROM documents WHERE id = :doc),
-		       (SELECT b.hash FROM blocks b JOIN revisions r ON r.id = b.revision_id
-		        WHERE r.document_id = :doc AND b.revision_id = :rev AND b.anchor = :anchor),
+		       EXISTS (SELECT 1 FROM revisions WHERE id = :rev AND document_id = :doc),
+		       (SELECT hash FROM blocks WHERE revision_id = :rev AND anchor = :anchor),
 		       coalesce((SELECT name FROM groups WHERE id = :group), ''),
 		       (SELECT name FROM users WHERE id = :author),
 		       (SELECT created_at FROM users WHERE id = :author)`,
 		sql.Named("doc", docID), sql.Named("rev", t.RevisionID), sql.Named("anchor", t.Anchor),
 		sql.Named("group", groupID), sql.Named("author", authorID)).
-		Scan(&slug, &hash, &f.groupName, &authorName, &authorAt); err != nil {
+		Scan(&slug, &revOfDoc, &hash, &f.groupName, &authorName, &authorAt); err != nil {
 		return f, err
 	}
 	if !slug.Valid {
 		return f, fmt.Errorf("document %d: %w", docID, ErrNotFound)
 	}
-	if !hash.Valid {
+	if !revOfDoc || !hash.Valid {
 		return f, fmt.Errorf("%w: target: no block %q in revision %d of document %d", ErrInvalid, t.Anchor, t.RevisionID, docID)
 	}
 	switch t.BlockHash {
