@@ -399,7 +399,7 @@ func (db *DB) ShareGuide(ctx context.Context, actorID int64, id string) ([]Note,
 		if err := checkBlock(ctx, tx, src.DocumentID, &orig); err != nil {
 			return nil, fmt.Errorf("share guide note %q: %w", id, err)
 		}
-		if err := insertNote(ctx, tx, cid, nn, orig, id); err != nil {
+		if err := insertNote(ctx, tx, cid, nn, orig, id, now()); err != nil {
 			return nil, fmt.Errorf("share guide note %q: %w", id, err)
 		}
 		if err := logEvent(ctx, tx, EventCreated, cid, actorID); err != nil {

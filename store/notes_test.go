@@ -458,3 +458,42 @@ func TestConcurrentWrites(t *testing.T) {
 		t.Errorf("CountNotes = %d, %v; want %d", n, err, writers*perWriter)
 	}
 }
+
+// TestCreateNoteAnswersAsRead checks that the note CreateNote returns,
+// which it builds from the values in hand rather than reading it back, is
+// the note Note reads for its author, field for field, for every kind of
+// note.
+func TestCreateNoteAnswersAsRead(t *testing.T) {
+	ctx := context.Background()
+	s := newSeminar(t)
+	guide := s.create(t, NewNote{DocumentID: s.d1.ID, AuthorID: s.teacher.ID, Audience: Members, GroupID: s.g.ID,
+		Body: "A guide question.", Question: true, Tags: []string{"Zeta", "alpha", "zeta"}})
+	target := quote(s.r1, 1, 4, 10)
+	target.BlockHash = ""
+	for _, tt := range []struct {
+		name string
+		n    NewNote
+	}{
+		{"public quote with tags", NewNote{DocumentID: s.d1.ID, AuthorID: s.author.ID, Audience: Public,
+			Body: "*Quoted*, tagged.", Target: target, Tags: []string{"b", "A", "ä", "a"}, Question: true}},
+		{"private highlight", NewNote{DocumentID: s.d2.ID, AuthorID: s.author.ID, Audience: Private}},
+		{"teacher's group note", NewNote{DocumentID: s.d1.ID, AuthorID: s.co.ID, Audience: Members, GroupID: s.g.ID, Body: "Look."}},
+		{"member's group note", NewNote{DocumentID: s.d1.ID, AuthorID: s.author.ID, Audience: Members, GroupID: s.g.ID, Body: "Hm."}},
+		{"to the teachers", NewNote{DocumentID: s.d1.ID, AuthorID: s.member.ID, Audience: Teachers, GroupID: s.g.ID, Body: "Help?"}},
+		{"teacher to the teachers", NewNote{DocumentID: s.d1.ID, AuthorID: s.teacher.ID, Audience: Teachers, GroupID: s.g.ID, Body: "Us."}},
+		{"reply with a mention", NewNote{AuthorID: s.member.ID, ParentID: guide.ID, Body: "Yes, @ava.", Mentions: []string{"ava"}}},
+		{"teacher's reply", NewNote{AuthorID: s.teacher.ID, ParentID: guide.ID, Body: "Right."}},
+	} {
+		created := s.create(t, tt.n)
+		read, err := s.db.Note(ctx, Viewer{tt.n.AuthorID}, created.ID)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if !reflect.DeepEqual(created, read) {
+			t.Errorf("%s: CreateNote answered\n %+v\nbut Note reads\n %+v", tt.name, created, read)
+		}
+	}
+	if read, err := s.db.Note(ctx, vw(s.teacher), guide.ID); err != nil || !reflect.DeepEqual(guide, read) {
+		t.Errorf("guide note: CreateNote answered\n %+v\nbut Note reads\n %+v, %v", guide, read, err)
+	}
+}

@@ -34,6 +34,9 @@ func notify(ctx context.Context, tx *sql.Tx, id string, n NewNote) error {
 			sql.Named("viewer", userID), sql.Named("kind", kind), sql.Named("ts", now()), sql.Named("id", id))
 		return err
 	}
+	if n.ParentID == "" && len(n.Mentions) == 0 {
+		return nil // most notes: no one to tell, and no query to run
+	}
 	var parentAuthor sql.NullInt64
 	if err := tx.QueryRowContext(ctx, `SELECT p.author_id FROM notes c JOIN notes p ON p.id = c.parent_id WHERE c.id = ?`, id).
 		Scan(&parentAuthor); err != nil && err != sql.ErrNoRows {

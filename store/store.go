@@ -65,6 +65,14 @@ type DB struct {
 	mu          sync.Mutex
 	changed     chan struct{} // closed at the next commit; see Changed
 	dataVersion int64         // the write connection's data_version; see OthersWrote
+
+	// The create writer (batch.go): notes waiting to be written, and
+	// whether Close has been called, under cmu.
+	cmu        sync.Mutex
+	queue      []*createReq
+	closed     bool
+	wake       chan struct{} // capacity 1: "the queue may have notes"
+	writerDone chan struct{} // closed when the writer has stopped
 }
 
 // Generation counts the commits through this DB that changed what a reader
@@ -154,7 +162,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		ro.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	return &DB{sql: rw, ro: ro, path: path, changed: make(chan struct{})}, nil
+	db := &DB{sql: rw, ro: ro, path: path, changed: make(chan struct{}),
+		wake: make(chan struct{}, 1), writerDone: make(chan struct{})}
+	go db.createWriter()
+	return db, nil
 }
 
 // busyTimeout is how long a connection waits for another process's lock.
@@ -194,8 +205,17 @@ func dsn(path string, params url.Values) string {
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + params.Encode()
 }
 
-// Close closes the database.
+// Close closes the database. Notes already handed to CreateNote are
+// written first; those asked for after Close get ErrClosed.
 func (db *DB) Close() error {
+	db.cmu.Lock()
+	db.closed = true
+	db.cmu.Unlock()
+	select {
+	case db.wake <- struct{}{}:
+	default:
+	}
+	<-db.writerDone
 	return errors.Join(db.ro.Close(), db.sql.Close())
 }
 

@@ -77,6 +77,12 @@ func setTags(ctx context.Context, tx *sql.Tx, noteID string, tags []string) erro
 	if _, err := tx.ExecContext(ctx, `DELETE FROM note_tags WHERE note_id = ?`, noteID); err != nil {
 		return fmt.Errorf("tags: %w", err)
 	}
+	return addTags(ctx, tx, noteID, tags)
+}
+
+// addTags adds tags to a note that has none yet, such as a new one (no
+// DELETE to run for every note written).
+func addTags(ctx context.Context, tx *sql.Tx, noteID string, tags []string) error {
 	for _, t := range tags {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO note_tags (note_id, tag) VALUES (?, ?)`, noteID, t); err != nil {
 			return fmt.Errorf("tag %q: %w", t, err)

@@ -138,10 +138,22 @@ func TestTokens(t *testing.T) {
 	if first == "" {
 		t.Fatal("UserByToken did not record last_used_at")
 	}
+	// A use within tokenUseResolution of the recorded one writes nothing.
 	if _, err := db.UserByToken(ctx, []byte("ann-token-hash")); err != nil {
 		t.Fatal(err)
 	}
-	if second := lastUsed("ann-token-hash"); second <= first {
-		t.Errorf("last_used_at went from %s to %s, want later", first, second)
+	if second := lastUsed("ann-token-hash"); second != first {
+		t.Errorf("last_used_at went from %s to %s at once, want it kept", first, second)
+	}
+	// One older than that is rewritten.
+	old := time.Now().UTC().Add(-2 * tokenUseResolution).Format(timeFormat)
+	if _, err := db.sql.Exec(`UPDATE api_tokens SET last_used_at = ? WHERE hash = ?`, old, []byte("ann-token-hash")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.UserByToken(ctx, []byte("ann-token-hash")); err != nil {
+		t.Fatal(err)
+	}
+	if third := lastUsed("ann-token-hash"); third <= old {
+		t.Errorf("last_used_at %s kept at a later use, want it rewritten", third)
 	}
 }

@@ -139,3 +139,36 @@ func BenchmarkCreateNoteAPI(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCreateNoteAPIParallel is BenchmarkCreateNoteAPI with clients
+// writing at once, as glossabench's note-creation row does: their notes
+// share commits (store's group commit).
+func BenchmarkCreateNoteAPIParallel(b *testing.B) {
+	app := newApp(b)
+	ctx := context.Background()
+	u, err := app.db.CreateUser(ctx, "bench", []byte("x"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	token := NewToken()
+	if err := app.db.CreateToken(ctx, u.ID, HashToken(token)); err != nil {
+		b.Fatal(err)
+	}
+	p := app.paragraphWith(b, "two logics")
+	body := string(must(jsonMarshal(w3c(p.Anchor, []map[string]any{quote("two logics")}, "A benchmark note.", "public"))))
+	b.ReportAllocs()
+	b.SetParallelism(4) // 4 × GOMAXPROCS clients
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req := httptest.NewRequest("POST", "/api/documents/"+essaySlug+"/annotations/", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/ld+json")
+			req.Header.Set("Authorization", "Bearer "+token)
+			rec := httptest.NewRecorder()
+			app.srv.ServeHTTP(rec, req)
+			if rec.Code != http.StatusCreated {
+				b.Errorf("status %d: %s", rec.Code, rec.Body)
+				return
+			}
+		}
+	})
+}

@@ -206,8 +206,9 @@ func (g *glossaServer) createRequest(body []byte) func() (*http.Request, error) 
 // same row into a table with the notes table's columns but none of its
 // constraints, indexes or triggers. That table lives in its own file
 // opened with store.Open, so it has the very DSN pragmas (WAL,
-// synchronous=NORMAL, immediate transactions) and the single-writer pool
-// glossa has.
+// synchronous=FULL, immediate transactions) and the single-writer pool
+// glossa has: each of its inserts is its own transaction, committed and
+// fsynced before the answer, as each of glossa's notes is.
 func createRow(ctx context.Context, cfg config, g *glossaServer, dir string) (row, error) {
 	body, err := annotationJSON(ctx, g, "A benchmark note with *some* Markdown.")
 	if err != nil {

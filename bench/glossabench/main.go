@@ -10,6 +10,7 @@
 //	go run ./bench/glossabench            # about three minutes
 //	go run ./bench/glossabench -quick     # a shorter, noisier run
 //	go run ./bench/glossabench -md BENCHMARKS-table.md
+//	go run ./bench/glossabench -quick -only create   # one row group
 //
 // The peak-memory row builds ./cmd/glossa and runs it as a child process,
 // so it needs the go command and the repository's source; the page-weight
@@ -55,8 +56,8 @@ type config struct {
 	browser   bool          // run the page-weight row (Chromium)
 	// childMemLimit, if set, is the GOMEMLIMIT of the memory row's child.
 	childMemLimit string
-	// only, if not empty, holds the rows to run (rowGroups); the others
-	// are left out of the table.
+	// only, when not empty, names the row groups to run (see rowGroups);
+	// the others are left out of the table.
 	only map[string]bool
 	log  io.Writer // progress
 }
@@ -71,13 +72,13 @@ func quickConfig() config {
 		readers: 1000, fanNotes: 15, dbNotes: 10000, publishes: 2, child: true, browser: true}
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fset := flag.NewFlagSet("glossabench", flag.ContinueOnError)
 	fset.SetOutput(stderr)
 	quick := fset.Bool("quick", false, "a shorter run: 3 rounds of 0.5 s, fewer samples")
 	md := fset.String("md", "", "also write the table as Markdown to this file")
 	memLimit := fset.String("child-gomemlimit", "", "run the memory row's cmd/glossa with this GOMEMLIMIT (e.g. 48MiB), to see what a soft limit does")
-	only := fset.String("only", "", "run only these rows, comma-separated: "+strings.Join(rowGroups, ", "))
+	only := fset.String("only", "", "run only these row groups, comma-separated: "+strings.Join(rowGroups, ", "))
 	if err := fset.Parse(args); err != nil {
 		return err
 	}
@@ -90,15 +91,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	cfg.log = stderr
 	cfg.childMemLimit = *memLimit
-	if *only != "" {
-		cfg.only = map[string]bool{}
-		for name := range strings.SplitSeq(*only, ",") {
-			name = strings.TrimSpace(name)
-			if !slices.Contains(rowGroups, name) {
-				return fmt.Errorf("-only: unknown row %q (rows: %s)", name, strings.Join(rowGroups, ", "))
-			}
-			cfg.only[name] = true
-		}
+	if cfg.only, err = parseOnly(*only); err != nil {
+		return err
 	}
 	raiseFileLimit(stderr)
 
@@ -126,6 +120,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// rowGroups are the names -only takes, one per group of rows measure
+// makes, in the order it makes them.
+var rowGroups = []string{"page", "create", "fanout", "publish", "memory", "weight"}
+
+// parseOnly reads -only: "" selects every group.
+func parseOnly(s string) (map[string]bool, error) {
+	if s == "" {
+		return nil, nil
+	}
+	only := map[string]bool{}
+	for _, name := range strings.Split(s, ",") {
+		name = strings.TrimSpace(name)
+		if !slices.Contains(rowGroups, name) {
+			return nil, fmt.Errorf("-only: unknown row group %q; the groups are %s", name, strings.Join(rowGroups, ", "))
+		}
+		only[name] = true
+	}
+	return only, nil
+}
+
+// runs reports whether the row group name is to be measured.
+func (cfg config) runs(name string) bool { return cfg.only == nil || cfg.only[name] }
+
 // loadAverage is the first three fields of /proc/loadavg, or "unknown".
 func loadAverage() string {
 	b, err := os.ReadFile("/proc/loadavg")
@@ -150,19 +167,10 @@ func raiseFileLimit(log io.Writer) {
 	}
 }
 
-// rowGroups names the rows -only can choose: the page rates, note
-// creation, live fan-out, publishing, peak memory and page weight.
-var rowGroups = []string{"page", "create", "fanout", "publish", "memory", "weight"}
-
-// measure runs every row in order (or those in cfg.only) and returns the
-// table.
+// measure runs every row in order and returns the table.
 func measure(ctx context.Context, cfg config, dir string) ([]row, error) {
 	logf := func(format string, a ...any) { fmt.Fprintf(cfg.log, format+"\n", a...) }
 	quiet := slog.New(slog.DiscardHandler)
-	want := func(name string) bool { return cfg.only == nil || cfg.only[name] }
-	if !want("weight") {
-		cfg.browser = false
-	}
 
 	g, err := startGlossa(ctx, dir+"/glossa.db", quiet)
 	if err != nil {
@@ -171,10 +179,15 @@ func measure(ctx context.Context, cfg config, dir string) ([]row, error) {
 	defer g.close()
 
 	var rows []row
+	var weight0, weightN []row
 
 	// The page, first with no notes, then with pageNotes visible ones.
-	weight0 := pageWeightRows(ctx, cfg, g.url+"/read/"+g.slug, "no notes")
-	if want("page") {
+	// The notes are seeded whatever the groups: the rows after depend on
+	// a document that has them.
+	if cfg.runs("weight") {
+		weight0 = pageWeightRows(ctx, cfg, g.url+"/read/"+g.slug, "no notes")
+	}
+	if cfg.runs("page") {
 		logf("page, 0 notes: %d rounds of %s per side", cfg.rounds, cfg.duration)
 		r, err := pageRow(ctx, cfg, g, "Essay page, 0 notes (req/s)", 0.7)
 		if err != nil {
@@ -183,13 +196,11 @@ func measure(ctx context.Context, cfg config, dir string) ([]row, error) {
 		rows = append(rows, r)
 	}
 
-	// Seeded for every row that follows, so each runs on the same
-	// database whether or not the others run.
 	logf("seeding %d public notes", cfg.pageNotes)
 	if err := seedPublic(ctx, g.db, g.slug, cfg.pageNotes); err != nil {
 		return nil, err
 	}
-	if want("page") {
+	if cfg.runs("page") {
 		logf("page, %d notes", cfg.pageNotes)
 		r, err := pageRow(ctx, cfg, g, fmt.Sprintf("Essay page, %s visible notes (req/s)", thousands(cfg.pageNotes)), 0.5)
 		if err != nil {
@@ -197,9 +208,11 @@ func measure(ctx context.Context, cfg config, dir string) ([]row, error) {
 		}
 		rows = append(rows, r)
 	}
-	weightN := pageWeightRows(ctx, cfg, g.url+"/read/"+g.slug, thousands(cfg.pageNotes)+" notes")
+	if cfg.runs("weight") {
+		weightN = pageWeightRows(ctx, cfg, g.url+"/read/"+g.slug, thousands(cfg.pageNotes)+" notes")
+	}
 
-	if want("create") {
+	if cfg.runs("create") {
 		logf("note creation")
 		r, err := createRow(ctx, cfg, g, dir)
 		if err != nil {
@@ -208,7 +221,7 @@ func measure(ctx context.Context, cfg config, dir string) ([]row, error) {
 		rows = append(rows, r)
 	}
 
-	if want("fanout") {
+	if cfg.runs("fanout") {
 		logf("live fan-out: %d readers, %d notes", cfg.readers, cfg.fanNotes)
 		fan, err := fanOutRows(ctx, cfg, g)
 		if err != nil {
@@ -218,35 +231,32 @@ func measure(ctx context.Context, cfg config, dir string) ([]row, error) {
 	}
 	g.close()
 
+	// The memory row runs on the database the publish row seeds.
 	big := dir + "/big.db"
-	if want("publish") || want("memory") { // the memory row serves the database publishing seeds
+	if cfg.runs("publish") || cfg.runs("memory") {
 		logf("publish with %d notes (seeding them)", cfg.dbNotes)
 		pub, err := publishRow(ctx, cfg, big)
 		if err != nil {
 			return nil, err
 		}
-		if want("publish") {
-			rows = append(rows, pub)
+		rows = append(rows, pub)
+	}
+
+	if cfg.runs("memory") {
+		if cfg.child {
+			logf("peak memory of cmd/glossa with %d notes", cfg.dbNotes)
+			mem, err := memoryRow(ctx, cfg, dir, big)
+			if err != nil {
+				return nil, err
+			}
+			rows = append(rows, mem)
+		} else {
+			rows = append(rows, skipped("Peak RSS, page run, "+thousands(cfg.dbNotes)+" notes in db", "< 64 MB", "not measured in this run"))
 		}
 	}
 
-	switch {
-	case !want("memory"):
-	case cfg.child:
-		logf("peak memory of cmd/glossa with %d notes", cfg.dbNotes)
-		mem, err := memoryRow(ctx, cfg, dir, big)
-		if err != nil {
-			return nil, err
-		}
-		rows = append(rows, mem)
-	default:
-		rows = append(rows, skipped("Peak RSS, page run, "+thousands(cfg.dbNotes)+" notes in db", "< 64 MB", "not measured in this run"))
-	}
-
-	if want("weight") {
-		rows = append(rows, weight0...)
-		rows = append(rows, weightN...)
-	}
+	rows = append(rows, weight0...)
+	rows = append(rows, weightN...)
 	return rows, nil
 }
 

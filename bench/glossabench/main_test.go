@@ -40,19 +40,23 @@ func TestMeasureSmall(t *testing.T) {
 	}
 }
 
-// TestMeasureOnly checks that -only leaves the other rows out.
-func TestMeasureOnly(t *testing.T) {
+// TestOnly runs one row group alone, and refuses a group that does not
+// exist.
+func TestOnly(t *testing.T) {
 	cfg := config{rounds: 1, duration: 100 * time.Millisecond, clients: 2, pageNotes: 20,
-		readers: 20, fanNotes: 2, dbNotes: 200, publishes: 2, log: io.Discard,
-		only: map[string]bool{"fanout": true}}
+		readers: 20, fanNotes: 2, dbNotes: 200, publishes: 2, log: io.Discard}
+	var err error
+	if cfg.only, err = parseOnly("create"); err != nil {
+		t.Fatal(err)
+	}
 	rows, err := measure(context.Background(), cfg, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 2 || !strings.HasPrefix(rows[0].metric, "Live fan-out") || !strings.HasPrefix(rows[1].metric, "Live fan-out") {
-		t.Fatalf("-only fanout gave:\n%s", textTable(rows))
+	if len(rows) != 1 || !strings.HasPrefix(rows[0].metric, "Note creation") {
+		t.Errorf("-only create made these rows:\n%s", textTable(rows))
 	}
-	if err := run(context.Background(), []string{"-only", "fanout,nonsense"}, io.Discard, io.Discard); err == nil {
-		t.Error("-only with an unknown row: no error")
+	if _, err := parseOnly("create,nonsense"); err == nil || !strings.Contains(err.Error(), `"nonsense"`) {
+		t.Errorf("parseOnly(create,nonsense) = %v, want an error naming the group", err)
 	}
 }
