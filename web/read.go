@@ -271,7 +271,7 @@ func (s *Server) handleRead(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p.Live = live
-	p.Scripts = []string{"js/reader.js", "js/live.js", "js/tour.js", "js/tags.js"}
+	p.Scripts = []string{"js/reader.js", "js/live.js", "js/tour.js", "js/tags.js", "js/margins.js"}
 	b, err := s.renderBytes("read.html", "base", p)
 	if err != nil {
 		return err
@@ -302,6 +302,7 @@ func (s *Server) handleRevision(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	p.Scripts = []string{"js/margins.js"}
 	return s.render(w, http.StatusOK, "read.html", p)
 }
 
