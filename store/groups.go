@@ -38,6 +38,14 @@ type Member struct {
 	JoinedAt time.Time
 }
 
+// Removal is someone a teacher removed from a group: the invite link does
+// not let them back in until a teacher lets them back in.
+type Removal struct {
+	User      User // the person removed
+	By        User // the teacher who removed them
+	RemovedAt time.Time
+}
+
 // Membership is a group as one of its members sees it.
 type Membership struct {
 	Group Group
@@ -216,7 +224,9 @@ func (db *DB) groupWrite(ctx context.Context, what string, actorID, groupID int6
 }
 
 // Join adds userID to the group whose invite code this is, as a member
-// (nothing changes if they belong already). A stale code is ErrNotFound.
+// (nothing changes if they belong already). A stale code is ErrNotFound;
+// someone a teacher removed from the group, and did not let back in, gets
+// ErrRemoved.
 func (db *DB) Join(ctx context.Context, userID int64, code string) (Group, error) {
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
@@ -226,6 +236,14 @@ func (db *DB) Join(ctx context.Context, userID int64, code string) (Group, error
 	g, err := scanGroup(tx.QueryRowContext(ctx, groupSelect+` WHERE invite_code = ?`, code))
 	if err != nil {
 		return Group{}, fmt.Errorf("join: invite code: %w", err)
+	}
+	var removed bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM removals WHERE group_id = ? AND user_id = ?)`,
+		g.ID, userID).Scan(&removed); err != nil {
+		return Group{}, fmt.Errorf("join: %w", err)
+	}
+	if removed {
+		return Group{}, fmt.Errorf("join group %d: user %d: %w", g.ID, userID, ErrRemoved)
 	}
 	if _, err := tx.ExecContext(ctx, `
 		INSERT INTO memberships (group_id, user_id, role, joined_at) VALUES (?, ?, 'member', ?)
@@ -242,6 +260,7 @@ func (db *DB) Join(ctx context.Context, userID int64, code string) (Group, error
 }
 
 // Leave takes userID out of a group. The owner cannot leave (ErrInvalid).
+// Nothing is recorded: someone who left may come back with the invite link.
 func (db *DB) Leave(ctx context.Context, userID, groupID int64) error {
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
@@ -265,8 +284,10 @@ func (db *DB) Leave(ctx context.Context, userID, groupID int64) error {
 	return db.commit(tx)
 }
 
-// RemoveMember takes userID out of the group. Teachers remove members; only
-// the owner removes a co-teacher; nobody removes the owner.
+// RemoveMember takes userID out of the group and records the removal, so
+// the invite link does not let them back in (see LetBackIn). Teachers
+// remove members; only the owner removes a co-teacher; nobody removes the
+// owner.
 func (db *DB) RemoveMember(ctx context.Context, actorID, groupID, userID int64) error {
 	_, err := db.groupWrite(ctx, "remove member", actorID, groupID, func(tx *sql.Tx, g Group) error {
 		role, err := memberRole(ctx, tx, userID, groupID)
@@ -279,10 +300,75 @@ func (db *DB) RemoveMember(ctx context.Context, actorID, groupID, userID int64) 
 		case role == RoleTeacher && actorID != g.OwnerID:
 			return fmt.Errorf("only the group's creator removes a co-teacher: %w", ErrForbidden)
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM memberships WHERE group_id = ? AND user_id = ?`, groupID, userID)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM memberships WHERE group_id = ? AND user_id = ?`, groupID, userID); err != nil {
+			return err
+		}
+		// A member has no removal row (joining refuses anyone who has one,
+		// letting back in deletes it), so there is no conflict to expect;
+		// should there be one, the latest removal is the one to keep.
+		_, err = tx.ExecContext(ctx, `
+			INSERT INTO removals (group_id, user_id, removed_by, removed_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (group_id, user_id) DO UPDATE SET removed_by = excluded.removed_by, removed_at = excluded.removed_at`,
+			groupID, userID, actorID, now())
 		return err
 	})
 	return err
+}
+
+// LetBackIn deletes the record that a teacher removed userID from the
+// group, so its invite link lets them in again. It does not make them a
+// member: they join with the link like anyone else. Any teacher of the
+// group may let anyone back in; someone not on the removed list is
+// ErrNotFound.
+func (db *DB) LetBackIn(ctx context.Context, actorID, groupID, userID int64) error {
+	_, err := db.groupWrite(ctx, "let back in", actorID, groupID, func(tx *sql.Tx, _ Group) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM removals WHERE group_id = ? AND user_id = ?`, groupID, userID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("user %d was not removed from group %d: %w", userID, groupID, ErrNotFound)
+		}
+		return nil
+	})
+	return err
+}
+
+// Removals lists the people removed from the group and not let back in,
+// most recent first, for its teachers (others get ErrForbidden).
+func (db *DB) Removals(ctx context.Context, actorID, groupID int64) ([]Removal, error) {
+	if err := requireTeacher(ctx, db.ro, actorID, groupID); err != nil {
+		return nil, fmt.Errorf("removals: %w", err)
+	}
+	rows, err := db.ro.QueryContext(ctx, `
+		SELECT u.id, u.name, u.created_at, b.id, b.name, b.created_at, r.removed_at
+		FROM removals r JOIN users u ON u.id = r.user_id JOIN users b ON b.id = r.removed_by
+		WHERE r.group_id = ?
+		ORDER BY r.removed_at DESC, u.name COLLATE NOCASE`, groupID)
+	if err != nil {
+		return nil, fmt.Errorf("removals from group %d: %w", groupID, err)
+	}
+	defer rows.Close()
+	var out []Removal
+	for rows.Next() {
+		var (
+			r             Removal
+			uts, bts, rts string
+		)
+		if err := rows.Scan(&r.User.ID, &r.User.Name, &uts, &r.By.ID, &r.By.Name, &bts, &rts); err != nil {
+			return nil, fmt.Errorf("removals from group %d: %w", groupID, err)
+		}
+		for _, p := range []struct {
+			s string
+			t *time.Time
+		}{{uts, &r.User.CreatedAt}, {bts, &r.By.CreatedAt}, {rts, &r.RemovedAt}} {
+			if *p.t, err = parseTime(p.s); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // SetRole makes a member a co-teacher (any teacher may) or a co-teacher a

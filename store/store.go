@@ -34,6 +34,11 @@ var (
 	// not one of its teachers).
 	ErrForbidden = errors.New("forbidden")
 
+	// ErrRemoved: a teacher removed the caller from the group, so its
+	// invite link does not let them back in until a teacher lets them back
+	// in. It is an ErrForbidden too.
+	ErrRemoved = fmt.Errorf("%w: removed from the group by a teacher", ErrForbidden)
+
 	// ErrInvalid wraps errors about values the caller passed (an unknown
 	// audience, offsets that do not fit the quote, a target on a block that
 	// does not exist); the message names the field. The web layer answers

@@ -592,9 +592,10 @@ func paragraphOnPage(b *browser, prefix string) string {
 // TestA11yAxeSeminar runs axe-core on the pages of groups, the teacher's
 // guide, the conversation and reading together (issue 3), at two widths:
 // the groups page (also with a form error), a group's page as its teacher
-// and as a member, open flags, the teacher's view, the hide and flag reason
+// (with someone on its removed list) and as a member, open flags, the teacher's view, the hide and flag reason
 // forms (also with errors), notifications with items, the tour as pages,
-// the invite link's error page, a thread's page, and the reading page with
+// the invite link's error pages (stale; removed from the group), a
+// thread's page, and the reading page with
 // a guide question, replies and reactions, then with the "1 new note"
 // button, then in tour mode, then with the news shown.
 func TestA11yAxeSeminar(t *testing.T) {
@@ -621,6 +622,13 @@ func TestA11yAxeSeminar(t *testing.T) {
 			aside := s.bo.note(s.app.paragraph(t, 4).Anchor, "Off topic: who is bringing lunch on Friday?", s.groupAudience(), false)
 			s.ann.post("/notes/"+aside+"/flag", url.Values{"reason": {"Not about the essay."}}, http.StatusSeeOther)
 			s.teacher.post("/notes/"+aside+"/hide", url.Values{"reason": {"Off topic; ask in the group chat."}}, http.StatusSeeOther)
+			// Someone the teacher removed, on the group page's removed list.
+			rex := s.app.signUp(t, "rex")
+			ctx := context.Background()
+			must(s.app.db.Join(ctx, s.userID(t, rex), s.group.InviteCode))
+			if err := s.app.db.RemoveMember(ctx, s.userID(t, s.teacher), s.group.ID, s.userID(t, rex)); err != nil {
+				t.Fatal(err)
+			}
 
 			b := newBrowser(t, s.app, append(tc.opts, withViewport(tc.width, tc.height))...)
 			b.withAxe(axe)
@@ -643,6 +651,7 @@ func TestA11yAxeSeminar(t *testing.T) {
 			count("groups, error", "#name[aria-invalid=true]", 1)
 			a.visit("group page, teacher", "/groups/"+gid, http.StatusOK)
 			count("group page, teacher", "#invite-url", 1)
+			count("group page, teacher", `ul.removed-list > li form[action$="/let-back-in"]`, 1)
 			a.visit("open flags", "/groups/"+gid+"/flags", http.StatusOK)
 			count("open flags", ".flag-list > li", 1)
 			a.visit("teacher's view", "/groups/"+gid+"/documents/"+essaySlug, http.StatusOK)
@@ -678,6 +687,9 @@ func TestA11yAxeSeminar(t *testing.T) {
 			a.visit("notifications, member", "/notifications", http.StatusOK)
 			count("notifications, member", ".notification .mention", 1)
 			a.visit("join, stale invite link", "/join/no-such-code", http.StatusNotFound)
+			b.signInAs(rex)
+			a.visit("join, removed from the group", "/join/"+s.group.InviteCode, http.StatusForbidden)
+			b.signInAs(s.ann)
 
 			// The reading page as the seminar goes on.
 			a.visit("print edition, group layer", "/read/"+essaySlug+"/print?layers=group:"+gid, http.StatusOK)

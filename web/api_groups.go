@@ -30,6 +30,23 @@ type apiGroup struct {
 
 	Members   []apiMember   `json:"members,omitempty"`
 	Documents []apiGroupDoc `json:"documents,omitempty"`
+	// Removed: the people a teacher removed, whom the invite link keeps
+	// out. Teachers only, and for them always a list (maybe empty).
+	Removed *[]apiRemoval `json:"removed,omitempty"`
+}
+
+type apiRemoval struct {
+	ID        int64   `json:"id"`
+	Name      string  `json:"name"`
+	RemovedAt string  `json:"removedAt"`
+	RemovedBy apiUser `json:"removedBy"`
+	// LetBackIn is the URL to DELETE to let them back in.
+	LetBackIn string `json:"letBackIn"`
+}
+
+type apiUser struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
 }
 
 type apiInvite struct {
@@ -78,6 +95,17 @@ func (s *Server) apiGroupOf(r *http.Request, a groupAccess, full bool) (apiGroup
 	out.Members, out.Documents = []apiMember{}, []apiGroupDoc{}
 	for _, m := range p.Members {
 		out.Members = append(out.Members, apiMember{ID: m.ID, Name: m.Name, Role: m.Role, Owner: m.ID == g.OwnerID, Joined: rfc3339(m.Joined)})
+	}
+	if a.teacher() {
+		removed := []apiRemoval{}
+		for _, rm := range p.Removed {
+			removed = append(removed, apiRemoval{
+				ID: rm.ID, Name: rm.Name, RemovedAt: rfc3339(rm.At),
+				RemovedBy: apiUser{ID: rm.By.ID, Name: rm.By.Name},
+				LetBackIn: base + "/api" + groupPath(g.ID) + "/removals/" + strconv.FormatInt(rm.ID, 10),
+			})
+		}
+		out.Removed = &removed
 	}
 	for _, d := range p.Docs {
 		ad := apiGroupDoc{Slug: d.Slug, Title: d.Title, Notes: d.Notes, PostFirst: d.PostFirst, Read: base + d.ReadURL}
@@ -176,7 +204,8 @@ func (s *Server) apiRegenerateInvite(w http.ResponseWriter, r *http.Request) err
 }
 
 // apiJoin serves POST /api/join/{code}: join the group (nothing changes for
-// a member) and return it. A stale code is 404.
+// a member) and return it. A stale code is 404; someone a teacher removed
+// gets 403.
 func (s *Server) apiJoin(w http.ResponseWriter, r *http.Request) error {
 	u, err := requireUser(r)
 	if err != nil {
@@ -185,6 +214,9 @@ func (s *Server) apiJoin(w http.ResponseWriter, r *http.Request) error {
 	g, err := s.db.Join(r.Context(), u.ID, chi.URLParam(r, "code"))
 	if errors.Is(err, store.ErrNotFound) {
 		return errStaleInvite
+	}
+	if errors.Is(err, store.ErrRemoved) {
+		return errRemovedFromGroup
 	}
 	if err != nil {
 		return err
@@ -220,6 +252,28 @@ func (s *Server) apiRemoveMember(w http.ResponseWriter, r *http.Request) error {
 		err = s.db.RemoveMember(r.Context(), a.user.ID, a.group.ID, uid)
 	}
 	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// apiLetBackIn serves DELETE /api/groups/{id}/removals/{userID}: the
+// invite link lets a removed person in again (it does not make them a
+// member). 204; 404 when they are not on the removed list. Teachers only.
+func (s *Server) apiLetBackIn(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.teacherOf(r)
+	if err != nil {
+		return err
+	}
+	uid, err := memberParam(r)
+	if err != nil {
+		return err
+	}
+	if err := s.db.LetBackIn(r.Context(), a.user.ID, a.group.ID, uid); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return errNotRemoved
+		}
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -219,7 +219,11 @@ func TestAPIGroupsRoles(t *testing.T) {
 		}
 	}
 
-	// The role answer names the member.
+	// The role answer names the member. ann removed bo, so the link keeps
+	// him out until a teacher lets him back in.
+	if got := status(ann, "DELETE", g+"/removals/"+strconv.FormatInt(grpUID(t, app, "bo"), 10), nil); got != http.StatusNoContent {
+		t.Fatalf("let bo back in: %d", got)
+	}
 	grpJoin(t, bo, cl.code, cl.id)
 	var m struct {
 		ID   int64  `json:"id"`

@@ -9,7 +9,9 @@ package web
 // The class: tess owns group G and teaches it, cora is G's co-teacher, ann
 // (the author) and milo are members; milo has written nothing (post first
 // keeps peers' notes from him); otto is an outsider who teaches his own
-// group H; and a reader who is not signed in.
+// group H; and a reader who is not signed in. rex joined G and tess removed
+// him: G's teachers, and only they, see him on G's removed list and may
+// let him back in.
 //
 // Post first is per group and document, so the locked cells live on a
 // second document (second-reading.md, served beside the essay through
@@ -219,12 +221,18 @@ var mxStatus = map[string][mxRoles]int{
 	"API insights":      {401, 404, 403, 200, 200, 403},
 	"flags page":        {303, 404, 403, 200, 200, 403},
 	"API flags":         {401, 404, 403, 200, 200, 403},
-	"tour G":            {401, 404, 200, 200, 200, 200},
-	"tour H":            {401, 200, 404, 404, 404, 404},
-	"notifications":     {303, 200, 200, 200, 200, 200},
-	"API notifications": {401, 200, 200, 200, 200, 200},
-	"search page":       {200, 200, 200, 200, 200, 200},
-	"API search":        {200, 200, 200, 200, 200, 200},
+	// Letting rex back in (each teacher's success is undone before the
+	// next role asks), and someone who was never removed.
+	"let back in":                   {401, 404, 403, 303, 303, 403},
+	"API let back in":               {401, 404, 403, 204, 204, 403},
+	"let back in (not removed)":     {401, 404, 403, 404, 404, 403},
+	"API let back in (not removed)": {401, 404, 403, 404, 404, 403},
+	"tour G":                        {401, 404, 200, 200, 200, 200},
+	"tour H":                        {401, 200, 404, 404, 404, 404},
+	"notifications":                 {303, 200, 200, 200, 200, 200},
+	"API notifications":             {401, 200, 200, 200, 200, 200},
+	"search page":                   {200, 200, 200, 200, 200, 200},
+	"API search":                    {200, 200, 200, 200, 200, 200},
 }
 
 func mxHas(rs []mxRole, r mxRole) bool { return slices.Contains(rs, r) }
@@ -426,6 +434,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 	for _, r := range []mxRole{mxCoTeacher, mxAuthor, mxMember} {
 		grpJoin(t, cs[r], code, gid)
 	}
+	rex := app.signUp(t, "rex")
+	grpJoin(t, rex, code, gid)
+	rexID := grpUID(t, app, "rex")
+	if res := tess.apiJSON("DELETE", fmt.Sprintf("/api/groups/%d/members/%d", gid, rexID), nil, nil, nil); res.StatusCode != http.StatusNoContent {
+		t.Fatalf("remove rex: %d", res.StatusCode)
+	}
 	hid := grpCreate(t, otto, "Other class H")
 	groups := map[string]int64{"G": gid, "H": hid}
 	G, H := strconv.FormatInt(gid, 10), strconv.FormatInt(hid, 10)
@@ -527,6 +541,41 @@ func TestAuthorizationMatrix(t *testing.T) {
 	m := newMxMatrix()
 	for r := mxSignedOut; r < mxRoles; r++ {
 		mxPerRole(t, m, cs[r], r, notes, docs, G, H, visible, visibleOn)
+	}
+	// Letting rex back in, page and API. A success is undone (rex joins
+	// and tess removes him again) so the next role finds him removed.
+	removeRex := func() {
+		t.Helper()
+		ctx := t.Context()
+		if _, err := app.db.Join(ctx, rexID, code); err != nil {
+			t.Fatalf("rex joins again: %v", err)
+		}
+		if err := app.db.RemoveMember(ctx, grpUID(t, app, "tess"), gid, rexID); err != nil {
+			t.Fatalf("remove rex again: %v", err)
+		}
+	}
+	miloID := strconv.FormatInt(grpUID(t, app, "milo"), 10)
+	R := strconv.FormatInt(rexID, 10)
+	for r := mxSignedOut; r < mxRoles; r++ {
+		c := cs[r]
+		for _, tc := range []struct {
+			route, method, path string
+		}{
+			{"let back in", "POST", "/groups/" + G + "/removals/" + R + "/let-back-in"},
+			{"API let back in", "DELETE", "/api/groups/" + G + "/removals/" + R},
+			{"let back in (not removed)", "POST", "/groups/" + G + "/removals/" + miloID + "/let-back-in"},
+			{"API let back in (not removed)", "DELETE", "/api/groups/" + G + "/removals/" + miloID},
+		} {
+			res := c.do(tc.method, tc.path, nil, nil)
+			body := readBody(res)
+			m.status(tc.route, "status", r, mxStatus[tc.route][r], res.StatusCode)
+			if res.StatusCode == http.StatusSeeOther || res.StatusCode == http.StatusNoContent {
+				removeRex()
+			}
+			for _, n := range notes {
+				m.see(tc.route+": words (never)", n.key, r, false, n.shows(false, "", body))
+			}
+		}
 	}
 	// The live stream last, once every page was read.
 	for r := mxSignedOut; r < mxRoles; r++ {
@@ -931,6 +980,9 @@ func mxPerRole(t *testing.T, m *mxMatrix, c *client, r mxRole, notes []*mxNote, 
 				Slug  string `json:"slug"`
 				Notes int    `json:"notes"`
 			} `json:"documents"`
+			Removed *[]struct {
+				Name string `json:"name"`
+			} `json:"removed"`
 		}
 		ast, abody := mxGet(c, "/api/groups/"+g.id, mxJSON)
 		m.status("API group", "status "+g.name, r, wantStatus("API group "+g.name), ast)
@@ -940,6 +992,25 @@ func mxPerRole(t *testing.T, m *mxMatrix, c *client, r mxRole, notes []*mxNote, 
 			}
 		}
 		gp := mxParse(t, body)
+		// G's removed list (rex): its teachers' alone, on the page and in
+		// the JSON, where nobody else even has the key.
+		teachesG := g.name == "G" && (r == mxTeacher || r == mxCoTeacher)
+		teachesThis := teachesG || g.name == "H" && r == mxOutsider
+		rexListed := false
+		for _, li := range queryAll(gp, "ul.removed-list > li") {
+			rexListed = rexListed || text(query(li, ".member-name")) == "rex"
+		}
+		m.see("group page: removed list", g.name, r, teachesG, rexListed || query(gp, `form[action*="/removals/"]`) != nil)
+		if ast == 200 {
+			m.see("API group: removed key", g.name, r, teachesThis, apiG.Removed != nil)
+			apiRex := false
+			if apiG.Removed != nil {
+				for _, x := range *apiG.Removed {
+					apiRex = apiRex || x.Name == "rex"
+				}
+			}
+			m.see("API group: removed list", g.name, r, teachesG, apiRex)
+		}
 		for _, doc := range docs {
 			if st == 200 {
 				m.count("group page: note count", g.name+" "+doc, r, visibleOn(doc, r, g.name),

@@ -9,6 +9,10 @@ package web
 // only for its members. Anyone else, and any id that is not a group, gets
 // the same 404, so a page never tells an outsider that a group exists.
 // Members who try a teachers' action get 403.
+//
+// Someone a teacher removed stays out: the invite link answers them 403
+// (and nothing more about the group) until a teacher lets them back in
+// from the group page; then the link works for them again.
 
 import (
 	"context"
@@ -241,14 +245,32 @@ type groupPage struct {
 	Owner     bool
 	InviteURL string
 	Members   []memberView
-	Docs      []groupDocView
-	Flags     int
-	Tags      []string // the tags the teachers suggest
+	// Removed lists, for teachers only, the people removed and not let
+	// back in.
+	Removed []removedView
+	Docs    []groupDocView
+	Flags   int
+	Tags    []string // the tags the teachers suggest
 	// Errors are keyed by the id of the form's section ("invite", "leave",
-	// "member-<id>", "doc-<slug>"), so the summary links to the form.
-	Errors     fieldErrors
-	LeaveError string
+	// "member-<id>", "removed", "doc-<slug>"), so the summary links to the
+	// form.
+	Errors       fieldErrors
+	LeaveError   string
+	RemovedError string
 }
+
+// removedView is someone a teacher removed, as the teachers see them.
+type removedView struct {
+	ID   int64
+	Name string
+	By   store.User // the teacher who removed them
+	At   time.Time
+}
+
+// When is the removal's time for people; ISO is for the datetime
+// attribute.
+func (v removedView) When() string { return v.At.UTC().Format("2 Jan 2006, 15:04 UTC") }
+func (v removedView) ISO() string  { return v.At.UTC().Format(time.RFC3339) }
 
 type memberView struct {
 	ID        int64
@@ -281,7 +303,7 @@ func (s *Server) groupPage(r *http.Request, a groupAccess, fe fieldErrors) (grou
 	g := a.group
 	p := groupPage{
 		basePage: s.base(r, g.Name), Group: g, RoleLabel: roleLabel(a.role, a.owner()),
-		Teacher: a.teacher(), Owner: a.owner(), Errors: fe, LeaveError: fe["leave"],
+		Teacher: a.teacher(), Owner: a.owner(), Errors: fe, LeaveError: fe["leave"], RemovedError: fe["removed"],
 	}
 	if a.teacher() {
 		p.InviteURL = s.baseURL(r) + "/join/" + g.InviteCode
@@ -290,6 +312,13 @@ func (s *Server) groupPage(r *http.Request, a groupAccess, fe fieldErrors) (grou
 			return p, err
 		}
 		p.Flags = len(flags)
+		removals, err := s.db.Removals(ctx, a.user.ID, g.ID)
+		if err != nil {
+			return p, err
+		}
+		for _, rm := range removals {
+			p.Removed = append(p.Removed, removedView{ID: rm.User.ID, Name: rm.User.Name, By: rm.By, At: rm.RemovedAt})
+		}
 	}
 	tags, err := s.db.GroupTags(ctx, g.ID)
 	if err != nil {
@@ -350,11 +379,16 @@ func (s *Server) handleGroup(w http.ResponseWriter, r *http.Request) error {
 // groupFormError shows the group page again with a form's problem beside
 // it (422), instead of an error page that loses the context.
 func (s *Server) groupFormError(w http.ResponseWriter, r *http.Request, a groupAccess, key, msg string) error {
+	return s.groupFormErrorStatus(w, r, a, http.StatusUnprocessableEntity, key, msg)
+}
+
+// groupFormErrorStatus is groupFormError with another 4xx status.
+func (s *Server) groupFormErrorStatus(w http.ResponseWriter, r *http.Request, a groupAccess, status int, key, msg string) error {
 	p, err := s.groupPage(r, a, fieldErrors{key: msg})
 	if err != nil {
 		return err
 	}
-	return s.render(w, http.StatusUnprocessableEntity, "group.html", p)
+	return s.render(w, status, "group.html", p)
 }
 
 // handleRegenerateInvite serves POST /groups/{id}/invite: a new invite
@@ -421,8 +455,50 @@ func (s *Server) handleRemoveMember(w http.ResponseWriter, r *http.Request) erro
 		}
 		return err
 	}
-	s.setNotice(r, who+" is no longer in the group.")
+	s.setNotice(r, who+" is no longer in the group, and the invite link will not let them back in. To undo that, use “Let back in” under Removed.")
 	http.Redirect(w, r, groupPath(a.group.ID)+"#members", http.StatusSeeOther)
+	return nil
+}
+
+// errNotRemoved answers letting back in someone who is not on the removed
+// list (never removed, or let back in already, perhaps by another teacher).
+var errNotRemoved = &httpError{status: http.StatusNotFound,
+	msg: "That person is not on this group's removed list: another teacher may have let them back in already."}
+
+// handleLetBackIn serves POST /groups/{id}/removals/{userID}/let-back-in:
+// the invite link lets a removed person in again. It does not make them a
+// member; they join with the link. Any teacher may let anyone back in.
+func (s *Server) handleLetBackIn(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.teacherOf(r)
+	if err != nil {
+		return err
+	}
+	uid, err := memberParam(r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	removals, err := s.db.Removals(ctx, a.user.ID, a.group.ID)
+	if err != nil {
+		return err
+	}
+	who := ""
+	for _, rm := range removals {
+		if rm.User.ID == uid {
+			who = rm.User.Name
+		}
+	}
+	if who != "" {
+		err = s.db.LetBackIn(ctx, a.user.ID, a.group.ID, uid)
+	}
+	if who == "" || errors.Is(err, store.ErrNotFound) {
+		return s.groupFormErrorStatus(w, r, a, http.StatusNotFound, "removed", errNotRemoved.msg)
+	}
+	if err != nil {
+		return err
+	}
+	s.setNotice(r, who+" may join again with the invite link. They are not back in the group until they use it.")
+	http.Redirect(w, r, groupPath(a.group.ID)+"#removed", http.StatusSeeOther)
 	return nil
 }
 
@@ -532,9 +608,16 @@ func (s *Server) handleSetPostFirst(w http.ResponseWriter, r *http.Request) erro
 var errStaleInvite = &httpError{status: http.StatusNotFound,
 	msg: "This invite link is no longer valid. The group's teacher may have made a new one: ask them for the current link."}
 
+// errRemovedFromGroup answers the invite link of a group a teacher removed
+// the reader from. It says that and nothing else: not even the group's
+// name.
+var errRemovedFromGroup = &httpError{status: http.StatusForbidden, title: "You were removed from this group",
+	msg: "A teacher removed you from this group, so its invite link no longer lets you in. If you think you should be back, ask one of its teachers."}
+
 // handleJoin serves GET /join/{code}: the invite link. Signed in, it joins
 // the group and shows it; signed out, it sends the reader to sign in (or
-// sign up) and come back here. A stale code gets a 404 that says so.
+// sign up) and come back here. A stale code gets a 404 that says so;
+// someone a teacher removed gets a 403 that says so.
 //
 // A GET that changes state is deliberate: the link is clicked from an
 // email or a chat, and SameSite=Lax sends the session cookie only on such a
@@ -560,6 +643,8 @@ func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		if g, err = s.db.Join(ctx, u.ID, code); errors.Is(err, store.ErrNotFound) {
 			return errStaleInvite
+		} else if errors.Is(err, store.ErrRemoved) {
+			return errRemovedFromGroup
 		} else if err != nil {
 			return err
 		}

@@ -665,6 +665,8 @@ func TestGroupFlags(t *testing.T) {
 // TestBrowserGroupScreenshots renders the group pages in Chromium at 1280
 // and 390 px: no console errors (the CSP reports inline styles there),
 // nothing wider than the screen, and screenshots for a person to look at.
+// The group page has someone on its removed list, who then follows the
+// invite link to the page saying they were removed.
 func TestBrowserGroupScreenshots(t *testing.T) {
 	chromiumPath(t)
 	t.Parallel()
@@ -685,6 +687,11 @@ func TestBrowserGroupScreenshots(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := app.db.Hide(ctx, grpUID(t, app, "ann"), flagged.ID, "Be kind."); err != nil {
+		t.Fatal(err)
+	}
+	eve := app.signUp(t, "evangeline.montgomery-whitfield")
+	grpJoin(t, eve, cl.code, cl.id)
+	if err := app.db.RemoveMember(ctx, grpUID(t, app, "bo"), cl.id, grpUID(t, app, eve.name)); err != nil {
 		t.Fatal(err)
 	}
 	dir := screenshotDir(t)
@@ -711,6 +718,13 @@ func TestBrowserGroupScreenshots(t *testing.T) {
 				saveScreenshot(t, dir, fmt.Sprintf("%s-%s-top.png", p.name, tc.name), run(b, chromedp.CaptureScreenshot()))
 				saveScreenshot(t, dir, fmt.Sprintf("%s-%s.png", p.name, tc.name), run(b, chromedp.FullScreenshot(100)))
 			}
+			b.signInAs(eve)
+			b.allowLoadError(http.StatusForbidden, "/join/"+cl.code)
+			b.navigate("/join/" + cl.code)
+			if w := eval[int](b, `document.documentElement.scrollWidth`); w > tc.width {
+				t.Errorf("the removed person's join page is %d px wide in a %d px window", w, tc.width)
+			}
+			saveScreenshot(t, dir, fmt.Sprintf("join-removed-%s.png", tc.name), run(b, chromedp.FullScreenshot(100)))
 		})
 	}
 }

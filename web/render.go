@@ -20,7 +20,8 @@ import (
 type httpError struct {
 	status int
 	msg    string
-	err    error // the cause, logged for 5xx
+	err    error  // the cause, logged for 5xx
+	title  string // the error page's title, when the status's name would say too little
 }
 
 func (e *httpError) Error() string {
@@ -114,7 +115,11 @@ func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSONError(w, status, msg, err)
 		return
 	}
-	p := errorPage{basePage: s.base(r, http.StatusText(status)), Status: status, Message: msg}
+	title := http.StatusText(status)
+	if he := (*httpError)(nil); errors.As(err, &he) && he.title != "" {
+		title = he.title
+	}
+	p := errorPage{basePage: s.base(r, title), Status: status, Message: msg}
 	if rerr := s.render(w, status, "error.html", p); rerr != nil {
 		s.log.Error("render error page", "err", rerr)
 		http.Error(w, msg, status)
