@@ -112,21 +112,28 @@ func BenchmarkStaticFile(b *testing.B) {
 	b.ReportMetric(float64(len(page)), "bytes/page")
 }
 
-// BenchmarkCreateNoteAPI creates phrase notes through POST
-// /api/documents/{slug}/annotations/ with a bearer token.
-func BenchmarkCreateNoteAPI(b *testing.B) {
-	app := newApp(b)
+// createNoteBench starts glossa with a user and an API token, and makes
+// the body of a phrase note to create.
+func createNoteBench(b *testing.B) (app *testApp, token, body string) {
+	app = newApp(b)
 	ctx := context.Background()
 	u, err := app.db.CreateUser(ctx, "bench", []byte("x"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	token := NewToken()
+	token = NewToken()
 	if err := app.db.CreateToken(ctx, u.ID, HashToken(token)); err != nil {
 		b.Fatal(err)
 	}
 	p := app.paragraphWith(b, "two logics")
-	body := string(must(jsonMarshal(w3c(p.Anchor, []map[string]any{quote("two logics")}, "A benchmark note.", "public"))))
+	body = string(must(jsonMarshal(w3c(p.Anchor, []map[string]any{quote("two logics")}, "A benchmark note.", "public"))))
+	return app, token, body
+}
+
+// BenchmarkCreateNoteAPI creates phrase notes through POST
+// /api/documents/{slug}/annotations/ with a bearer token.
+func BenchmarkCreateNoteAPI(b *testing.B) {
+	app, token, body := createNoteBench(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		req := httptest.NewRequest("POST", "/api/documents/"+essaySlug+"/annotations/", strings.NewReader(body))
@@ -144,18 +151,7 @@ func BenchmarkCreateNoteAPI(b *testing.B) {
 // writing at once, as glossabench's note-creation row does: their notes
 // share commits (store's group commit).
 func BenchmarkCreateNoteAPIParallel(b *testing.B) {
-	app := newApp(b)
-	ctx := context.Background()
-	u, err := app.db.CreateUser(ctx, "bench", []byte("x"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	token := NewToken()
-	if err := app.db.CreateToken(ctx, u.ID, HashToken(token)); err != nil {
-		b.Fatal(err)
-	}
-	p := app.paragraphWith(b, "two logics")
-	body := string(must(jsonMarshal(w3c(p.Anchor, []map[string]any{quote("two logics")}, "A benchmark note.", "public"))))
+	app, token, body := createNoteBench(b)
 	b.ReportAllocs()
 	b.SetParallelism(4) // 4 × GOMAXPROCS clients
 	b.RunParallel(func(pb *testing.PB) {
