@@ -50,32 +50,29 @@ func notify(ctx context.Context, tx *sql.Tx, id string, n NewNote) error {
 	if len(n.Mentions) == 0 {
 		return nil
 	}
-	seen := map[string]bool{}
-	var parentName string
+	// Each person hears once: the parent's author of the reply, not of a
+	// mention too; a name mentioned twice (or spelt two ways) once.
+	seen := map[int64]bool{}
 	if parentAuthor.Valid {
-		// The parent's author hears of the reply once, not twice.
-		if err := tx.QueryRowContext(ctx, `SELECT name FROM users WHERE id = ?`, parentAuthor.Int64).Scan(&parentName); err != nil {
-			return fmt.Errorf("notify: %w", err)
-		}
-		seen[strings.ToLower(parentName)] = true
+		seen[parentAuthor.Int64] = true
 	}
 	for _, name := range n.Mentions {
-		key := strings.ToLower(name)
-		if seen[key] {
-			continue
-		}
-		seen[key] = true
 		var userID int64
 		err := tx.QueryRowContext(ctx, `
 			SELECT u.id FROM users u JOIN notes n ON n.id = :id
 			JOIN memberships m ON m.user_id = u.id AND m.group_id = n.group_id
-			WHERE u.name = :name`, sql.Named("id", id), sql.Named("name", name)).Scan(&userID)
+			WHERE u.name_key = :key OR u.name = :name
+			ORDER BY u.name = :name DESC, u.id LIMIT 1`, sql.Named("id", id), sql.Named("key", NameKey(name)), sql.Named("name", name)).Scan(&userID)
 		if err == sql.ErrNoRows {
 			continue // not a member of the note's group: no one to tell
 		}
 		if err != nil {
 			return fmt.Errorf("notify mention: %w", err)
 		}
+		if seen[userID] {
+			continue
+		}
+		seen[userID] = true
 		if err := insert("mention", userID); err != nil {
 			return fmt.Errorf("notify mention: %w", err)
 		}

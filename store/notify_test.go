@@ -62,7 +62,7 @@ func TestMentionNotifications(t *testing.T) {
 		t.Helper()
 		return s.create(t, NewNote{DocumentID: s.d1.ID, AuthorID: s.author.ID, Audience: a, GroupID: group, Body: body, Mentions: mentions})
 	}
-	// Names compare as user names do (ASCII case folded); each person is
+	// Names compare as user names do (NameKey: case folded); each person is
 	// told once per note; the author, outsiders and unknown names never.
 	create(Members, s.g.ID, "group note", "mia", "MIA", "Mia", "otto", "ava", "nobody", "", "tess")
 	// A teachers-only note: the plain member mentioned may not see it.

@@ -393,8 +393,8 @@ type idSet struct{ column, sql string }
 func (b *searchSQL) setOf(f SearchField, value string) idSet {
 	switch f {
 	case FieldUser:
-		// users.name is COLLATE NOCASE.
-		return idSet{"n.author_id", `SELECT id FROM users WHERE name = ` + b.arg(value)}
+		// By key (NameKey), or the exact name (users.name is COLLATE NOCASE).
+		return idSet{"n.author_id", `SELECT id FROM users WHERE name_key = ` + b.arg(NameKey(value)) + ` OR name = ` + b.arg(value)}
 	case FieldGroup:
 		set := `SELECT id FROM groups WHERE name = ` + b.arg(value) + ` COLLATE NOCASE`
 		if id, err := strconv.ParseInt(value, 10, 64); err == nil {

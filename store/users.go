@@ -17,11 +17,8 @@ type User struct {
 	CreatedAt time.Time
 }
 
-// CreateUser adds a user; ErrNameTaken if the name exists (names compare
-// case-insensitively).
-//
-// Case folding is SQLite's NOCASE, which folds ASCII letters only; names
-// outside ASCII compare exactly.
+// CreateUser adds a user; ErrNameTaken if the name exists. Names compare
+// by NameKey: Unicode case folding after NFKC, so "Åsa" takes "åsa" too.
 func (db *DB) CreateUser(ctx context.Context, name string, passwordHash []byte) (User, error) {
 	if name == "" {
 		return User{}, fmt.Errorf("create user: %w: name is empty", ErrInvalid)
@@ -40,8 +37,8 @@ func (db *DB) CreateUser(ctx context.Context, name string, passwordHash []byte) 
 		created string
 	)
 	err = tx.QueryRowContext(ctx, `
-		INSERT INTO users (name, password_hash, created_at) VALUES (?, ?, ?)
-		RETURNING id, created_at`, name, passwordHash, now()).Scan(&u.ID, &created)
+		INSERT INTO users (name, name_key, password_hash, created_at) VALUES (?, ?, ?, ?)
+		RETURNING id, created_at`, name, NameKey(name), passwordHash, now()).Scan(&u.ID, &created)
 	if isConstraint(err, sqlite3.ErrConstraintUnique) {
 		return User{}, fmt.Errorf("create user %q: %w", name, ErrNameTaken)
 	}
@@ -70,8 +67,11 @@ func (db *DB) UserByName(ctx context.Context, name string) (User, []byte, error)
 		hash    []byte
 		created string
 	)
-	// name = ? compares with the column's NOCASE collation.
-	err = tx.QueryRowContext(ctx, `SELECT id, name, created_at, password_hash FROM users WHERE name = ?`, name).
+	// By key; an exact name first, for two old accounts whose names fold
+	// alike (see fillNameKeys). name = compares with the column's NOCASE.
+	err = tx.QueryRowContext(ctx, `
+		SELECT id, name, created_at, password_hash FROM users WHERE name_key = :key OR name = :name
+		ORDER BY name = :name DESC, id LIMIT 1`, sql.Named("key", NameKey(name)), sql.Named("name", name)).
 		Scan(&u.ID, &u.Name, &created, &hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, nil, fmt.Errorf("user %q: %w", name, ErrNotFound)

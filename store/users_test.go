@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -155,5 +156,76 @@ func TestTokens(t *testing.T) {
 	}
 	if third := lastUsed("ann-token-hash"); third <= old {
 		t.Errorf("last_used_at %s kept at a later use, want it rewritten", third)
+	}
+}
+
+// Names are one account whatever their case, in any script: Unicode case
+// folding after NFKC, not SQLite's ASCII-only NOCASE.
+func TestNamesFoldUnicode(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
+	for _, name := range []string{"Åsa", "Straße", "Ωmega"} {
+		if _, err := db.CreateUser(ctx, name, []byte("h")); err != nil {
+			t.Fatalf("create %s: %v", name, err)
+		}
+	}
+	for _, name := range []string{"åsa", "ÅSA", "STRASSE", "strasse", "ωMEGA", "ΩMEGA"} {
+		if _, err := db.CreateUser(ctx, name, []byte("h")); !errors.Is(err, ErrNameTaken) {
+			t.Errorf("create %s: %v, want ErrNameTaken", name, err)
+		}
+	}
+	for in, want := range map[string]string{"åsa": "Åsa", "ÅSA": "Åsa", "strasse": "Straße", "ωmega": "Ωmega"} {
+		u, _, err := db.UserByName(ctx, in)
+		if err != nil || u.Name != want {
+			t.Errorf("UserByName(%q) = %q, %v; want %q", in, u.Name, err, want)
+		}
+	}
+	if _, err := db.CreateUser(ctx, "Asa", []byte("h")); err != nil {
+		t.Errorf("Asa is not Åsa: %v", err)
+	}
+}
+
+// Accounts made before names folded get their keys when the database is
+// opened; two whose names fold alike both stay and both sign in by their
+// exact names, the older by any spelling, and no third can be made.
+func TestNameKeysForOldAccounts(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "glossa.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As the previous release left them: no keys, no unique index, and
+	// NOCASE let both Émile and émile in.
+	for _, q := range []string{
+		`DROP INDEX users_name_key`,
+		`INSERT INTO users (name, password_hash, created_at) VALUES ('Émile', x'01', '2026-01-01T00:00:00.000000000Z')`,
+		`INSERT INTO users (name, password_hash, created_at) VALUES ('émile', x'02', '2026-01-02T00:00:00.000000000Z')`,
+		`INSERT INTO users (name, password_hash, created_at) VALUES ('Zoë', x'03', '2026-01-03T00:00:00.000000000Z')`,
+	} {
+		if _, err := db.SQL().ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	if db, err = Open(ctx, path); err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer db.Close()
+	var missing int
+	if err := db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM users WHERE name_key IS NULL`).Scan(&missing); err != nil || missing != 0 {
+		t.Fatalf("%d accounts without a key (%v)", missing, err)
+	}
+	for in, want := range map[string]string{"Émile": "Émile", "émile": "émile", "ÉMILE": "Émile", "zoë": "Zoë", "ZOË": "Zoë"} {
+		u, hash, err := db.UserByName(ctx, in)
+		if err != nil || u.Name != want || len(hash) != 1 {
+			t.Errorf("UserByName(%q) = %q, %v; want %q", in, u.Name, err, want)
+		}
+	}
+	if _, err := db.CreateUser(ctx, "ÉMILE", []byte("h")); !errors.Is(err, ErrNameTaken) {
+		t.Errorf("a third Émile: %v, want ErrNameTaken", err)
+	}
+	if _, err := db.CreateUser(ctx, "zoË", []byte("h")); !errors.Is(err, ErrNameTaken) {
+		t.Errorf("a second Zoë: %v, want ErrNameTaken", err)
 	}
 }
