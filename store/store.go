@@ -173,6 +173,13 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	db := &DB{sql: rw, ro: ro, path: path, changed: make(chan struct{}),
 		wake: make(chan struct{}, 1), writerDone: make(chan struct{})}
+	// OthersWrote compares with the file as it is now: a commit by another
+	// process from here on is one it reports, however soon it comes.
+	if _, err := db.OthersWrote(ctx); err != nil {
+		rw.Close()
+		ro.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
 	go db.createWriter()
 	return db, nil
 }

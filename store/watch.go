@@ -12,8 +12,8 @@ import (
 // DB's own commits, so it must also be told of those.
 
 // OthersWrote reports whether another connection (another process, or
-// another DB on the same file) has committed since the last call; the
-// first call reports false. It reads SQLite's data_version on the write
+// another DB on the same file) has committed since the last call, or
+// since Open. It reads SQLite's data_version on the write
 // pool's one connection: that number moves only when some other
 // connection commits, and none of this DB's other connections writes (the
 // read pool is query_only), so a change is never this DB's own commit.

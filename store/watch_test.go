@@ -23,7 +23,20 @@ func TestOthersWrote(t *testing.T) {
 			t.Fatalf("%s: OthersWrote = %v, %v; want %v", step, got, err, want)
 		}
 	}
-	check("first call", false)
+	check("first call, nothing since Open", false)
+	// A commit elsewhere before the first question is still reported.
+	fresh, err := Open(ctx, db.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	if _, err := other.CreateUser(ctx, "early", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if moved, err := fresh.OthersWrote(ctx); err != nil || !moved {
+		t.Fatalf("a commit between Open and the first call: OthersWrote = %v, %v; want true", moved, err)
+	}
+	check("after that commit", true)
 	if _, err := db.CreateUser(ctx, "own", []byte("x")); err != nil {
 		t.Fatal(err)
 	}
