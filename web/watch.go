@@ -16,8 +16,9 @@ import (
 // order matters: a page rendered with the old revision is cached under a
 // generation that is over by the time anyone could ask for the new one.
 //
-// Polling a number on the write connection once a second costs nothing
-// measurable; a file watch would miss writes that go to the WAL only.
+// Polling a number on the write connection once a second is one small
+// query; watching files instead would have to follow the -wal file and
+// its checkpoints, and would also fire at the server's own commits.
 func (s *Server) watchOthers(ctx context.Context, every time.Duration) {
 	defer close(s.watchDone)
 	t := time.NewTicker(every)

@@ -26,11 +26,13 @@ if (body) {
   // A margin changes height when notes arrive, an editor opens or a
   // thread unfolds; the page changes width with the window.
   const watch = new ResizeObserver(schedule);
+  // Afresh each time, so that margins replaced by new ones are let go.
   const observe = () => {
-    for (const m of body.querySelectorAll(".blk > .margin")) watch.observe(m);
+    watch.disconnect();
+    watch.observe(body);
+    for (const m of margins()) watch.observe(m);
   };
   observe();
-  watch.observe(body);
   // Blocks are replaced whole when their notes change (blocks.js).
   new MutationObserver(() => {
     observe();
