@@ -195,6 +195,54 @@ func (b *browser) checkStructure(t *testing.T, page string) {
 	}
 }
 
+// checkTargets fails for each control smaller than 24 × 24 CSS px (WCAG
+// 2.2's target size, 2.5.8), at any width, measured directly: axe-core's
+// own rule accepts a small target when nothing else is within 24 px of it,
+// so whether it passes depends on the fonts that lay the page out. Links
+// inside a sentence are exempt, as WCAG exempts them: the essay's text and
+// footnotes, a note's body, and a link in a paragraph of prose.
+func (b *browser) checkTargets(t *testing.T, page string) {
+	t.Helper()
+	small := eval[[]string](b, `(() => {
+		const inSentence = (el) => {
+			if (el.closest(".note-body, .doc-body [data-anchor], .footnotes, sup")) return true;
+			if (el.tagName !== "A") return false;
+			const block = el.closest("p, li, dd, td");
+			if (!block) return false;
+			let prose = "";
+			for (const n of block.childNodes) if (n.nodeType === Node.TEXT_NODE) prose += n.textContent;
+			return (prose.match(/\p{L}/gu) || []).length >= 12;
+		};
+		const out = [];
+		for (const el of document.querySelectorAll("a[href], button, summary, input:not([type=hidden]), select, textarea")) {
+			const r = el.getBoundingClientRect(), cs = getComputedStyle(el);
+			if (r.width <= 1 || r.height <= 1 || cs.visibility === "hidden") continue; // not shown (or visually hidden until focused)
+			if (el.type === "checkbox" || el.type === "radio") { // its label is the target
+				const l = el.labels && el.labels[0];
+				if (l) { const lr = l.getBoundingClientRect(); if (lr.height >= 24 && lr.width + r.width >= 24) continue; }
+			}
+			if (r.width + 0.5 >= 24 && r.height + 0.5 >= 24) continue;
+			if (inSentence(el)) continue;
+			out.push(el.outerHTML.slice(0, 90).replace(/\s+/g, " ") + " (" + r.width.toFixed(1) + " × " + r.height.toFixed(1) + ")");
+		}
+		return out;
+	})()`)
+	if len(small) > 0 {
+		seen := map[string]bool{}
+		var uniq []string
+		for _, s := range small {
+			if !seen[s] {
+				seen[s] = true
+				uniq = append(uniq, s)
+			}
+		}
+		if len(uniq) > 6 {
+			uniq = append(uniq[:6], fmt.Sprintf("and %d more", len(uniq)-6))
+		}
+		t.Errorf("%s: %d control(s) smaller than 24 × 24 px:\n\t%s", page, len(small), strings.Join(uniq, "\n\t"))
+	}
+}
+
 // focusStop is the focused element and how its focus shows.
 type focusStop struct {
 	Desc       string  `json:"desc"`
@@ -535,6 +583,7 @@ func (a *axePass) check(name string) {
 	a.checked++
 	r.report(a.t, name)
 	a.b.checkStructure(a.t, name)
+	a.b.checkTargets(a.t, name)
 	// At a phone's width no page may scroll sideways (WCAG 1.4.10).
 	if a.b.width <= 400 {
 		if w := eval[[]int](a.b, `[document.documentElement.scrollWidth, document.documentElement.clientWidth]`); w[0] > w[1] {

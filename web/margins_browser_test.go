@@ -90,12 +90,24 @@ func TestBrowserMarginsFlow(t *testing.T) {
 	t.Run("1280", func(t *testing.T) {
 		b := newBrowser(t, app, withViewport(1280, 900))
 		b.signInAs(ann)
-		b.navigate("/read/" + essaySlug)
-		b.waitJS(`document.querySelector(".doc-body").classList.contains("margins-flow")`)
-		boxes := check(t, b, "loaded")
-		th, nx := byAnchor(boxes, third.Anchor), byAnchor(boxes, next)
-		if th.MarginBottom < nx.TextTop+50 {
-			t.Fatalf("the thread's margin ends at %.0f, the next paragraph starts at %.0f: not the long thread this test needs", th.MarginBottom, nx.TextTop)
+		// The test needs a margin that runs past the next paragraph's top.
+		// How tall a thread is depends on the fonts installed, so the
+		// margin is grown, note by note, until it does.
+		var boxes []marginBox
+		var th, nx marginBox
+		for extra := 0; ; extra++ {
+			b.navigate("/read/" + essaySlug)
+			b.waitJS(`document.querySelector(".doc-body").classList.contains("margins-flow")`)
+			boxes = check(t, b, "loaded")
+			th, nx = byAnchor(boxes, third.Anchor), byAnchor(boxes, next)
+			if th.MarginBottom >= nx.TextTop+50 {
+				break
+			}
+			if extra == 20 {
+				t.Fatalf("20 more notes and the thread's margin still ends at %.0f, above the next paragraph's %.0f", th.MarginBottom, nx.TextTop)
+			}
+			liveNote(t, app, []*client{ann, bo}[extra%2], third.Anchor, store.Public, 0,
+				fmt.Sprintf("Another note, %d: %s", extra+1, strings.Repeat("a second thought that takes lines, ", 5)))
 		}
 		// The next paragraph follows the third as paragraphs without notes
 		// follow each other: the text has no gap.
