@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -278,7 +277,8 @@ type SearchResult struct {
 	Note         Note
 	BodySnippet  string
 	QuoteSnippet string
-	// Rank is the BM25 score (higher is better); 0 for filter-only queries.
+	// Rank is the note's score (higher is better; see rank); 0 for
+	// filter-only queries.
 	Rank float64
 }
 
@@ -289,17 +289,22 @@ type SearchResults struct {
 	Total   int
 }
 
-// BM25's parameters, and the weight of each indexed column: a word in a
-// tag says most about what a note is about, then its body; the quote is
-// the essay's words, which many notes share.
+// The rank's parameters: BM25's k1 and b, the weight of each indexed
+// column (a word in a tag says most about what a note is about, then its
+// body; the quote is the essay's words, which many notes share), and the
+// length in words each column's length is weighed against (about a short
+// note's body, a quoted phrase, a few tags).
 const (
 	bm25K1 = 1.2
 	bm25B  = 0.75
 )
 
-var columnWeights = [3]float64{1.0, 0.75, 1.5} // body, quote, tags
+var (
+	columnWeights   = [3]float64{1.0, 0.75, 1.5} // body, quote, tags
+	referenceLength = [3]float64{40, 12, 3}
+)
 
-// Search finds the notes v may see that match q: ranked by BM25 (ties:
+// Search finds the notes v may see that match q: ranked (see rank; ties:
 // newest first) when q has words or phrases, else newest first.
 //
 // It takes at most SearchTimeout, or until ctx's deadline if that is
@@ -559,7 +564,7 @@ func (b *searchSQL) hits(ctx context.Context, tx *sql.Tx) ([]searchHit, error) {
 		return hits, rows.Err()
 	}
 	rows, err := tx.QueryContext(ctx, `
-		SELECT n.id, n.created_at, s.docid, matchinfo(notes_fts, 'pcnalx')
+		SELECT n.id, n.created_at, s.docid, matchinfo(notes_fts, 'pcly')
 		FROM notes_fts
 		JOIN note_search s ON s.docid = notes_fts.docid
 		JOIN notes n ON n.id = s.note_id
@@ -578,7 +583,7 @@ func (b *searchSQL) hits(ctx context.Context, tx *sql.Tx) ([]searchHit, error) {
 		if err := rows.Scan(&h.id, &h.created, &h.docid, &mi); err != nil {
 			return nil, err
 		}
-		if h.rank, err = bm25(mi, b.quoteOnly); err != nil {
+		if h.rank, err = rank(mi, b.quoteOnly); err != nil {
 			return nil, err
 		}
 		hits = append(hits, h)
@@ -601,41 +606,50 @@ func (b *searchSQL) hits(ctx context.Context, tx *sql.Tx) ([]searchHit, error) {
 	return hits, nil
 }
 
-// bm25 scores one row from FTS4's matchinfo(…, 'pcnalx'): p phrases, c
-// columns, n rows, a (average tokens per column), l (this row's tokens per
-// column), then per phrase and column x: hits in this row, hits in all
-// rows, rows with a hit. (SQLite's FTS3/FTS4 documentation, "matchinfo".)
+// rank scores one note from FTS4's matchinfo(…, 'pcly'): p phrases, c
+// columns, l (this row's words per column), then per phrase and column y:
+// the phrase's hits in this row's column. (SQLite's FTS3/FTS4
+// documentation, "matchinfo".)
 //
-// Each phrase adds, for each column j it may match in, weight[j] × IDF ×
-// tf·(k1+1) / (tf + k1·(1 − b + b·l/a)), with the IDF of the phrase in that
-// column, log(1 + (n − df + 0.5)/(df + 0.5)), which never goes negative.
-func bm25(mi []byte, quoteOnly []bool) (float64, error) {
+// Each phrase adds, for each column j it may match in, BM25's term part,
+// weight[j] × tf·(k1+1) / (tf + k1·(1 − b + b·l/referenceLength[j])):
+// more hits count, each less than the one before, and the same hits count
+// more in a shorter text.
+//
+// It uses the note alone. BM25 proper also weighs each phrase by how many
+// notes have it (IDF) and each length against the average, but those are
+// counted over every note in the index, private ones included, so the
+// rank a reader is shown would move as others write notes that reader may
+// not see: a probe word's rank would tell how many private notes hold it,
+// and a control word's how many notes there are. Counting them over what
+// the reader may see instead would run the visibility rule over every note
+// on every search; and among the results of a search, which must all
+// match every phrase, a phrase's IDF says nothing.
+func rank(mi []byte, quoteOnly []bool) (float64, error) {
 	u := make([]uint32, len(mi)/4)
 	for i := range u {
 		u[i] = binary.NativeEndian.Uint32(mi[4*i:])
 	}
-	if len(u) < 3 {
+	if len(u) < 2 {
 		return 0, errors.New("matchinfo: too short")
 	}
-	p, c, n := int(u[0]), int(u[1]), float64(u[2])
-	if c != len(columnWeights) || len(u) != 3+2*c+3*p*c || p != len(quoteOnly) {
+	p, c := int(u[0]), int(u[1])
+	if c != len(columnWeights) || len(u) != 2+c+p*c || p != len(quoteOnly) {
 		return 0, fmt.Errorf("matchinfo: %d values for %d phrases and %d columns", len(u), p, c)
 	}
-	avg, lens, x := u[3:3+c], u[3+c:3+2*c], u[3+2*c:]
+	lens, y := u[2:2+c], u[2+c:]
 	score := 0.0
 	for i := range p {
 		for j := range c {
 			if quoteOnly[i] && j != 1 {
 				continue
 			}
-			k := 3 * (i*c + j)
-			tf, df := float64(x[k]), float64(x[k+2])
+			tf := float64(y[i*c+j])
 			if tf == 0 {
 				continue
 			}
-			idf := math.Log(1 + (n-df+0.5)/(df+0.5))
-			a := max(float64(avg[j]), 1)
-			score += columnWeights[j] * idf * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*float64(lens[j])/a))
+			norm := 1 - bm25B + bm25B*float64(lens[j])/referenceLength[j]
+			score += columnWeights[j] * tf * (bm25K1 + 1) / (tf + bm25K1*norm)
 		}
 	}
 	return score, nil

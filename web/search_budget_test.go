@@ -192,3 +192,42 @@ func TestSearchRateLimit(t *testing.T) {
 		res.Body.Close()
 	}
 }
+
+// The rank /api/search gives a note depends on that note alone: another
+// reader's private notes, with the word or without it, move nothing, so
+// a rank tells nobody how many notes hold a word or how many there are.
+func TestSearchRankShowsNothingOfUnseenNotes(t *testing.T) {
+	app := newApp(t)
+	ann := app.signUp(t, "ann")
+	bob := app.signUp(t, "bob")
+	p := app.paragraph(t, 0)
+	ann.createNote(p.Anchor, "", "An alliance is a promise kept under pressure.", "public")
+	anon := app.client(t)
+	ranks := func() [2]float64 {
+		t.Helper()
+		var r [2]float64
+		for i, q := range []string{"alliance", "promise"} {
+			status, out := anon.apiSearch(q)
+			if status != http.StatusOK || len(out.Items) != 1 {
+				t.Fatalf("%q: %d, %d items, want ann's note alone", q, status, len(out.Items))
+			}
+			r[i] = out.Items[0].Rank
+		}
+		return r
+	}
+	before := ranks()
+	e := app.essay(t)
+	for i := range 30 {
+		n := newNoteOn(e, p.Anchor, bob, app)
+		n.Body = "alliance alliance and more on alliances"
+		if i%2 == 1 {
+			n.Body = "something else altogether, many words long, to move any average"
+		}
+		if _, err := app.db.CreateNote(context.Background(), n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if after := ranks(); after != before {
+		t.Errorf("ranks of alliance (probe) and promise (control) were %v; after bob's private notes %v", before, after)
+	}
+}
