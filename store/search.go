@@ -6,10 +6,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -19,14 +19,44 @@ import (
 // and how the index is kept in step), with filters on tags, authors,
 // groups and documents. A search only ever returns, or counts, notes the
 // searcher may see: every query ANDs the visibility rule.
+//
+// The index's MATCH runs over every note before the rule is applied (the
+// index knows nothing of audiences), so what one search costs depends on
+// notes its searcher may not see, which anyone who writes or imports notes
+// can fill with the same word over and over. Each search is therefore
+// bounded: in words (MaxSearchWords), in time (SearchTimeout:
+// mattn/go-sqlite3 interrupts the statement running when the search's
+// context ends; measured here, a phrase search over 30 MB of one word
+// repeated returned within about 50 ms of its deadline), and in number,
+// so that searches never take every read connection from the pages (see
+// searchTurn).
 
 // Limits on a search.
 const (
 	MaxSearchChars = 500 // code points in the query
 	MaxSearchTerms = 20  // words, phrases and filters
+	// MaxSearchWords is how many words the index may have to match in one
+	// search: its words and every word of its phrases, left-out ones (-)
+	// included. The work of a phrase grows with its words in every note
+	// that has them all.
+	MaxSearchWords = 32
 	MaxSearchLimit = 100 // results per page
 	// DefaultSearchLimit is the page size when SearchQuery.Limit is 0.
 	DefaultSearchLimit = 20
+	// SearchTimeout is the longest a search may take, waiting for its turn
+	// included. A search of 10,000 notes for a word in 8,673 of them took
+	// 65 ms on a quiet 2-core machine, 0.3 s on one loaded twelve times
+	// over (BenchmarkSearch).
+	SearchTimeout = 2 * time.Second
+)
+
+var (
+	// ErrSearchTimeout: the search ran out of time (SearchTimeout, or the
+	// caller's deadline if that is sooner) and was stopped.
+	ErrSearchTimeout = errors.New("the search ran out of time")
+	// ErrSearchBusy: as many searches as the store runs at once were
+	// running, and none ended before this one's time ran out.
+	ErrSearchBusy = errors.New("too many searches at once")
 )
 
 // MarkStart and MarkEnd surround the matched words in a SearchResult's
@@ -108,8 +138,9 @@ func (q SearchQuery) String() string {
 // ignores case and accents (cafe finds café).
 //
 // Errors wrap ErrInvalid and name the problem: not UTF-8, more than
-// MaxSearchChars characters or MaxSearchTerms terms, a phrase left open, a
-// filter without a value, an invalid tag, or nothing to search for.
+// MaxSearchChars characters, MaxSearchTerms terms or MaxSearchWords words
+// to match, a phrase left open, a filter without a value, an invalid tag,
+// or nothing to search for.
 func ParseSearch(s string) (SearchQuery, error) {
 	var q SearchQuery
 	if !utf8.ValidString(s) {
@@ -191,7 +222,24 @@ func ParseSearch(s string) (SearchQuery, error) {
 		}
 		return q, fmt.Errorf("%w: the search has no words to look for, only punctuation", ErrInvalid)
 	}
+	if err := checkWords(q); err != nil {
+		return SearchQuery{}, err
+	}
 	return q, nil
+}
+
+// checkWords refuses a query with more than MaxSearchWords words to match.
+func checkWords(q SearchQuery) error {
+	n := 0
+	for _, t := range q.Terms {
+		if t.Field == FieldText || t.Field == FieldQuote {
+			n += len(ftsWords(t.Value))
+		}
+	}
+	if n > MaxSearchWords {
+		return fmt.Errorf("%w: the search has %d words to look for (each word of a phrase counts); at most %d", ErrInvalid, n, MaxSearchWords)
+	}
+	return nil
 }
 
 var fieldExample = map[SearchField]string{
@@ -208,12 +256,17 @@ func hasWord(s string) bool {
 // tokenizer makes of it anyway, so no FTS syntax survives: no quote to end
 // the phrase early, no * (prefix) or ^ (first token), no operators.
 func ftsPhrase(s string) string {
-	return `"` + strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+	return `"` + strings.Join(ftsWords(s), " ") + `"`
+}
+
+// ftsWords are the words of s as the index matches them.
+func ftsWords(s string) []string {
+	return strings.Fields(strings.Map(func(r rune) rune {
 		if unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.M, r) {
 			return r
 		}
 		return ' '
-	}, s)), " ") + `"`
+	}, s))
 }
 
 // SearchResult is a note found, with its snippets: a few words of the body
@@ -224,7 +277,8 @@ type SearchResult struct {
 	Note         Note
 	BodySnippet  string
 	QuoteSnippet string
-	// Rank is the BM25 score (higher is better); 0 for filter-only queries.
+	// Rank is the note's score (higher is better; see rank); 0 for
+	// filter-only queries.
 	Rank float64
 }
 
@@ -235,39 +289,113 @@ type SearchResults struct {
 	Total   int
 }
 
-// BM25's parameters, and the weight of each indexed column: a word in a
-// tag says most about what a note is about, then its body; the quote is
-// the essay's words, which many notes share.
+// The rank's parameters: BM25's k1 and b, the weight of each indexed
+// column (a word in a tag says most about what a note is about, then its
+// body; the quote is the essay's words, which many notes share), and the
+// length in words each column's length is weighed against (about a short
+// note's body, a quoted phrase, a few tags).
 const (
 	bm25K1 = 1.2
 	bm25B  = 0.75
 )
 
-var columnWeights = [3]float64{1.0, 0.75, 1.5} // body, quote, tags
+var (
+	columnWeights   = [3]float64{1.0, 0.75, 1.5} // body, quote, tags
+	referenceLength = [3]float64{40, 12, 3}
+)
 
-// Search finds the notes v may see that match q: ranked by BM25 (ties:
+// Search finds the notes v may see that match q: ranked (see rank; ties:
 // newest first) when q has words or phrases, else newest first.
+//
+// It takes at most SearchTimeout, or until ctx's deadline if that is
+// sooner: past it the search is stopped and the error is ErrSearchTimeout,
+// or ErrSearchBusy if it was still waiting for its turn (searchTurn).
 func (db *DB) Search(ctx context.Context, v Viewer, q SearchQuery) (SearchResults, error) {
 	var out SearchResults
 	if len(q.Terms) == 0 || len(q.Terms) > MaxSearchTerms {
 		return out, fmt.Errorf("search: %w: %d terms; a search has 1 to %d", ErrInvalid, len(q.Terms), MaxSearchTerms)
 	}
+	if err := checkWords(q); err != nil {
+		return out, fmt.Errorf("search: %w", err)
+	}
 	if q.Offset < 0 || q.Limit < 0 || q.Limit > MaxSearchLimit {
 		return out, fmt.Errorf("search: %w: offset %d and limit %d: neither may be negative, and the limit is at most %d",
 			ErrInvalid, q.Offset, q.Limit, MaxSearchLimit)
-	}
-	limit := q.Limit
-	if limit == 0 {
-		limit = DefaultSearchLimit
 	}
 	b, err := buildSearch(v, q)
 	if err != nil {
 		return out, fmt.Errorf("search: %w", err)
 	}
 
-	tx, err := db.ro.BeginTx(ctx, nil)
-	if err != nil {
+	ctx, cancel := context.WithTimeout(ctx, db.searchTimeout)
+	defer cancel()
+	if err := db.searchTurn(ctx); err != nil {
 		return out, fmt.Errorf("search: %w", err)
+	}
+	defer func() { <-db.searchSlots }()
+	out, err = db.search(ctx, q, b)
+	if err != nil && ctx.Err() != nil {
+		// Stopped: mattn/go-sqlite3 interrupts the statement running when
+		// ctx ends, which then fails with ctx's error or SQLite's
+		// "interrupted".
+		return SearchResults{}, fmt.Errorf("search: %w", stopped(ctx, ErrSearchTimeout))
+	}
+	if err != nil {
+		return SearchResults{}, fmt.Errorf("search: %w", err)
+	}
+	return out, nil
+}
+
+// searchTurn waits until fewer than cap(db.searchSlots) searches run, and
+// takes a slot; the caller gives it back. There are fewer slots than read
+// connections (see Open), so however many searches are asked for, and
+// however costly, pages always find a connection free; searches beyond
+// the slots wait for one until their time runs out.
+func (db *DB) searchTurn(ctx context.Context) error {
+	select {
+	case db.searchSlots <- struct{}{}:
+		return nil
+	default:
+	}
+	select {
+	case db.searchSlots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return stopped(ctx, ErrSearchBusy)
+	}
+}
+
+// stopped says why a search's context ended: its time ran out (the
+// error given), or its caller gave up (the context's error).
+func stopped(ctx context.Context, timedOut error) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return timedOut
+	}
+	return ctx.Err()
+}
+
+// search runs a built query, its limits checked, in one read transaction.
+func (db *DB) search(ctx context.Context, q SearchQuery, b *searchSQL) (SearchResults, error) {
+	var out SearchResults
+	limit := q.Limit
+	if limit == 0 {
+		limit = DefaultSearchLimit
+	}
+	conn, err := db.ro.Conn(ctx)
+	if err != nil {
+		return out, err
+	}
+	defer conn.Close()
+	// The transaction is not bound to ctx, only its statements are: when
+	// ctx ends, the statement running is interrupted and fails, and the
+	// deferred Rollback ends the transaction here, before Search gives its
+	// slot back. A transaction bound to ctx would be rolled back by a
+	// goroutine of database/sql's, after Search returned, and would close
+	// the connection (mattn/go-sqlite3 cannot reset one) rather than give
+	// it back.
+	tx, err := conn.BeginTx(context.WithoutCancel(ctx), nil)
+	if err != nil {
+		return out, err
 	}
 	defer tx.Rollback()
 
@@ -275,7 +403,7 @@ func (db *DB) Search(ctx context.Context, v Viewer, q SearchQuery) (SearchResult
 	// and snippets. Both in one read transaction, so they agree.
 	hits, err := b.hits(ctx, tx)
 	if err != nil {
-		return out, fmt.Errorf("search: %w", err)
+		return out, err
 	}
 	out.Total = len(hits)
 	if q.Offset >= len(hits) {
@@ -284,12 +412,12 @@ func (db *DB) Search(ctx context.Context, v Viewer, q SearchQuery) (SearchResult
 	page := hits[q.Offset:min(len(hits), q.Offset+limit)]
 	notes, err := b.notes(ctx, tx, page)
 	if err != nil {
-		return out, fmt.Errorf("search: %w", err)
+		return out, err
 	}
 	var snips map[string][2]string
 	if b.match != "" {
 		if snips, err = b.snippets(ctx, tx, page); err != nil {
-			return out, fmt.Errorf("search: %w", err)
+			return out, err
 		}
 	}
 	for _, h := range page {
@@ -436,7 +564,7 @@ func (b *searchSQL) hits(ctx context.Context, tx *sql.Tx) ([]searchHit, error) {
 		return hits, rows.Err()
 	}
 	rows, err := tx.QueryContext(ctx, `
-		SELECT n.id, n.created_at, s.docid, matchinfo(notes_fts, 'pcnalx')
+		SELECT n.id, n.created_at, s.docid, matchinfo(notes_fts, 'pcly')
 		FROM notes_fts
 		JOIN note_search s ON s.docid = notes_fts.docid
 		JOIN notes n ON n.id = s.note_id
@@ -455,7 +583,7 @@ func (b *searchSQL) hits(ctx context.Context, tx *sql.Tx) ([]searchHit, error) {
 		if err := rows.Scan(&h.id, &h.created, &h.docid, &mi); err != nil {
 			return nil, err
 		}
-		if h.rank, err = bm25(mi, b.quoteOnly); err != nil {
+		if h.rank, err = rank(mi, b.quoteOnly); err != nil {
 			return nil, err
 		}
 		hits = append(hits, h)
@@ -478,41 +606,50 @@ func (b *searchSQL) hits(ctx context.Context, tx *sql.Tx) ([]searchHit, error) {
 	return hits, nil
 }
 
-// bm25 scores one row from FTS4's matchinfo(…, 'pcnalx'): p phrases, c
-// columns, n rows, a (average tokens per column), l (this row's tokens per
-// column), then per phrase and column x: hits in this row, hits in all
-// rows, rows with a hit. (SQLite's FTS3/FTS4 documentation, "matchinfo".)
+// rank scores one note from FTS4's matchinfo(…, 'pcly'): p phrases, c
+// columns, l (this row's words per column), then per phrase and column y:
+// the phrase's hits in this row's column. (SQLite's FTS3/FTS4
+// documentation, "matchinfo".)
 //
-// Each phrase adds, for each column j it may match in, weight[j] × IDF ×
-// tf·(k1+1) / (tf + k1·(1 − b + b·l/a)), with the IDF of the phrase in that
-// column, log(1 + (n − df + 0.5)/(df + 0.5)), which never goes negative.
-func bm25(mi []byte, quoteOnly []bool) (float64, error) {
+// Each phrase adds, for each column j it may match in, BM25's term part,
+// weight[j] × tf·(k1+1) / (tf + k1·(1 − b + b·l/referenceLength[j])):
+// more hits count, each less than the one before, and the same hits count
+// more in a shorter text.
+//
+// It uses the note alone. BM25 proper also weighs each phrase by how many
+// notes have it (IDF) and each length against the average, but those are
+// counted over every note in the index, private ones included, so the
+// rank a reader is shown would move as others write notes that reader may
+// not see: a probe word's rank would tell how many private notes hold it,
+// and a control word's how many notes there are. Counting them over what
+// the reader may see instead would run the visibility rule over every note
+// on every search; and among the results of a search, which must all
+// match every phrase, a phrase's IDF says nothing.
+func rank(mi []byte, quoteOnly []bool) (float64, error) {
 	u := make([]uint32, len(mi)/4)
 	for i := range u {
 		u[i] = binary.NativeEndian.Uint32(mi[4*i:])
 	}
-	if len(u) < 3 {
+	if len(u) < 2 {
 		return 0, errors.New("matchinfo: too short")
 	}
-	p, c, n := int(u[0]), int(u[1]), float64(u[2])
-	if c != len(columnWeights) || len(u) != 3+2*c+3*p*c || p != len(quoteOnly) {
+	p, c := int(u[0]), int(u[1])
+	if c != len(columnWeights) || len(u) != 2+c+p*c || p != len(quoteOnly) {
 		return 0, fmt.Errorf("matchinfo: %d values for %d phrases and %d columns", len(u), p, c)
 	}
-	avg, lens, x := u[3:3+c], u[3+c:3+2*c], u[3+2*c:]
+	lens, y := u[2:2+c], u[2+c:]
 	score := 0.0
 	for i := range p {
 		for j := range c {
 			if quoteOnly[i] && j != 1 {
 				continue
 			}
-			k := 3 * (i*c + j)
-			tf, df := float64(x[k]), float64(x[k+2])
+			tf := float64(y[i*c+j])
 			if tf == 0 {
 				continue
 			}
-			idf := math.Log(1 + (n-df+0.5)/(df+0.5))
-			a := max(float64(avg[j]), 1)
-			score += columnWeights[j] * idf * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*float64(lens[j])/a))
+			norm := 1 - bm25B + bm25B*float64(lens[j])/referenceLength[j]
+			score += columnWeights[j] * tf * (bm25K1 + 1) / (tf + bm25K1*norm)
 		}
 	}
 	return score, nil

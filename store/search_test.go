@@ -62,6 +62,8 @@ func TestParseSearch(t *testing.T) {
 		{"tag:a<b", "tags hold"},
 		{strings.Repeat("x", 501), "501 characters; at most 500"},
 		{strings.Repeat("w ", 21), "more than 20"},
+		{`"` + strings.Repeat("a ", 33) + `"`, "33 words to look for (each word of a phrase counts); at most 32"},
+		{`-"` + strings.Repeat("a ", 20) + `" quote:"` + strings.Repeat("a ", 13) + `"`, "33 words"},
 		{"bad \xff utf8", "UTF-8"},
 	}
 	for _, b := range bad {
@@ -75,6 +77,9 @@ func TestParseSearch(t *testing.T) {
 	}
 	if _, err := ParseSearch(strings.Repeat("w ", 20)); err != nil {
 		t.Errorf("20 terms: %v", err)
+	}
+	if _, err := ParseSearch(`"` + strings.Repeat("a ", 30) + `" b tag:c user:d`); err != nil {
+		t.Errorf("32 words and two filters: %v", err)
 	}
 }
 

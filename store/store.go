@@ -67,6 +67,11 @@ type DB struct {
 
 	path string // the file, for Backup's own connection
 
+	// searchSlots bounds the searches running at once, and searchTimeout
+	// how long each may take; see Search.
+	searchSlots   chan struct{}
+	searchTimeout time.Duration
+
 	mu          sync.Mutex
 	changed     chan struct{} // closed at the next commit; see Changed
 	dataVersion int64         // the write connection's data_version; see OthersWrote
@@ -173,6 +178,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	db := &DB{sql: rw, ro: ro, path: path, changed: make(chan struct{}),
 		wake: make(chan struct{}, 1), writerDone: make(chan struct{})}
+	// Half the read connections for searches, which the index can make
+	// costly (search.go); the other half is always there for pages.
+	db.searchSlots, db.searchTimeout = make(chan struct{}, max(1, n/2)), SearchTimeout
 	// OthersWrote compares with the file as it is now: a commit by another
 	// process from here on is one it reports, however soon it comes.
 	if _, err := db.OthersWrote(ctx); err != nil {

@@ -63,7 +63,7 @@ func newAppAt(t testing.TB, dbPath string, opts ...appOption) *testApp {
 	cfg := Config{
 		DB: db, Content: content.Essays, Templates: templates.FS, Static: static.FS,
 		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
-		PasswordParams: cheapPasswords, SignInLimit: 1000, WriteLimit: 1_000_000,
+		PasswordParams: cheapPasswords, SignInLimit: 1000, WriteLimit: 1_000_000, SearchLimit: 1_000_000,
 	}
 	for _, o := range opts {
 		o(&cfg)

@@ -44,7 +44,7 @@ func (s *Server) handleNotebook(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := notebookPage{basePage: s.base(r, "Notebook"), Mine: r.URL.Query().Get("mine") == "1"}
-	status, err := s.search(r, "/notebook", &p.Search)
+	status, err := s.search(w, r, "/notebook", &p.Search)
 	if err != nil {
 		return err
 	}

@@ -1,15 +1,19 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
 	"math"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/go-chi/httprate"
 
 	"glossa/store"
 )
@@ -22,6 +26,11 @@ import (
 const (
 	searchPerPage = 20
 	maxSearchPage = 10000
+	// defaultSearchLimit is how many searches a reader may make per
+	// minute by default: one every two seconds for a whole minute, more
+	// than a person typing, refining and paging does, few enough that one
+	// client cannot keep the store's search slots (store.Search) busy.
+	defaultSearchLimit = 30
 )
 
 // searchForm is what the "search-form" template (templates/_search.html)
@@ -149,8 +158,21 @@ func (s *Server) searchWhere(n store.Note, labels map[string][]string) (title, l
 }
 
 // runSearch parses and runs the query typed into ?q= at page ?page=. An
-// unreadable query is a store.ErrInvalid error saying why.
-func (s *Server) runSearch(r *http.Request, perPage int) (store.SearchResults, int, error) {
+// unreadable query is a store.ErrInvalid error saying why; a search over
+// its budget is a searchRefused.
+//
+// Every search counts against its reader's Config.SearchLimit, keyed by
+// account, or by address for those signed out, so that one seminar behind
+// one address shares nothing once signed in.
+func (s *Server) runSearch(w http.ResponseWriter, r *http.Request, perPage int) (store.SearchResults, int, error) {
+	key := "addr:" + clientAddr(r)
+	if u := userFrom(r.Context()); u != nil {
+		key = "user:" + strconv.FormatInt(u.ID, 10)
+	}
+	if s.searches.OnLimit(w, r, key) {
+		return store.SearchResults{}, 0, searchRefused{&httpError{status: http.StatusTooManyRequests, msg: fmt.Sprintf(
+			"You have searched %d times in the last minute, as often as glossa allows. Wait a minute and search again.", s.cfg.SearchLimit)}}
+	}
 	qs := r.URL.Query()
 	n, err := pageNumber(qs.Get("page"))
 	if err != nil {
@@ -161,17 +183,60 @@ func (s *Server) runSearch(r *http.Request, perPage int) (store.SearchResults, i
 		return store.SearchResults{}, 0, err
 	}
 	q.Limit, q.Offset = perPage, (n-1)*perPage
-	res, err := s.db.Search(r.Context(), viewerOf(r.Context()), q)
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.SearchTimeout)
+	defer cancel()
+	res, err := s.db.Search(ctx, viewerOf(r.Context()), q)
+	switch {
+	case errors.Is(err, store.ErrSearchTimeout):
+		return res, n, searchRefused{&httpError{status: http.StatusServiceUnavailable, err: err, msg: fmt.Sprintf(
+			"This search took longer than the %s glossa gives one search, so it was stopped. Search for fewer or rarer words, or a shorter phrase.",
+			spelledDuration(s.cfg.SearchTimeout))}}
+	case errors.Is(err, store.ErrSearchBusy):
+		w.Header().Set("Retry-After", "5")
+		return res, n, searchRefused{&httpError{status: http.StatusServiceUnavailable, err: err,
+			msg: "glossa is running as many searches as it can at once. Search again in a few seconds."}}
+	}
 	return res, n, err
+}
+
+// searchRefused is a search refused or stopped for what it costs: over
+// the reader's SearchLimit (429), or out of time or turns (503). The
+// search page shows it beside the box, the query kept; the API answers it
+// as any other error.
+type searchRefused struct{ he *httpError }
+
+func (e searchRefused) Error() string { return e.he.Error() }
+func (e searchRefused) Unwrap() error { return e.he }
+
+// clientAddr is the address a request came from, as the rate limits key
+// it: an IPv4 address, or an IPv6 address's /64.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	return httprate.CanonicalizeIP(host)
+}
+
+// spelledDuration says d as a person would: "2 seconds", "50ms".
+func spelledDuration(d time.Duration) string {
+	if d >= time.Second && d%time.Second == 0 {
+		if d == time.Second {
+			return "1 second"
+		}
+		return fmt.Sprintf("%d seconds", d/time.Second)
+	}
+	return d.String()
 }
 
 // handleSearch serves GET /search?q=…&page=…: the notes the reader may see
 // that match, with snippets, each linked to its paragraph and its page.
 // Without q it shows the form; a query it cannot read comes back in the
-// form with the problem beside it (422).
+// form with the problem beside it (422), and so does a search over its
+// budget (429 too many searches, 503 out of time or turns).
 func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) error {
 	p := searchPage{basePage: s.base(r, "Search")}
-	status, err := s.search(r, "/search", &p.searchView)
+	status, err := s.search(w, r, "/search", &p.searchView)
 	if err != nil {
 		return err
 	}
@@ -185,19 +250,29 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) error {
 }
 
 // search fills p from ?q= and ?page= of r, its links going to path; a
-// query it cannot read gives 422 with p.Form.Error saying why.
-func (s *Server) search(r *http.Request, path string, p *searchView) (int, error) {
+// query it cannot read gives 422 with p.Form.Error saying why, and a
+// search refused for what it costs (searchRefused) its 429 or 503, the
+// reason in the same place.
+func (s *Server) search(w http.ResponseWriter, r *http.Request, path string, p *searchView) (int, error) {
 	query := r.URL.Query().Get("q")
 	p.Form = searchForm{Action: path, Query: query}
 	if !r.URL.Query().Has("q") {
 		return http.StatusOK, nil
 	}
-	res, n, err := s.runSearch(r, searchPerPage)
-	if errors.Is(err, store.ErrInvalid) {
+	res, n, err := s.runSearch(w, r, searchPerPage)
+	var refused searchRefused
+	switch {
+	case errors.Is(err, store.ErrInvalid):
 		p.Form.Error = invalidMessage(err)
 		return http.StatusUnprocessableEntity, nil
-	}
-	if err != nil {
+	case errors.As(err, &refused):
+		p.Form.Error = refused.he.msg
+		if refused.he.status >= 500 {
+			// Logged here, once, as the error adapter logs what it shows.
+			s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", refused.he.status, "err", err)
+		}
+		return refused.he.status, nil
+	case err != nil:
 		return 0, err
 	}
 	p.Searched, p.Total = true, res.Total
@@ -270,7 +345,8 @@ type apiSearchSnips struct {
 
 // apiSearch serves GET /api/search?q=…&page=…&perPage=…: the notes the
 // caller may see that match, best first. A query it cannot read is 422
-// with the problem under fields.q.
+// with the problem under fields.q; a search over its budget is 429 or 503
+// (searchRefused).
 func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) error {
 	perPage := searchPerPage
 	if v := r.URL.Query().Get("perPage"); v != "" {
@@ -280,7 +356,7 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) error {
 		}
 		perPage = n
 	}
-	res, n, err := s.runSearch(r, perPage)
+	res, n, err := s.runSearch(w, r, perPage)
 	if errors.Is(err, store.ErrInvalid) {
 		return fieldErrors{"q": invalidMessage(err)}
 	}

@@ -191,6 +191,7 @@ func TestSearchPageBadQueries(t *testing.T) {
 		{"tag:", "tag: needs a value"},
 		{strings.Repeat("long ", 101), "505 characters; at most 500"},
 		{strings.Repeat("w ", 21), "more than 20"},
+		{`"` + strings.Repeat("a ", 33) + `"`, "33 words to look for"},
 		{"bad \xff", "UTF-8"},
 		{"tag:a<b", "tags hold"},
 	} {

@@ -46,6 +46,13 @@ type Config struct {
 	// WriteLimit is how many state-changing requests (forms and API) one
 	// signed-in reader may make per minute; 0 means 120. See ratelimit.go.
 	WriteLimit int
+	// SearchLimit is how many searches one reader (by account, or by
+	// address when signed out) may make per minute; 0 means 30. See
+	// search.go.
+	SearchLimit int
+	// SearchTimeout is how long one search may take before it is stopped;
+	// 0 means store.SearchTimeout, which is also the most it may be.
+	SearchTimeout time.Duration
 	// WatchEvery is how often the server looks for commits by other
 	// processes on its database (see watchOthers); 0 means every second.
 	WatchEvery time.Duration
@@ -77,6 +84,8 @@ type Server struct {
 	dummyHash string
 	// hashSlots bounds the argon2id computations running at once.
 	hashSlots hashSlots
+	// searches counts each reader's searches for Config.SearchLimit.
+	searches *httprate.RateLimiter
 
 	// watchStop ends watchOthers, which closes watchDone when it returns.
 	watchStop context.CancelFunc
@@ -99,6 +108,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.WriteLimit <= 0 {
 		cfg.WriteLimit = defaultWriteLimit
+	}
+	if cfg.SearchLimit <= 0 {
+		cfg.SearchLimit = defaultSearchLimit
+	}
+	if cfg.SearchTimeout <= 0 || cfg.SearchTimeout > store.SearchTimeout {
+		cfg.SearchTimeout = store.SearchTimeout
 	}
 	if cfg.PasswordParams == nil {
 		cfg.PasswordParams = DefaultPasswordParams
@@ -139,6 +154,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 
+	s.searches = httprate.NewRateLimiter(cfg.SearchLimit, time.Minute)
 	s.handler = s.routes()
 
 	if cfg.WatchEvery <= 0 {
