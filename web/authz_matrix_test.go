@@ -181,7 +181,7 @@ var mxSeen = func() map[string][]mxRole {
 		"removed/reply-before": {te},
 		"removed/reply":        {te},
 		"last":                 all,
-		"last/2":             all,
+		"last/2":               all,
 	}
 }()
 
