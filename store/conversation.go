@@ -34,7 +34,7 @@ func visibleNote(ctx context.Context, tx *sql.Tx, viewerID int64, id string) (no
 }
 
 // React sets (on) or clears one of userID's reactions to a note they may
-// see, and returns the note as they see it.
+// see and still write in (mayWriteIn), and returns the note as they see it.
 func (db *DB) React(ctx context.Context, userID int64, id string, kind Reaction, on bool) (Note, error) {
 	if kind != Helpful && kind != SameQuestion {
 		return Note{}, fmt.Errorf("react: %w: unknown reaction %q", ErrInvalid, kind)
@@ -44,7 +44,11 @@ func (db *DB) React(ctx context.Context, userID int64, id string, kind Reaction,
 		return Note{}, fmt.Errorf("react: %w", err)
 	}
 	defer tx.Rollback()
-	if _, err := visibleNote(ctx, tx, userID, id); err != nil {
+	h, err := visibleNote(ctx, tx, userID, id)
+	if err != nil {
+		return Note{}, fmt.Errorf("react: %w", err)
+	}
+	if err := mayWriteIn(ctx, tx, userID, h); err != nil {
 		return Note{}, fmt.Errorf("react: %w", err)
 	}
 	if on {
@@ -213,8 +217,9 @@ type Flag struct {
 	CreatedAt time.Time
 }
 
-// FlagNote records userID's flag on a group note they may see (a second
-// flag by the same person replaces the reason).
+// FlagNote records userID's flag on a group note they may see, as a
+// member of its group (a second flag by the same person replaces the
+// reason).
 func (db *DB) FlagNote(ctx context.Context, userID int64, id, reason string) error {
 	reason, err := validateReason(reason)
 	if err != nil {
@@ -227,6 +232,9 @@ func (db *DB) FlagNote(ctx context.Context, userID int64, id, reason string) err
 	defer tx.Rollback()
 	h, err := visibleNote(ctx, tx, userID, id)
 	if err != nil {
+		return fmt.Errorf("flag: %w", err)
+	}
+	if err := mayWriteIn(ctx, tx, userID, h); err != nil {
 		return fmt.Errorf("flag: %w", err)
 	}
 	if h.groupID == 0 {

@@ -50,12 +50,21 @@ func logEvent(ctx context.Context, tx *sql.Tx, kind EventKind, id string, actorI
 	return nil
 }
 
-// logCopiesEvent records kind for every live copy of a shared guide note.
+// followingCopies selects, in a statement on notes, the live copies of
+// shared guide note :id that follow its words: those in groups their
+// author (the original's) still teaches. A co-teacher removed from a
+// group, or made a member again, no longer writes the guide there.
+const followingCopies = `notes.shared_from = :id AND notes.deleted_at IS NULL
+	AND EXISTS (SELECT 1 FROM memberships fm
+		WHERE fm.user_id = notes.author_id AND fm.group_id = notes.group_id AND fm.role = 'teacher')`
+
+// logCopiesEvent records kind for every copy of a shared guide note that
+// follows it (followingCopies).
 func logCopiesEvent(ctx context.Context, tx *sql.Tx, kind EventKind, originalID string, actorID int64) error {
 	_, err := tx.ExecContext(ctx, `
 		INSERT INTO events (document_id, note_id, kind, anchor, author_id, audience, group_id, parent_id, actor_id, created_at)
 		SELECT document_id, id, :kind, cur_anchor, author_id, audience, group_id, parent_id, :actor, :ts
-		FROM notes WHERE shared_from = :id AND deleted_at IS NULL`,
+		FROM notes WHERE `+followingCopies,
 		sql.Named("kind", kind), sql.Named("ts", now()), sql.Named("id", originalID), sql.Named("actor", actorID))
 	if err != nil {
 		return fmt.Errorf("log %s events of copies: %w", kind, err)

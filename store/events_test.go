@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 )
@@ -327,9 +328,18 @@ func TestEventsReachTheFormerAudience(t *testing.T) {
 		check("group to private", s.d1, mark, EventWithdrawn, w.ID, group)
 		check("group to private", s.d1, mark, EventEdited, w.ID, names(s.author))
 		// The thread went with it: the reply's past event is no longer
-		// listed to the group.
-		check("reply of a withdrawn note", s.d1, mark, EventCreated, r.ID, names(s.author))
+		// listed to the group, only to the thread's author and to the
+		// reply's, whose words stay theirs.
+		check("reply of a withdrawn note", s.d1, mark, EventCreated, r.ID, names(s.author, s.member))
 
+		// While the member's reply is there the thread may not widen
+		// again; once she deletes it, it may.
+		if _, err := db.UpdateNote(ctx, s.author.ID, w.ID, 0, NoteUpdate{Body: "to the teachers", Audience: Teachers, GroupID: s.g.ID}); !errors.Is(err, ErrWidens) {
+			t.Fatalf("widening a thread with the member's reply: %v, want ErrWidens", err)
+		}
+		if err := db.DeleteNote(ctx, s.member.ID, r.ID, 0); err != nil {
+			t.Fatal(err)
+		}
 		mark = lastEvent(t, db)
 		if _, err := db.UpdateNote(ctx, s.author.ID, w.ID, 0, NoteUpdate{Body: "to the teachers", Audience: Teachers, GroupID: s.g.ID}); err != nil {
 			t.Fatal(err)

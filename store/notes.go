@@ -235,7 +235,9 @@ func newNoteID() string {
 //
 // A group note needs its author to be a member of the group (ErrForbidden
 // otherwise). A reply needs a parent that the author may see (ErrNotFound
-// otherwise) and that is not itself a reply (ErrInvalid).
+// otherwise) and that is not itself a reply (ErrInvalid); a reply in a
+// group's thread needs its author to be a member of the group now
+// (ErrNotInAudience, an ErrForbidden).
 //
 // Notes created at the same time share a transaction and its commit (group
 // commit, batch.go); each is still committed before CreateNote returns it,
@@ -389,6 +391,11 @@ func inheritParent(ctx context.Context, tx *sql.Tx, n *NewNote) error {
 		return fmt.Errorf("%w: parent %q is itself a reply; reply to %q", ErrInvalid, n.ParentID, parentOf.String)
 	}
 	n.GroupID = group.Int64
+	// The parent may be visible only because its author wrote it: someone
+	// who left its group keeps their note but no longer adds to the group.
+	if err := requireMember(ctx, tx, n.AuthorID, n.GroupID); err != nil {
+		return fmt.Errorf("parent %q: %w", n.ParentID, err)
+	}
 	// The reply is written on the parent's current words when they are
 	// placed, so both move together at the next publish.
 	n.Target = p
@@ -640,10 +647,16 @@ type NoteUpdate struct {
 // and, when ifVersion != 0, only if its version is ifVersion (else
 // ErrStale). It bumps Version and UpdatedAt.
 //
+// Only a current member of the note's group changes a note in a group, and
+// a reply only while its author may still see the thread (else
+// ErrNotInAudience); deleting stays theirs (DeleteNote).
+//
 // A new target is checked as in CreateNote, and the current target becomes
 // equal to it with status exact. A new audience moves the replies with the
-// note, at once; copies of a shared guide note follow their original's
-// body and question.
+// note, at once, so a thread with others' replies may only narrow
+// (ErrWidens otherwise): see audienceWithin. Copies of a shared guide note
+// follow their original's body and question into the groups its author
+// still teaches.
 func (db *DB) UpdateNote(ctx context.Context, authorID int64, id string, ifVersion int64, u NoteUpdate) (Note, error) {
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
@@ -653,6 +666,9 @@ func (db *DB) UpdateNote(ctx context.Context, authorID int64, id string, ifVersi
 
 	old, err := authorsNote(ctx, tx, authorID, id, ifVersion)
 	if err != nil {
+		return Note{}, fmt.Errorf("update note %q: %w", id, err)
+	}
+	if err := mayWriteIn(ctx, tx, authorID, old); err != nil {
 		return Note{}, fmt.Errorf("update note %q: %w", id, err)
 	}
 	if old.parentID != "" {
@@ -680,6 +696,16 @@ func (db *DB) UpdateNote(ctx context.Context, authorID int64, id string, ifVersi
 	if moved && u.GroupID != 0 {
 		if _, err := roleIn(ctx, tx, authorID, u.GroupID); err != nil {
 			return Note{}, fmt.Errorf("update note %q: group %d: %w", id, u.GroupID, err)
+		}
+	}
+	if moved && !audienceWithin(u.Audience, u.GroupID, old.audience, old.groupID) {
+		var others bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM notes
+			WHERE parent_id = ? AND author_id <> ? AND deleted_at IS NULL)`, id, authorID).Scan(&others); err != nil {
+			return Note{}, fmt.Errorf("update note %q: %w", id, err)
+		}
+		if others {
+			return Note{}, fmt.Errorf("update note %q: %w", id, ErrWidens)
 		}
 	}
 	if moved {
@@ -733,10 +759,11 @@ func (db *DB) UpdateNote(ctx context.Context, authorID int64, id string, ifVersi
 	}
 	// Copies of a shared guide note follow their original's words, as
 	// long as the original still speaks to a whole group: moved to a
-	// narrower audience, its text must not reach the other groups.
+	// narrower audience, its text must not reach the other groups. And
+	// only into groups its author still teaches (followingCopies).
 	if _, err := tx.ExecContext(ctx, `
 		UPDATE notes SET body = :body, question = :question, updated_at = :ts, version = version + 1
-		WHERE shared_from = :id AND deleted_at IS NULL AND :audience = 'group'`, sql.Named("audience", u.Audience),
+		WHERE `+followingCopies+` AND :audience = 'group'`, sql.Named("audience", u.Audience),
 		sql.Named("id", id), sql.Named("body", u.Body), sql.Named("question", u.Question), sql.Named("ts", now())); err != nil {
 		return Note{}, fmt.Errorf("update note %q: shared copies: %w", id, err)
 	}
@@ -875,4 +902,60 @@ func authorsNote(ctx context.Context, tx *sql.Tx, authorID int64, id string, ifV
 		return h, fmt.Errorf("%w (at version %d, not %d)", ErrStale, h.version, ifVersion)
 	}
 	return h, nil
+}
+
+// requireMember returns ErrNotInAudience unless userID is a member of
+// groupID now; a note in no group (groupID 0) needs nothing. The
+// visibility rule lets authors see their own notes after leaving a group;
+// this is what keeps them from writing in it through those notes.
+func requireMember(ctx context.Context, tx *sql.Tx, userID, groupID int64) error {
+	if groupID == 0 {
+		return nil
+	}
+	_, err := roleIn(ctx, tx, userID, groupID)
+	if errors.Is(err, ErrForbidden) {
+		return fmt.Errorf("group %d: %w", groupID, ErrNotInAudience)
+	}
+	return err
+}
+
+// mayWriteIn checks that userID, who may see note h, may still add to it
+// or change it: a member of its group if it is in one, and for a reply,
+// someone who may still see its thread (a reply stays visible to its
+// author after its thread was narrowed away from them, but they no longer
+// write into a conversation they cannot read).
+func mayWriteIn(ctx context.Context, tx *sql.Tx, userID int64, h noteHead) error {
+	if err := requireMember(ctx, tx, userID, h.groupID); err != nil {
+		return err
+	}
+	if h.parentID == "" {
+		return nil
+	}
+	if _, err := visibleNote(ctx, tx, userID, h.parentID); errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("thread %q: %w", h.parentID, ErrNotInAudience)
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+// audienceWithin reports whether audience a (in group g) reaches no one
+// that old (in group og) did not: public ⊇ group:G ⊇ teachers:G ⊇
+// private. A thread's replies move with its first note, so a thread with
+// others' replies may change only this way.
+//
+// Widening is refused rather than done in some gentler way. Detaching the
+// others' replies would leave answers without their question, and the
+// thread's accepted answer pointing at nothing; asking each replier would
+// hold the note in a half-moved state for people who may have left the
+// group. Refusing keeps every reply with the readers its writer chose, and
+// the author can still say it to more readers in a new note.
+func audienceWithin(a Audience, g int64, old Audience, og int64) bool {
+	switch {
+	case a == Private || old == Public:
+		return true
+	case a == Public || old == Private || g != og:
+		return false
+	}
+	return a == old || a == Teachers // group:G to teachers:G narrows
 }

@@ -39,11 +39,21 @@ var (
 	// in. It is an ErrForbidden too.
 	ErrRemoved = fmt.Errorf("%w: removed from the group by a teacher", ErrForbidden)
 
+	// ErrNotInAudience: the caller may see the note only because they
+	// wrote it, and may no longer write in its thread: they are not a
+	// member of its group now (they left, or were removed), or the thread
+	// was narrowed away from their reply. It is an ErrForbidden too.
+	ErrNotInAudience = fmt.Errorf("%w: no longer in the thread's audience", ErrForbidden)
+
 	// ErrInvalid wraps errors about values the caller passed (an unknown
 	// audience, offsets that do not fit the quote, a target on a block that
 	// does not exist); the message names the field. The web layer answers
 	// them with a 4xx.
 	ErrInvalid = errors.New("invalid")
+
+	// ErrWidens: an audience change would show others' replies to readers
+	// they did not write for. It is an ErrInvalid too, naming "audience".
+	ErrWidens = fmt.Errorf("%w: audience: others have replied to this note, so its audience may narrow but not widen", ErrInvalid)
 )
 
 // DB is glossa's database.

@@ -21,12 +21,21 @@ import (
 // and it is not hidden by moderation, unless V wrote it or teaches its
 // group; and it is not deleted.
 //
-// A reply is visible when its thread's first note is visible to V (post
-// first included: a teacher's reply to a peer's note must not show the
-// thread to a member who may not see that note yet), the reply itself
-// passes post first and moderation, and it is not deleted:
-// replies take their parent's audience, so changing the parent's audience
-// moves the whole thread at once.
+// A reply is visible when it passes post first and moderation, is not
+// deleted, and either V wrote it (their own words stay theirs, even in a
+// thread since narrowed away from them) or its thread's first note is
+// visible to V through its audience (post first and moderation included:
+// a teacher's reply to a peer's note must not show the thread to a member
+// who may not see that note yet). Through its audience, not through
+// authorship alone: the author of a note to group G who has left G, or
+// been removed, still sees their note but no longer the words others
+// write under it. A group's words are for its current members; a thread
+// for "me and the teachers of G" reaches its author only while they are
+// a member of G.
+//
+// Replies take their parent's audience, so changing the parent's audience
+// moves the whole thread at once; which is why UpdateNote lets a thread
+// with others' replies only narrow (audienceWithin).
 //
 // The rule uses only named parameters (:viewer), never positional ones.
 
@@ -59,19 +68,30 @@ func visibility(r visRow) string {
 	root := "r_" + a
 	conds = append(conds, `(
 		(`+a+`.parent_id IS NULL AND `+audienceOK(a)+`)
-		OR (`+a+`.parent_id IS NOT NULL AND EXISTS (
-			SELECT 1 FROM notes `+root+`
-			WHERE `+root+`.id = `+a+`.parent_id AND `+root+`.deleted_at IS NULL
-			  AND `+notHidden(root)+` AND `+audienceOK(root)+` AND `+postFirstOK(root)+`)))`,
+		OR (`+a+`.parent_id IS NOT NULL AND (
+			(:viewer <> 0 AND `+a+`.author_id = :viewer)
+			OR EXISTS (
+				SELECT 1 FROM notes `+root+`
+				WHERE `+root+`.id = `+a+`.parent_id AND `+root+`.deleted_at IS NULL
+				  AND `+notHidden(root)+` AND `+reachable(root)+` AND `+postFirstOK(root)+`))))`,
 		postFirstOK(a))
 	return "(" + strings.Join(conds, "\n\t AND ") + ")"
 }
 
-// audienceOK: the viewer is the author, or in the note's audience.
+// audienceOK: the viewer wrote the note, or is in its audience.
 func audienceOK(a string) string {
-	return `((:viewer <> 0 AND ` + a + `.author_id = :viewer)
-		OR ` + a + `.audience = 'public'
-		OR (:viewer <> 0 AND ` + a + `.audience = 'teachers' AND ` + teaches(":viewer", a+".group_id") + `)
+	return `((:viewer <> 0 AND ` + a + `.author_id = :viewer) OR ` + reachable(a) + `)`
+}
+
+// reachable: the viewer is in the note's audience as it stands today,
+// authorship aside: everyone for a public note; its author for a private
+// one; the teachers of G, and its author while a member of G, for a note
+// to the teachers of G; the members of G for a note to G.
+func reachable(a string) string {
+	return `(` + a + `.audience = 'public'
+		OR (:viewer <> 0 AND ` + a + `.audience = 'private' AND ` + a + `.author_id = :viewer)
+		OR (:viewer <> 0 AND ` + a + `.audience = 'teachers' AND (` + teaches(":viewer", a+".group_id") + `
+			OR (` + a + `.author_id = :viewer AND ` + belongs(":viewer", a+".group_id") + `)))
 		OR (:viewer <> 0 AND ` + a + `.audience = 'group' AND ` + belongs(":viewer", a+".group_id") + `))`
 }
 

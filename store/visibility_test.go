@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -119,6 +120,8 @@ func newMatrix(t *testing.T) *matrix {
 	deleted := add("deleted note", nobody, top(s.author, s.d1, Members))
 	m.notes[len(m.notes)-1].createdSeenBy = wholeGroup
 	add("reply to a deleted note", nobody, reply(s.member, deleted))
+	// Its writer saw it created, and is told it is gone.
+	m.notes[len(m.notes)-1].createdSeenBy = audienceOf(vMember)
 
 	// Document 2, post first on: mia has written nothing there.
 	locked := add("group note under post-first lock", withTeachers, top(s.author, s.d2, Members))
@@ -504,46 +507,77 @@ func TestVisibilityChanges(t *testing.T) {
 		}
 	})
 
-	t.Run("an audience change moves the thread at once", func(t *testing.T) {
+	t.Run("narrowing moves the thread; each replier keeps their reply", func(t *testing.T) {
 		s := newSeminar(t)
-		parent := s.groupNote(t, s.author, s.d1, "parent")
-		r := s.reply(t, s.member, parent, "reply")
+		parent := mustNote(t, s.db, s.author, s.d1, Public, "parent", quote(s.r1, 0, 0, 0))
+		r := s.reply(t, s.member, parent, "the member's reply")
+		o := s.reply(t, s.outsider, parent, "the outsider's reply")
 		steps := []struct {
 			audience Audience
 			group    int64
-			seenBy   []User
-			hidden   []User
+			// who sees the member's reply, and who sees the outsider's
+			seenBy, outsiderSeenBy []User
+			hidden, outsiderHidden []User
 		}{
-			{Private, 0, []User{s.author}, []User{s.member, s.teacher, s.outsider}},
-			{Teachers, s.g.ID, []User{s.author, s.teacher, s.co}, []User{s.member, s.outsider}},
-			{Public, 0, []User{s.author, s.member, s.outsider, {}}, nil},
-			{Members, s.g.ID, []User{s.author, s.member, s.teacher}, []User{s.outsider, {}}},
+			{Members, s.g.ID, []User{s.author, s.member, s.teacher}, []User{s.outsider, s.author, s.member},
+				[]User{s.outsider, {}}, []User{{}}},
+			{Teachers, s.g.ID, []User{s.author, s.member, s.teacher, s.co}, []User{s.outsider, s.author, s.teacher},
+				[]User{s.outsider, {}}, []User{s.member, {}}},
+			{Private, 0, []User{s.author, s.member}, []User{s.outsider, s.author},
+				[]User{s.teacher, s.outsider, {}}, []User{s.member, s.teacher, {}}},
 		}
 		for _, st := range steps {
 			if _, err := s.db.UpdateNote(ctx, s.author.ID, parent.ID, 0, NoteUpdate{Body: "parent", Audience: st.audience, GroupID: st.group}); err != nil {
-				t.Fatal(err)
+				t.Fatalf("narrow to %s: %v", st.audience, err)
 			}
 			got, err := s.db.Note(ctx, vw(s.author), r.ID)
 			if err != nil || got.Audience != st.audience || got.GroupID != st.group {
 				t.Errorf("%s: reply's audience = %q %d, %v", st.audience, got.Audience, got.GroupID, err)
 			}
-			for _, u := range st.seenBy {
-				if !sees(t, s.db, vw(u), r.ID) {
-					t.Errorf("%s: %q does not see the reply", st.audience, u.Name)
+			for _, c := range []struct {
+				reply          Note
+				seenBy, hidden []User
+			}{{r, st.seenBy, st.hidden}, {o, st.outsiderSeenBy, st.outsiderHidden}} {
+				for _, u := range c.seenBy {
+					if !sees(t, s.db, vw(u), c.reply.ID) {
+						t.Errorf("%s: %q does not see %q", st.audience, u.Name, c.reply.Body)
+					}
 				}
-			}
-			for _, u := range st.hidden {
-				if sees(t, s.db, vw(u), r.ID) {
-					t.Errorf("LEAK: %s: %q sees the reply", st.audience, u.Name)
+				for _, u := range c.hidden {
+					if sees(t, s.db, vw(u), c.reply.ID) {
+						t.Errorf("LEAK: %s: %q sees %q", st.audience, u.Name, c.reply.Body)
+					}
 				}
 			}
 		}
-		// A reply's own audience cannot be changed.
-		if _, err := s.db.UpdateNote(ctx, s.member.ID, r.ID, 0, NoteUpdate{Body: "edited", Audience: Public}); err != nil {
-			t.Fatal(err)
+		// Narrowed away from her, the member keeps her reply everywhere
+		// her notes are: the list of the document, the count, her
+		// export, her search, but not the thread's first note.
+		v := vw(s.member)
+		if sees(t, s.db, v, parent.ID) {
+			t.Error("LEAK: the member sees the private note")
 		}
-		if sees(t, s.db, vw(s.outsider), r.ID) {
-			t.Error("LEAK: a reply's own audience change made it public")
+		if ids := noteIDs(t, s.db, v, s.d1); !slices.Equal(ids, []string{r.ID}) {
+			t.Errorf("Notes for the member = %v, want her reply %s", ids, r.ID)
+		}
+		if c, err := s.db.CountNotes(ctx, v, s.d1.ID); err != nil || c != 1 {
+			t.Errorf("CountNotes for the member = %d, %v; want 1", c, err)
+		}
+		if ex, err := s.db.ExportNotes(ctx, v, ExportQuery{DocumentID: s.d1.ID}); err != nil || len(ex) != 1 || ex[0].ID != r.ID {
+			t.Errorf("ExportNotes for the member = %v, %v; want her reply", ex, err)
+		}
+		if got := search(t, s.db, v, "reply"); !slices.Equal(got, []string{r.Body}) {
+			t.Errorf("Search for the member = %q, want her reply", got)
+		}
+		// She no longer writes into a thread she cannot read, but may
+		// take her words back. A reply's own audience is never its own.
+		_, err := s.db.UpdateNote(ctx, s.member.ID, r.ID, 0, NoteUpdate{Body: "edited", Audience: Public})
+		wantErr(t, "edit a reply in a thread narrowed away", err, ErrNotInAudience)
+		_, err = s.db.React(ctx, s.member.ID, r.ID, Helpful, true)
+		wantErr(t, "react in a thread narrowed away", err, ErrNotInAudience)
+		wantErr(t, "delete her reply", s.db.DeleteNote(ctx, s.member.ID, r.ID, 0), nil)
+		if sees(t, s.db, vw(s.author), r.ID) {
+			t.Error("the deleted reply is still visible to the thread's author")
 		}
 	})
 
@@ -584,4 +618,309 @@ func TestVisibilityChanges(t *testing.T) {
 			t.Error("hidden reply: want the parent visible, the reply hidden from the member, visible to the co-teacher (its author)")
 		}
 	})
+}
+
+// Leaving a group, or being removed from it, ends access to it: the
+// author of a group's notes keeps their own words, and no longer reads,
+// nor writes, what the group says under them.
+func TestVisibilityWhenMembershipEnds(t *testing.T) {
+	ctx := context.Background()
+
+	// threads writes, as the author, a note to the group and a note to
+	// its teachers, each with a reply by the group before the author goes
+	// and the author's own reply; end takes the author out; then the
+	// group replies again.
+	type threads struct {
+		s                        *seminar
+		group, feedback          Note // the author's notes
+		before, feedbackBefore   Note // the group's replies before
+		own                      Note // the author's reply in the group thread
+		after, feedbackAfter     Note // the group's replies after
+		mentionAfter, guideAfter Note // a new group note naming the author; a guide note
+	}
+	setUp := func(t *testing.T, end func(s *seminar)) threads {
+		s := newSeminar(t)
+		th := threads{s: s}
+		th.group = s.groupNote(t, s.author, s.d1, "the author's group note")
+		th.feedback = s.create(t, NewNote{DocumentID: s.d1.ID, AuthorID: s.author.ID, Audience: Teachers, GroupID: s.g.ID, Body: "draft for feedback"})
+		th.before = s.reply(t, s.member, th.group, "classmate before")
+		th.feedbackBefore = s.reply(t, s.teacher, th.feedback, "teacher feedback before")
+		th.own = s.reply(t, s.author, th.group, "the author's own reply")
+		end(s)
+		th.after = s.create(t, NewNote{AuthorID: s.member.ID, ParentID: th.group.ID, Body: "classmate after", Mentions: []string{"ava"}})
+		th.feedbackAfter = s.reply(t, s.teacher, th.feedback, "teacher feedback after")
+		th.mentionAfter = s.create(t, NewNote{DocumentID: s.d1.ID, AuthorID: s.teacher.ID, Audience: Members, GroupID: s.g.ID,
+			Body: "guide naming ava", Mentions: []string{"ava"}})
+		return th
+	}
+	check := func(t *testing.T, th threads) {
+		s, v := th.s, vw(th.s.author)
+		for _, n := range []Note{th.group, th.feedback, th.own} {
+			if !sees(t, s.db, v, n.ID) {
+				t.Errorf("the author no longer sees their own %q", n.Body)
+			}
+		}
+		others := []Note{th.before, th.feedbackBefore, th.after, th.feedbackAfter, th.mentionAfter}
+		for _, n := range others {
+			if sees(t, s.db, v, n.ID) {
+				t.Errorf("LEAK: Note: the author still reads %q", n.Body)
+			}
+		}
+		want := slices.Sorted(slices.Values([]string{th.group.ID, th.feedback.ID, th.own.ID}))
+		if got := noteIDs(t, s.db, v, s.d1); !slices.Equal(got, want) {
+			t.Errorf("Notes = %v, want only the author's own %v", got, want)
+		}
+		if c, err := s.db.CountNotes(ctx, v, s.d1.ID); err != nil || c != 3 {
+			t.Errorf("CountNotes = %d, %v; want 3", c, err)
+		}
+		if c, err := s.db.CountGroupNotes(ctx, v, s.g.ID); err != nil || c[s.d1.ID] != 3 {
+			t.Errorf("CountGroupNotes = %v, %v; want 3", c, err)
+		}
+		for _, q := range []string{"classmate", "feedback", "guide"} {
+			for _, body := range search(t, s.db, v, q) {
+				if !strings.HasPrefix(body, "the author's") && body != "draft for feedback" {
+					t.Errorf("LEAK: Search(%q) finds %q", q, body)
+				}
+			}
+		}
+		evs, err := s.db.Events(ctx, v, s.d1.ID, 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			for _, n := range []Note{th.after, th.feedbackAfter, th.mentionAfter} {
+				if e.NoteID == n.ID {
+					t.Errorf("LEAK: Events: %s event of %q", e.Kind, n.Body)
+				}
+			}
+		}
+		// Notifications carry the reply's words: those told before the
+		// author left are no longer listed, and none are made after.
+		list, err := s.db.Notifications(ctx, s.author.ID, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, nt := range list {
+			t.Errorf("LEAK: notification %s of %q", nt.Kind, nt.Note.Body)
+		}
+		if n, err := s.db.UnreadNotifications(ctx, s.author.ID); err != nil || n != 0 {
+			t.Errorf("UnreadNotifications = %d, %v; want 0", n, err)
+		}
+
+		// Nor do they write in the group through their own notes.
+		_, err = s.db.CreateNote(ctx, NewNote{AuthorID: s.author.ID, ParentID: th.group.ID, Body: "still here @mia", Mentions: []string{"mia"}})
+		wantErr(t, "reply to their own group note", err, ErrNotInAudience)
+		_, err = s.db.CreateNote(ctx, NewNote{AuthorID: s.author.ID, ParentID: th.feedback.ID, Body: "thanks"})
+		wantErr(t, "reply to their own teachers note", err, ErrNotInAudience)
+		_, err = s.db.UpdateNote(ctx, s.author.ID, th.group.ID, 0, NoteUpdate{Body: "edited @mia", Audience: Members, GroupID: s.g.ID, Mentions: []string{"mia"}})
+		wantErr(t, "edit their group note", err, ErrNotInAudience)
+		_, err = s.db.UpdateNote(ctx, s.author.ID, th.own.ID, 0, NoteUpdate{Body: "edited reply"})
+		wantErr(t, "edit their reply", err, ErrNotInAudience)
+		for _, n := range []Note{th.group, th.feedback} {
+			_, err = s.db.UpdateNote(ctx, s.author.ID, n.ID, 0, NoteUpdate{Body: n.Body, Audience: Public})
+			wantErr(t, "make "+n.Body+" public", err, ErrNotInAudience)
+		}
+		_, err = s.db.React(ctx, s.author.ID, th.group.ID, Helpful, true)
+		wantErr(t, "react to their group note", err, ErrNotInAudience)
+		wantErr(t, "flag their group note", s.db.FlagNote(ctx, s.author.ID, th.group.ID, "why"), ErrNotInAudience)
+		// Nothing of that was written, nor reached anyone.
+		if n, _ := s.db.Note(ctx, vw(s.teacher), th.group.ID); n.Body != th.group.Body || n.Audience != Members {
+			t.Errorf("the group note changed: %q, %s", n.Body, n.Audience)
+		}
+		for _, n := range []Note{th.before, th.after, th.feedbackBefore, th.feedbackAfter} {
+			if sees(t, s.db, Viewer{}, n.ID) || sees(t, s.db, vw(s.outsider), n.ID) {
+				t.Errorf("LEAK: %q went public", n.Body)
+			}
+		}
+		if list, _ := s.db.Notifications(ctx, s.member.ID, 0); len(list) != 0 {
+			t.Errorf("the member was notified %d times (%s of %q)", len(list), list[0].Kind, list[0].Note.Body)
+		}
+		// Their words stay theirs to take back.
+		wantErr(t, "delete their reply", s.db.DeleteNote(ctx, s.author.ID, th.own.ID, 0), nil)
+		wantErr(t, "delete their note", s.db.DeleteNote(ctx, s.author.ID, th.group.ID, 0), nil)
+	}
+
+	t.Run("removed member", func(t *testing.T) {
+		th := setUp(t, func(s *seminar) {
+			if err := s.db.RemoveMember(ctx, s.teacher.ID, s.g.ID, s.author.ID); err != nil {
+				t.Fatal(err)
+			}
+		})
+		check(t, th)
+	})
+	t.Run("left member", func(t *testing.T) {
+		th := setUp(t, func(s *seminar) {
+			if err := s.db.Leave(ctx, s.author.ID, s.g.ID); err != nil {
+				t.Fatal(err)
+			}
+		})
+		check(t, th)
+	})
+	t.Run("while a member, the author reads the feedback; other members never do", func(t *testing.T) {
+		th := setUp(t, func(*seminar) {})
+		s := th.s
+		for _, n := range []Note{th.feedbackBefore, th.feedbackAfter, th.before, th.after} {
+			if !sees(t, s.db, vw(s.author), n.ID) {
+				t.Errorf("the author does not read %q", n.Body)
+			}
+		}
+		for _, n := range []Note{th.feedback, th.feedbackBefore, th.feedbackAfter} {
+			if sees(t, s.db, vw(s.member), n.ID) {
+				t.Errorf("LEAK: the member reads %q", n.Body)
+			}
+		}
+	})
+
+	t.Run("removed co-teacher", func(t *testing.T) {
+		s := newSeminar(t)
+		feedback := s.create(t, NewNote{DocumentID: s.d1.ID, AuthorID: s.author.ID, Audience: Teachers, GroupID: s.g.ID, Body: "for the teachers"})
+		coReply := s.reply(t, s.co, feedback, "the co-teacher's feedback")
+		// The co-teacher's guide note in a group of their own, shared into
+		// the seminar they co-teach.
+		own := mustGroup(t, s.db, s.co, "Cole's class")
+		guide := s.create(t, NewNote{DocumentID: s.d1.ID, AuthorID: s.co.ID, Audience: Members, GroupID: own.ID, Body: "guide v1"})
+		copies, err := s.db.ShareGuide(ctx, s.co.ID, guide.ID)
+		if err != nil || len(copies) != 1 || copies[0].GroupID != s.g.ID {
+			t.Fatalf("ShareGuide = %v, %v", copies, err)
+		}
+		cp := copies[0]
+		if err := s.db.RemoveMember(ctx, s.teacher.ID, s.g.ID, s.co.ID); err != nil {
+			t.Fatal(err)
+		}
+		later := s.reply(t, s.teacher, feedback, "more feedback")
+		v := vw(s.co)
+		if sees(t, s.db, v, feedback.ID) || sees(t, s.db, v, later.ID) {
+			t.Error("LEAK: the removed co-teacher reads the teachers' thread")
+		}
+		if !sees(t, s.db, v, coReply.ID) {
+			t.Error("the removed co-teacher no longer sees their own feedback")
+		}
+		// Editing the original no longer reaches the seminar.
+		if _, err := s.db.UpdateNote(ctx, s.co.ID, guide.ID, 0, NoteUpdate{Body: "guide v2", Audience: Members, GroupID: own.ID}); err != nil {
+			t.Fatal(err)
+		}
+		mark := lastEvent(t, s.db)
+		if _, err := s.db.UpdateNote(ctx, s.co.ID, guide.ID, 0, NoteUpdate{Body: "guide v3", Audience: Members, GroupID: own.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.db.Note(ctx, vw(s.member), cp.ID); err != nil || n.Body != "guide v1" || n.Version != cp.Version {
+			t.Errorf("the seminar's copy = %q (version %d), %v; want guide v1 unchanged", n.Body, n.Version, err)
+		}
+		for _, l := range loggedSince(t, s.db, mark) {
+			if strings.HasSuffix(l, cp.ID) {
+				t.Errorf("an event for the seminar's copy: %s", l)
+			}
+		}
+		// Nor the copy itself: it is in a group they are no longer in.
+		_, err = s.db.UpdateNote(ctx, s.co.ID, cp.ID, 0, NoteUpdate{Body: "guide v4", Audience: Members, GroupID: s.g.ID})
+		wantErr(t, "edit the copy", err, ErrNotInAudience)
+	})
+
+	t.Run("a co-teacher made a member again", func(t *testing.T) {
+		s := newSeminar(t)
+		own := mustGroup(t, s.db, s.co, "Cole's class")
+		guide := s.create(t, NewNote{DocumentID: s.d1.ID, AuthorID: s.co.ID, Audience: Members, GroupID: own.ID, Body: "guide v1"})
+		copies, err := s.db.ShareGuide(ctx, s.co.ID, guide.ID)
+		if err != nil || len(copies) != 1 {
+			t.Fatalf("ShareGuide = %v, %v", copies, err)
+		}
+		if _, err := s.db.UpdateNote(ctx, s.co.ID, guide.ID, 0, NoteUpdate{Body: "guide v2", Audience: Members, GroupID: own.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := s.db.Note(ctx, vw(s.member), copies[0].ID); n.Body != "guide v2" {
+			t.Fatalf("while teaching, the copy = %q; want guide v2", n.Body)
+		}
+		if err := s.db.SetRole(ctx, s.teacher.ID, s.g.ID, s.co.ID, RoleMember); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.db.UpdateNote(ctx, s.co.ID, guide.ID, 0, NoteUpdate{Body: "guide v3", Audience: Members, GroupID: own.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := s.db.Note(ctx, vw(s.member), copies[0].ID); n.Body != "guide v2" {
+			t.Errorf("no longer teaching, the copy = %q; want guide v2", n.Body)
+		}
+	})
+}
+
+// A thread with others' replies may narrow, never widen: their words
+// stay with the readers they wrote for.
+func TestAudienceMayOnlyNarrow(t *testing.T) {
+	ctx := context.Background()
+
+	t.Run("widening is refused and changes nothing", func(t *testing.T) {
+		s := newSeminar(t)
+		feedback := s.create(t, NewNote{DocumentID: s.d1.ID, AuthorID: s.author.ID, Audience: Teachers, GroupID: s.g.ID, Body: "draft"})
+		private := s.reply(t, s.teacher, feedback, "the teacher's private feedback")
+		group := s.groupNote(t, s.author, s.d1, "to the class")
+		classmate := s.reply(t, s.member, group, "a classmate's answer")
+		for _, c := range []struct {
+			note  Note
+			reply Note
+			to    Audience
+			group int64
+		}{
+			{feedback, private, Public, 0},
+			{feedback, private, Members, s.g.ID},
+			{group, classmate, Public, 0},
+		} {
+			before, _ := s.db.Note(ctx, vw(s.author), c.note.ID)
+			_, err := s.db.UpdateNote(ctx, s.author.ID, c.note.ID, 0, NoteUpdate{Body: "changed", Audience: c.to, GroupID: c.group})
+			if !errors.Is(err, ErrWidens) || !errors.Is(err, ErrInvalid) {
+				t.Errorf("%q to %s: %v, want ErrWidens", c.note.Body, c.to, err)
+			}
+			after, _ := s.db.Note(ctx, vw(s.author), c.note.ID)
+			if after.Body != before.Body || after.Audience != before.Audience || after.Version != before.Version {
+				t.Errorf("%q to %s: the note changed anyway: %q %s v%d", c.note.Body, c.to, after.Body, after.Audience, after.Version)
+			}
+			for _, u := range []User{s.outsider, {}} {
+				if sees(t, s.db, vw(u), c.reply.ID) {
+					t.Errorf("LEAK: %q reads %q", u.Name, c.reply.Body)
+				}
+			}
+		}
+		if sees(t, s.db, vw(s.member), private.ID) {
+			t.Error("LEAK: the member reads the teacher's private feedback")
+		}
+		// Moving a thread to another group is no narrowing either.
+		other := mustGroup(t, s.db, s.author, "Elsewhere")
+		_, err := s.db.UpdateNote(ctx, s.author.ID, group.ID, 0, NoteUpdate{Body: "x", Audience: Members, GroupID: other.ID})
+		wantErr(t, "move to another group", err, ErrWidens)
+	})
+
+	t.Run("widening is allowed when the words are all the author's", func(t *testing.T) {
+		s := newSeminar(t)
+		n := s.groupNote(t, s.author, s.d1, "to the class")
+		s.reply(t, s.author, n, "an afterthought of my own")
+		gone := s.reply(t, s.member, n, "deleted since")
+		if err := s.db.DeleteNote(ctx, s.member.ID, gone.ID, 0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.db.UpdateNote(ctx, s.author.ID, n.ID, 0, NoteUpdate{Body: "to everyone", Audience: Public}); err != nil {
+			t.Errorf("widening a thread of the author's own words: %v", err)
+		}
+	})
+}
+
+func TestAudienceWithin(t *testing.T) {
+	const g, h = 1, 2
+	type aud struct {
+		a Audience
+		g int64
+	}
+	pub, priv, grp, tch := aud{Public, 0}, aud{Private, 0}, aud{Members, g}, aud{Teachers, g}
+	grpH, tchH := aud{Members, h}, aud{Teachers, h}
+	for _, c := range []struct {
+		to, from aud
+		want     bool
+	}{
+		{priv, pub, true}, {priv, grp, true}, {priv, tch, true},
+		{grp, pub, true}, {tch, pub, true}, {tch, grp, true},
+		{pub, priv, false}, {pub, grp, false}, {pub, tch, false},
+		{grp, priv, false}, {tch, priv, false}, {grp, tch, false},
+		{grpH, grp, false}, {tchH, tch, false}, {tchH, grp, false}, {grpH, tch, false},
+	} {
+		if got := audienceWithin(c.to.a, c.to.g, c.from.a, c.from.g); got != c.want {
+			t.Errorf("audienceWithin(%s:%d, from %s:%d) = %v, want %v", c.to.a, c.to.g, c.from.a, c.from.g, got, c.want)
+		}
+	}
 }

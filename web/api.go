@@ -920,8 +920,9 @@ func (s *Server) apiPut(w http.ResponseWriter, r *http.Request) error {
 	upd.Mentions = s.bodies.mentions(upd.Body)
 	// PUT replaces the annotation: tags not sent are removed.
 	upd.Tags = inputTags(in.Tags, fe)
-	// The note's own audience stays valid even if its author left the
-	// group since; only a move needs membership.
+	// Keeping the audience needs no check here; any change to a note in
+	// a group needs its author still in that group, which the store
+	// checks (store.ErrNotInAudience, 403).
 	upd.Audience, upd.GroupID = n.Audience, n.GroupID
 	if in.Audience != audienceValue(n.Audience, n.GroupID) {
 		upd.Audience, upd.GroupID = parseAudience(in.Audience, rc.roles, fe)
@@ -942,7 +943,12 @@ func (s *Server) apiPut(w http.ResponseWriter, r *http.Request) error {
 	if len(fe) > 0 {
 		return fe
 	}
+	old := n
 	n, err = s.db.UpdateNote(r.Context(), u.ID, n.ID, version, upd)
+	if errors.Is(err, store.ErrWidens) {
+		msg := widensMessage(old)
+		return &httpError{status: http.StatusConflict, msg: msg, err: fieldErrors{"audience": msg}}
+	}
 	if err != nil {
 		return err
 	}

@@ -87,6 +87,7 @@ type mxNote struct {
 	parent   string // the thread's first note, for replies
 	mentions bool   // the body mentions every user
 	hide     bool   // the teacher hides it (with a reason) once all is written
+	then     string // what happens once it is written: "author leaves", "author removed" (from its group)
 
 	// Filled in when written.
 	id, marker, anchor, reason string
@@ -102,7 +103,7 @@ func (n *mxNote) group() string {
 // so the live stream's reader knows when it has seen it all.
 func mxNotes() []*mxNote {
 	const e, d = essaySlug, mxDoc2
-	const ou, co, te, au = mxOutsider, mxCoTeacher, mxTeacher, mxAuthor
+	const ou, me, co, te, au = mxOutsider, mxMember, mxCoTeacher, mxTeacher, mxAuthor
 	return []*mxNote{
 		{key: "private", doc: e, para: 0, by: au, audience: "private", mentions: true},
 		{key: "private/reply", parent: "private", by: au, mentions: true},
@@ -122,6 +123,14 @@ func mxNotes() []*mxNote {
 		{key: "locked/reply", parent: "locked", by: te, mentions: true},
 		{key: "locked-guide", doc: d, para: 1, by: te, audience: "group:G", mentions: true},
 		{key: "locked-guide/reply", parent: "locked-guide", by: au, mentions: true},
+		// Ann's notes in two more of tess's groups: K, which ann leaves,
+		// and R, from which tess removes her. Milo is in K too.
+		{key: "left", doc: e, para: 8, by: au, audience: "group:K", mentions: true},
+		{key: "left/reply-before", parent: "left", by: me, mentions: true, then: "author leaves"},
+		{key: "left/reply", parent: "left", by: te, mentions: true},
+		{key: "removed", doc: e, para: 9, by: au, audience: "teachers:R", mentions: true},
+		{key: "removed/reply-before", parent: "removed", by: te, mentions: true, then: "author removed"},
+		{key: "removed/reply", parent: "removed", by: te, mentions: true},
 		{key: "last", doc: e, para: 7, by: te, audience: "public"},
 		{key: "last/2", doc: d, para: 2, by: te, audience: "public"},
 	}
@@ -162,8 +171,17 @@ var mxSeen = func() map[string][]mxRole {
 		// to it.
 		"locked-guide":       {me, co, te, au},
 		"locked-guide/reply": {co, te, au},
-		"last":               all,
-		"last/2":             all,
+		// Once ann has left K, or been removed from R, she keeps her own
+		// note there and nothing more: not the replies written before she
+		// went, nor after.
+		"left":                 {me, te, au},
+		"left/reply-before":    {me, te},
+		"left/reply":           {me, te},
+		"removed":              {te, au},
+		"removed/reply-before": {te},
+		"removed/reply":        {te},
+		"last":                 all,
+		"last/2":               all,
 	}
 }()
 
@@ -191,6 +209,12 @@ var mxNotified = func() map[string][]mxRole {
 		"locked/reply":       {co, au},
 		"locked-guide":       {me, co, au},
 		"locked-guide/reply": {co, te},
+		// Ann was told of the replies while she was in the group; gone,
+		// she no longer finds them, words and all, in her notifications.
+		"left":              {me, te},
+		"left/reply-before": {te},
+		"left/reply":        {me},
+		"removed":           {te},
 	}
 }()
 
@@ -201,6 +225,9 @@ var (
 		"guide", "guide/reply", "guide/hidden-reply", "locked", "locked/reply", "locked-guide", "locked-guide/reply"}
 	// mxTourStop: the guide notes that make a stop of a group's tour.
 	mxTourStop = map[string]string{"guide": "G", "locked-guide": "G", "other-group": "H"}
+	// mxClosed: notes their author sees only as their author (ann is no
+	// longer in their group): she may delete them, not edit or re-attach.
+	mxClosed = []string{"left", "removed"}
 	// mxFlagged: milo flags ann's group note; G's teachers see the flag.
 	mxFlagged = []string{"group"}
 	// mxAlsoNamedInStream: the live stream tells those who saw a note that
@@ -441,7 +468,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 		t.Fatalf("remove rex: %d", res.StatusCode)
 	}
 	hid := grpCreate(t, otto, "Other class H")
-	groups := map[string]int64{"G": gid, "H": hid}
+	kid, rid := grpCreate(t, tess, "Seminar K"), grpCreate(t, tess, "Seminar R")
+	grpJoin(t, cs[mxAuthor], grpInvite(t, tess, kid), kid)
+	grpJoin(t, cs[mxMember], grpInvite(t, tess, kid), kid)
+	grpJoin(t, cs[mxAuthor], grpInvite(t, tess, rid), rid)
+	groups := map[string]int64{"G": gid, "H": hid, "K": kid, "R": rid}
 	G, H := strconv.FormatInt(gid, 10), strconv.FormatInt(hid, 10)
 	if res := tess.apiJSON("PUT", fmt.Sprintf("/api/groups/%d/members/%d", gid, grpUID(t, app, "cora")),
 		map[string]any{"role": "teacher"}, nil, nil); res.StatusCode != http.StatusOK {
@@ -501,6 +532,17 @@ func TestAuthorizationMatrix(t *testing.T) {
 	for _, n := range notes {
 		if !strings.HasPrefix(n.key, "last") {
 			write(n)
+		}
+		g := groups[n.group()] // a reply has its thread's audience once written
+		switch n.then {
+		case "author leaves":
+			if res := cs[mxAuthor].postForm(fmt.Sprintf("/groups/%d/leave", g), nil); res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("ann leaves: %d", res.StatusCode)
+			}
+		case "author removed":
+			if res := tess.apiJSON("DELETE", fmt.Sprintf("/api/groups/%d/members/%d", g, grpUID(t, app, "ann")), nil, nil, nil); res.StatusCode != http.StatusNoContent {
+				t.Fatalf("remove ann: %d", res.StatusCode)
+			}
 		}
 	}
 	for _, n := range notes {
@@ -741,6 +783,8 @@ func mxPerRole(t *testing.T, m *mxMatrix, c *client, r mxRole, notes []*mxNote, 
 		switch {
 		case !signedIn:
 			want = 303
+		case n.by == r && slices.Contains(mxClosed, n.key):
+			want = 403
 		case n.by == r:
 			want = 200
 		case v:
@@ -865,6 +909,8 @@ func mxPerRole(t *testing.T, m *mxMatrix, c *client, r mxRole, notes []*mxNote, 
 			want = 303
 		case n.by == r && n.parent != "":
 			want = 400
+		case n.by == r && slices.Contains(mxClosed, n.key):
+			want = 403
 		case n.by == r:
 			want = 200
 		case visible(n, r):

@@ -539,7 +539,9 @@ func TestModeration(t *testing.T) {
 	}
 	for _, c := range []*client{s.bo, s.outside, s.app.client(t)} {
 		doc := c.page(s.readPath(), http.StatusOK)
-		if query(doc, "#note-"+id) != nil || query(doc, "#note-"+reply) != nil {
+		// bo keeps his own reply, alone: the thread is not open to him.
+		ownReply := c == s.bo && query(doc, "#note-"+reply+" .note-closed") != nil
+		if query(doc, "#note-"+id) != nil || (query(doc, "#note-"+reply) != nil && !ownReply) {
 			t.Errorf("%q sees the hidden note or its reply", c.name)
 		}
 	}
@@ -624,27 +626,43 @@ func TestAudienceChangeMovesReplies(t *testing.T) {
 	s.ann.post("/notes/"+id+"/edit", url.Values{"body": {"For the group"}, "audience": {"private"}, "version": {version}}, http.StatusSeeOther)
 	for _, c := range []*client{s.bo, s.teacher} {
 		doc := c.page(s.readPath(), http.StatusOK)
-		if query(doc, "#note-"+id) != nil || query(doc, "#note-"+reply) != nil {
+		// tess keeps her own reply, alone, closed.
+		ownReply := c == s.teacher && query(doc, "#note-"+reply+" .note-closed") != nil
+		if query(doc, "#note-"+id) != nil || (query(doc, "#note-"+reply) != nil && !ownReply) {
 			t.Errorf("%s still sees the thread after it was made private", c.name)
 		}
 	}
-	// Back to the group through the API, in the object form.
+	// The teacher keeps their reply, on its own page and in the API,
+	// though no longer the thread.
+	s.teacher.page("/notes/"+reply, http.StatusOK)
+	s.teacher.page("/notes/"+id, http.StatusNotFound)
+	// Back to the group would show the teacher's reply to readers it is no
+	// longer for, without asking the teacher: refused, by the API (409
+	// naming audience, in the object form) and by the form (409, the text
+	// kept, the reason beside the audience), and nothing changes.
+	var je jsonError
+	res := s.ann.apiJSON("PUT", "/api/annotations/"+id, map[string]any{
+		"type": "Annotation", "bodyValue": "For the group, again", "audience": map[string]any{"group": s.group.ID},
+		"target": map[string]any{"selector": map[string]any{"type": "FragmentSelector", "value": s.p.Anchor}},
+	}, http.Header{"If-Match": {`"v2"`}}, &je)
+	if res.StatusCode != http.StatusConflict || !strings.Contains(je.Fields["audience"], "narrow") {
+		t.Fatalf("PUT a wider audience: %d %+v", res.StatusCode, je)
+	}
+	doc = parsePage(t, s.ann.postForm("/notes/"+id+"/edit", url.Values{
+		"body": {"For the group, again"}, "audience": {s.groupAudience()}, "version": {"2"}}), http.StatusConflict)
+	if msg := text(query(doc, "#audience-error")); !strings.Contains(msg, "narrow") || attr(query(doc, "#audience"), "aria-invalid") != "true" {
+		t.Errorf("form: audience error %q", msg)
+	}
+	if body := text(query(doc, "textarea#body")); body != "For the group, again" {
+		t.Errorf("form: the text was not kept: %q", body)
+	}
 	var a annotation
 	s.ann.apiJSON("GET", "/api/annotations/"+id, nil, nil, &a)
-	res := s.ann.apiJSON("PUT", "/api/annotations/"+id, map[string]any{
-		"type": "Annotation", "bodyValue": "For the group", "audience": map[string]any{"group": s.group.ID},
-		"target": map[string]any{"selector": map[string]any{"type": "FragmentSelector", "value": s.p.Anchor}},
-	}, http.Header{"If-Match": {`"v2"`}}, &a)
-	if res.StatusCode != http.StatusOK || a.Audience != s.groupAudience() {
-		t.Fatalf("PUT audience: %d %q", res.StatusCode, a.Audience)
+	if a.Audience != "private" || a.Body == nil || a.Body.Value != "For the group" {
+		t.Errorf("after the refusals the note is %q, %+v", a.Audience, a.Body)
 	}
-	if query(s.bo.page(s.readPath(), http.StatusOK), "#note-"+reply) == nil {
-		t.Error("the reply did not come back with its note")
-	}
-	var ra annotation
-	s.bo.apiJSON("GET", "/api/annotations/"+reply, nil, nil, &ra)
-	if ra.Audience != s.groupAudience() {
-		t.Errorf("reply's audience %q", ra.Audience)
+	if query(s.bo.page(s.readPath(), http.StatusOK), "#note-"+reply) != nil {
+		t.Error("LEAK: the reply came back to the group")
 	}
 
 	// Validation names the field.
@@ -655,7 +673,7 @@ func TestAudienceChangeMovesReplies(t *testing.T) {
 			t.Errorf("audience %q: no error beside the field", aud)
 		}
 	}
-	var je jsonError
+	je = jsonError{}
 	if res := s.outside.apiJSON("POST", "/api/documents/"+essaySlug+"/annotations/", map[string]any{
 		"type": "Annotation", "bodyValue": "x", "audience": s.groupAudience(),
 		"target": map[string]any{"selector": map[string]any{"type": "FragmentSelector", "value": s.p.Anchor}},

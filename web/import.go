@@ -237,7 +237,7 @@ func (s *Server) importData(ctx context.Context, u *store.User, e *docEntry, dat
 		if it.creator != "" && it.creator != u.Name {
 			others[it.creator] = true
 		}
-		s.checkReply(ctx, it, u, e, byID, format)
+		s.checkReply(ctx, it, u, e, byID, roles, format)
 	}
 	if len(others) > 0 {
 		rep.Lines = append(rep.Lines, ReportLine{Outcome: "note", Reason: fmt.Sprintf(
@@ -346,8 +346,9 @@ func (s *Server) checkNote(it *importItem, u *store.User, e *docEntry, align *co
 // glossa's threads are flat), else a note imported before from that
 // source, else (W3C) a note of this database the importer can see.
 // Someone else's words come in only where nobody but the importer reads
-// them: their reply in a thread others can see is rejected.
-func (s *Server) checkReply(ctx context.Context, it *importItem, u *store.User, e *docEntry, byID map[string]*importItem, format string) {
+// them: their reply in a thread others can see is rejected. A reply to a
+// note in a group the importer has left is rejected too.
+func (s *Server) checkReply(ctx context.Context, it *importItem, u *store.User, e *docEntry, byID map[string]*importItem, roles map[int64]store.Role, format string) {
 	switch it.state {
 	case checked:
 		return
@@ -384,7 +385,7 @@ func (s *Server) checkReply(ctx context.Context, it *importItem, u *store.User, 
 	}
 	if p := byID[it.parent]; p != nil {
 		if p.reply {
-			s.checkReply(ctx, p, u, e, byID, format)
+			s.checkReply(ctx, p, u, e, byID, roles, format)
 		}
 		switch {
 		case p.reject != "":
@@ -411,7 +412,13 @@ func (s *Server) checkReply(ctx context.Context, it *importItem, u *store.User, 
 		if err == nil && n.ParentID != "" {
 			n, err = s.db.Note(ctx, viewer, n.ParentID)
 		}
+		_, member := roles[n.GroupID]
 		switch {
+		case err == nil && n.DocumentID == e.id && n.GroupID != 0 && !member:
+			// Their own note, in a group they have left: they no longer
+			// write there (store.ErrNotInAudience).
+			it.reject = fmt.Sprintf("it answers a note in %s, a group you are no longer a member of", n.GroupName)
+			return
 		case err == nil && n.DocumentID == e.id:
 			it.parentID, it.thread = n.ID, n.Audience
 			return

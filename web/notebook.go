@@ -61,19 +61,27 @@ func (s *Server) handleNotebook(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		replies := map[string]int{}
+		threads := map[string]bool{}
 		for _, n := range notes {
 			if n.ParentID != "" {
 				replies[n.ParentID]++
+			} else {
+				threads[n.ID] = true
 			}
 		}
 		labels := blockLabels(e.current)
 		revs := revisionNumbers(e)
 		d := notebookDoc{Slug: e.slug, Title: e.current.Meta.Title}
 		for _, n := range notes {
-			if n.ParentID != "" || (p.Mine && n.Author.ID != u.ID) {
+			// A reply is listed with its thread, unless the thread is not
+			// the reader's to see: then it is their own reply, in a thread
+			// narrowed away from them, and it is listed on its own.
+			lone := n.ParentID != "" && !threads[n.ParentID]
+			if (n.ParentID != "" && !lone) || (p.Mine && n.Author.ID != u.ID) {
 				continue
 			}
 			nv := s.noteView(n, rc, e.slug, revs)
+			nv.Closed = nv.Closed || lone
 			nv.HTML = s.notes.html(nv)
 			entry := notebookEntry{Note: nv, Label: "an earlier version", Replies: replies[n.ID]}
 			if b := e.current.Block(n.Current.Anchor); b != nil && n.Current.RevisionID == e.rev.ID && n.Current.Status != store.StatusOrphan {

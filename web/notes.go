@@ -328,6 +328,9 @@ type notePage struct {
 	BlockHTML template.HTML
 	Shared    int  // after "share": how many groups got a copy (-1: none asked)
 	Flagged   bool // after "flag"
+	// Lone: the note is the reader's own reply in a thread no longer open
+	// to them; it is shown alone, without the thread's words.
+	Lone bool
 }
 
 // ownNote loads a note the signed-in reader wrote, for editing or deleting.
@@ -344,6 +347,30 @@ func (s *Server) ownNote(r *http.Request) (store.Note, *docEntry, error) {
 	}
 	e, err := s.docs.doc(n.DocumentSlug)
 	return n, e, err
+}
+
+// writableNote is ownNote for a form that changes the note: a note the
+// reader sees only as its author (noteView.Closed) answers 403 at once,
+// rather than after they have typed their change. The store checks the
+// same on every write.
+func (s *Server) writableNote(r *http.Request) (store.Note, *docEntry, error) {
+	n, e, err := s.ownNote(r)
+	if err != nil {
+		return n, e, err
+	}
+	rc, err := s.readerCtxOf(r.Context())
+	if err != nil {
+		return n, e, err
+	}
+	if _, member := rc.roles[n.GroupID]; n.GroupID != 0 && !member {
+		return n, e, store.ErrNotInAudience
+	}
+	if _, err := s.threadRoot(r.Context(), rc.viewer, n); errors.Is(err, store.ErrNotFound) {
+		return n, e, store.ErrNotInAudience
+	} else if err != nil {
+		return n, e, err
+	}
+	return n, e, nil
 }
 
 // handleNote serves GET /notes/{id}: the note with its thread.
@@ -371,6 +398,12 @@ func (s *Server) renderNotePage(w http.ResponseWriter, r *http.Request, n store.
 		return err
 	}
 	root, err := s.threadRoot(ctx, rc.viewer, n)
+	// A reply the reader may see without its thread is their own, in a
+	// thread narrowed away from them: it stays theirs, shown alone.
+	lone := errors.Is(err, store.ErrNotFound) && n.ParentID != ""
+	if lone {
+		root, err = n, nil
+	}
 	if err != nil {
 		return err
 	}
@@ -378,21 +411,25 @@ func (s *Server) renderNotePage(w http.ResponseWriter, r *http.Request, n store.
 	if err != nil {
 		return err
 	}
-	// The thread: the first note and its replies, as the margin has them.
-	notes, err := s.db.Notes(ctx, rc.viewer, store.NoteQuery{DocumentID: e.id})
-	if err != nil {
-		return err
-	}
-	thread := []store.Note{root}
-	for _, x := range notes {
-		if x.ParentID == root.ID {
-			thread = append(thread, x)
-		}
-	}
 	revs := revisionNumbers(e)
 	tv := s.noteView(root, rc, e.slug, revs)
-	tv.Replies = s.replyViews(thread, rc, e.slug, revs)[root.ID]
-	tv.RepliesOpen = true
+	if lone {
+		tv.Closed = true
+	} else {
+		// The thread: the first note and its replies, as the margin has them.
+		notes, err := s.db.Notes(ctx, rc.viewer, store.NoteQuery{DocumentID: e.id})
+		if err != nil {
+			return err
+		}
+		thread := []store.Note{root}
+		for _, x := range notes {
+			if x.ParentID == root.ID {
+				thread = append(thread, x)
+			}
+		}
+		tv.Replies = s.replyViews(thread, rc, e.slug, revs)[root.ID]
+		tv.RepliesOpen = true
+	}
 	tv.HTML = s.notes.html(tv)
 	nv := tv
 	for _, rv := range tv.Replies {
@@ -404,11 +441,11 @@ func (s *Server) renderNotePage(w http.ResponseWriter, r *http.Request, n store.
 	if nv.Reply() {
 		title = "Reply by " + nv.Author
 	}
-	p := notePage{basePage: s.base(r, title), Note: nv, Thread: tv, DocTitle: e.current.Meta.Title, Shared: -1}
+	p := notePage{basePage: s.base(r, title), Note: nv, Thread: tv, DocTitle: e.current.Meta.Title, Shared: -1, Lone: lone}
 	if b := e.current.Block(root.Current.Anchor); b != nil && placedNow(e, root) {
 		p.Label = blockLabels(e.current)[b.Index]
 		p.BlockHTML = b.HTML()
-		if root.Current.Exact != "" {
+		if root.Current.Exact != "" && !lone {
 			p.BlockHTML = b.Highlight([]content.Mark{markFor(root, root.Current.Target, rc.viewer)})
 		}
 	}
@@ -424,7 +461,7 @@ func (s *Server) handleEditForm(w http.ResponseWriter, r *http.Request) error {
 		redirectToSignIn(w, r, r.URL.RequestURI())
 		return nil
 	}
-	n, e, err := s.ownNote(r)
+	n, e, err := s.writableNote(r)
 	if err != nil {
 		return err
 	}
@@ -500,8 +537,9 @@ func (s *Server) handleEditNote(w http.ResponseWriter, r *http.Request) error {
 		group    = n.GroupID
 	)
 	if n.ParentID == "" {
-		// The note's own group stays a valid choice even if its author
-		// has left it since: only a move needs membership.
+		// Keeping the audience needs no check here; any change to a note
+		// in a group needs its author still in that group, which the
+		// store checks (store.ErrNotInAudience).
 		if form.Audience != audienceValue(n.Audience, n.GroupID) {
 			audience, group = parseAudience(form.Audience, rc.roles, fe)
 		}
@@ -512,22 +550,30 @@ func (s *Server) handleEditNote(w http.ResponseWriter, r *http.Request) error {
 		fe["question"] = "A question needs words; write it in the note, or untick “This is a question”."
 	}
 	version, _ := strconv.ParseInt(form.Version, 10, 64)
-	stale := false
+	stale, widens := false, false
 	if len(fe) == 0 {
 		_, err = s.db.UpdateNote(r.Context(), n.Author.ID, n.ID, version, store.NoteUpdate{
 			Body: body, Audience: audience, GroupID: group, Question: form.Question, Mentions: s.bodies.mentions(body),
 			Tags: tags,
 		})
-		if stale = errors.Is(err, store.ErrStale); stale {
+		switch {
+		case errors.Is(err, store.ErrStale):
+			stale = true
 			fe["body"] = "This note was changed elsewhere since you opened it. Your text is kept below; the note now reads as shown on its page."
 			form.Version = strconv.FormatInt(n.Version, 10)
-		} else if err != nil {
+		case errors.Is(err, store.ErrWidens):
+			widens = true
+			fe["audience"] = widensMessage(n)
+		case err != nil:
 			return err
 		}
 	}
 	if len(fe) > 0 && wantsJSON(r) {
-		if stale {
+		switch {
+		case stale:
 			return &httpError{status: http.StatusConflict, msg: fe["body"]}
+		case widens:
+			return &httpError{status: http.StatusConflict, msg: fe["audience"], err: fe}
 		}
 		return fe
 	}
@@ -538,12 +584,19 @@ func (s *Server) handleEditNote(w http.ResponseWriter, r *http.Request) error {
 		}
 		p.Form, p.Errors = form, fe
 		status := http.StatusUnprocessableEntity
-		if stale {
+		if stale || widens {
 			status = http.StatusConflict
 		}
 		return s.renderEditPage(w, r, status, p, n)
 	}
 	return s.afterChange(w, r, e, n.Current.Anchor, n.ID, http.StatusOK)
+}
+
+// widensMessage says why n's audience may not widen (store.ErrWidens).
+func widensMessage(n store.Note) string {
+	label := noteView{Audience: n.Audience, GroupName: n.GroupName}.AudienceLabel()
+	return fmt.Sprintf("Others have replied to this note, writing for its audience (%s), and replies go wherever their note goes: "+
+		"its audience can narrow now, never widen. To say this to more readers, write a new note.", label)
 }
 
 type deletePage struct {

@@ -154,6 +154,11 @@ type noteView struct {
 	Teacher   bool // the reader teaches the note's group
 	Member    bool // the reader belongs to the note's group (any role)
 	CanShare  bool // the reader wrote this guide note and teaches another group
+	// Closed: the reader sees the note only because they wrote it; they
+	// are no longer in its group, or its thread was narrowed away from
+	// their reply. They may delete it, not change it or add to it
+	// (store.ErrNotInAudience).
+	Closed bool
 	// For replies: the thread's question and whether this is its answer.
 	ParentQuestion bool
 	Accepted       bool
@@ -177,11 +182,15 @@ func (n noteView) WordsChanged() bool {
 func (n noteView) Public() bool { return n.Audience == store.Public }
 func (n noteView) Reply() bool  { return n.ParentID != "" }
 
-// CanReact: signed in and not the author.
-func (n noteView) CanReact() bool { return n.SignedIn && !n.Mine }
+// CanReact: signed in, not the author, and still in the note's audience.
+func (n noteView) CanReact() bool { return n.SignedIn && !n.Mine && !n.Closed }
 
-// CanReply: top-level notes take replies from anyone signed in who sees them.
-func (n noteView) CanReply() bool { return n.SignedIn && n.ParentID == "" }
+// CanEdit: the author, while still in the note's audience.
+func (n noteView) CanEdit() bool { return n.Mine && !n.Closed }
+
+// CanReply: top-level notes take replies from anyone signed in who sees
+// them through their audience (not only as their author).
+func (n noteView) CanReply() bool { return n.SignedIn && n.ParentID == "" && !n.Closed }
 
 // CanHide: teachers of the note's group hide others' notes to the whole
 // group (a note for the teachers only has nobody else to hide it from).
@@ -233,6 +242,7 @@ func (s *Server) noteView(n store.Note, rc *readerCtx, slug string, revNumbers m
 		Hidden: n.Hidden, HiddenReason: n.HiddenReason, Shared: n.SharedFrom != "",
 		Helpful: n.Helpful, Same: n.Same, MyHelpful: n.MyHelpful, MySame: n.MySame, Tags: n.Tags,
 		SignedIn: viewer.UserID != 0, Teacher: member && role == store.RoleTeacher, Member: member && n.GroupID != 0,
+		Closed: n.GroupID != 0 && !member,
 	}
 	nv.CanShare = nv.Mine && nv.Guide && !nv.Shared && n.ParentID == "" && rc.teachesOtherThan(n.GroupID)
 	return nv
@@ -358,18 +368,28 @@ type margins struct {
 // included, go to the "earlier version" list.
 //
 // Replies go under their note (the thread), never into the text: they sit
-// on their parent's words. Each margin lists guide notes first, then the
-// rest in the reader's chosen order (rc.sort).
+// on their parent's words. A reply whose thread the reader may not see is
+// their own, in a thread narrowed away from them: it sits alone where the
+// thread was, closed, and marks no words. Each margin lists guide notes
+// first, then the rest in the reader's chosen order (rc.sort).
 func (s *Server) placeNotes(notes []store.Note, e *docEntry, d *content.Document, rev store.Revision, rc *readerCtx) margins {
 	m := margins{notes: map[string][]noteView{}, marks: map[string][]content.Mark{}}
 	viewer := rc.viewer
 	revNumbers := revisionNumbers(e)
 	replies := s.replyViews(notes, rc, e.slug, revNumbers)
+	threads := map[string]bool{}
 	for _, n := range notes {
-		if n.ParentID != "" {
+		if n.ParentID == "" {
+			threads[n.ID] = true
+		}
+	}
+	for _, n := range notes {
+		lone := n.ParentID != "" && !threads[n.ParentID]
+		if n.ParentID != "" && !lone {
 			continue
 		}
 		nv := s.noteView(n, rc, e.slug, revNumbers)
+		nv.Closed = nv.Closed || lone
 		nv.Replies = replies[n.ID]
 		nv.RepliesOpen = len(nv.Replies) <= repliesShownOpen
 		target := n.Current.Target
@@ -384,7 +404,7 @@ func (s *Server) placeNotes(notes []store.Note, e *docEntry, d *content.Document
 		}
 		nv.HTML = s.notes.html(nv)
 		m.notes[target.Anchor] = append(m.notes[target.Anchor], nv)
-		if target.Exact != "" {
+		if target.Exact != "" && !lone {
 			m.marks[target.Anchor] = append(m.marks[target.Anchor], markFor(n, target, viewer))
 		}
 	}

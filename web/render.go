@@ -35,6 +35,12 @@ func (e *httpError) Unwrap() error { return e.err }
 
 var errNotFound = &httpError{status: http.StatusNotFound, msg: "There is nothing here. The page may have moved, or it may not be yours to see."}
 
+// notInAudience says why someone may see a note of theirs but not write
+// in its thread.
+const notInAudience = "This thread is no longer open to you: you are not a member of its group now, " +
+	"or its author narrowed who may see it. Your own notes and replies there stay yours to read and delete, " +
+	"but you can no longer reply, edit or react in it."
+
 func errForbidden(msg string) error { return &httpError{status: http.StatusForbidden, msg: msg} }
 func errBadRequest(msg string) error {
 	return &httpError{status: http.StatusBadRequest, msg: msg}
@@ -63,6 +69,8 @@ func statusOf(err error) (int, string) {
 		return http.StatusUnprocessableEntity, fe.Error()
 	case errors.Is(err, store.ErrNotFound):
 		return errNotFound.status, errNotFound.msg
+	case errors.Is(err, store.ErrNotInAudience):
+		return http.StatusForbidden, notInAudience
 	case errors.Is(err, store.ErrForbidden):
 		return http.StatusForbidden, "That is for the group's teachers, or for its members, only."
 	case errors.Is(err, store.ErrInvalid):

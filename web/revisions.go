@@ -157,7 +157,7 @@ func (s *Server) handleReattach(w http.ResponseWriter, r *http.Request) error {
 // reattachable loads the note of the request for re-attaching: the
 // reader's own, and a note, not a reply (replies sit with their note).
 func (s *Server) reattachable(r *http.Request) (store.Note, *docEntry, error) {
-	n, e, err := s.ownNote(r)
+	n, e, err := s.writableNote(r)
 	if err != nil {
 		return n, e, err
 	}
