@@ -135,10 +135,18 @@ func (s *Server) refererPage(r *http.Request) *url.URL {
 		return nil
 	}
 	u, err := url.Parse(ref)
-	if err != nil || u.Host != r.Host || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+	if err != nil || u.Host != r.Host {
 		return nil
 	}
-	return &url.URL{Path: u.Path, RawQuery: u.RawQuery}
+	// Callers redirect to it: the same check as every "next".
+	back, ok := localPath((&url.URL{Path: u.Path, RawPath: u.RawPath, RawQuery: u.RawQuery}).String())
+	if !ok {
+		return nil
+	}
+	if u, err = url.Parse(back); err != nil {
+		return nil
+	}
+	return u
 }
 
 // contextQuery is the ?sort= and ?group= of a request for part of a
