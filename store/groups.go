@@ -223,6 +223,31 @@ func (db *DB) groupWrite(ctx context.Context, what string, actorID, groupID int6
 	return g, nil
 }
 
+// Invitation is the group whose invite code this is, as userID would find
+// it before joining: a stale code is ErrNotFound; someone a teacher
+// removed from the group, and did not let back in, gets ErrRemoved. It
+// reads only; Join is what joins.
+func (db *DB) Invitation(ctx context.Context, userID int64, code string) (Group, error) {
+	tx, err := db.ro.BeginTx(ctx, nil)
+	if err != nil {
+		return Group{}, fmt.Errorf("invitation: %w", err)
+	}
+	defer tx.Rollback()
+	g, err := scanGroup(tx.QueryRowContext(ctx, groupSelect+` WHERE invite_code = ?`, code))
+	if err != nil {
+		return Group{}, fmt.Errorf("invitation: invite code: %w", err)
+	}
+	var removed bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM removals WHERE group_id = ? AND user_id = ?)`,
+		g.ID, userID).Scan(&removed); err != nil {
+		return Group{}, fmt.Errorf("invitation: %w", err)
+	}
+	if removed {
+		return Group{}, fmt.Errorf("invitation to group %d: user %d: %w", g.ID, userID, ErrRemoved)
+	}
+	return g, nil
+}
+
 // Join adds userID to the group whose invite code this is, as a member
 // (nothing changes if they belong already). A stale code is ErrNotFound;
 // someone a teacher removed from the group, and did not let back in, gets
@@ -289,7 +314,21 @@ func (db *DB) Leave(ctx context.Context, userID, groupID int64) error {
 // remove members; only the owner removes a co-teacher; nobody removes the
 // owner.
 func (db *DB) RemoveMember(ctx context.Context, actorID, groupID, userID int64) error {
-	_, err := db.groupWrite(ctx, "remove member", actorID, groupID, func(tx *sql.Tx, g Group) error {
+	_, err := db.removeMember(ctx, actorID, groupID, userID, false)
+	return err
+}
+
+// RemoveMemberNewInvite is RemoveMember that also gives the group a new
+// invite code, in the same transaction, and returns the group with it. The
+// removal record keeps the removed account out, but not the person: with
+// the old link they could join again under a new name. With the new code
+// nobody joins until a teacher sends the new link.
+func (db *DB) RemoveMemberNewInvite(ctx context.Context, actorID, groupID, userID int64) (Group, error) {
+	return db.removeMember(ctx, actorID, groupID, userID, true)
+}
+
+func (db *DB) removeMember(ctx context.Context, actorID, groupID, userID int64, newInvite bool) (Group, error) {
+	return db.groupWrite(ctx, "remove member", actorID, groupID, func(tx *sql.Tx, g Group) error {
 		role, err := memberRole(ctx, tx, userID, groupID)
 		if err != nil {
 			return err
@@ -310,9 +349,12 @@ func (db *DB) RemoveMember(ctx context.Context, actorID, groupID, userID int64) 
 			INSERT INTO removals (group_id, user_id, removed_by, removed_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (group_id, user_id) DO UPDATE SET removed_by = excluded.removed_by, removed_at = excluded.removed_at`,
 			groupID, userID, actorID, now())
+		if err != nil || !newInvite {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE groups SET invite_code = ? WHERE id = ?`, newInviteCode(), groupID)
 		return err
 	})
-	return err
 }
 
 // LetBackIn deletes the record that a teacher removed userID from the
