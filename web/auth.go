@@ -292,6 +292,10 @@ func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request) error {
 		p.Errors["name"] = "That name is taken. Choose another."
 		return s.render(w, http.StatusConflict, "auth.html", p)
 	}
+	if errors.Is(err, store.ErrNameLookalike) {
+		p.Errors["name"] = "That name looks like one that is taken (letters from another alphabet, or a digit for a letter, read the same). Choose another."
+		return s.render(w, http.StatusConflict, "auth.html", p)
+	}
 	if err != nil {
 		return err
 	}

@@ -96,6 +96,7 @@ func TestSignUpValidation(t *testing.T) {
 		{"bob", "short", "short", "password", 422},
 		{"bob", "correct horse", "correct hoarse", "password2", 422},
 		{"Ann", "correct horse", "correct horse", "name", 409},
+		{"аnn", "correct horse", "correct horse", "name", 409}, // Cyrillic а: looks like ann
 	}
 	for _, tc := range cases {
 		res := c.postForm("/signup", url.Values{"name": {tc.name}, "password": {tc.pw}, "password2": {tc.pw2}})
@@ -105,6 +106,9 @@ func TestSignUpValidation(t *testing.T) {
 		}
 		if got := attr(query(doc, "input[name=name]"), "value"); got != tc.name {
 			t.Errorf("name not kept: %q", got)
+		}
+		if tc.name == "аnn" && !strings.Contains(text(query(doc, "#name-error")), "looks like one that is taken") {
+			t.Errorf("lookalike name: the error says %q", text(query(doc, "#name-error")))
 		}
 	}
 }

@@ -332,6 +332,9 @@ func userAdd(ctx context.Context, args []string, getenv func(string) string, std
 	if errors.Is(err, store.ErrNameTaken) {
 		return fmt.Errorf("a user named %q exists already", name)
 	}
+	if errors.Is(err, store.ErrNameLookalike) {
+		return fmt.Errorf("%q looks like the name of a user who exists already (letters from another alphabet, or a digit for a letter); choose another", name)
+	}
 	if err != nil {
 		return err
 	}

@@ -40,6 +40,10 @@ func TestUserAddAndTokenNew(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "exists") {
 		t.Errorf("second user add: %v", err)
 	}
+	err = run(ctx, []string{"user", "add", "-db", dbPath, "\u0430nn"}, env(), strings.NewReader("correct horse\n"), &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "looks like the name of a user who exists already") {
+		t.Errorf("user add of a lookalike (Cyrillic а): %v", err)
+	}
 	err = run(ctx, []string{"user", "add", "-db", dbPath, "bob"}, env(), strings.NewReader("short\n"), &out, &errb)
 	if err == nil || !strings.Contains(err.Error(), "password") {
 		t.Errorf("short password: %v", err)
