@@ -527,13 +527,13 @@ func (db *DB) PostFirst(ctx context.Context, groupID, documentID int64) (bool, e
 
 // Locked reports whether post first hides other members' notes from
 // userID on a document in a group: it is on, userID is a member and not a
-// teacher, and has not yet written there.
+// teacher, and has not yet contributed there (see unlocksPostFirst).
 func (db *DB) Locked(ctx context.Context, userID, groupID, documentID int64) (bool, error) {
 	var locked bool
 	err := db.ro.QueryRowContext(ctx, `
 		SELECT EXISTS (SELECT 1 FROM group_documents WHERE group_id = :g AND document_id = :d AND post_first = 1)
 		   AND EXISTS (SELECT 1 FROM memberships WHERE group_id = :g AND user_id = :u AND role = 'member')
-		   AND NOT EXISTS (SELECT 1 FROM notes WHERE author_id = :u AND group_id = :g AND document_id = :d AND deleted_at IS NULL)`,
+		   AND NOT `+unlocksPostFirst(":u", ":g", ":d"),
 		sql.Named("g", groupID), sql.Named("d", documentID), sql.Named("u", userID)).Scan(&locked)
 	if err != nil {
 		return false, fmt.Errorf("post first lock: %w", err)
