@@ -425,7 +425,8 @@ func (s *Server) handleLeaveGroup(w http.ResponseWriter, r *http.Request) error 
 
 // handleRemoveMember serves POST /groups/{id}/members/{userID}/remove.
 // Teachers remove members; only the owner removes a co-teacher. Removing
-// yourself is leaving.
+// yourself is leaving. rotate=1 (the form's box, ticked by default) also
+// makes a new invite link.
 func (s *Server) handleRemoveMember(w http.ResponseWriter, r *http.Request) error {
 	a, err := s.groupOf(r)
 	if err != nil {
@@ -446,8 +447,8 @@ func (s *Server) handleRemoveMember(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	key := "member-" + strconv.FormatInt(uid, 10)
-	if err := r.ParseForm(); err != nil {
-		return errBadRequest("The form could not be read.")
+	if err := parseSmallForm(w, r); err != nil {
+		return err
 	}
 	newInvite := r.PostForm.Get("rotate") == "1"
 	if err := s.removeMember(r, a, uid, newInvite); err != nil {

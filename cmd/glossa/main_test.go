@@ -169,6 +169,20 @@ func TestServeBadWriteLimitEnv(t *testing.T) {
 	}
 }
 
+// Trusted proxies that do not parse stop serve with an error naming the
+// flag and the bad entry, from the flag or the environment.
+func TestServeBadTrustedProxies(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "g.db")
+	err := run(context.Background(), []string{"serve", "-trusted-proxies", "10.0.0.0/8, proxy.example"}, env("GLOSSA_DB", db), nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "-trusted-proxies") || !strings.Contains(err.Error(), "proxy.example") {
+		t.Errorf("-trusted-proxies with a host name: error %v", err)
+	}
+	err = run(context.Background(), []string{"serve"}, env("GLOSSA_DB", db, "GLOSSA_TRUSTED_PROXIES", "10.0.0.0/33"), nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "10.0.0.0/33") {
+		t.Errorf("GLOSSA_TRUSTED_PROXIES=10.0.0.0/33: error %v", err)
+	}
+}
+
 // TestServeCustomContent serves a folder given by -content.
 func TestServeCustomContent(t *testing.T) {
 	dir := t.TempDir()
