@@ -359,8 +359,13 @@ func (s *Server) signIn(r *http.Request, u store.User) error {
 	return nil
 }
 
-// handleSignOut serves POST /signout.
+// handleSignOut serves POST /signout. Without a stored session there is
+// nothing to end, and nothing is asked of the database.
 func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) error {
+	if s.sessions.Token(r.Context()) == "" {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return nil
+	}
 	if err := s.sessions.Destroy(r.Context()); err != nil {
 		return fmt.Errorf("destroy session: %w", err)
 	}
