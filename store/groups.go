@@ -223,6 +223,31 @@ func (db *DB) groupWrite(ctx context.Context, what string, actorID, groupID int6
 	return g, nil
 }
 
+// Invitation is the group whose invite code this is, as userID would find
+// it before joining: a stale code is ErrNotFound; someone a teacher
+// removed from the group, and did not let back in, gets ErrRemoved. It
+// reads only; Join is what joins.
+func (db *DB) Invitation(ctx context.Context, userID int64, code string) (Group, error) {
+	tx, err := db.ro.BeginTx(ctx, nil)
+	if err != nil {
+		return Group{}, fmt.Errorf("invitation: %w", err)
+	}
+	defer tx.Rollback()
+	g, err := scanGroup(tx.QueryRowContext(ctx, groupSelect+` WHERE invite_code = ?`, code))
+	if err != nil {
+		return Group{}, fmt.Errorf("invitation: invite code: %w", err)
+	}
+	var removed bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM removals WHERE group_id = ? AND user_id = ?)`,
+		g.ID, userID).Scan(&removed); err != nil {
+		return Group{}, fmt.Errorf("invitation: %w", err)
+	}
+	if removed {
+		return Group{}, fmt.Errorf("invitation to group %d: user %d: %w", g.ID, userID, ErrRemoved)
+	}
+	return g, nil
+}
+
 // Join adds userID to the group whose invite code this is, as a member
 // (nothing changes if they belong already). A stale code is ErrNotFound;
 // someone a teacher removed from the group, and did not let back in, gets
@@ -289,7 +314,21 @@ func (db *DB) Leave(ctx context.Context, userID, groupID int64) error {
 // remove members; only the owner removes a co-teacher; nobody removes the
 // owner.
 func (db *DB) RemoveMember(ctx context.Context, actorID, groupID, userID int64) error {
-	_, err := db.groupWrite(ctx, "remove member", actorID, groupID, func(tx *sql.Tx, g Group) error {
+	_, err := db.removeMember(ctx, actorID, groupID, userID, false)
+	return err
+}
+
+// RemoveMemberNewInvite is RemoveMember that also gives the group a new
+// invite code, in the same transaction, and returns the group with it. The
+// removal record keeps the removed account out, but not the person: with
+// the old link they could join again under a new name. With the new code
+// nobody joins until a teacher sends the new link.
+func (db *DB) RemoveMemberNewInvite(ctx context.Context, actorID, groupID, userID int64) (Group, error) {
+	return db.removeMember(ctx, actorID, groupID, userID, true)
+}
+
+func (db *DB) removeMember(ctx context.Context, actorID, groupID, userID int64, newInvite bool) (Group, error) {
+	return db.groupWrite(ctx, "remove member", actorID, groupID, func(tx *sql.Tx, g Group) error {
 		role, err := memberRole(ctx, tx, userID, groupID)
 		if err != nil {
 			return err
@@ -310,9 +349,12 @@ func (db *DB) RemoveMember(ctx context.Context, actorID, groupID, userID int64) 
 			INSERT INTO removals (group_id, user_id, removed_by, removed_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (group_id, user_id) DO UPDATE SET removed_by = excluded.removed_by, removed_at = excluded.removed_at`,
 			groupID, userID, actorID, now())
+		if err != nil || !newInvite {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE groups SET invite_code = ? WHERE id = ?`, newInviteCode(), groupID)
 		return err
 	})
-	return err
 }
 
 // LetBackIn deletes the record that a teacher removed userID from the
@@ -485,13 +527,13 @@ func (db *DB) PostFirst(ctx context.Context, groupID, documentID int64) (bool, e
 
 // Locked reports whether post first hides other members' notes from
 // userID on a document in a group: it is on, userID is a member and not a
-// teacher, and has not yet written there.
+// teacher, and has not yet contributed there (see unlocksPostFirst).
 func (db *DB) Locked(ctx context.Context, userID, groupID, documentID int64) (bool, error) {
 	var locked bool
 	err := db.ro.QueryRowContext(ctx, `
 		SELECT EXISTS (SELECT 1 FROM group_documents WHERE group_id = :g AND document_id = :d AND post_first = 1)
 		   AND EXISTS (SELECT 1 FROM memberships WHERE group_id = :g AND user_id = :u AND role = 'member')
-		   AND NOT EXISTS (SELECT 1 FROM notes WHERE author_id = :u AND group_id = :g AND document_id = :d AND deleted_at IS NULL)`,
+		   AND NOT `+unlocksPostFirst(":u", ":g", ":d"),
 		sql.Named("g", groupID), sql.Named("d", documentID), sql.Named("u", userID)).Scan(&locked)
 	if err != nil {
 		return false, fmt.Errorf("post first lock: %w", err)

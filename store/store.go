@@ -161,6 +161,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		rw.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
+	if err := fillNameSkeletons(ctx, rw); err != nil {
+		rw.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
 
 	// Opened after migrating, so the file exists and is already in WAL
 	// mode (journal_mode is stored in the file); query_only makes any write

@@ -19,6 +19,8 @@ type User struct {
 
 // CreateUser adds a user; ErrNameTaken if the name exists. Names compare
 // by NameKey: Unicode case folding after NFKC, so "Åsa" takes "åsa" too.
+// A name that only looks like one that exists (NameSkeleton: Cyrillic
+// "bоb" beside "bob") is ErrNameLookalike.
 func (db *DB) CreateUser(ctx context.Context, name string, passwordHash []byte) (User, error) {
 	if name == "" {
 		return User{}, fmt.Errorf("create user: %w: name is empty", ErrInvalid)
@@ -32,13 +34,28 @@ func (db *DB) CreateUser(ctx context.Context, name string, passwordHash []byte) 
 	}
 	defer tx.Rollback()
 
+	// One name by key (the same letters, any case) is taken; one by
+	// skeleton only (letters that look the same) is a lookalike. Writes
+	// are serialised (one writer, immediate transactions), so nobody takes
+	// the skeleton between this check and the insert.
+	key, skel := NameKey(name), NameSkeleton(name)
+	var sameKey sql.NullBool
+	if err := tx.QueryRowContext(ctx, `SELECT max(name_key = ?) FROM users WHERE name_skeleton = ?`, key, skel).Scan(&sameKey); err != nil {
+		return User{}, fmt.Errorf("create user %q: %w", name, err)
+	}
+	switch {
+	case sameKey.Valid && sameKey.Bool:
+		return User{}, fmt.Errorf("create user %q: %w", name, ErrNameTaken)
+	case sameKey.Valid:
+		return User{}, fmt.Errorf("create user %q: %w", name, ErrNameLookalike)
+	}
 	var (
 		u       = User{Name: name}
 		created string
 	)
 	err = tx.QueryRowContext(ctx, `
-		INSERT INTO users (name, name_key, password_hash, created_at) VALUES (?, ?, ?, ?)
-		RETURNING id, created_at`, name, NameKey(name), passwordHash, now()).Scan(&u.ID, &created)
+		INSERT INTO users (name, name_key, name_skeleton, password_hash, created_at) VALUES (?, ?, ?, ?, ?)
+		RETURNING id, created_at`, name, key, skel, passwordHash, now()).Scan(&u.ID, &created)
 	if isConstraint(err, sqlite3.ErrConstraintUnique) {
 		return User{}, fmt.Errorf("create user %q: %w", name, ErrNameTaken)
 	}

@@ -229,3 +229,78 @@ func TestNameKeysForOldAccounts(t *testing.T) {
 		t.Errorf("a second Zoë: %v, want ErrNameTaken", err)
 	}
 }
+
+// Names that only look alike are one name at sign-up: letters from
+// another script (Cyrillic "о" in "bоb"), a whole name in another script,
+// digits for letters. Distinct names stay distinct, accents included.
+func TestLookalikeNamesRefused(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
+	for _, name := range []string{"bob", "poe", "Ilse", "josé"} {
+		mustUser(t, db, name)
+	}
+	for _, tc := range []struct {
+		name string
+		want error
+	}{
+		{"b\u043eb", ErrNameLookalike}, // Cyrillic o
+		{"B\u043eB", ErrNameLookalike},
+		{"\u0440\u043e\u0435", ErrNameLookalike}, // Cyrillic "рое", all of it
+		{"b0b", ErrNameLookalike},
+		{"lIse", ErrNameLookalike},           // capital I for l
+		{"\uff42\uff4f\uff42", ErrNameTaken}, // fullwidth ｂｏｂ: NFKC makes it bob
+		{"BOB", ErrNameTaken},
+		{"jose", nil},
+		{"bobby", nil},
+		{"ilse2", nil},
+	} {
+		_, err := db.CreateUser(ctx, tc.name, []byte("h"))
+		if !errors.Is(err, tc.want) {
+			t.Errorf("CreateUser(%q) = %v, want %v", tc.name, err, tc.want)
+		}
+	}
+	var n int
+	if err := db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil || n != 7 {
+		t.Errorf("%d accounts (%v), want 4 + 3", n, err)
+	}
+}
+
+// Accounts made before lookalikes were refused get their skeletons when
+// the database is opened; two that look alike both keep signing in by
+// their own names, and no third can be made.
+func TestNameSkeletonsForOldAccounts(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "glossa.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As the previous release left them: no skeletons, and the Cyrillic
+	// "bоb" let in beside "bob".
+	for _, q := range []string{
+		`INSERT INTO users (name, name_key, password_hash, created_at) VALUES ('bob', 'bob', x'01', '2026-01-01T00:00:00.000000000Z')`,
+		"INSERT INTO users (name, name_key, password_hash, created_at) VALUES ('b\u043eb', 'b\u043eb', x'02', '2026-01-02T00:00:00.000000000Z')",
+	} {
+		if _, err := db.SQL().ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	if db, err = Open(ctx, path); err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer db.Close()
+	var missing int
+	if err := db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM users WHERE name_skeleton IS NULL`).Scan(&missing); err != nil || missing != 0 {
+		t.Fatalf("%d accounts without a skeleton (%v)", missing, err)
+	}
+	for in, want := range map[string]byte{"bob": 1, "b\u043eb": 2} {
+		u, hash, err := db.UserByName(ctx, in)
+		if err != nil || u.Name != in || len(hash) != 1 || hash[0] != want {
+			t.Errorf("UserByName(%q) = %q, %x, %v", in, u.Name, hash, err)
+		}
+	}
+	if _, err := db.CreateUser(ctx, "b0b", []byte("h")); !errors.Is(err, ErrNameLookalike) {
+		t.Errorf("a third bob: %v, want ErrNameLookalike", err)
+	}
+}

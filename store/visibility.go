@@ -15,8 +15,9 @@ import (
 //   - it is for "me and the teachers of group G" and V teaches G;
 //   - it is for group G, V is a member of G, and post first does not hide
 //     it: post first is off for G and the note's document, or V teaches G,
-//     or the note's author teaches G (a guide note), or V has written in G
-//     on that document (a note or a reply, not deleted);
+//     or the note's author teaches G (a guide note), or V has contributed
+//     to G on that document (a note or a reply with words, for the group,
+//     neither deleted nor hidden: see unlocksPostFirst);
 //
 // and it is not hidden by moderation, unless V wrote it or teaches its
 // group; and it is not deleted.
@@ -103,9 +104,26 @@ func postFirstOK(a string) string {
 			WHERE gd.group_id = ` + a + `.group_id AND gd.document_id = ` + a + `.document_id AND gd.post_first = 1)
 		OR ` + teaches(":viewer", a+".group_id") + `
 		OR ` + teaches(a+".author_id", a+".group_id") + `
-		OR (:viewer <> 0 AND EXISTS (SELECT 1 FROM notes w
-			WHERE w.author_id = :viewer AND w.group_id = ` + a + `.group_id
-			  AND w.document_id = ` + a + `.document_id AND w.deleted_at IS NULL)))`
+		OR (:viewer <> 0 AND ` + unlocksPostFirst(":viewer", a+".group_id", a+".document_id") + `))`
+}
+
+// unlocksPostFirst is "user u has contributed to group g on document d",
+// which lifts post first for u there: u wrote a note or a reply with
+// words in it, for the whole group, that the group can see (not deleted,
+// and neither it nor its thread hidden by a teacher). An empty highlight,
+// a note only for the teachers, or something a teacher hid shows the
+// group nothing of u's thinking, so it unlocks nothing: otherwise one
+// keystroke would read everyone's notes without writing any. (A reply's
+// audience is its thread's, so a reply in a group thread counts and one
+// in a thread for the teachers does not.) Locked, the banner that says
+// post first is holding peers' notes back, asks the same question.
+func unlocksPostFirst(u, g, d string) string {
+	return `EXISTS (SELECT 1 FROM notes w
+			WHERE w.author_id = ` + u + ` AND w.group_id = ` + g + `
+			  AND w.document_id = ` + d + ` AND w.audience = 'group'
+			  AND trim(w.body, ' ' || char(9, 10, 13)) <> ''
+			  AND w.deleted_at IS NULL AND w.hidden_at IS NULL
+			  AND NOT EXISTS (SELECT 1 FROM notes wp WHERE wp.id = w.parent_id AND wp.hidden_at IS NOT NULL))`
 }
 
 // notHidden: moderation does not hide the note from the viewer.

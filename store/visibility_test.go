@@ -478,6 +478,53 @@ func TestVisibilityChanges(t *testing.T) {
 		}
 	})
 
+	t.Run("only words the group can read unlock post first", func(t *testing.T) {
+		s := newSeminar(t)
+		if err := s.db.SetPostFirst(ctx, s.teacher.ID, s.g.ID, s.d1.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		peer := s.groupNote(t, s.author, s.d1, "peer")
+		guide := s.groupNote(t, s.teacher, s.d1, "guide")
+		still := func(what string) {
+			t.Helper()
+			locked, err := s.db.Locked(ctx, s.member.ID, s.g.ID, s.d1.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sees(t, s.db, vw(s.member), peer.ID) || !locked {
+				t.Errorf("after %s: the peer's note visible %v, Locked %v; want still locked", what,
+					sees(t, s.db, vw(s.member), peer.ID), locked)
+			}
+		}
+		mine := func(a Audience, body string) Note {
+			return s.create(t, NewNote{DocumentID: s.d1.ID, AuthorID: s.member.ID, Audience: a, GroupID: s.g.ID, Body: body})
+		}
+		mine(Teachers, "")
+		still("an empty highlight for the teachers")
+		mine(Teachers, "For the teachers only.")
+		still("a note for the teachers only")
+		mine(Members, "")
+		still("an empty highlight for the group")
+		mine(Members, " \n\t ")
+		still("a note of white space for the group")
+		hidden := mine(Members, "Words a teacher hid.")
+		s.hide(t, s.teacher, hidden, "off topic")
+		still("a note a teacher hid")
+		s.reply(t, s.member, hidden, "A reply in the hidden thread.")
+		still("a reply in a hidden thread")
+		gone := mine(Members, "Words taken back.")
+		if err := s.db.DeleteNote(ctx, s.member.ID, gone.ID, 0); err != nil {
+			t.Fatal(err)
+		}
+		still("a deleted note")
+
+		// A reply with words in a thread the group reads is a contribution.
+		s.reply(t, s.member, guide, "The guide has a point.")
+		if l, _ := s.db.Locked(ctx, s.member.ID, s.g.ID, s.d1.ID); l || !sees(t, s.db, vw(s.member), peer.ID) {
+			t.Errorf("after a reply to the guide: Locked %v, peer visible %v; want unlocked", l, sees(t, s.db, vw(s.member), peer.ID))
+		}
+	})
+
 	t.Run("leaving the group hides its notes", func(t *testing.T) {
 		s := newSeminar(t)
 		g := s.groupNote(t, s.author, s.d1, "group")

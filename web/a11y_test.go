@@ -692,6 +692,8 @@ func TestA11yAxeSeminar(t *testing.T) {
 			// A reader in no group yet.
 			b.signInAs(s.outside)
 			a.visit("groups, none yet", "/groups", http.StatusOK)
+			a.visit("join, the invite page", "/join/"+s.group.InviteCode, http.StatusOK)
+			count("join, the invite page", `main form[method="post"] button[type="submit"]`, 1)
 
 			// The teacher.
 			b.signInAs(s.teacher)

@@ -7,6 +7,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -232,9 +233,10 @@ func (s *Server) apiJoin(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, jsonType, out)
 }
 
-// apiRemoveMember serves DELETE /api/groups/{id}/members/{userID}: leaving
-// when it is the caller, removing someone otherwise (teachers remove
-// members; only the owner removes a co-teacher). 204.
+// apiRemoveMember serves DELETE /api/groups/{id}/members/{userID}[?rotate=1]:
+// leaving when it is the caller, removing someone otherwise (teachers
+// remove members; only the owner removes a co-teacher); rotate=1 also
+// makes a new invite link, in the same transaction (see removeMember). 204.
 func (s *Server) apiRemoveMember(w http.ResponseWriter, r *http.Request) error {
 	a, err := s.groupOf(r)
 	if err != nil {
@@ -249,7 +251,15 @@ func (s *Server) apiRemoveMember(w http.ResponseWriter, r *http.Request) error {
 	} else if !a.teacher() {
 		err = errForbidden("Only the group's teachers can remove members.")
 	} else {
-		err = s.db.RemoveMember(r.Context(), a.user.ID, a.group.ID, uid)
+		var newInvite bool
+		switch v := r.URL.Query().Get("rotate"); v {
+		case "", "0", "false":
+		case "1", "true":
+			newInvite = true
+		default:
+			return fieldErrors{"rotate": fmt.Sprintf("rotate=%q: say 1 (or true) to make a new invite link as well, 0 (or false) not to.", v)}
+		}
+		err = s.removeMember(r, a, uid, newInvite)
 	}
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path"
 	"runtime"
 	"strings"
 	"unicode"
@@ -196,15 +197,52 @@ type authPage struct {
 }
 
 // localNext keeps a "next" target only when it is a path on this site, so
-// the sign-in page cannot be used to send people elsewhere.
+// the sign-in page cannot be used to send people elsewhere; anything else
+// is "/". Every "next" and every redirect back to a page a request names
+// goes through localPath.
 func localNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/"
+	p, _ := localPath(next)
+	return p
+}
+
+// localPath reports whether target, sent as a Location, takes a browser to
+// a path on this site, and returns it as http.Redirect will send it; else
+// "/" and false.
+//
+// The check is on what leaves, not on what came in: http.Redirect cleans
+// the path, so "/./\evil.example" and "/../\evil.example" leave as
+// "/\evil.example", which browsers read as "//evil.example", another
+// host. So a target must start with one "/", and neither it nor its
+// decoded path may hold a backslash (browsers take it for a slash in
+// http URLs), a control character (browsers drop tabs and newlines from
+// URLs, so "/\t/x" is "//x"), or a leading "//" ("/%2F/x" decodes to one);
+// the path is then cleaned as http.Redirect would clean it and checked
+// again, and the URL rebuilt from its parts, so what was checked is what
+// is sent.
+func localPath(target string) (string, bool) {
+	const home = "/"
+	if !strings.HasPrefix(target, "/") || strings.HasPrefix(target, "//") || hasBackslashOrControl(target) {
+		return home, false
 	}
-	if u, err := url.Parse(next); err != nil || u.Host != "" || u.Scheme != "" {
-		return "/"
+	u, err := url.Parse(target)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return home, false
 	}
-	return next
+	if !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") || hasBackslashOrControl(u.Path) {
+		return home, false
+	}
+	clean := path.Clean(u.Path)
+	if strings.HasSuffix(u.Path, "/") && clean != "/" {
+		clean += "/"
+	}
+	if !strings.HasPrefix(clean, "/") || strings.HasPrefix(clean, "//") {
+		return home, false
+	}
+	return (&url.URL{Path: clean, RawQuery: u.RawQuery, Fragment: u.Fragment}).String(), true
+}
+
+func hasBackslashOrControl(s string) bool {
+	return strings.ContainsFunc(s, func(c rune) bool { return c == '\\' || c < 0x20 || c == 0x7f })
 }
 
 // handleSignUpForm serves GET /signup.
@@ -252,6 +290,10 @@ func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request) error {
 	u, err := s.db.CreateUser(r.Context(), name, hash)
 	if errors.Is(err, store.ErrNameTaken) {
 		p.Errors["name"] = "That name is taken. Choose another."
+		return s.render(w, http.StatusConflict, "auth.html", p)
+	}
+	if errors.Is(err, store.ErrNameLookalike) {
+		p.Errors["name"] = "That name looks like one that is taken (letters from another alphabet, or a digit for a letter, read the same). Choose another."
 		return s.render(w, http.StatusConflict, "auth.html", p)
 	}
 	if err != nil {
@@ -317,8 +359,13 @@ func (s *Server) signIn(r *http.Request, u store.User) error {
 	return nil
 }
 
-// handleSignOut serves POST /signout.
+// handleSignOut serves POST /signout. Without a stored session there is
+// nothing to end, and nothing is asked of the database.
 func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) error {
+	if s.sessions.Token(r.Context()) == "" {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return nil
+	}
 	if err := s.sessions.Destroy(r.Context()); err != nil {
 		return fmt.Errorf("destroy session: %w", err)
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -95,6 +96,7 @@ func TestSignUpValidation(t *testing.T) {
 		{"bob", "short", "short", "password", 422},
 		{"bob", "correct horse", "correct hoarse", "password2", 422},
 		{"Ann", "correct horse", "correct horse", "name", 409},
+		{"аnn", "correct horse", "correct horse", "name", 409}, // Cyrillic а: looks like ann
 	}
 	for _, tc := range cases {
 		res := c.postForm("/signup", url.Values{"name": {tc.name}, "password": {tc.pw}, "password2": {tc.pw2}})
@@ -104,6 +106,9 @@ func TestSignUpValidation(t *testing.T) {
 		}
 		if got := attr(query(doc, "input[name=name]"), "value"); got != tc.name {
 			t.Errorf("name not kept: %q", got)
+		}
+		if tc.name == "аnn" && !strings.Contains(text(query(doc, "#name-error")), "looks like one that is taken") {
+			t.Errorf("lookalike name: the error says %q", text(query(doc, "#name-error")))
 		}
 	}
 }
@@ -122,14 +127,79 @@ func TestSignInRateLimited(t *testing.T) {
 	}
 }
 
+// Every "next" goes through localPath, which must refuse whatever a
+// browser would resolve to another host, as http.Redirect will send it
+// (it cleans the path: "/./\evil.example" became "/\evil.example", which
+// browsers read as "//evil.example").
 func TestOpenRedirectRefused(t *testing.T) {
-	for _, next := range []string{"https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"} {
-		if got := localNext(next); got != "/" {
-			t.Errorf("localNext(%q) = %q", next, got)
+	for _, tc := range []struct{ next, want string }{
+		// Another site, however it is written.
+		{"https://evil.example/", "/"},
+		{"https:evil.example", "/"},
+		{"javascript:alert(1)", "/"},
+		{"//evil.example/", "/"},
+		{"///evil.example/", "/"},
+		{"/\\evil.example", "/"},
+		{"\\/evil.example", "/"},
+		{"\\\\evil.example", "/"},
+		{"/./\\evil.example", "/"},
+		{"/../\\evil.example", "/"},
+		{"/read/../\\evil.example", "/"},
+		{"/.\\evil.example", "/"},
+		{"/%2F/evil.example", "/"},
+		{"/%2f/evil.example", "/"},
+		{"/%5Cevil.example", "/"},
+		{"/%5cevil.example", "/"},
+		{"/./%5Cevil.example", "/"},
+		{"/\t/evil.example", "/"},
+		{"/\n/evil.example", "/"},
+		{"/\r\n/evil.example", "/"},
+		{"\t//evil.example", "/"},
+		{" //evil.example", "/"},
+		{"/\x00/evil.example", "/"},
+		{"/%09/evil.example", "/"},
+		{"evil.example", "/"},
+		{"", "/"},
+		// Paths here, as http.Redirect sends them.
+		{"/", "/"},
+		{"/read/x?y=1#p-1", "/read/x?y=1#p-1"},
+		{"/join/abc", "/join/abc"},
+		{"/read/x/../y", "/read/y"},
+		{"/..//evil.example", "/evil.example"},
+		{"/./read/x", "/read/x"},
+		{"/groups/1/", "/groups/1/"},
+		{"/search?q=%2F%2Fx", "/search?q=%2F%2Fx"},
+	} {
+		if got := localNext(tc.next); got != tc.want {
+			t.Errorf("localNext(%q) = %q, want %q", tc.next, got, tc.want)
 		}
 	}
-	if got := localNext("/read/x?y=1#p-1"); got != "/read/x?y=1#p-1" {
-		t.Errorf("local next rewritten to %q", got)
+}
+
+// The hostile forms through the routes that redirect to a "next": sign-in,
+// sign-up and the guide switch. What leaves, in Location, is a path here.
+func TestRedirectsStayHere(t *testing.T) {
+	app := newApp(t)
+	app.signUp(t, "ann")
+	hostile := []string{"/./\\evil.example", "/../\\evil.example", "/%5Cevil.example", "/%2F/evil.example", "//evil.example", "/\t/evil.example"}
+	check := func(what string, res *http.Response) {
+		t.Helper()
+		readBody(res)
+		loc := res.Header.Get("Location")
+		if res.StatusCode != http.StatusSeeOther || loc != "/" {
+			t.Errorf("%s: %d → Location %q, want / ", what, res.StatusCode, loc)
+		}
+	}
+	for i, next := range hostile {
+		c := app.client(t)
+		check("sign in, next="+next, c.postForm("/signin", url.Values{"name": {"ann"}, "password": {"correct horse"}, "next": {next}}))
+		check("guide switch, next="+next, c.postForm("/prefs/guide", url.Values{"show": {"0"}, "next": {next}}))
+		name := fmt.Sprintf("new%c", 'a'+i)
+		check("sign up, next="+next, app.client(t).postForm("/signup", url.Values{"name": {name}, "password": {"correct horse"}, "password2": {"correct horse"}, "next": {next}}))
+		doc := c.page("/signin?next="+url.QueryEscape(next), http.StatusOK)
+		if got := attr(query(doc, `input[name="next"]`), "value"); got != "/" {
+			t.Errorf("sign-in form keeps next %q, want /", got)
+		}
 	}
 }
 

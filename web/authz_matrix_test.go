@@ -260,6 +260,14 @@ var mxStatus = map[string][mxRoles]int{
 	"API notifications":             {401, 200, 200, 200, 200, 200},
 	"search page":                   {200, 200, 200, 200, 200, 200},
 	"API search":                    {200, 200, 200, 200, 200, 200},
+
+	// The invite link: its page joins nobody (members are sent to the
+	// group); its form joins (otto, then undone) or changes nothing; from
+	// another site the form is refused.
+	"join page":         {303, 200, 303, 303, 303, 303},
+	"join":              {303, 303, 303, 303, 303, 303},
+	"join (cross-site)": {403, 403, 403, 403, 403, 403},
+	"API join":          {401, 200, 200, 200, 200, 200},
 }
 
 func mxHas(rs []mxRole, r mxRole) bool { return slices.Contains(rs, r) }
@@ -613,6 +621,39 @@ func TestAuthorizationMatrix(t *testing.T) {
 			m.status(tc.route, "status", r, mxStatus[tc.route][r], res.StatusCode)
 			if res.StatusCode == http.StatusSeeOther || res.StatusCode == http.StatusNoContent {
 				removeRex()
+			}
+			for _, n := range notes {
+				m.see(tc.route+": words (never)", n.key, r, false, n.shows(false, "", body))
+			}
+		}
+	}
+	// The invite link, page and form, and the API's join. Only otto is
+	// not in G; whatever joins him is undone before the next request.
+	ottoID := grpUID(t, app, "otto")
+	inG := func() bool {
+		_, err := app.db.RoleOf(t.Context(), ottoID, gid)
+		return err == nil
+	}
+	for r := mxSignedOut; r < mxRoles; r++ {
+		c := cs[r]
+		for _, tc := range []struct {
+			route, method, path string
+			header              http.Header
+		}{
+			{"join page", "GET", "/join/" + code, http.Header{"Sec-Fetch-Site": {"cross-site"}, "Sec-Fetch-Mode": {"navigate"}}},
+			{"join (cross-site)", "POST", "/join/" + code, http.Header{"Sec-Fetch-Site": {"cross-site"}}},
+			{"join", "POST", "/join/" + code, nil},
+			{"API join", "POST", "/api/join/" + code, nil},
+		} {
+			res := c.do(tc.method, tc.path, nil, tc.header)
+			body := readBody(res)
+			m.status(tc.route, "status", r, mxStatus[tc.route][r], res.StatusCode)
+			joins := tc.route == "join" || tc.route == "API join"
+			m.see(tc.route+": otto joins", "outsider in G", r, joins && r == mxOutsider, inG())
+			if inG() {
+				if err := app.db.Leave(t.Context(), ottoID, gid); err != nil {
+					t.Fatalf("otto leaves G again: %v", err)
+				}
 			}
 			for _, n := range notes {
 				m.see(tc.route+": words (never)", n.key, r, false, n.shows(false, "", body))

@@ -35,7 +35,15 @@ const (
 // repliesShownOpen: a thread with more replies than this starts folded.
 const repliesShownOpen = 3
 
-// sessionGuideOff is the session key of the reader's "hide the guide layer".
+// guideCookie keeps the reader's "hide the guide layer" in the browser:
+// "off" or "on". It is a plain cookie, not part of the session, because a
+// reader who is not signed in may set it too, and a session for them
+// would be a row in the database per request (see handleGuidePref).
+const guideCookie = "glossa_guide"
+
+// sessionGuideOff is where the switch lived before, in the session; a
+// signed-in reader's old choice is still read when the browser has no
+// cookie yet.
 const sessionGuideOff = "guide_off"
 
 // readerCtx is what a margin depends on besides the notes: who reads, the
@@ -103,6 +111,9 @@ func (s *Server) readerCtxFrom(r *http.Request, q url.Values) (*readerCtx, error
 
 // guideOff reports whether the reader hid the guide layer.
 func (s *Server) guideOff(r *http.Request) bool {
+	if c, err := r.Cookie(guideCookie); err == nil {
+		return c.Value == "off"
+	}
 	return s.sessions.GetBool(r.Context(), sessionGuideOff)
 }
 
@@ -124,10 +135,18 @@ func (s *Server) refererPage(r *http.Request) *url.URL {
 		return nil
 	}
 	u, err := url.Parse(ref)
-	if err != nil || u.Host != r.Host || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+	if err != nil || u.Host != r.Host {
 		return nil
 	}
-	return &url.URL{Path: u.Path, RawQuery: u.RawQuery}
+	// Callers redirect to it: the same check as every "next".
+	back, ok := localPath((&url.URL{Path: u.Path, RawPath: u.RawPath, RawQuery: u.RawQuery}).String())
+	if !ok {
+		return nil
+	}
+	if u, err = url.Parse(back); err != nil {
+		return nil
+	}
+	return u
 }
 
 // contextQuery is the ?sort= and ?group= of a request for part of a
@@ -413,13 +432,20 @@ func parseSmallForm(w http.ResponseWriter, r *http.Request) error {
 // --- handlers ----------------------------------------------------------------
 
 // handleGuidePref serves POST /prefs/guide: show=1 shows the guide layer,
-// show=0 hides it; the choice is kept in the session, then back to next.
+// show=0 hides it; the choice is kept in a cookie for a year (signed in or
+// not, and never in the database), then back to next.
 func (s *Server) handleGuidePref(w http.ResponseWriter, r *http.Request) error {
 	if err := parseSmallForm(w, r); err != nil {
 		return err
 	}
 	off := r.PostForm.Get("show") != "1"
-	s.sessions.Put(r.Context(), sessionGuideOff, off)
+	http.SetCookie(w, &http.Cookie{
+		Name: guideCookie, Value: map[bool]string{true: "off", false: "on"}[off],
+		Path: "/", MaxAge: 365 * 24 * 60 * 60, HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode,
+	})
+	// The old place, so it cannot speak again: Remove writes nothing when
+	// the key is absent (always, for a reader who is not signed in).
+	s.sessions.Remove(r.Context(), sessionGuideOff)
 	if wantsJSON(r) {
 		w.Header().Set("Cache-Control", "no-store")
 		return writeJSON(w, http.StatusOK, jsonType, struct {

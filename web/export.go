@@ -381,7 +381,7 @@ func (s *Server) exportMarkdown(r *http.Request, e *docEntry, u *store.User, sc 
 		replies += len(t.replies)
 	}
 	fmt.Fprintf(&b, "%s: %d %s and %d %s, exported from glossa, where the essay reads at <%s/read/%s> (revision %d).\n\n",
-		exportLabel(u, sc), notes, plural(notes, "note", "notes"), replies, plural(replies, "reply", "replies"),
+		mdEscape(exportLabel(u, sc)), notes, plural(notes, "note", "notes"), replies, plural(replies, "reply", "replies"),
 		s.baseURL(r), e.slug, e.rev.Number)
 
 	labels := exportBlockLabels(e.current)
@@ -495,13 +495,19 @@ func exportAudienceLabel(n store.Note) string {
 	return "only me"
 }
 
-// mdEscape makes text (a title, a quote, a paragraph) literal in Markdown:
-// the characters that would start emphasis, code, links or HTML get a
-// backslash, as do those that would start a heading, list or quote.
+// mdEscape makes text (a title, a name, a quote, a paragraph) literal in
+// Markdown, on the one line it is written on: the characters that would
+// start emphasis, strikethrough, code, links or HTML get a backslash, as
+// do those that would start a heading, list or quote, and a line break
+// becomes a space (a group name with a newline in it would otherwise
+// start a heading or a list of its own).
 func mdEscape(s string) string {
 	var b strings.Builder
 	for _, r := range s {
-		if strings.ContainsRune("\\`*_[]<>", r) {
+		if r == '\n' || r == '\r' {
+			r = ' '
+		}
+		if strings.ContainsRune("\\`*_~[]<>", r) {
 			b.WriteByte('\\')
 		}
 		b.WriteRune(r)

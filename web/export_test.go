@@ -722,6 +722,54 @@ func TestExportMarkdown(t *testing.T) {
 	}
 }
 
+// A group's name is the teacher's text, not Markdown: in a group export
+// its header line shows it as written, and a line break in it starts no
+// heading or list; the same in each note's audience.
+func TestExportMarkdownEscapesGroupName(t *testing.T) {
+	a := newApp(t, withBaseURL(testBase))
+	ctx := context.Background()
+	tess, ann := a.signUp(t, "tess"), a.signUp(t, "ann")
+	const name = "*IR* 201 [site](http://evil.example) <b>x</b> `c` ~~y~~\n# Heading\n- item"
+	g, err := a.db.CreateGroup(ctx, grpUID(t, a, "tess"), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.db.Join(ctx, grpUID(t, a, "ann"), g.InviteCode); err != nil {
+		t.Fatal(err)
+	}
+	ann.createNote(a.paragraph(t, 0).Anchor, "", "For the class.", "group:"+strconv.FormatInt(g.ID, 10))
+	md, _ := exportAs(t, tess, formatMarkdown, "group:"+strconv.FormatInt(g.ID, 10))
+	var buf bytes.Buffer
+	if err := goldmark.New().Convert([]byte(md), &buf); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := html.Parse(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flat := strings.ReplaceAll(name, "\n", " ")
+	var header *html.Node
+	for _, p := range queryAll(doc, "body > p") {
+		if strings.HasPrefix(text(p), "The notes of ") {
+			header = p
+		}
+	}
+	if got := text(header); !strings.HasPrefix(got, "The notes of "+flat+": 1 note") {
+		t.Errorf("header line %q, want it to start %q", got, "The notes of "+flat+": 1 note")
+	}
+	if n := len(queryAll(doc, "h1")); n != 1 {
+		t.Errorf("%d h1 headings: the group's name started one", n)
+	}
+	for _, sel := range []string{"em", `a[href*="evil"]`, "b", "code", "del"} {
+		if el := query(header, sel); el != nil {
+			t.Errorf("the group's name became %s in the header", sel)
+		}
+	}
+	if item := text(query(doc, "body > ul > li p")); !strings.Contains(item, "for "+flat) {
+		t.Errorf("the note's audience %q does not name the group as written", item)
+	}
+}
+
 // The CSV has the documented columns, a row per note and reply, and no
 // cell a spreadsheet would run as a formula.
 func TestExportCSV(t *testing.T) {

@@ -425,7 +425,8 @@ func (s *Server) handleLeaveGroup(w http.ResponseWriter, r *http.Request) error 
 
 // handleRemoveMember serves POST /groups/{id}/members/{userID}/remove.
 // Teachers remove members; only the owner removes a co-teacher. Removing
-// yourself is leaving.
+// yourself is leaving. rotate=1 (the form's box, ticked by default) also
+// makes a new invite link.
 func (s *Server) handleRemoveMember(w http.ResponseWriter, r *http.Request) error {
 	a, err := s.groupOf(r)
 	if err != nil {
@@ -446,7 +447,11 @@ func (s *Server) handleRemoveMember(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	key := "member-" + strconv.FormatInt(uid, 10)
-	if err := s.db.RemoveMember(r.Context(), a.user.ID, a.group.ID, uid); err != nil {
+	if err := parseSmallForm(w, r); err != nil {
+		return err
+	}
+	newInvite := r.PostForm.Get("rotate") == "1"
+	if err := s.removeMember(r, a, uid, newInvite); err != nil {
 		if errors.Is(err, store.ErrInvalid) {
 			return s.groupFormError(w, r, a, key, invalidMessage(err))
 		}
@@ -455,9 +460,26 @@ func (s *Server) handleRemoveMember(w http.ResponseWriter, r *http.Request) erro
 		}
 		return err
 	}
+	if newInvite {
+		s.setNotice(r, who+" is no longer in the group. The invite link is new: the old one no longer works, for "+who+" under any name or for anyone else, so send the new one below to whoever is still to join. To let "+who+" back in, use “Let back in” under Removed.")
+		http.Redirect(w, r, groupPath(a.group.ID)+"#invite", http.StatusSeeOther)
+		return nil
+	}
 	s.setNotice(r, who+" is no longer in the group, and the invite link will not let them back in. To undo that, use “Let back in” under Removed.")
 	http.Redirect(w, r, groupPath(a.group.ID)+"#members", http.StatusSeeOther)
 	return nil
+}
+
+// removeMember removes uid from a's group, and with newInvite gives the
+// group a new invite code in the same transaction: the removal record
+// keeps out the account, the new code keeps out the person, who could
+// otherwise come back under another name with the link they had.
+func (s *Server) removeMember(r *http.Request, a groupAccess, uid int64, newInvite bool) error {
+	if newInvite {
+		_, err := s.db.RemoveMemberNewInvite(r.Context(), a.user.ID, a.group.ID, uid)
+		return err
+	}
+	return s.db.RemoveMember(r.Context(), a.user.ID, a.group.ID, uid)
 }
 
 // errNotRemoved answers letting back in someone who is not on the removed
@@ -614,15 +636,26 @@ var errStaleInvite = &httpError{status: http.StatusNotFound,
 var errRemovedFromGroup = &httpError{status: http.StatusForbidden, title: "You were removed from this group",
 	msg: "A teacher removed you from this group, so its invite link no longer lets you in. If you think you should be back, ask one of its teachers."}
 
-// handleJoin serves GET /join/{code}: the invite link. Signed in, it joins
-// the group and shows it; signed out, it sends the reader to sign in (or
-// sign up) and come back here. A stale code gets a 404 that says so;
-// someone a teacher removed gets a 403 that says so.
+// joinPage is the invite link's page: the group, and a button to join it.
+type joinPage struct {
+	basePage
+	Group   store.Group
+	Teacher string // the group's owner, who made it
+	Action  string
+}
+
+// handleJoin serves GET /join/{code}: the invite link. Signed in, it shows
+// the group the link is for and a form that joins it (POST, the same
+// path); signed out, it sends the reader to sign in (or sign up) and come
+// back here. A member is sent to the group's page. A stale code gets a 404
+// that says so; someone a teacher removed gets a 403 that says so.
 //
-// A GET that changes state is deliberate: the link is clicked from an
-// email or a chat, and SameSite=Lax sends the session cookie only on such a
-// top-level navigation. Joining needs the secret code, and being a member
-// shows nothing to anyone that the joiner did not already have.
+// The GET joins nothing. A link is followed from an email or a chat, but
+// just as well from another site, or from a note here, and SameSite=Lax
+// sends the session cookie on any such top-level navigation: joining on
+// GET would let any page put its visitors in a group of its choosing.
+// Joining is the form's POST, which CrossOriginProtection keeps to this
+// site, and which names the group on its button.
 func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) error {
 	code := chi.URLParam(r, "code")
 	u := userFrom(r.Context())
@@ -631,25 +664,56 @@ func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	ctx := r.Context()
-	g, err := s.db.GroupByInvite(ctx, code)
-	if errors.Is(err, store.ErrNotFound) {
+	g, err := s.db.Invitation(ctx, u.ID, code)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
 		return errStaleInvite
-	}
-	if err != nil {
+	case errors.Is(err, store.ErrRemoved):
+		return errRemovedFromGroup
+	case err != nil:
 		return err
 	}
 	if _, err := s.db.RoleOf(ctx, u.ID, g.ID); err == nil {
 		s.setNotice(r, "You are already in "+g.Name+".")
-	} else {
-		if g, err = s.db.Join(ctx, u.ID, code); errors.Is(err, store.ErrNotFound) {
-			return errStaleInvite
-		} else if errors.Is(err, store.ErrRemoved) {
-			return errRemovedFromGroup
-		} else if err != nil {
-			return err
-		}
-		s.setNotice(r, "Welcome to "+g.Name+". Open a document below to read it with the group.")
+		http.Redirect(w, r, groupPath(g.ID), http.StatusSeeOther)
+		return nil
 	}
+	owner, err := s.db.User(ctx, g.OwnerID)
+	if err != nil {
+		return err
+	}
+	p := joinPage{basePage: s.base(r, "Join "+g.Name), Group: g, Teacher: owner.Name, Action: "/join/" + code}
+	return s.render(w, http.StatusOK, "join.html", p)
+}
+
+// handleJoinPost serves POST /join/{code}: the invite page's form. It
+// joins the group and shows it; signed out, it sends the reader to sign
+// in and back to the invite page.
+func (s *Server) handleJoinPost(w http.ResponseWriter, r *http.Request) error {
+	code := chi.URLParam(r, "code")
+	u := userFrom(r.Context())
+	if u == nil {
+		redirectToSignIn(w, r, "/join/"+code)
+		return nil
+	}
+	ctx := r.Context()
+	if g, err := s.db.GroupByInvite(ctx, code); err == nil {
+		if _, err := s.db.RoleOf(ctx, u.ID, g.ID); err == nil {
+			s.setNotice(r, "You are already in "+g.Name+".")
+			http.Redirect(w, r, groupPath(g.ID), http.StatusSeeOther)
+			return nil
+		}
+	}
+	g, err := s.db.Join(ctx, u.ID, code)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return errStaleInvite
+	case errors.Is(err, store.ErrRemoved):
+		return errRemovedFromGroup
+	case err != nil:
+		return err
+	}
+	s.setNotice(r, "Welcome to "+g.Name+". Open a document below to read it with the group.")
 	http.Redirect(w, r, groupPath(g.ID), http.StatusSeeOther)
 	return nil
 }

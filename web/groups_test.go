@@ -45,10 +45,21 @@ func grpInvite(t *testing.T, c *client, id int64) string {
 	return code
 }
 
-// grpJoin opens the invite link and expects to land on the group.
+// grpJoin opens the invite link, presses its Join button when not a
+// member yet, and expects to land on the group.
 func grpJoin(t *testing.T, c *client, code string, id int64) {
 	t.Helper()
 	res := c.get("/join/" + code)
+	if res.StatusCode == http.StatusOK {
+		// Not a member yet: the invite page names the group, and its
+		// form joins it.
+		doc := parsePage(t, res, http.StatusOK)
+		form := query(doc, `main form[method="post"]`)
+		if attr(form, "action") != "/join/"+code || !strings.HasPrefix(text(query(form, "button")), "Join ") {
+			t.Fatalf("invite page: no form to join, or not its own: %q", text(query(doc, "main")))
+		}
+		res = c.postForm("/join/"+code, nil)
+	}
 	body := readBody(res)
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != groupPath(id) {
 		t.Fatalf("join: status %d, location %q\n%s", res.StatusCode, res.Header.Get("Location"), truncate(body, 1000))
@@ -286,6 +297,147 @@ func TestGroupJoin(t *testing.T) {
 	doc = parsePage(t, res, http.StatusNotFound)
 	if !strings.Contains(text(query(doc, "main")), "no longer valid") {
 		t.Errorf("stale link page: %q", text(query(doc, "main")))
+	}
+}
+
+// A link on another site to /join/{code}, followed, must not put the
+// visitor in the group: the GET shows the group and a form; only the
+// form's POST, from this site, joins. Before, the GET joined, and
+// SameSite=Lax sends the session cookie on such a navigation.
+func TestJoinOnlyByConfirmingPost(t *testing.T) {
+	app := newApp(t)
+	cl := grpNewClass(t, app, "ann")
+	bo := app.signUp(t, "bo")
+	boID := grpUID(t, app, "bo")
+	member := func() bool {
+		_, err := app.db.RoleOf(t.Context(), boID, cl.id)
+		return err == nil
+	}
+	path := "/join/" + cl.code
+	for _, site := range []string{"cross-site", "same-site", "none", "same-origin", ""} {
+		res := bo.do("GET", path, nil, http.Header{"Sec-Fetch-Site": {site}, "Sec-Fetch-Mode": {"navigate"}})
+		doc := parsePage(t, res, http.StatusOK)
+		grpNoStyle(t, doc)
+		if member() {
+			t.Fatalf("a GET of the invite link (Sec-Fetch-Site %q) joined the group", site)
+		}
+		if got := text(query(doc, "h1")); got != "Join Seminar of ann?" {
+			t.Errorf("invite page h1 %q", got)
+		}
+		if got := text(query(doc, "main")); !strings.Contains(got, "taught by ann") {
+			t.Errorf("invite page does not say who teaches the group: %q", got)
+		}
+		form := query(doc, `main form[method="post"]`)
+		if attr(form, "action") != path || text(query(form, `button[type="submit"]`)) != "Join Seminar of ann" {
+			t.Errorf("invite page form: action %q, button %q", attr(form, "action"), text(query(form, "button")))
+		}
+	}
+	// The form's POST from another site is refused, like every other.
+	res := bo.do("POST", path, nil, http.Header{"Sec-Fetch-Site": {"cross-site"}})
+	readBody(res)
+	if res.StatusCode != http.StatusForbidden || member() {
+		t.Fatalf("cross-site POST: %d, member %v", res.StatusCode, member())
+	}
+	// From this site it joins, and says so on the group's page.
+	if code, body := grpPost(bo, path, nil); code != http.StatusSeeOther || !member() {
+		t.Fatalf("POST join: %d, member %v\n%s", code, member(), truncate(body, 500))
+	}
+	if got := text(query(bo.page(groupPath(cl.id), http.StatusOK), ".notice")); !strings.HasPrefix(got, "Welcome to Seminar of ann") {
+		t.Errorf("notice after joining: %q", got)
+	}
+	// Once in, the link leads to the group; posting again changes nothing.
+	res = bo.get(path)
+	readBody(res)
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != groupPath(cl.id) {
+		t.Errorf("member opens the link: %d → %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if code, _ := grpPost(bo, path, nil); code != http.StatusSeeOther {
+		t.Errorf("member posts again: %d", code)
+	}
+	// Signed out, the POST too sends to sign in and back to the link.
+	anon := app.client(t)
+	res = anon.postForm(path, nil)
+	readBody(res)
+	if want := "/signin?next=" + url.QueryEscape(path); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != want {
+		t.Errorf("signed-out POST: %d → %q, want %q", res.StatusCode, res.Header.Get("Location"), want)
+	}
+	// A stale code: 404 on the page and on the form.
+	for _, m := range []string{"GET", "POST"} {
+		res := bo.do(m, "/join/not-a-code", nil, nil)
+		readBody(res)
+		if res.StatusCode != http.StatusNotFound {
+			t.Errorf("%s of a stale code: %d", m, res.StatusCode)
+		}
+	}
+}
+
+// Removing someone offers a new invite link in the same step, checked by
+// default: the removal record keeps out their account, but with the link
+// they had they could come back under a new name. Unchecked, the link
+// stays. The API does the same with ?rotate=1.
+func TestRemoveMakesNewInviteLink(t *testing.T) {
+	app := newApp(t)
+	cl := grpNewClass(t, app, "ann", "bo", "cy", "dee")
+	ann := cl.teacher
+	g := groupPath(cl.id)
+	boID, cyID, deeID := grpUID(t, app, "bo"), grpUID(t, app, "cy"), grpUID(t, app, "dee")
+
+	doc := ann.page(g, http.StatusOK)
+	form := query(doc, fmt.Sprintf(`#member-%d form[action$="/remove"]`, boID))
+	box := query(form, `input[type="checkbox"][name="rotate"]`)
+	if box == nil || attr(box, "value") != "1" || !hasAttr(box, "checked") {
+		t.Fatalf("the Remove form has no checked rotate box: %q", text(form))
+	}
+	if got := text(query(form, "label")); !strings.HasPrefix(got, "also make a new invite link") || !strings.Contains(got, "bo") {
+		t.Errorf("rotate box label %q", got)
+	}
+
+	// As a browser submits the form: the box checked.
+	res := ann.postForm(fmt.Sprintf("%s/members/%d/remove", g, boID), url.Values{"rotate": {"1"}})
+	readBody(res)
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != g+"#invite" {
+		t.Fatalf("remove with a new link: %d → %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if got := text(query(ann.page(g, http.StatusOK), ".notice")); !strings.Contains(got, "invite link is new") {
+		t.Errorf("notice %q", got)
+	}
+	fresh := grpInvite(t, ann, cl.id)
+	if fresh == cl.code {
+		t.Fatal("removing bo with the box checked kept the invite code")
+	}
+	// bo, back under another name with the old link, finds it dead.
+	bo2 := app.signUp(t, "bo2")
+	res = bo2.get("/join/" + cl.code)
+	readBody(res)
+	if res.StatusCode != http.StatusNotFound {
+		t.Errorf("old link after the removal: %d, want 404", res.StatusCode)
+	}
+
+	// Unchecked: the box is not sent, and the link stays.
+	if code, _ := grpPost(ann, fmt.Sprintf("%s/members/%d/remove", g, cyID), nil); code != http.StatusSeeOther {
+		t.Fatalf("remove cy: %d", code)
+	}
+	if got := grpInvite(t, ann, cl.id); got != fresh {
+		t.Errorf("removing cy without the box changed the link")
+	}
+
+	// The API: ?rotate=1 makes a new one; a bad value is refused, nothing done.
+	api := fmt.Sprintf("/api/groups/%d/members/%d", cl.id, deeID)
+	if res := ann.apiJSON("DELETE", api+"?rotate=maybe", nil, nil, nil); res.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("rotate=maybe: %d, want 422", res.StatusCode)
+	}
+	if _, err := app.db.RoleOf(t.Context(), deeID, cl.id); err != nil {
+		t.Fatalf("a refused request removed dee: %v", err)
+	}
+	if res := ann.apiJSON("DELETE", api+"?rotate=1", nil, nil, nil); res.StatusCode != http.StatusNoContent {
+		t.Fatalf("API remove with rotate=1: %d", res.StatusCode)
+	}
+	if got := grpInvite(t, ann, cl.id); got == fresh {
+		t.Error("API rotate=1 kept the invite code")
+	}
+	var removals int
+	if err := app.db.SQL().QueryRow(`SELECT count(*) FROM removals WHERE group_id = ?`, cl.id).Scan(&removals); err != nil || removals != 3 {
+		t.Errorf("%d removals recorded (%v), want 3", removals, err)
 	}
 }
 
@@ -694,6 +846,7 @@ func TestBrowserGroupScreenshots(t *testing.T) {
 	if err := app.db.RemoveMember(ctx, grpUID(t, app, "bo"), cl.id, grpUID(t, app, eve.name)); err != nil {
 		t.Fatal(err)
 	}
+	fay := app.signUp(t, "fay") // invited, not in yet
 	dir := screenshotDir(t)
 	g := groupPath(cl.id)
 	pages := []struct{ name, path string }{
@@ -725,6 +878,12 @@ func TestBrowserGroupScreenshots(t *testing.T) {
 				t.Errorf("the removed person's join page is %d px wide in a %d px window", w, tc.width)
 			}
 			saveScreenshot(t, dir, fmt.Sprintf("join-removed-%s.png", tc.name), run(b, chromedp.FullScreenshot(100)))
+			b.signInAs(fay)
+			b.navigate("/join/" + cl.code)
+			if w := eval[int](b, `document.documentElement.scrollWidth`); w > tc.width {
+				t.Errorf("the invite page is %d px wide in a %d px window", w, tc.width)
+			}
+			saveScreenshot(t, dir, fmt.Sprintf("join-%s.png", tc.name), run(b, chromedp.FullScreenshot(100)))
 		})
 	}
 }

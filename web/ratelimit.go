@@ -18,10 +18,15 @@ const defaultWriteLimit = 120
 // limitWrites limits each signed-in reader (by session or API token) to
 // Config.WriteLimit state-changing requests per minute, keyed by user id
 // so that a seminar behind one address (a school's NAT) shares nothing.
-// Reads and requests by nobody in particular pass: a reader who is not
-// signed in cannot write, and sign-in and sign-up have their own
-// per-address limit. Over the limit the answer is 429 with Retry-After
-// and a message saying what to do; nothing is written.
+// A state-changing request by nobody in particular (a form posted signed
+// out, a sign-in, a refused API call) counts against its address
+// instead, with the same budget (addrKey, which honours
+// Config.TrustedProxies): such requests write nothing to the database,
+// but each still costs a parse, a lookup and a response, and a client
+// must not make them without end. Sign-in and sign-up have their own,
+// lower per-address limit besides. Reads pass. Over the limit the answer
+// is 429 with Retry-After and a message saying what to do; nothing is
+// written.
 //
 // It makes one limiter for the whole router: chi builds a group's
 // middleware chain once per route, so a limiter made inside the
@@ -29,17 +34,24 @@ const defaultWriteLimit = 120
 func (s *Server) limitWrites() func(http.Handler) http.Handler {
 	lim := httprate.NewRateLimiter(s.cfg.WriteLimit, time.Minute,
 		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
-			s.serveError(w, r, &httpError{status: http.StatusTooManyRequests,
-				msg: "You have made too many changes in the last minute. Wait a minute and try again; nothing was saved this time."})
+			msg := "You have made too many changes in the last minute. Wait a minute and try again; nothing was saved this time."
+			if userFrom(r.Context()) == nil {
+				msg = "Too many requests from this address in the last minute. Wait a minute and try again; nothing was saved this time."
+			}
+			s.serveError(w, r, &httpError{status: http.StatusTooManyRequests, msg: msg})
 		}))
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			u := userFrom(r.Context())
 			switch r.Method {
 			case http.MethodGet, http.MethodHead, http.MethodOptions:
-				u = nil
+				next.ServeHTTP(w, r)
+				return
 			}
-			if u == nil || !lim.RespondOnLimit(w, r, "user:"+strconv.FormatInt(u.ID, 10)) {
+			key := addrKey(r)
+			if u := userFrom(r.Context()); u != nil {
+				key = "user:" + strconv.FormatInt(u.ID, 10)
+			}
+			if !lim.RespondOnLimit(w, r, key) {
 				next.ServeHTTP(w, r)
 			}
 		})

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -108,6 +109,15 @@ func (s *Server) page(h func(http.ResponseWriter, *http.Request) error) http.Han
 	}
 }
 
+// clientGone reports whether err is the request's own cancellation: the
+// client closed the connection (or, over HTTP/2, reset the stream), so
+// net/http cancelled the request's context, and the database or a wait
+// gave up because of it. A deadline, or a cancellation that is not the
+// request's, is still an error.
+func clientGone(r *http.Request, err error) bool {
+	return errors.Is(err, context.Canceled) && errors.Is(r.Context().Err(), context.Canceled)
+}
+
 type errorPage struct {
 	basePage
 	Status  int
@@ -115,6 +125,11 @@ type errorPage struct {
 }
 
 func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
+	if clientGone(r, err) {
+		// Nobody is there to read an answer, and nothing went wrong here.
+		s.log.Debug("request cancelled by the client", "method", r.Method, "path", r.URL.Path, "err", err)
+		return
+	}
 	status, msg := statusOf(err)
 	if status >= 500 {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
@@ -154,7 +169,7 @@ func (s *Server) base(r *http.Request, title string) basePage {
 	p := basePage{Title: title, User: userFrom(r.Context()), Here: r.URL.RequestURI()}
 	if p.User != nil {
 		n, err := s.db.UnreadNotifications(r.Context(), p.User.ID)
-		if err != nil {
+		if err != nil && !clientGone(r, err) {
 			// The header's count is not worth failing a page for.
 			s.log.Error("unread notifications", "user", p.User.ID, "err", err)
 		}

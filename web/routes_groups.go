@@ -21,6 +21,7 @@ func (s *Server) groupRoutes(r chi.Router) {
 	r.Get("/groups/{id}/documents/{slug}/heat.csv", s.page(s.handleHeatCSV))
 	r.Get("/groups/{id}/documents/{slug}/participation.csv", s.page(s.handleParticipationCSV))
 	r.Get("/join/{code}", s.page(s.handleJoin))
+	r.Post("/join/{code}", s.page(s.handleJoinPost))
 }
 
 // groupAPIRoutes registers the groups API routes, relative to /api.

@@ -6,14 +6,12 @@ import (
 	"fmt"
 	"html/template"
 	"math"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/go-chi/httprate"
 
 	"glossa/store"
 )
@@ -165,7 +163,7 @@ func (s *Server) searchWhere(n store.Note, labels map[string][]string) (title, l
 // account, or by address for those signed out, so that one seminar behind
 // one address shares nothing once signed in.
 func (s *Server) runSearch(w http.ResponseWriter, r *http.Request, perPage int) (store.SearchResults, int, error) {
-	key := "addr:" + clientAddr(r)
+	key := addrKey(r)
 	if u := userFrom(r.Context()); u != nil {
 		key = "user:" + strconv.FormatInt(u.ID, 10)
 	}
@@ -207,16 +205,6 @@ type searchRefused struct{ he *httpError }
 
 func (e searchRefused) Error() string { return e.he.Error() }
 func (e searchRefused) Unwrap() error { return e.he }
-
-// clientAddr is the address a request came from, as the rate limits key
-// it: an IPv4 address, or an IPv6 address's /64.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	return httprate.CanonicalizeIP(host)
-}
 
 // spelledDuration says d as a person would: "2 seconds", "50ms".
 func spelledDuration(d time.Duration) string {

@@ -368,8 +368,8 @@ func TestBrowserSeminar(t *testing.T) {
 }
 
 // joinBySignUp opens an invite link signed out, follows the sign-in page's
-// "Sign up" link, signs up as name and checks that it ends on the group's
-// page as a member.
+// "Sign up" link, signs up as name, presses Join on the invite page it is
+// sent back to, and checks that it ends on the group's page as a member.
 func joinBySignUp(t *testing.T, b *browser, invite, name, groupPath string) {
 	t.Helper()
 	b.do(chromedp.Navigate(invite))
@@ -387,6 +387,14 @@ func joinBySignUp(t *testing.T, b *browser, invite, name, groupPath string) {
 		chromedp.SendKeys(chromedp.CSS("#password"), "correct horse"),
 		chromedp.SendKeys(chromedp.CSS("#password2"), "correct horse"),
 	)
+	b.clickAndWait(`main form button[type="submit"]`)
+	// Back at the invite link, which names the group and asks first.
+	if got := b.location(); got != invite {
+		t.Fatalf("%s signing up from the invite: at %s, want back at %s", name, got, invite)
+	}
+	if got := eval[string](b, `document.querySelector("main form button[type=submit]").textContent`); !strings.HasPrefix(got, "Join ") {
+		t.Fatalf("%s: the invite page's button says %q", name, got)
+	}
 	b.clickAndWait(`main form button[type="submit"]`)
 	if got := b.location(); got != b.app.ts.URL+groupPath {
 		t.Fatalf("%s signing up from the invite: at %s, want %s\n%s", name, got, groupPath, truncate(b.outerHTML("main"), 1500))

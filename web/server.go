@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -44,7 +45,8 @@ type Config struct {
 	// make per minute; 0 means 10.
 	SignInLimit int
 	// WriteLimit is how many state-changing requests (forms and API) one
-	// signed-in reader may make per minute; 0 means 120. See ratelimit.go.
+	// signed-in reader, or one address of readers who are not signed in,
+	// may make per minute; 0 means 120. See ratelimit.go.
 	WriteLimit int
 	// SearchLimit is how many searches one reader (by account, or by
 	// address when signed out) may make per minute; 0 means 30. See
@@ -53,6 +55,10 @@ type Config struct {
 	// SearchTimeout is how long one search may take before it is stopped;
 	// 0 means store.SearchTimeout, which is also the most it may be.
 	SearchTimeout time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
+	// X-Real-IP are believed when they are the peer; none by default, so
+	// the per-address limits key by the peer itself. See clientip.go.
+	TrustedProxies []netip.Prefix
 	// WatchEvery is how often the server looks for commits by other
 	// processes on its database (see watchOthers); 0 means every second.
 	WatchEvery time.Duration
@@ -188,6 +194,7 @@ func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
 	r.Use(s.recoverPanics)
 	r.Use(securityHeaders)
+	r.Use(clientIP(s.cfg.TrustedProxies))
 
 	r.Get("/healthz", s.handleHealth)
 	r.Handle("/static/*", http.StripPrefix("/static", s.static))
@@ -205,7 +212,7 @@ func (s *Server) routes() http.Handler {
 	}))
 
 	limit := httprate.Limit(s.cfg.SignInLimit, time.Minute,
-		httprate.WithKeyFuncs(httprate.KeyByIP),
+		httprate.WithKeyFuncs(func(r *http.Request) (string, error) { return addrKey(r), nil }),
 		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
 			s.serveError(w, r, &httpError{status: http.StatusTooManyRequests,
 				msg: "Too many attempts from this address. Wait a minute and try again."})

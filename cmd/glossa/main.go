@@ -183,7 +183,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		}
 		defaultLimit = n
 	}
-	writeLimit := fset.Int("write-limit", defaultLimit, "state-changing requests one signed-in reader may make per minute (env GLOSSA_WRITE_LIMIT)")
+	writeLimit := fset.Int("write-limit", defaultLimit, "state-changing requests one signed-in reader (or one address, signed out) may make per minute (env GLOSSA_WRITE_LIMIT)")
+	trusted := fset.String("trusted-proxies", getenv("GLOSSA_TRUSTED_PROXIES"), "reverse proxies, as CIDR prefixes or addresses separated by commas, whose X-Forwarded-For and X-Real-IP name the client for the per-address limits; default none (env GLOSSA_TRUSTED_PROXIES)")
 	dev := fset.Bool("dev", false, "serve templates/ and static/ from disk, for working on them")
 	if err := fset.Parse(args); err != nil {
 		return err
@@ -197,12 +198,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if *writeLimit < 1 {
 		return fmt.Errorf("-write-limit %d: want 1 or more requests per minute", *writeLimit)
 	}
+	proxies, err := web.ParseTrustedProxies(*trusted)
+	if err != nil {
+		return fmt.Errorf("-trusted-proxies: %w", err)
+	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 
 	cfg := web.Config{
 		Templates: templates.FS, Static: static.FS, Logger: log,
 		BaseURL: *baseURL, SecureCookies: *secure || *tlsCert != "",
-		WriteLimit: *writeLimit,
+		WriteLimit: *writeLimit, TrustedProxies: proxies,
 	}
 	essays, err := contentFS(*contentDir)
 	if err != nil {
@@ -326,6 +331,9 @@ func userAdd(ctx context.Context, args []string, getenv func(string) string, std
 	u, err := db.CreateUser(ctx, name, hash)
 	if errors.Is(err, store.ErrNameTaken) {
 		return fmt.Errorf("a user named %q exists already", name)
+	}
+	if errors.Is(err, store.ErrNameLookalike) {
+		return fmt.Errorf("%q looks like the name of a user who exists already (letters from another alphabet, or a digit for a letter); choose another", name)
 	}
 	if err != nil {
 		return err

@@ -40,6 +40,10 @@ func TestUserAddAndTokenNew(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "exists") {
 		t.Errorf("second user add: %v", err)
 	}
+	err = run(ctx, []string{"user", "add", "-db", dbPath, "\u0430nn"}, env(), strings.NewReader("correct horse\n"), &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "looks like the name of a user who exists already") {
+		t.Errorf("user add of a lookalike (Cyrillic а): %v", err)
+	}
 	err = run(ctx, []string{"user", "add", "-db", dbPath, "bob"}, env(), strings.NewReader("short\n"), &out, &errb)
 	if err == nil || !strings.Contains(err.Error(), "password") {
 		t.Errorf("short password: %v", err)
@@ -162,6 +166,20 @@ func TestServeBadWriteLimitEnv(t *testing.T) {
 	err := run(context.Background(), []string{"serve"}, env("GLOSSA_DB", filepath.Join(t.TempDir(), "g.db"), "GLOSSA_WRITE_LIMIT", "lots"), nil, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "GLOSSA_WRITE_LIMIT") {
 		t.Errorf("GLOSSA_WRITE_LIMIT=lots: error %v, want one naming it", err)
+	}
+}
+
+// Trusted proxies that do not parse stop serve with an error naming the
+// flag and the bad entry, from the flag or the environment.
+func TestServeBadTrustedProxies(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "g.db")
+	err := run(context.Background(), []string{"serve", "-trusted-proxies", "10.0.0.0/8, proxy.example"}, env("GLOSSA_DB", db), nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "-trusted-proxies") || !strings.Contains(err.Error(), "proxy.example") {
+		t.Errorf("-trusted-proxies with a host name: error %v", err)
+	}
+	err = run(context.Background(), []string{"serve"}, env("GLOSSA_DB", db, "GLOSSA_TRUSTED_PROXIES", "10.0.0.0/33"), nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "10.0.0.0/33") {
+		t.Errorf("GLOSSA_TRUSTED_PROXIES=10.0.0.0/33: error %v", err)
 	}
 }
 
