@@ -238,3 +238,35 @@ func TestImportedFrom(t *testing.T) {
 	_, err = db.ImportedFrom(ctx, bo.ID, "s:1")
 	wantErr(t, "another reader's import", err, ErrNotFound)
 }
+
+// An imported note's activity, for its group's teachers, is when it was
+// imported, not the date its file claims.
+func TestImportedActivity(t *testing.T) {
+	ctx := context.Background()
+	db, ann, doc, rev := importFixture(t)
+	tess := mustUser(t, db, "tess")
+	g, err := db.CreateGroup(ctx, tess.ID, "Seminar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Join(ctx, ann.ID, g.InviteCode); err != nil {
+		t.Fatal(err)
+	}
+	long := time.Date(2016, 1, 2, 3, 4, 5, 0, time.UTC)
+	started := time.Now().Add(-time.Second)
+	q := quote(rev, 0, 8, 12)
+	if _, err := db.ImportNotes(ctx, ann.ID, doc.ID, []ImportNote{{Key: "1", Source: "s:1", Audience: Members, GroupID: g.ID,
+		Body: "before the deadline, says the file", Original: q, Current: placed(q, StatusExact, 1), Created: long, Modified: long}},
+		ImportAllowance{}); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := db.Participation(ctx, tess.ID, g.ID, doc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		if p.Member.User.ID == ann.ID && (p.Notes != 1 || p.LastActivity.Before(started)) {
+			t.Errorf("ann's activity: %d notes, last %v; want the import's time, not %v", p.Notes, p.LastActivity, long)
+		}
+	}
+}
