@@ -30,8 +30,11 @@ type Meta struct {
 	Issue       string `yaml:"issue"`
 	Published   string `yaml:"published"` // as printed, e.g. "March 2016"
 	Date        string `yaml:"date"`      // ISO 8601, e.g. "2016-03"
-	Source      string `yaml:"source"`    // where the text was first published (URL), optional
-	Standfirst  string `yaml:"standfirst"`
+	// Source is where the text was first published: one URL or a list of
+	// them in the front matter (the same text at several addresses),
+	// optional. Notes made on these pages can be imported onto it.
+	Source     []string `yaml:"-"`
+	Standfirst string   `yaml:"standfirst"`
 }
 
 // Block is one anchorable block: a paragraph (also inside blockquotes, loose

@@ -416,8 +416,47 @@ func parseAST(src []byte, anchors []string) (*parsed, error) {
 		if err := fm.Decode(&meta); err != nil {
 			return nil, fmt.Errorf("front matter: %w", err)
 		}
+		var src struct {
+			Source any `yaml:"source" toml:"source"`
+		}
+		if err := fm.Decode(&src); err != nil {
+			return nil, fmt.Errorf("front matter: %w", err)
+		}
+		var err error
+		if meta.Source, err = sourceURLs(src.Source); err != nil {
+			return nil, fmt.Errorf("front matter: source: %w", err)
+		}
 	}
 	return &parsed{source: normalized, root: root, job: job, meta: meta}, nil
+}
+
+// sourceURLs reads the front matter's source: one URL, or a list of them.
+func sourceURLs(v any) ([]string, error) {
+	var out []string
+	add := func(v any) error {
+		s, ok := v.(string)
+		if !ok {
+			return fmt.Errorf("want a URL or a list of URLs, got %v", v)
+		}
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+		return nil
+	}
+	switch v := v.(type) {
+	case nil:
+	case []any:
+		for _, u := range v {
+			if err := add(u); err != nil {
+				return nil, err
+			}
+		}
+	default:
+		if err := add(v); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func parseDocument(slug string, src []byte, anchors []string) (*Document, error) {

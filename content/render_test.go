@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -521,8 +522,23 @@ func TestStandfirst(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.StandfirstHTML != "" || d.Meta != (Meta{}) {
+	if d.StandfirstHTML != "" || !reflect.DeepEqual(d.Meta, Meta{}) {
 		t.Errorf("no front matter: %+v %q", d.Meta, d.StandfirstHTML)
+	}
+}
+
+// The front matter's source is one URL or a list of them.
+func TestSourceURLs(t *testing.T) {
+	for src, want := range map[string][]string{
+		"---\nsource: https://example.org/essay\n---\n\nBody.\n":                                   {"https://example.org/essay"},
+		"---\nsource:\n  - https://example.org/a\n  - \" https://example.org/b \"\n---\n\nBody.\n": {"https://example.org/a", "https://example.org/b"},
+		"---\nsource: [https://example.org/a]\n---\n\nBody.\n":                                     {"https://example.org/a"},
+		"---\ntitle: T\n---\n\nBody.\n":                                                            nil,
+	} {
+		d, err := Parse("s", []byte(src))
+		if err != nil || !reflect.DeepEqual(d.Meta.Source, want) {
+			t.Errorf("%q: source %q (%v), want %q", src, d.Meta.Source, err, want)
+		}
 	}
 }
 
@@ -531,6 +547,8 @@ func TestParseErrors(t *testing.T) {
 		"invalid UTF-8":   "bad \xff byte\n",
 		"bad YAML":        "---\ntitle: [unclosed\n---\n\nBody.\n",
 		"YAML wrong type": "---\ntitle:\n  nested: map\n---\n\nBody.\n",
+		"source a number": "---\nsource: 5\n---\n\nBody.\n",
+		"source a map":    "---\nsource:\n  url: https://example.org/\n---\n\nBody.\n",
 	} {
 		if _, err := Parse("bad-doc", []byte(src)); err == nil || !strings.Contains(err.Error(), "bad-doc") {
 			t.Errorf("%s: error %v, want one naming the document", name, err)

@@ -30,7 +30,14 @@ type Revision struct {
 	// Changes is what this revision changed in the blocks of the one
 	// before; nil for a document's first revision.
 	Changes *BlockChanges
+	// Origin is where its source came from: OriginEmbedded, or the
+	// absolute path of a content folder; "" when it is not known (a
+	// revision published before glossa recorded it).
+	Origin string
 }
+
+// OriginEmbedded is the origin of the essays built into glossa.
+const OriginEmbedded = "embedded"
 
 // BlockChanges counts what a publish did to a document's blocks, after
 // aligning them with the previous revision's (ANCHORING.md).
@@ -40,7 +47,7 @@ type BlockChanges struct {
 
 // revisionColumns are the columns revScan reads.
 const revisionColumns = `id, document_id, number, source_hash, published_at,
-	blocks_unchanged, blocks_edited, blocks_inserted, blocks_deleted`
+	blocks_unchanged, blocks_edited, blocks_inserted, blocks_deleted, coalesce(origin, '')`
 
 // revScan scans revisionColumns into a Revision.
 type revScan struct {
@@ -51,7 +58,7 @@ type revScan struct {
 
 func (s *revScan) dest(extra ...any) []any {
 	return append([]any{&s.r.ID, &s.r.DocumentID, &s.r.Number, &s.r.SourceHash, &s.published,
-		&s.changes[0], &s.changes[1], &s.changes[2], &s.changes[3]}, extra...)
+		&s.changes[0], &s.changes[1], &s.changes[2], &s.changes[3], &s.r.Origin}, extra...)
 }
 
 func (s *revScan) revision() (Revision, error) {
@@ -205,7 +212,10 @@ type Publication struct {
 	Title      string
 	SourceHash string
 	Source     []byte
-	Blocks     []Block
+	// Origin is where Source came from (see Revision.Origin); "" is
+	// stored as unknown.
+	Origin string
+	Blocks []Block
 	// Changes is what this revision changes in the previous one's blocks;
 	// ignored for a document's first revision.
 	Changes BlockChanges
@@ -331,10 +341,10 @@ func publish(ctx context.Context, tx *sql.Tx, p Publication) (rev Revision, publ
 	}
 	err = tx.QueryRowContext(ctx, `
 		INSERT INTO revisions (document_id, number, source_hash, source, published_at,
-			blocks_unchanged, blocks_edited, blocks_inserted, blocks_deleted)
-		VALUES (?1, (SELECT coalesce(max(number), 0) + 1 FROM revisions WHERE document_id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+			blocks_unchanged, blocks_edited, blocks_inserted, blocks_deleted, origin)
+		VALUES (?1, (SELECT coalesce(max(number), 0) + 1 FROM revisions WHERE document_id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
 		RETURNING id, number, published_at`,
-		docID, rev.SourceHash, rev.Source, now(), changes[0], changes[1], changes[2], changes[3]).
+		docID, rev.SourceHash, rev.Source, now(), changes[0], changes[1], changes[2], changes[3], nullString(p.Origin)).
 		Scan(&rev.ID, &rev.Number, &publishedAt)
 	if err != nil {
 		return Revision{}, false, fmt.Errorf("insert revision: %w", err)
@@ -521,4 +531,34 @@ func (t Target) validate(what string) error {
 		return fmt.Errorf("%w: %s: a whole-block target (empty exact) must have start = end = 0, not %d", ErrInvalid, what, t.Start)
 	}
 	return nil
+}
+
+// RecordOrigin records where revision revisionID's source came from, if
+// that is not known yet: a start that finds a revision from before
+// origins were recorded with exactly the source it has in hand knows
+// where it came from. A known origin is never changed.
+func (db *DB) RecordOrigin(ctx context.Context, revisionID int64, origin string) error {
+	if origin == "" {
+		return fmt.Errorf("record origin of revision %d: %w: origin is empty", revisionID, ErrInvalid)
+	}
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("record origin of revision %d: %w", revisionID, err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `UPDATE revisions SET origin = ? WHERE id = ? AND origin IS NULL`, origin, revisionID); err != nil {
+		return fmt.Errorf("record origin of revision %d: %w", revisionID, err)
+	}
+	if err := db.commit(tx); err != nil {
+		return fmt.Errorf("record origin of revision %d: %w", revisionID, err)
+	}
+	return nil
+}
+
+// nullString binds "" as NULL.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }

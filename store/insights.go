@@ -73,7 +73,10 @@ func (db *DB) Participation(ctx context.Context, actorID, groupID, documentID in
 		return nil, err
 	}
 	rows, err := db.ro.QueryContext(ctx, `
-		SELECT n.author_id, n.parent_id IS NOT NULL, n.body, max(n.created_at, n.updated_at)
+		SELECT n.author_id, n.parent_id IS NOT NULL, n.body,
+		       -- An imported note's dates are its file's claim (never after the
+		       -- import): its activity here is when it was imported.
+		       max(n.created_at, n.updated_at, coalesce(n.imported_at, n.created_at))
 		FROM notes n JOIN memberships m ON m.user_id = n.author_id AND m.group_id = n.group_id
 		WHERE n.group_id = :group AND n.document_id = :doc AND n.deleted_at IS NULL`,
 		sql.Named("group", groupID), sql.Named("doc", documentID))

@@ -113,6 +113,25 @@ type Note struct {
 
 	// Tags, sorted; never nil on a note read from the store.
 	Tags []string
+
+	// Imported: the note came in from a file (an import), so its
+	// CreatedAt and UpdatedAt are the dates the file claimed, not
+	// glossa's. ImportedAt is when it was imported: zero for notes
+	// imported before glossa recorded it. ImportedQuote: its original
+	// quote is words the file gave that were not found word for word in
+	// the essay (an orphan's quote, or a fuzzy match's), the importer's
+	// words and not the essay's.
+	Imported      bool
+	ImportedAt    time.Time
+	ImportedQuote bool
+}
+
+// QuoteByImporter reports whether the quote of the note's current target
+// is words an imported file gave, not found in the essay: an orphan that
+// kept the quote it came with. Never to be shown as the essay's words.
+func (n Note) QuoteByImporter() bool {
+	return n.ParentID == "" && n.ImportedQuote && n.Current.Status == StatusOrphan &&
+		n.Current.Exact != "" && n.Current.Exact == n.Original.Exact
 }
 
 // Viewer is who is asking; the zero Viewer is a signed-out reader.
@@ -138,7 +157,8 @@ const noteSelect = `
 	       (SELECT count(*) FROM reactions x WHERE x.note_id = n.id AND x.kind = 'same'),
 	       EXISTS (SELECT 1 FROM reactions x WHERE x.note_id = n.id AND x.kind = 'helpful' AND x.user_id = :viewer),
 	       EXISTS (SELECT 1 FROM reactions x WHERE x.note_id = n.id AND x.kind = 'same' AND x.user_id = :viewer),
-	       (SELECT coalesce(group_concat(tg.tag, char(31) ORDER BY tg.tag), '') FROM note_tags tg WHERE tg.note_id = n.id)
+	       (SELECT coalesce(group_concat(tg.tag, char(31) ORDER BY tg.tag), '') FROM note_tags tg WHERE tg.note_id = n.id),
+	       n.imported_from IS NOT NULL, coalesce(n.imported_at, ''), n.imported_quote
 	FROM notes n
 	JOIN users u ON u.id = n.author_id
 	JOIN documents d ON d.id = n.document_id
@@ -146,9 +166,9 @@ const noteSelect = `
 
 func scanNote(row interface{ Scan(...any) error }) (Note, error) {
 	var (
-		n                             Note
-		userCreated, created, updated string
-		tags                          string // joined by U+001F
+		n                                       Note
+		userCreated, created, updated, imported string
+		tags                                    string // joined by U+001F
 	)
 	o, c := &n.Original, &n.Current
 	err := row.Scan(&n.ID, &n.DocumentID, &n.DocumentSlug, &n.Author.ID, &n.Author.Name, &userCreated, &n.Audience, &n.Body,
@@ -158,9 +178,15 @@ func scanNote(row interface{ Scan(...any) error }) (Note, error) {
 		&n.GroupID, &n.GroupName, &n.ParentID,
 		&n.Question, &n.Resolved, &n.AcceptedID,
 		&n.Hidden, &n.HiddenReason, &n.SharedFrom, &n.Guide,
-		&n.Helpful, &n.Same, &n.MyHelpful, &n.MySame, &tags)
+		&n.Helpful, &n.Same, &n.MyHelpful, &n.MySame, &tags,
+		&n.Imported, &imported, &n.ImportedQuote)
 	if err != nil {
 		return Note{}, err
+	}
+	if imported != "" {
+		if n.ImportedAt, err = parseTime(imported); err != nil {
+			return Note{}, err
+		}
 	}
 	n.Tags = []string{}
 	if tags != "" {

@@ -8,6 +8,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -109,7 +110,14 @@ type ImportNote struct {
 	Original Original
 	Current  Current
 
-	Created, Modified time.Time // zero: now; Modified before Created: Created
+	// QuoteImported says that Original's quote is the file's words, not
+	// found word for word in the essay (an orphan or a fuzzy match): it
+	// is marked as the importer's (Note.ImportedQuote).
+	QuoteImported bool
+
+	// The dates the file gives. Zero or later than the import: the
+	// import's moment; Modified before Created: Created.
+	Created, Modified time.Time
 }
 
 // ImportResult says what became of one ImportNote.
@@ -134,12 +142,18 @@ type ImportResult struct {
 // or ErrNotFound is returned for the first that fails: the caller is
 // expected to have left out what it knew would fail, so these mean a
 // mistake or a race (the author left a group meanwhile).
-func (db *DB) ImportNotes(ctx context.Context, authorID, documentID int64, notes []ImportNote) ([]ImportResult, error) {
+//
+// The notes are marked imported, at this moment (Note.Imported,
+// ImportedAt), and with allow set, the notes the author imported in its
+// window, these included, may not exceed it: an *AllowanceError then,
+// and nothing written.
+func (db *DB) ImportNotes(ctx context.Context, authorID, documentID int64, notes []ImportNote, allow ImportAllowance) ([]ImportResult, error) {
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("import notes: %w", err)
 	}
 	defer tx.Rollback()
+	at := time.Now().UTC()
 
 	var cur int64
 	err = tx.QueryRowContext(ctx, `SELECT current_revision_id FROM documents WHERE id = ?`, documentID).Scan(&cur)
@@ -156,7 +170,7 @@ func (db *DB) ImportNotes(ctx context.Context, authorID, documentID int64, notes
 			if (n.ParentKey != "" || n.ParentID != "") != (pass == 1) {
 				continue
 			}
-			r, err := importNote(ctx, tx, authorID, documentID, cur, n, stored)
+			r, err := importNote(ctx, tx, authorID, documentID, cur, n, stored, at)
 			if err != nil {
 				return nil, fmt.Errorf("import notes: %s: %w", n.Key, err)
 			}
@@ -166,14 +180,120 @@ func (db *DB) ImportNotes(ctx context.Context, authorID, documentID int64, notes
 			}
 		}
 	}
+	if allow.Notes > 0 {
+		// Inside the write transaction, so two imports at once cannot
+		// both fit in what is left.
+		written := 0
+		for _, r := range results {
+			if !r.Skipped {
+				written++
+			}
+		}
+		before, err := importedSince(ctx, tx, authorID, at.Add(-allow.Per), at)
+		if err != nil {
+			return nil, fmt.Errorf("import notes: %w", err)
+		}
+		if err := allow.check(before, written, at); err != nil {
+			return nil, err
+		}
+	}
 	if err := db.commit(tx); err != nil {
 		return nil, fmt.Errorf("import notes: %w", err)
 	}
 	return results, nil
 }
 
+// ImportAllowance is how many notes one reader may import in a window of
+// time: each import's new notes count, skipped ones do not, and deleting
+// an imported note gives nothing back. Notes 0 means no limit (the
+// command line's imports, run by whoever runs glossa).
+type ImportAllowance struct {
+	Notes int
+	Per   time.Duration
+}
+
+// AllowanceError says that an import would go over its ImportAllowance.
+// RetryAt is when enough of the window has passed for it to fit; zero
+// when it never will (it alone is over the allowance).
+type AllowanceError struct {
+	Allowance ImportAllowance
+	Used      int // notes imported in the window so far
+	Want      int // notes the import would add
+	RetryAt   time.Time
+}
+
+func (e *AllowanceError) Error() string {
+	return fmt.Sprintf("import of %d notes: %d imported in the last %s; the allowance is %d", e.Want, e.Used, e.Allowance.Per, e.Allowance.Notes)
+}
+
+// Left is how many more notes fit in the allowance now.
+func (e *AllowanceError) Left() int { return max(e.Allowance.Notes-e.Used, 0) }
+
+// check returns an *AllowanceError when want more notes, with those
+// imported at the times in before (oldest first, all within the window
+// ending now), go over the allowance.
+func (a ImportAllowance) check(before []time.Time, want int, now time.Time) error {
+	if a.Notes <= 0 || len(before)+want <= a.Notes {
+		return nil
+	}
+	e := &AllowanceError{Allowance: a, Used: len(before), Want: want}
+	if want <= a.Notes {
+		// The oldest len(before)+want-a.Notes of them must leave the
+		// window first.
+		e.RetryAt = before[len(before)+want-a.Notes-1].Add(a.Per)
+	}
+	return e
+}
+
+// CheckImportAllowance returns an *AllowanceError when authorID importing
+// want more notes now would go over allow, and nil when they fit (for
+// now: ImportNotes checks again as it writes). An import asks first, so
+// that a file over the allowance costs no work.
+func (db *DB) CheckImportAllowance(ctx context.Context, authorID int64, want int, allow ImportAllowance) error {
+	if allow.Notes <= 0 {
+		return nil
+	}
+	tx, err := db.ro.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("import allowance: %w", err)
+	}
+	defer tx.Rollback()
+	at := time.Now().UTC()
+	before, err := importedSince(ctx, tx, authorID, at.Add(-allow.Per), at.Add(time.Nanosecond))
+	if err != nil {
+		return fmt.Errorf("import allowance: %w", err)
+	}
+	return allow.check(before, want, at)
+}
+
+// importedSince lists when authorID imported each note in [since, until),
+// oldest first.
+func importedSince(ctx context.Context, tx *sql.Tx, authorID int64, since, until time.Time) ([]time.Time, error) {
+	rows, err := tx.QueryContext(ctx, `
+		SELECT imported_at FROM notes
+		WHERE author_id = ? AND imported_at > ? AND imported_at < ?
+		ORDER BY imported_at`, authorID, since.Format(timeFormat), until.Format(timeFormat))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []time.Time
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		t, err := parseTime(v)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
 // importNote writes one note of ImportNotes, or finds it already here.
-func importNote(ctx context.Context, tx *sql.Tx, authorID, documentID, curRev int64, n ImportNote, stored map[string]string) (ImportResult, error) {
+func importNote(ctx context.Context, tx *sql.Tx, authorID, documentID, curRev int64, n ImportNote, stored map[string]string, at time.Time) (ImportResult, error) {
 	res := ImportResult{Key: n.Key}
 	if n.Source == "" {
 		return res, fmt.Errorf("%w: source: every imported note names where it comes from", ErrInvalid)
@@ -186,11 +306,7 @@ func importNote(ctx context.Context, tx *sql.Tx, authorID, documentID, curRev in
 		authorID, n.Source).Scan(&id, &deleted)
 	switch {
 	case err == nil:
-		res.ID, res.Skipped, res.Reason = id, true, "already imported"
-		if deleted {
-			res.Reason = "already imported, and deleted since"
-		}
-		return res, nil
+		return importedBefore(n.Key, id, deleted), nil
 	case !errors.Is(err, sql.ErrNoRows):
 		return res, err
 	}
@@ -208,12 +324,7 @@ func importNote(ctx context.Context, tx *sql.Tx, authorID, documentID, curRev in
 		case err != nil:
 			return res, err
 		case author == authorID && doc == documentID:
-			// The note was exported from this very database and never left.
-			res.ID, res.Skipped, res.Reason = n.ID, true, "already here"
-			if gone {
-				res.Reason = "already here, and deleted since"
-			}
-			return res, nil
+			return alreadyHere(n.Key, n.ID, gone), nil
 		}
 	}
 	if id == "" {
@@ -223,7 +334,9 @@ func importNote(ctx context.Context, tx *sql.Tx, authorID, documentID, curRev in
 	nn := NewNote{DocumentID: documentID, AuthorID: authorID, Audience: n.Audience, GroupID: n.GroupID,
 		Question: n.Question, Body: n.Body, Tags: n.Tags}
 	orig, current := n.Original, n.Current
+	quoteImported := n.QuoteImported && orig.Exact != ""
 	if n.ParentKey != "" || n.ParentID != "" {
+		quoteImported = false // a reply has its thread's target
 		nn.ParentID = n.ParentID
 		if n.ParentKey != "" {
 			p, ok := stored[n.ParentKey]
@@ -268,9 +381,14 @@ func importNote(ctx context.Context, tx *sql.Tx, authorID, documentID, curRev in
 	if err != nil {
 		return res, err
 	}
+	// The file's dates are its claim, kept (and marked imported); a date
+	// after the import is no claim at all: the import's.
 	created, modified := n.Created.UTC(), n.Modified.UTC()
-	if created.IsZero() {
-		created = time.Now().UTC()
+	if created.IsZero() || created.After(at) {
+		created = at
+	}
+	if modified.After(at) {
+		modified = at
 	}
 	if modified.Before(created) {
 		modified = created
@@ -284,12 +402,12 @@ func importNote(ctx context.Context, tx *sql.Tx, authorID, documentID, curRev in
 	}
 	_, err = tx.ExecContext(ctx, `
 		INSERT INTO notes (
-			id, document_id, author_id, audience, group_id, parent_id, question, body, imported_from,
+			id, document_id, author_id, audience, group_id, parent_id, question, body, imported_from, imported_at, imported_quote,
 			orig_revision_id, orig_anchor, orig_start, orig_end, orig_exact, orig_prefix, orig_suffix, orig_block_hash,
 			cur_revision_id, cur_anchor, cur_start, cur_end, cur_exact, cur_prefix, cur_suffix, cur_status, cur_score,
 			created_at, updated_at, version
 		) VALUES (
-			:id, :doc, :author, :audience, :group, :parent, :question, :body, :source,
+			:id, :doc, :author, :audience, :group, :parent, :question, :body, :source, :importedAt, :importedQuote,
 			:rev, :anchor, :start, :end, :exact, :prefix, :suffix, :hash,
 			:crev, :canchor, :cstart, :cend, :cexact, :cprefix, :csuffix, :cstatus, :cscore,
 			:created, :modified, 1
@@ -297,6 +415,7 @@ func importNote(ctx context.Context, tx *sql.Tx, authorID, documentID, curRev in
 		sql.Named("id", id), sql.Named("doc", documentID), sql.Named("author", authorID),
 		sql.Named("audience", nn.Audience), sql.Named("group", group), sql.Named("parent", parent),
 		sql.Named("question", nn.Question), sql.Named("body", nn.Body), sql.Named("source", n.Source),
+		sql.Named("importedAt", at.Format(timeFormat)), sql.Named("importedQuote", quoteImported),
 		sql.Named("rev", orig.RevisionID), sql.Named("anchor", orig.Anchor),
 		sql.Named("start", orig.Start), sql.Named("end", orig.End),
 		sql.Named("exact", orig.Exact), sql.Named("prefix", orig.Prefix), sql.Named("suffix", orig.Suffix),
@@ -393,4 +512,111 @@ func (db *DB) ImportedFrom(ctx context.Context, authorID int64, source string) (
 		return "", fmt.Errorf("note imported from %q: %w", source, err)
 	}
 	return id, nil
+}
+
+// importedBefore is the result for a note authorID imported before.
+func importedBefore(key, id string, deleted bool) ImportResult {
+	r := ImportResult{Key: key, ID: id, Skipped: true, Reason: "already imported"}
+	if deleted {
+		r.Reason = "already imported, and deleted since"
+	}
+	return r
+}
+
+// alreadyHere is the result for a note that never left this database.
+func alreadyHere(key, id string, deleted bool) ImportResult {
+	r := ImportResult{Key: key, ID: id, Skipped: true, Reason: "already here"}
+	if deleted {
+		r.Reason = "already here, and deleted since"
+	}
+	return r
+}
+
+// ImportedBefore finds, without writing, which notes of an import are
+// here already, as ImportNotes would skip them: by Source, a note
+// authorID imported before from it; by ID, a note of authorID on
+// documentID with that id, never gone from this database. Both maps are
+// keyed by the ImportNote's Key. An import leaves these out before doing
+// any work on them (placing a note on the text is most of an import's
+// cost); ImportNotes still checks every note it writes.
+func (db *DB) ImportedBefore(ctx context.Context, authorID, documentID int64, notes []ImportNote) (map[string]ImportResult, error) {
+	out := map[string]ImportResult{}
+	if len(notes) == 0 {
+		return out, nil
+	}
+	bySource := map[string][]string{}
+	byID := map[string][]string{}
+	var sources, ids []string
+	for _, n := range notes {
+		if n.Source != "" {
+			if _, dup := bySource[n.Source]; !dup {
+				sources = append(sources, n.Source)
+			}
+			bySource[n.Source] = append(bySource[n.Source], n.Key)
+		}
+		if validNoteID(n.ID) {
+			if _, dup := byID[n.ID]; !dup {
+				ids = append(ids, n.ID)
+			}
+			byID[n.ID] = append(byID[n.ID], n.Key)
+		}
+	}
+	tx, err := db.ro.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("notes imported before: %w", err)
+	}
+	defer tx.Rollback()
+	list := func(vs []string) string {
+		b, _ := json.Marshal(vs)
+		return string(b)
+	}
+	// By id first: ImportNotes asks by source first, so that answer wins.
+	rows, err := tx.QueryContext(ctx, `
+		SELECT id, deleted_at IS NOT NULL FROM notes
+		WHERE id IN (SELECT value FROM json_each(?)) AND author_id = ? AND document_id = ?`,
+		list(ids), authorID, documentID)
+	if err != nil {
+		return nil, fmt.Errorf("notes imported before: %w", err)
+	}
+	for rows.Next() {
+		var (
+			id   string
+			gone bool
+		)
+		if err := rows.Scan(&id, &gone); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("notes imported before: %w", err)
+		}
+		for _, k := range byID[id] {
+			out[k] = alreadyHere(k, id, gone)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("notes imported before: %w", err)
+	}
+	rows.Close()
+	rows, err = tx.QueryContext(ctx, `
+		SELECT imported_from, id, deleted_at IS NOT NULL FROM notes
+		WHERE author_id = ? AND imported_from IN (SELECT value FROM json_each(?))`,
+		authorID, list(sources))
+	if err != nil {
+		return nil, fmt.Errorf("notes imported before: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			src, id string
+			deleted bool
+		)
+		if err := rows.Scan(&src, &id, &deleted); err != nil {
+			return nil, fmt.Errorf("notes imported before: %w", err)
+		}
+		for _, k := range bySource[src] {
+			out[k] = importedBefore(k, id, deleted)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("notes imported before: %w", err)
+	}
+	return out, nil
 }

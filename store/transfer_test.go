@@ -100,7 +100,7 @@ func TestImportNotes(t *testing.T) {
 		{Key: "3", ID: "not a glossa id", Source: "https://hypothes.is/a/xyz", Audience: Private, Body: "lost words",
 			Original: orphanAt, Current: Current{Target: Target{RevisionID: rev.ID, Anchor: "p-gone", Start: 3, End: 8, Exact: "lost!"}, Status: StatusOrphan}},
 	}
-	res, err := db.ImportNotes(ctx, ann.ID, doc.ID, notes)
+	res, err := db.ImportNotes(ctx, ann.ID, doc.ID, notes, ImportAllowance{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestImportNotes(t *testing.T) {
 	}
 
 	// Again: everything is skipped, and says why.
-	res, err = db.ImportNotes(ctx, ann.ID, doc.ID, notes)
+	res, err = db.ImportNotes(ctx, ann.ID, doc.ID, notes, ImportAllowance{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestImportNotes(t *testing.T) {
 	// Another reader importing the same file gets notes of her own, with
 	// new ids where the old ones are taken.
 	bo := mustUser(t, db, "bo")
-	res, err = db.ImportNotes(ctx, bo.ID, doc.ID, notes)
+	res, err = db.ImportNotes(ctx, bo.ID, doc.ID, notes, ImportAllowance{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +160,7 @@ func TestImportNotes(t *testing.T) {
 	// author is already here.
 	mine := mustNote(t, db, ann, doc, Private, "native", quote(rev, 1, 0, 0))
 	res, err = db.ImportNotes(ctx, ann.ID, doc.ID, []ImportNote{{Key: "1", ID: mine.ID, Source: "https://x.test/api/annotations/" + mine.ID,
-		Audience: Private, Body: "native", Original: quote(rev, 1, 0, 0), Current: placed(quote(rev, 1, 0, 0), StatusExact, 1)}})
+		Audience: Private, Body: "native", Original: quote(rev, 1, 0, 0), Current: placed(quote(rev, 1, 0, 0), StatusExact, 1)}}, ImportAllowance{})
 	if err != nil || !res[0].Skipped || res[0].Reason != "already here" || res[0].ID != mine.ID {
 		t.Errorf("re-import of a native note: %+v %v", res, err)
 	}
@@ -176,7 +176,7 @@ func TestImportNotesAllOrNothing(t *testing.T) {
 		{Key: "1", Source: "s:1", Audience: Private, Body: "fine", Original: good, Current: placed(good, StatusExact, 1)},
 		{Key: "2", Source: "s:2", Audience: Members, GroupID: 99, Body: "no such group", Original: good, Current: placed(good, StatusExact, 1)},
 	}
-	_, err := db.ImportNotes(ctx, ann.ID, doc.ID, notes)
+	_, err := db.ImportNotes(ctx, ann.ID, doc.ID, notes, ImportAllowance{})
 	if err == nil {
 		t.Fatal("import into a group that does not exist succeeded")
 	}
@@ -187,7 +187,7 @@ func TestImportNotesAllOrNothing(t *testing.T) {
 		{Key: "x", Source: "s:x", ParentKey: "nobody", Body: "orphaned reply"},
 		{Key: "x", Source: "s:x", Audience: Private, Original: good, Current: placed(good, StatusExact, 1), Tags: []string{"a/b"}},
 	} {
-		_, err := db.ImportNotes(ctx, ann.ID, doc.ID, []ImportNote{notes[0], bad})
+		_, err := db.ImportNotes(ctx, ann.ID, doc.ID, []ImportNote{notes[0], bad}, ImportAllowance{})
 		if !errors.Is(err, ErrInvalid) {
 			t.Errorf("bad note %+v: %v, want ErrInvalid", bad, err)
 		}
@@ -207,14 +207,14 @@ func TestImportReplyToDeletedThread(t *testing.T) {
 	db, ann, doc, rev := importFixture(t)
 	q := quote(rev, 1, 0, 6)
 	root := ImportNote{Key: "1", Source: "s:1", Audience: Private, Body: "root", Original: q, Current: placed(q, StatusExact, 1)}
-	res, err := db.ImportNotes(ctx, ann.ID, doc.ID, []ImportNote{root})
+	res, err := db.ImportNotes(ctx, ann.ID, doc.ID, []ImportNote{root}, ImportAllowance{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := db.DeleteNote(ctx, ann.ID, res[0].ID, 0); err != nil {
 		t.Fatal(err)
 	}
-	res, err = db.ImportNotes(ctx, ann.ID, doc.ID, []ImportNote{root, {Key: "2", Source: "s:2", ParentKey: "1", Body: "late reply"}})
+	res, err = db.ImportNotes(ctx, ann.ID, doc.ID, []ImportNote{root, {Key: "2", Source: "s:2", ParentKey: "1", Body: "late reply"}}, ImportAllowance{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +227,7 @@ func TestImportedFrom(t *testing.T) {
 	ctx := context.Background()
 	db, ann, doc, rev := importFixture(t)
 	q := quote(rev, 1, 0, 6)
-	res, err := db.ImportNotes(ctx, ann.ID, doc.ID, []ImportNote{{Key: "1", Source: "s:1", Audience: Private, Original: q, Current: placed(q, StatusExact, 1)}})
+	res, err := db.ImportNotes(ctx, ann.ID, doc.ID, []ImportNote{{Key: "1", Source: "s:1", Audience: Private, Original: q, Current: placed(q, StatusExact, 1)}}, ImportAllowance{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,4 +237,36 @@ func TestImportedFrom(t *testing.T) {
 	bo := mustUser(t, db, "bo")
 	_, err = db.ImportedFrom(ctx, bo.ID, "s:1")
 	wantErr(t, "another reader's import", err, ErrNotFound)
+}
+
+// An imported note's activity, for its group's teachers, is when it was
+// imported, not the date its file claims.
+func TestImportedActivity(t *testing.T) {
+	ctx := context.Background()
+	db, ann, doc, rev := importFixture(t)
+	tess := mustUser(t, db, "tess")
+	g, err := db.CreateGroup(ctx, tess.ID, "Seminar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Join(ctx, ann.ID, g.InviteCode); err != nil {
+		t.Fatal(err)
+	}
+	long := time.Date(2016, 1, 2, 3, 4, 5, 0, time.UTC)
+	started := time.Now().Add(-time.Second)
+	q := quote(rev, 0, 8, 12)
+	if _, err := db.ImportNotes(ctx, ann.ID, doc.ID, []ImportNote{{Key: "1", Source: "s:1", Audience: Members, GroupID: g.ID,
+		Body: "before the deadline, says the file", Original: q, Current: placed(q, StatusExact, 1), Created: long, Modified: long}},
+		ImportAllowance{}); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := db.Participation(ctx, tess.ID, g.ID, doc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		if p.Member.User.ID == ann.ID && (p.Notes != 1 || p.LastActivity.Before(started)) {
+			t.Errorf("ann's activity: %d notes, last %v; want the import's time, not %v", p.Notes, p.LastActivity, long)
+		}
+	}
 }

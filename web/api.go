@@ -90,11 +90,24 @@ type annotation struct {
 	Hidden     *hiddenState  `json:"hidden,omitempty"`
 	SharedFrom string        `json:"sharedFrom,omitempty"` // IRI of the original guide note
 	Reactions  *apiReactions `json:"reactions,omitempty"`
+	// Imported is glossa's: the annotation came in from a file (an
+	// import), so its created and modified are the file's claim, not
+	// glossa's record.
+	Imported *importedState `json:"imported,omitempty"`
 
 	// Tags are written as extra bodies, TextualBody with the purpose
 	// "tagging" (ANCHORING.md, "Export shape"): "body" is then an array,
 	// the comment first. See MarshalJSON.
 	Tags []string `json:"-"`
+}
+
+// importedState says how an imported annotation came in: At, when
+// (absent for imports from before glossa recorded it); QuoteByImporter,
+// that the quote of its target (an orphan's TextQuoteSelector) is words
+// the file gave, not found in the essay: the importer's, not the essay's.
+type importedState struct {
+	At              string `json:"at,omitempty"`
+	QuoteByImporter bool   `json:"quoteByImporter,omitempty"`
 }
 
 // MarshalJSON writes an annotation; with tags, "body" is an array of the
@@ -400,6 +413,13 @@ func (s *Server) toAnnotation(r *http.Request, n store.Note, e *docEntry, withCo
 	}
 	if n.Hidden {
 		a.Hidden = &hiddenState{Reason: n.HiddenReason}
+	}
+	if n.Imported {
+		a.Imported = &importedState{}
+		if !n.ImportedAt.IsZero() {
+			a.Imported.At = n.ImportedAt.UTC().Format(time.RFC3339)
+		}
+		a.Imported.QuoteByImporter = n.QuoteByImporter()
 	}
 	if n.MyHelpful {
 		a.Reactions.Mine = append(a.Reactions.Mine, string(store.Helpful))

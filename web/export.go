@@ -291,6 +291,7 @@ var csvColumns = []string{
 	"id", "parent_id", "document", "revision", "anchor", "position",
 	"quote", "prefix", "suffix", "start", "end", "status",
 	"author", "audience", "group", "tags", "body", "created", "modified", "url",
+	"imported", "imported_at", "importer_quote",
 }
 
 func (s *Server) exportCSV(r *http.Request, e *docEntry, threads []exportThread) ([]byte, error) {
@@ -313,6 +314,7 @@ func (s *Server) exportCSV(r *http.Request, e *docEntry, threads []exportThread)
 			t.Exact, t.Prefix, t.Suffix, start, end, string(n.Current.Status),
 			n.Author.Name, audienceValue(n.Audience, n.GroupID), n.GroupName, strings.Join(n.Tags, "; "), n.Body,
 			n.CreatedAt.UTC().Format(time.RFC3339), n.UpdatedAt.UTC().Format(time.RFC3339), base + "/notes/" + n.ID,
+			yes(n.Imported), importedAt(n), yes(n.QuoteByImporter()),
 		})
 	}
 	for _, t := range threads {
@@ -434,6 +436,8 @@ func writeMarkdownNote(b *strings.Builder, n store.Note, indent string, lost boo
 		head = "**Was on a paragraph no longer in the essay**"
 	case n.Current.Exact == "":
 		head = "**On the whole paragraph**"
+	case lost && n.QuoteByImporter():
+		head = "**Imported with the quote “" + mdEscape(n.Current.Exact) + "”, the importer’s words, not the essay’s**"
 	case lost:
 		head = "**Was on “" + mdEscape(n.Current.Exact) + "”**"
 	default:
@@ -443,7 +447,11 @@ func writeMarkdownNote(b *strings.Builder, n store.Note, indent string, lost boo
 	if n.ParentID == "" {
 		parts = append(parts, exportAudienceLabel(n))
 	}
-	parts = append(parts, n.CreatedAt.UTC().Format("2 January 2006"))
+	written := n.CreatedAt.UTC().Format("2 January 2006")
+	if n.Imported {
+		written = "imported; written " + written // the file's date, not glossa's
+	}
+	parts = append(parts, written)
 	if n.UpdatedAt.Sub(n.CreatedAt) >= time.Second {
 		parts = append(parts, "edited "+n.UpdatedAt.UTC().Format("2 January 2006"))
 	}
@@ -456,7 +464,10 @@ func writeMarkdownNote(b *strings.Builder, n store.Note, indent string, lost boo
 	if n.Resolved {
 		parts = append(parts, "resolved")
 	}
-	if n.Current.Status == store.StatusFuzzy {
+	switch {
+	case n.Current.Status == store.StatusFuzzy && n.ImportedQuote:
+		parts = append(parts, "imported on words the essay does not have: its file quoted “"+mdEscape(n.Original.Exact)+"”")
+	case n.Current.Status == store.StatusFuzzy:
 		parts = append(parts, "the words changed since it was written")
 	}
 	if len(n.Tags) > 0 {
@@ -527,4 +538,21 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// importedAt is when n was imported, for the CSV: "" when it was written
+// here or its import date was not recorded.
+func importedAt(n store.Note) string {
+	if n.ImportedAt.IsZero() {
+		return ""
+	}
+	return n.ImportedAt.UTC().Format(time.RFC3339)
+}
+
+// yes is a CSV flag: "yes" or "".
+func yes(v bool) string {
+	if v {
+		return "yes"
+	}
+	return ""
 }

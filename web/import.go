@@ -140,9 +140,13 @@ type importItem struct {
 	created time.Time
 	changed time.Time
 
-	reject string   // why it is not imported
-	notes  []string // how it came in changed
-	state  int      // of checkReply: unchecked, checking, checked
+	reject  string              // why it is not imported
+	skipped *store.ImportResult // here already, found before any work
+	notes   []string            // how it came in changed
+	state   int                 // of checkReply: unchecked, checking, checked
+	// elsewhere is the page it was made on, when that is not this essay
+	// and the reader said its notes belong here (importOptions.anySource).
+	elsewhere string
 
 	// Filled in once it is checked.
 	audience  store.Audience
@@ -151,6 +155,7 @@ type importItem struct {
 	parentKey string
 	parentID  string
 	thread    store.Audience // a reply's thread's
+	target    content.Target // where the file says it is (importTarget)
 	orig      store.Original
 	cur       store.Current
 }
@@ -169,9 +174,24 @@ func importError(status int, format string, args ...any) error {
 	return &httpError{status: status, msg: fmt.Sprintf(format, args...)}
 }
 
+// importOptions are the reader's choices for one import.
+type importOptions struct {
+	// anySource: the file's notes belong to this essay whatever page
+	// they were made on (?source=any): each annotation on another page
+	// is placed by its quote alone.
+	anySource bool
+}
+
 // importData imports data into document e as u, by the rules in the
-// comment at the top of this file.
-func (s *Server) importData(ctx context.Context, u *store.User, e *docEntry, data []byte) (ImportReport, error) {
+// comment at the top of this file, within u's allowance (see
+// importAllowance; zero for the command line).
+//
+// The work is ordered so that what costs least decides first: the file
+// is read, annotations already here are found in one query and left
+// out, every other is checked, the allowance is asked whether what is
+// left fits, and only then is each note placed on the text (most of an
+// import's time). Sending the same file again places nothing.
+func (s *Server) importData(ctx context.Context, u *store.User, e *docEntry, data []byte, opt importOptions, allow store.ImportAllowance) (ImportReport, error) {
 	rep := ImportReport{Document: e.slug, Lines: []ReportLine{}}
 	format, raws, fileNotes, err := decodeImportFile(data)
 	if err != nil {
@@ -184,9 +204,20 @@ func (s *Server) importData(ctx context.Context, u *store.User, e *docEntry, dat
 	items := make([]*importItem, len(raws))
 	for i, raw := range raws {
 		if format == formatHypothesis {
-			items[i] = hypothesisItem(raw, e, i+1)
+			items[i] = hypothesisItem(raw, e, i+1, opt)
 		} else {
-			items[i] = w3cItem(raw, e, i+1)
+			items[i] = w3cItem(raw, e, i+1, opt)
+		}
+	}
+
+	// A file's dates are its claim, kept and marked as imported; a date
+	// still to come is no claim at all (and would keep a note first in
+	// "newest first" for ever): it comes in dated now, as the store has it.
+	now := time.Now()
+	for _, it := range items {
+		if it.reject == "" && it.created.After(now) {
+			it.notes = append(it.notes, fmt.Sprintf("its date, %s, is later than this import: it comes in dated now",
+				it.created.UTC().Format(time.RFC3339)))
 		}
 	}
 
@@ -207,6 +238,24 @@ func (s *Server) importData(ctx context.Context, u *store.User, e *docEntry, dat
 		}
 	}
 
+	// What is here already is left out before anything else is done
+	// with it.
+	var asked []store.ImportNote
+	for _, it := range items {
+		if it.reject == "" {
+			asked = append(asked, store.ImportNote{Key: it.key(), ID: it.keepID, Source: it.source})
+		}
+	}
+	here, err := s.db.ImportedBefore(ctx, u.ID, e.id, asked)
+	if err != nil {
+		return rep, err
+	}
+	for _, it := range items {
+		if r, ok := here[it.key()]; ok {
+			it.skipped = &r
+		}
+	}
+
 	memberships, err := s.db.Memberships(ctx, u.ID)
 	if err != nil {
 		return rep, err
@@ -215,27 +264,25 @@ func (s *Server) importData(ctx context.Context, u *store.User, e *docEntry, dat
 	for _, m := range memberships {
 		roles[m.Group.ID] = m.Role
 	}
-	var prev []content.PrevBlock
-	for _, b := range e.current.Blocks {
-		prev = append(prev, content.PrevBlock{Anchor: b.Anchor, Hash: b.Hash, Text: b.Text})
-	}
-	align := content.Align(prev, e.current.Blocks)
 	others := map[string]bool{}
+	elsewhere := map[string]bool{}
 	for _, it := range items {
-		if it.reject != "" || it.reply {
+		if it.reject != "" || it.skipped != nil {
 			continue
 		}
 		if it.creator != "" && it.creator != u.Name {
 			others[it.creator] = true
 		}
-		s.checkNote(it, u, e, align, roles, format)
+		if it.elsewhere != "" {
+			elsewhere[it.elsewhere] = true
+		}
+		if !it.reply {
+			s.checkNote(it, u, e, roles, format)
+		}
 	}
 	for _, it := range items {
-		if it.reject != "" || !it.reply {
+		if it.reject != "" || it.skipped != nil || !it.reply {
 			continue
-		}
-		if it.creator != "" && it.creator != u.Name {
-			others[it.creator] = true
 		}
 		s.checkReply(ctx, it, u, e, byID, roles, format)
 	}
@@ -245,26 +292,69 @@ func (s *Server) importData(ctx context.Context, u *store.User, e *docEntry, dat
 				"(their replies in threads others can see are rejected for the same reason)",
 			strings.Join(slices.Sorted(maps.Keys(others)), ", "))})
 	}
+	if len(elsewhere) > 0 {
+		pages := slices.Sorted(maps.Keys(elsewhere))
+		more := ""
+		if len(pages) > 3 {
+			pages, more = pages[:3], fmt.Sprintf(" and %d more", len(elsewhere)-3)
+		}
+		rep.Lines = append(rep.Lines, ReportLine{Outcome: "note", Reason: fmt.Sprintf(
+			"some annotations were made on other pages (%s%s): as you asked, each was placed on this essay by its quote alone",
+			strings.Join(pages, ", "), more)})
+	}
+
+	want := 0
+	for _, it := range items {
+		if it.reject == "" && it.skipped == nil {
+			want++
+		}
+	}
+	if err := s.db.CheckImportAllowance(ctx, u.ID, want, allow); err != nil {
+		return rep, allowanceError(err)
+	}
+
+	var align *content.Alignment
+	for _, it := range items {
+		if it.reject != "" || it.skipped != nil || it.reply {
+			continue
+		}
+		if align == nil {
+			var prev []content.PrevBlock
+			for _, b := range e.current.Blocks {
+				prev = append(prev, content.PrevBlock{Anchor: b.Anchor, Hash: b.Hash, Text: b.Text})
+			}
+			align = content.Align(prev, e.current.Blocks)
+		}
+		s.imports.placed.Add(1)
+		it.orig, it.cur = placeImported(e, align, it.target, it.in.Anchor)
+	}
 
 	var notes []store.ImportNote
 	var kept []*importItem
 	for _, it := range items {
-		if it.reject != "" {
+		switch {
+		case it.reject != "":
 			rep.Rejected++
 			rep.Lines = append(rep.Lines, ReportLine{Index: it.index, ID: it.id, Outcome: "rejected", Reason: it.reject})
+			continue
+		case it.skipped != nil:
+			rep.Skipped++
+			rep.Lines = append(rep.Lines, ReportLine{Index: it.index, ID: it.id, Outcome: "skipped", Note: it.skipped.ID, Reason: it.skipped.Reason})
 			continue
 		}
 		n := store.ImportNote{
 			Key: it.key(), ID: it.keepID, Source: it.source, ParentKey: it.parentKey, ParentID: it.parentID,
 			Audience: it.audience, GroupID: it.group, Question: it.in.Question, Body: it.in.Body, Tags: it.tags,
 			Original: it.orig, Current: it.cur, Created: it.created, Modified: it.changed,
+			// Words the essay does not have word for word are the file's.
+			QuoteImported: it.cur.Status == store.StatusOrphan || it.cur.Status == store.StatusFuzzy,
 		}
 		notes = append(notes, n)
 		kept = append(kept, it)
 	}
-	results, err := s.db.ImportNotes(ctx, u.ID, e.id, notes)
+	results, err := s.db.ImportNotes(ctx, u.ID, e.id, notes, allow)
 	if err != nil {
-		return rep, err
+		return rep, allowanceError(err)
 	}
 	for i, res := range results {
 		it := kept[i]
@@ -291,7 +381,7 @@ func (s *Server) importData(ctx context.Context, u *store.User, e *docEntry, dat
 		default:
 			rep.Orphaned++
 			if it.cur.Exact != "" {
-				line("orphaned", fmt.Sprintf("its quote “%s” is not in the essay; it is kept under Notes on an earlier version", excerpt(it.cur.Exact, 80)))
+				line("orphaned", fmt.Sprintf("its quote “%s” is not in the essay; it is kept under Notes on an earlier version, its quote marked as the file’s words", excerpt(it.cur.Exact, 80)))
 			} else {
 				line("orphaned", fmt.Sprintf("its paragraph (%s) is not in the essay; it is kept under Notes on an earlier version", it.cur.Anchor))
 			}
@@ -304,8 +394,54 @@ func (s *Server) importData(ctx context.Context, u *store.User, e *docEntry, dat
 	return rep, nil
 }
 
-// checkNote checks a note (not a reply) and places it, or rejects it.
-func (s *Server) checkNote(it *importItem, u *store.User, e *docEntry, align *content.Alignment, roles map[int64]store.Role, format string) {
+// allowanceError says why an import over its allowance imported
+// nothing (a *store.AllowanceError); other errors pass through.
+func allowanceError(err error) error {
+	var ae *store.AllowanceError
+	if !errors.As(err, &ae) {
+		return err
+	}
+	a := ae.Allowance
+	per := "day"
+	if a.Per != 24*time.Hour {
+		per = a.Per.String()
+	}
+	if ae.RetryAt.IsZero() {
+		return importError(http.StatusUnprocessableEntity,
+			"The file would add %d notes, and a reader may import at most %d a %s. Split it into smaller files. Nothing was imported.",
+			ae.Want, a.Notes, per)
+	}
+	return &allowanceHTTPError{httpError: httpError{status: http.StatusTooManyRequests, msg: fmt.Sprintf(
+		"The file would add %d notes, and you have imported %d in the last %s: %d more fit now, of the %d a reader may import a %s. "+
+			"Import a smaller file, or this one after %s. Nothing was imported.",
+		ae.Want, ae.Used, per, ae.Left(), a.Notes, per, ae.RetryAt.UTC().Format("2 January 15:04 UTC"))},
+		retryAt: ae.RetryAt}
+}
+
+// allowanceHTTPError is a 429 that says when to try again.
+type allowanceHTTPError struct {
+	httpError
+	retryAt time.Time
+}
+
+func (e *allowanceHTTPError) Unwrap() error { return &e.httpError }
+
+// retryAfter sets Retry-After when err says when to try again.
+func retryAfter(w http.ResponseWriter, err error) {
+	var ae *allowanceHTTPError
+	if errors.As(err, &ae) {
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(time.Until(ae.retryAt).Seconds()+1))))
+	}
+	var be *busyError
+	if errors.As(err, &be) {
+		w.Header().Set("Retry-After", strconv.Itoa(be.retryAfter))
+	}
+}
+
+// checkNote checks a note (not a reply), or rejects it. It does not
+// place it (placeImported does, once the import is known to fit its
+// allowance), but rejects what cannot be placed at all.
+func (s *Server) checkNote(it *importItem, u *store.User, e *docEntry, roles map[int64]store.Role, format string) {
 	fe := fieldErrors{}
 	it.in.Body = validateBody(it.in.Body, fe)
 	if fe["body"] != "" {
@@ -333,12 +469,12 @@ func (s *Server) checkNote(it *importItem, u *store.User, e *docEntry, align *co
 		it.in.Question = false
 		it.notes = append(it.notes, "a question needs words: imported as a highlight")
 	}
-	orig, cur, reject := importPlacement(e, align, it.in)
+	t, reject := importTarget(e, it.in)
 	if reject != "" {
 		it.reject = reject
 		return
 	}
-	it.orig, it.cur = orig, cur
+	it.target = t
 }
 
 // checkReply finds the thread a reply belongs to, or rejects it: its
@@ -383,7 +519,9 @@ func (s *Server) checkReply(ctx context.Context, it *importItem, u *store.User, 
 			}
 		}()
 	}
-	if p := byID[it.parent]; p != nil {
+	// A parent in the file that is here already is found below, as a
+	// note of this database.
+	if p := byID[it.parent]; p != nil && p.skipped == nil {
 		if p.reply {
 			s.checkReply(ctx, p, u, e, byID, roles, format)
 		}
@@ -466,17 +604,12 @@ func (it *importItem) cleanTags() []string {
 	return out
 }
 
-// importPlacement places an imported note on the current revision of e
-// with the re-anchoring of a publish (content.Alignment.Place, aligned
-// here with the current revision itself): the block and offsets given,
-// when its quote is there (exact); else its quote searched with its
-// context, first word for word anywhere in the essay (mapped; exact when
-// the file named no paragraph, as Hypothesis does not), then
-// approximately (fuzzy); else an orphan. An orphan keeps the target the
-// file gave it as its current target; its original target must name a
-// block, so it names the one it was on if that still exists, else the
-// essay's first block, with its quote.
-func importPlacement(e *docEntry, align *content.Alignment, in noteInput) (store.Original, store.Current, string) {
+// importTarget reads where an imported note says it is, on the current
+// revision of e: the block and offsets given, when its quote is there,
+// else its quote (with its context) to search for. It rejects a note
+// that names neither a paragraph nor a quote, or only a position that is
+// not in the text: nothing to place it by.
+func importTarget(e *docEntry, in noteInput) (content.Target, string) {
 	exact, prefix, suffix := content.Canon(in.Exact), squashSpace(in.Prefix), squashSpace(in.Suffix)
 	b := e.current.Block(in.Anchor)
 	t := content.Target{Anchor: in.Anchor, Exact: exact, Prefix: prefix, Suffix: suffix}
@@ -485,7 +618,7 @@ func importPlacement(e *docEntry, align *content.Alignment, in noteInput) (store
 	case exact == "" && in.Start != nil && in.End != nil:
 		// A position alone: the quote is what the block holds there.
 		if b == nil || *in.Start < 0 || *in.Start >= *in.End || *in.End > content.CodePoints(b.Text) {
-			return store.Original{}, store.Current{}, "its text position is not inside a paragraph of the essay, and it has no quote to search for"
+			return t, "its text position is not inside a paragraph of the essay, and it has no quote to search for"
 		}
 		t.Start, t.End = *in.Start, *in.End
 		t.Exact, t.Prefix, t.Suffix, _ = content.QuoteContext(b.Text, t.Start, t.End)
@@ -502,11 +635,26 @@ func importPlacement(e *docEntry, align *content.Alignment, in noteInput) (store
 		t.End = n
 	}
 	if t.Exact == "" && in.Anchor == "" {
-		return store.Original{}, store.Current{}, "it names neither a paragraph nor a quote, so glossa cannot place it"
+		return t, "it names neither a paragraph nor a quote, so glossa cannot place it"
 	}
+	return t, ""
+}
+
+// placeImported places an imported note's target t (importTarget; anchor
+// is the paragraph the file named, if any) on the current revision of e
+// with the re-anchoring of a publish (content.Alignment.Place, aligned
+// here with the current revision itself): where it says, when its quote
+// is there (exact); else its quote searched with its context, first word
+// for word anywhere in the essay (mapped; exact when the file named no
+// paragraph, as Hypothesis does not), then approximately (fuzzy); else
+// an orphan. An orphan keeps the target the file gave it as its current
+// target; its original target must name a block, so it names the one it
+// was on if that still exists, else the essay's first block, with its
+// quote.
+func placeImported(e *docEntry, align *content.Alignment, t content.Target, anchor string) (store.Original, store.Current) {
 	rev := e.rev.ID
 	p := align.Place(t, false)
-	if p.Status == content.StatusMapped && in.Anchor == "" {
+	if p.Status == content.StatusMapped && anchor == "" {
 		// Its very words, found where they are: with no paragraph named
 		// (a Hypothesis annotation), nothing was moved.
 		p.Status, p.Score = content.StatusExact, 1
@@ -523,7 +671,7 @@ func importPlacement(e *docEntry, align *content.Alignment, in noteInput) (store
 			orig.Exact, orig.Prefix, orig.Suffix = t.Exact, t.Prefix, t.Suffix
 			orig.End = orig.Start + utf8.RuneCountInString(t.Exact)
 		}
-		return orig, cur, ""
+		return orig, cur
 	}
 	first := e.current.Blocks[0].Anchor
 	lost := store.Target{RevisionID: rev, Anchor: t.Anchor, Start: t.Start, End: t.End, Exact: t.Exact, Prefix: t.Prefix, Suffix: t.Suffix}
@@ -531,10 +679,10 @@ func importPlacement(e *docEntry, align *content.Alignment, in noteInput) (store
 		lost.Anchor = first
 	}
 	orig := store.Original{Target: lost}
-	if b == nil {
+	if e.current.Block(t.Anchor) == nil {
 		orig.Anchor = first
 	}
-	return orig, store.Current{Target: lost, Status: store.StatusOrphan, Score: 0}, ""
+	return orig, store.Current{Target: lost, Status: store.StatusOrphan, Score: 0}
 }
 
 // squashSpace is Canon without the trimming, for a quote's prefix and
@@ -741,7 +889,9 @@ func byteSize(n int) string {
 
 // sameDocument reports whether src, a target source or a Hypothesis uri,
 // is document e: its reading page on any host (/read/{slug}, or one of its
-// revisions), or where the essay was first published (its source).
+// revisions), or a page where the essay was first published (a URL of
+// its front matter's source: the same host, any case, and path; the
+// scheme, query and fragment do not matter).
 func sameDocument(src string, e *docEntry) bool {
 	u, err := url.Parse(strings.TrimSpace(src))
 	if err != nil {
@@ -751,9 +901,11 @@ func sameDocument(src string, e *docEntry) bool {
 	if strings.HasSuffix(p, "/read/"+e.slug) || strings.Contains(p+"/", "/read/"+e.slug+"/rev/") {
 		return true
 	}
-	if orig := e.current.Meta.Source; orig != "" {
+	for _, orig := range e.current.Meta.Source {
 		o, err := url.Parse(orig)
-		return err == nil && o.Host != "" && strings.EqualFold(o.Host, u.Host) && strings.TrimSuffix(o.Path, "/") == p
+		if err == nil && o.Host != "" && strings.EqualFold(o.Host, u.Host) && strings.TrimSuffix(o.Path, "/") == p {
+			return true
+		}
 	}
 	return false
 }
@@ -786,7 +938,7 @@ type w3cAnnotation struct {
 }
 
 // w3cItem reads one W3C annotation of the file.
-func w3cItem(raw json.RawMessage, e *docEntry, index int) *importItem {
+func w3cItem(raw json.RawMessage, e *docEntry, index int, opt importOptions) *importItem {
 	it := &importItem{index: index}
 	var a w3cAnnotation
 	if err := json.Unmarshal(raw, &a); err != nil {
@@ -855,11 +1007,24 @@ func w3cItem(raw json.RawMessage, e *docEntry, index int) *importItem {
 		it.reply, it.parent = true, t.IRI
 	default:
 		if t.Source != "" && !sameDocument(t.Source, e) {
-			it.reject = fmt.Sprintf("it is on another document (%s), not on /read/%s", t.Source, e.slug)
-			return it
+			if !opt.anySource {
+				it.reject = fmt.Sprintf("it is on another page (%s), not on /read/%s or a page the essay names as its source; "+
+					"if its notes belong to this essay, import it saying so (source=any)", t.Source, e.slug)
+				return it
+			}
+			it.elsewhere = t.Source
 		}
 		unknown := readSelectors(&t, &ni, fe)
 		ni.Anchor = strings.TrimPrefix(ni.Anchor, "#")
+		if it.elsewhere != "" {
+			// Another page's paragraphs and offsets mean nothing here:
+			// its quote alone places it.
+			ni.Anchor, ni.Start, ni.End = "", nil, nil
+			if ni.Exact == "" && fe["target.selector"] == "" {
+				it.reject = fmt.Sprintf("it was made on another page (%s) and has no TextQuoteSelector, so there are no words to place it by here", t.Source)
+				return it
+			}
+		}
 		if ni.Anchor == "" && ni.Exact == "" && fe["target.selector"] == "" {
 			it.reject = "its target has no FragmentSelector naming a paragraph and no TextQuoteSelector, so glossa cannot place it"
 			if len(unknown) > 0 {
@@ -934,7 +1099,7 @@ func hypothesisIRI(id string) string { return "https://hypothes.is/a/" + id }
 // TextQuoteSelector (its other selectors are about Hypothesis's view of
 // the page), a reply by the first of its references (the thread's first
 // annotation; glossa's threads are flat).
-func hypothesisItem(raw json.RawMessage, e *docEntry, index int) *importItem {
+func hypothesisItem(raw json.RawMessage, e *docEntry, index int, opt importOptions) *importItem {
 	it := &importItem{index: index}
 	var h hypothesisAnnotation
 	if err := json.Unmarshal(raw, &h); err != nil {
@@ -964,11 +1129,20 @@ func hypothesisItem(raw json.RawMessage, e *docEntry, index int) *importItem {
 	if src == "" && len(h.Target) > 0 {
 		src = h.Target[0].Source
 	}
-	if !sameDocument(src, e) {
-		it.reject = fmt.Sprintf("it is on another page (%s), not on /read/%s", src, e.slug)
+	switch {
+	case sameDocument(src, e):
+	case opt.anySource:
+		// It is placed by its quote in any case.
+		it.elsewhere = src
 		if src == "" {
-			it.reject = "it names no page (uri)"
+			it.elsewhere = "a page it does not name"
 		}
+	case src == "":
+		it.reject = "it names no page (uri); if its notes belong to this essay, import it saying so (source=any)"
+		return it
+	default:
+		it.reject = fmt.Sprintf("it is on another page (%s), not on /read/%s or a page the essay names as its source; "+
+			"if its notes belong to this essay, import it saying so (source=any)", src, e.slug)
 		return it
 	}
 	it.in = noteInput{Body: h.Text, Tags: h.Tags}

@@ -285,7 +285,7 @@ func TestImportBadFiles(t *testing.T) {
 		{5, "rejected", "A body must be a TextualBody object"},
 		{6, "rejected", `its "created" is a JSON number`},
 		{7, "rejected", `its created, "yesterday", is not a date and time`},
-		{8, "rejected", "on another document (https://glossa.example/read/another-essay)"},
+		{8, "rejected", "on another page (https://glossa.example/read/another-essay)"},
 		{9, "rejected", "no target"},
 		{10, "rejected", "2 targets"},
 		{11, "rejected", "XPathSelector, which glossa does not read"},
@@ -652,17 +652,19 @@ func FuzzImportFile(f *testing.F) {
 			return
 		}
 		for i, raw := range raws {
-			it := w3cItem(raw, e, i+1)
+			opt := importOptions{anySource: i%2 == 1}
+			it := w3cItem(raw, e, i+1, opt)
 			if format == formatHypothesis {
-				it = hypothesisItem(raw, e, i+1)
+				it = hypothesisItem(raw, e, i+1, opt)
 			}
 			if it.reject != "" || it.reply {
 				continue
 			}
-			orig, cur, reject := importPlacement(e, align, it.in)
+			tg, reject := importTarget(e, it.in)
 			if reject != "" {
 				continue
 			}
+			orig, cur := placeImported(e, align, tg, it.in.Anchor)
 			for _, tg := range []store.Target{orig.Target, cur.Target} {
 				if tg.Anchor == "" || tg.Start < 0 || tg.End-tg.Start != utf8.RuneCountInString(tg.Exact) || tg.Exact == "" && tg.Start != 0 {
 					t.Fatalf("annotation %d: target %+v", i+1, tg)

@@ -5,6 +5,11 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -15,8 +20,13 @@ import (
 // library holds every document, rendered once per revision: the current
 // revision at start-up, older ones the first time someone opens them. A
 // revision published by another process while the server runs ("glossa
-// publish" beside it) replaces its document's entry (see refresh); the
-// set of documents is the content folder's at start-up.
+// publish" beside it) replaces its document's entry, and a document it
+// publishes for the first time joins the set (see refresh).
+//
+// The documents are those the database holds, each at its current
+// revision, rendered from the source stored with it; a start first
+// publishes the essays of the content sources that changed (see
+// publishDoc for when it does and does not).
 type library struct {
 	db    *store.DB
 	state atomic.Pointer[libraryState]
@@ -33,7 +43,12 @@ func (st *libraryState) add(e *docEntry) {
 	st.bySlug[e.slug] = e
 }
 
-// all lists the documents in the content folder's order.
+// sort puts the list in slug order, the order of the library page.
+func (st *libraryState) sort() {
+	slices.SortFunc(st.list, func(a, b *docEntry) int { return strings.Compare(a.slug, b.slug) })
+}
+
+// all lists the documents in slug order.
 func (l *library) all() []*docEntry { return l.state.Load().list }
 
 // docEntry is one document and its renders.
@@ -48,42 +63,107 @@ type docEntry struct {
 	old map[int]*content.Document // by revision number
 }
 
-// loadLibrary reads the essays from fsys, publishes each one whose source
-// changed since the last run (see publishDoc) and renders the current
-// revisions.
-func loadLibrary(ctx context.Context, db *store.DB, fsys fs.FS, log *slog.Logger) (*library, error) {
-	docs, err := content.Load(fsys)
-	if err != nil {
-		return nil, err
-	}
-	st := &libraryState{bySlug: map[string]*docEntry{}}
-	for _, d := range docs {
-		e, rep, err := publishDoc(ctx, db, d)
+// essay is a document of a content source, and that source's origin
+// (store.Revision.Origin).
+type essay struct {
+	doc    *content.Document
+	origin string
+}
+
+// loadEssays reads the essays glossa is given: those of embedded (origin
+// "embedded"), then those of the folder, whose file replaces an embedded
+// one of the same slug. Either may be absent. The folder's origin is its
+// absolute path.
+func loadEssays(embedded fs.FS, folder string) ([]essay, error) {
+	bySlug := map[string]essay{}
+	if embedded != nil {
+		docs, err := content.Load(embedded)
 		if err != nil {
-			return nil, fmt.Errorf("publish %s: %w", d.Slug, err)
+			return nil, err
 		}
-		if rep.Published {
+		for _, d := range docs {
+			bySlug[d.Slug] = essay{d, store.OriginEmbedded}
+		}
+	}
+	if folder != "" {
+		abs, err := filepath.Abs(folder)
+		if err != nil {
+			return nil, err
+		}
+		if fi, err := os.Stat(abs); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("content folder %s: not a folder", folder)
+		}
+		docs, err := content.Load(os.DirFS(abs))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", abs, err)
+		}
+		for _, d := range docs {
+			bySlug[d.Slug] = essay{d, abs}
+		}
+	}
+	out := make([]essay, 0, len(bySlug))
+	for _, slug := range slices.Sorted(maps.Keys(bySlug)) {
+		out = append(out, bySlug[slug])
+	}
+	return out, nil
+}
+
+// loadLibrary publishes each essay whose source changed since the last
+// run, when publishDoc may (never over a text from another origin: that
+// is reported, Held, and the stored revision served), renders the current
+// revisions, and adds every other document the database holds (one
+// published from a folder glossa is no longer given). It returns what it
+// did for each essay.
+func loadLibrary(ctx context.Context, db *store.DB, essays []essay, log *slog.Logger) (*library, []PublishReport, error) {
+	st := &libraryState{bySlug: map[string]*docEntry{}}
+	var reps []PublishReport
+	for _, es := range essays {
+		e, rep, err := publishDoc(ctx, db, es, false)
+		if err != nil {
+			return nil, nil, fmt.Errorf("publish %s: %w", es.doc.Slug, err)
+		}
+		switch {
+		case rep.Published:
 			rep.log(log)
+		case rep.Held:
+			log.Warn(rep.Warning(), "document", rep.Slug, "revision", rep.Revision,
+				"revision_origin", OriginName(rep.HeldFrom), "given", OriginName(rep.Origin))
 		}
+		reps = append(reps, rep)
 		st.add(e)
 	}
 	lib := &library{db: db}
+	cur, err := db.CurrentRevisions(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, slug := range slices.Sorted(maps.Keys(cur)) {
+		if _, ok := st.bySlug[slug]; ok {
+			continue
+		}
+		e, err := lib.load(ctx, slug)
+		if err != nil {
+			return nil, nil, err
+		}
+		st.add(e)
+	}
+	st.sort()
 	lib.state.Store(st)
-	return lib, nil
+	return lib, reps, nil
 }
 
 // refresh renders anew each document whose current revision in the
 // database is no longer the one the library holds, as when "glossa
-// publish" ran beside the server, and swaps the new entries in. It
-// returns the slugs it replaced. Requests under way keep the entries they
-// already hold.
+// publish" ran beside the server, adds the documents it does not hold
+// yet, and swaps the new entries in. It returns the slugs it replaced or
+// added. Requests under way keep the entries they already hold.
 func (l *library) refresh(ctx context.Context) ([]string, error) {
 	cur, err := l.db.CurrentRevisions(ctx)
 	if err != nil {
 		return nil, err
 	}
 	old := l.state.Load()
-	next := &libraryState{bySlug: make(map[string]*docEntry, len(old.list))}
+	next := &libraryState{bySlug: make(map[string]*docEntry, len(cur))}
 	var replaced []string
 	for _, e := range old.list {
 		if id, ok := cur[e.slug]; !ok || id == e.rev.ID {
@@ -97,7 +177,19 @@ func (l *library) refresh(ctx context.Context) ([]string, error) {
 		next.add(ne)
 		replaced = append(replaced, e.slug)
 	}
+	for _, slug := range slices.Sorted(maps.Keys(cur)) {
+		if _, ok := next.bySlug[slug]; ok {
+			continue
+		}
+		ne, err := l.load(ctx, slug)
+		if err != nil {
+			return nil, err
+		}
+		next.add(ne)
+		replaced = append(replaced, slug)
+	}
 	if len(replaced) > 0 {
+		next.sort()
 		l.state.Store(next)
 	}
 	return replaced, nil

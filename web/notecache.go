@@ -93,6 +93,6 @@ func noteKey(nv noteView) string {
 	str(strings.Join(nv.Tags, "\x1f"))
 	flags(nv.Mine, nv.Edited, nv.Guide, nv.Question, nv.Resolved, nv.Hidden, nv.Shared,
 		nv.SignedIn, nv.MyHelpful, nv.MySame, nv.Teacher, nv.Member, nv.CanShare,
-		nv.ParentQuestion, nv.Accepted, nv.Closed)
+		nv.ParentQuestion, nv.Accepted, nv.Closed, nv.Imported, nv.ImportedQuote, nv.QuoteByImporter)
 	return string(b)
 }

@@ -199,6 +199,10 @@ func (n printNote) Quote() string {
 	return n.Exact
 }
 
+// QuoteImported: the quote printed for a note whose words are gone is the
+// words an imported file gave, not the essay's.
+func (n printNote) QuoteImported() bool { return n.Earlier && n.ImportedQuote && n.OrigExact != "" }
+
 // handlePrint serves GET /read/{slug}/print: the annotated print edition.
 func (s *Server) handlePrint(w http.ResponseWriter, r *http.Request) error {
 	e, err := s.docs.doc(chi.URLParam(r, "slug"))

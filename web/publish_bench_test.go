@@ -60,10 +60,14 @@ func BenchmarkPublishRevision(b *testing.B) {
 		{essaySlug + ".md": {Data: editedEssay(b)}},
 		{essaySlug + ".md": {Data: original}},
 	}
-	if _, err := Publish(ctx, db, sources[1]); err != nil {
+	if _, err := Publish(ctx, db, sources[1], ""); err != nil {
 		b.Fatal(err)
 	}
-	lib, err := loadLibrary(ctx, db, sources[1], slog.New(slog.DiscardHandler))
+	essays, err := loadEssays(sources[1], "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	lib, _, err := loadLibrary(ctx, db, essays, slog.New(slog.DiscardHandler))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -72,7 +76,7 @@ func BenchmarkPublishRevision(b *testing.B) {
 	var last PublishReport
 	i := 0
 	for b.Loop() {
-		reps, err := Publish(ctx, db, sources[i%2])
+		reps, err := Publish(ctx, db, sources[i%2], "")
 		if err != nil || !reps[0].Published {
 			b.Fatalf("publish: %+v, %v", reps, err)
 		}

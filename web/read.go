@@ -135,6 +135,13 @@ type noteView struct {
 	OrigRevision int
 	OrigAnchor   string
 	OrigExact    string
+	// Imported: the note came from a file, so Created is the file's
+	// claim, not glossa's. ImportedQuote: OrigExact is the file's words,
+	// never found word for word in the essay; QuoteByImporter: so is
+	// Exact (store.Note.QuoteByImporter).
+	Imported        bool
+	ImportedQuote   bool
+	QuoteByImporter bool
 
 	// Conversation: the note's own state (issue 3).
 	ParentID     string
@@ -237,6 +244,7 @@ func (s *Server) noteView(n store.Note, rc *readerCtx, slug string, revNumbers m
 		Body: s.bodies.render(n.Body), Exact: n.Current.Exact, Anchor: n.Current.Anchor,
 		Status: n.Current.Status, Created: n.CreatedAt, Edited: n.UpdatedAt.After(n.CreatedAt), Version: n.Version,
 		OrigRevision: revNumbers[n.Original.RevisionID], OrigAnchor: n.Original.Anchor, OrigExact: n.Original.Exact,
+		Imported: n.Imported, ImportedQuote: n.ImportedQuote, QuoteByImporter: n.QuoteByImporter(),
 
 		ParentID: n.ParentID, Guide: n.Guide, Question: n.Question, Resolved: n.Resolved,
 		Hidden: n.Hidden, HiddenReason: n.HiddenReason, Shared: n.SharedFrom != "",

@@ -287,15 +287,15 @@ func TestPublishReport(t *testing.T) {
 	}
 	defer db.Close()
 	v1 := fstest.MapFS{"t.md": {Data: []byte(revV1)}}
-	reps, err := Publish(ctx, db, v1)
+	reps, err := Publish(ctx, db, v1, "")
 	if err != nil || len(reps) != 1 || !reps[0].Published || reps[0].Revision != 1 {
 		t.Fatalf("first publish = %+v, %v", reps, err)
 	}
-	reps, err = Publish(ctx, db, v1)
+	reps, err = Publish(ctx, db, v1, "")
 	if err != nil || reps[0].Published || reps[0].Revision != 1 {
 		t.Fatalf("same sources again = %+v, %v; want nothing published", reps, err)
 	}
-	reps, err = Publish(ctx, db, fstest.MapFS{"t.md": {Data: []byte(revV2)}})
+	reps, err = Publish(ctx, db, fstest.MapFS{"t.md": {Data: []byte(revV2)}}, "")
 	if err != nil || !reps[0].Published || reps[0].Revision != 2 ||
 		reps[0].Blocks != (store.BlockChanges{Unchanged: 2, Edited: 1, Inserted: 1, Deleted: 1}) {
 		t.Fatalf("revised publish = %+v, %v", reps, err)
@@ -312,7 +312,7 @@ func TestRestoredParagraphBringsNotesBack(t *testing.T) {
 	}
 	defer db.Close()
 	v1 := fstest.MapFS{"t.md": {Data: []byte(revV1)}}
-	if _, err := Publish(ctx, db, v1); err != nil {
+	if _, err := Publish(ctx, db, v1, ""); err != nil {
 		t.Fatal(err)
 	}
 	u, err := db.CreateUser(ctx, "ann", []byte("x"))
@@ -346,13 +346,13 @@ func TestRestoredParagraphBringsNotesBack(t *testing.T) {
 		}
 		return out
 	}
-	if _, err := Publish(ctx, db, fstest.MapFS{"t.md": {Data: []byte(revV2)}}); err != nil {
+	if _, err := Publish(ctx, db, fstest.MapFS{"t.md": {Data: []byte(revV2)}}, ""); err != nil {
 		t.Fatal(err)
 	}
 	if got := statuses(); got[0] != store.StatusOrphan || got[1] != store.StatusOrphan {
 		t.Fatalf("after the cut: %v, want both orphans", got)
 	}
-	reps, err := Publish(ctx, db, v1)
+	reps, err := Publish(ctx, db, v1, "")
 	if err != nil {
 		t.Fatal(err)
 	}

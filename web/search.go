@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-
 	"glossa/store"
 )
 
@@ -66,6 +65,7 @@ type searchResultView struct {
 	Reply         bool
 	Hidden        bool
 	Created       time.Time
+	Imported      bool // Created is an imported file's claim
 	DocTitle      string
 	Label         string // "paragraph 3"; "" when the note's words are gone
 	ParagraphURL  string
@@ -283,6 +283,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, path string, p *
 			AudienceLabel: noteView{Audience: nt.Audience, GroupName: nt.GroupName}.AudienceLabel(),
 			Body:          markedSnippet(plainText(hit.BodySnippet)), Quote: markedSnippet(hit.QuoteSnippet),
 		}
+		v.Imported = nt.Imported
 		v.DocTitle, v.Label, v.ParagraphURL = s.searchWhere(nt, labels)
 		for _, t := range nt.Tags {
 			v.Tags = append(v.Tags, searchTagLink{Tag: t, URL: searchURL(path, tagQuery(t), 1)})
@@ -316,6 +317,7 @@ type apiSearchItem struct {
 	Reply      bool           `json:"reply,omitempty"`
 	Tags       []string       `json:"tags"`
 	Created    string         `json:"created"`
+	Imported   bool           `json:"imported,omitempty"` // created is an imported file's claim
 	Snippets   apiSearchSnips `json:"snippets"`
 	Rank       float64        `json:"rank"`
 }
@@ -376,7 +378,7 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) error {
 			Document: apiSearchDoc{Slug: nt.DocumentSlug, Title: title, URL: base + "/read/" + nt.DocumentSlug},
 			Anchor:   nt.Current.Anchor, Paragraph: base + link,
 			Author: nt.Author.Name, Audience: audienceValue(nt.Audience, nt.GroupID), Reply: nt.ParentID != "",
-			Tags: nt.Tags, Created: nt.CreatedAt.UTC().Format(time.RFC3339),
+			Tags: nt.Tags, Created: nt.CreatedAt.UTC().Format(time.RFC3339), Imported: nt.Imported,
 			Snippets: apiSearchSnips{Body: string(markedSnippet(plainText(hit.BodySnippet))), Quote: string(markedSnippet(hit.QuoteSnippet))},
 			Rank:     math.Round(hit.Rank*1e4) / 1e4,
 		})

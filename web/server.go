@@ -29,8 +29,18 @@ import (
 
 // Config is what a Server needs.
 type Config struct {
-	DB        *store.DB
-	Content   fs.FS // essays: every top-level *.md is a document
+	DB *store.DB
+	// Content is the essays built into glossa (content.Essays; tests give
+	// others): every top-level *.md is a document, and the revisions
+	// published from it have the origin "embedded". Folder is a folder
+	// of essays on disk (-content) served beside them: its file replaces
+	// an embedded one of the same slug, and its absolute path is the
+	// origin of its revisions. A start publishes what changed, but never
+	// over a text from another origin (see publishDoc). With neither, the
+	// Server publishes nothing (glossa export and import). Either way it
+	// serves every document the database holds, at its current revision.
+	Content   fs.FS
+	Folder    string
 	Templates fs.FS
 	Static    fs.FS
 	Logger    *slog.Logger
@@ -59,6 +69,12 @@ type Config struct {
 	// X-Real-IP are believed when they are the peer; none by default, so
 	// the per-address limits key by the peer itself. See clientip.go.
 	TrustedProxies []netip.Prefix
+	// ImportLimit is how many notes one reader may import (forms and API)
+	// in 24 hours; 0 means 2,000. See importlimits.go.
+	ImportLimit int
+	// ImportsAtOnce is how many imports the server runs at once (each
+	// reader one at a time); 0 means 2.
+	ImportsAtOnce int
 	// WatchEvery is how often the server looks for commits by other
 	// processes on its database (see watchOthers); 0 means every second.
 	WatchEvery time.Duration
@@ -92,6 +108,10 @@ type Server struct {
 	hashSlots hashSlots
 	// searches counts each reader's searches for Config.SearchLimit.
 	searches *httprate.RateLimiter
+	// imports bounds the imports running at once; see importlimits.go.
+	imports *importGate
+	// published is what the start did with each essay it was given.
+	published []PublishReport
 
 	// watchStop ends watchOthers, which closes watchDone when it returns.
 	watchStop context.CancelFunc
@@ -101,7 +121,8 @@ type Server struct {
 }
 
 // New loads the templates and static files, publishes every essay whose
-// source changed since the last run (see publish.go) and wires the routes.
+// source changed since the last run, over a revision of the same origin
+// only (see publishDoc), and wires the routes.
 func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.DB == nil {
 		return nil, errors.New("web: Config.DB is nil")
@@ -121,13 +142,19 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.SearchTimeout <= 0 || cfg.SearchTimeout > store.SearchTimeout {
 		cfg.SearchTimeout = store.SearchTimeout
 	}
+	if cfg.ImportLimit <= 0 {
+		cfg.ImportLimit = defaultImportLimit
+	}
+	if cfg.ImportsAtOnce <= 0 {
+		cfg.ImportsAtOnce = defaultImportsAtOnce
+	}
 	if cfg.PasswordParams == nil {
 		cfg.PasswordParams = DefaultPasswordParams
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 
 	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Logger, bodies: newBodyRenderer(), pageCache: newPageCache(), hashSlots: newHashSlots(),
-		live: newLiveStreams(), presence: newPresence()}
+		live: newLiveStreams(), presence: newPresence(), imports: newImportGate(cfg.ImportsAtOnce)}
 	var err error
 	if s.static, err = loadStatic(cfg.Static); err != nil {
 		return nil, err
@@ -136,7 +163,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.notes = newNoteCache(s.pages.pages["read.html"], s.log)
-	if s.docs, err = loadLibrary(ctx, cfg.DB, cfg.Content, s.log); err != nil {
+	essays, err := loadEssays(cfg.Content, cfg.Folder)
+	if err != nil {
+		return nil, err
+	}
+	if s.docs, s.published, err = loadLibrary(ctx, cfg.DB, essays, s.log); err != nil {
 		return nil, err
 	}
 
@@ -172,6 +203,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	go s.watchOthers(watchCtx, cfg.WatchEvery)
 	return s, nil
 }
+
+// Published says what the start did with each essay it was given:
+// published it, found it current, or held it back (PublishReport.Held).
+func (s *Server) Published() []PublishReport { return s.published }
 
 // Close stops the background work the Server started and ends the live
 // streams (see EndStreams). It does not close the database, which belongs

@@ -31,6 +31,11 @@ type transferPage struct {
 	MaxImport   string
 	Report      *ImportReport
 	ImportError string
+	// AnySource: the import form's "made on another page" box, ticked.
+	AnySource bool
+	// Sources are the pages where the essay was first published.
+	Sources     []string
+	ImportLimit int // notes a reader may import a day
 }
 
 type transferChoice struct {
@@ -42,6 +47,7 @@ func (s *Server) transferPage(r *http.Request, u *store.User, e *docEntry) (tran
 	p := transferPage{
 		basePage: s.base(r, "Export and import notes · "+e.current.Meta.Title),
 		Slug:     e.slug, DocTitle: e.current.Meta.Title, MaxImport: byteSize(maxImportBytes),
+		Sources: e.current.Meta.Source, ImportLimit: s.cfg.ImportLimit,
 		Formats: []transferChoice{
 			{Value: formatMarkdown, Label: "Markdown", Help: "to read: the essay’s paragraphs with their notes", Selected: true},
 			{Value: formatCSV, Label: "CSV", Help: "for a spreadsheet: one row per note and reply"},
@@ -120,9 +126,10 @@ func (s *Server) apiExport(w http.ResponseWriter, r *http.Request) error {
 }
 
 // handleImport serves POST /read/{slug}/import: the import form's file
-// (multipart/form-data, field "file"). It answers the page again, with the
-// report, or with why nothing was imported. Importing is idempotent, so
-// sending the form again does no harm.
+// (multipart/form-data, field "file", and "source" = "any" when its notes
+// belong to this essay whatever page they were made on). It answers the
+// page again, with the report, or with why nothing was imported.
+// Importing is idempotent, so sending the form again does no harm.
 func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 	e, err := s.docs.doc(chi.URLParam(r, "slug"))
 	if err != nil {
@@ -136,24 +143,58 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	data, err := readUpload(w, r)
+	rep, opt, err := s.importUpload(r.Context(), u, e, func() ([]byte, importOptions, error) { return readUpload(w, r) })
+	p.AnySource = opt.anySource
 	if err == nil {
-		var rep ImportReport
-		if rep, err = s.importData(r.Context(), u, e, data); err == nil {
-			p.Report = &rep
-			return s.render(w, http.StatusOK, "export.html", p)
-		}
+		p.Report = &rep
+		return s.render(w, http.StatusOK, "export.html", p)
 	}
-	var he *httpError
-	if !errors.As(err, &he) || he.status >= 500 {
+	var (
+		he   *httpError
+		busy *busyError
+	)
+	if !errors.As(err, &he) || he.status >= 500 && !errors.As(err, &busy) {
 		return err
 	}
+	retryAfter(w, err)
 	p.ImportError = he.msg
 	return s.render(w, he.status, "export.html", p)
 }
 
-// readUpload reads the import form's file, at most maxImportBytes.
-func readUpload(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+// importUpload runs a reader's import into e, form or API, within the
+// limits of importlimits.go: the reader's slot is taken before read reads
+// the file, so nobody sends two at once, and one of the server's once it
+// is read, so that a slow upload holds none of them.
+func (s *Server) importUpload(ctx context.Context, u *store.User, e *docEntry, read func() ([]byte, importOptions, error)) (ImportReport, importOptions, error) {
+	leave, err := s.imports.reader(u.ID)
+	if err != nil {
+		return ImportReport{}, importOptions{}, err
+	}
+	defer leave()
+	data, opt, err := read()
+	if err != nil {
+		return ImportReport{}, opt, err
+	}
+	leaveServer, err := s.imports.server()
+	if err != nil {
+		return ImportReport{}, opt, err
+	}
+	defer leaveServer()
+	rep, err := s.importData(ctx, u, e, data, opt, s.importAllowance())
+	return rep, opt, err
+}
+
+// readUpload reads the import form: its file, at most maxImportBytes,
+// and its choices.
+func readUpload(w http.ResponseWriter, r *http.Request) ([]byte, importOptions, error) {
+	var opt importOptions
+	data, err := readUploadParts(w, r, &opt)
+	return data, opt, err
+}
+
+// readUploadParts reads the form's parts, in whatever order they come,
+// setting opt from its fields; it returns the file.
+func readUploadParts(w http.ResponseWriter, r *http.Request, opt *importOptions) ([]byte, error) {
 	tooLarge := importError(http.StatusRequestEntityTooLarge,
 		"The file is larger than the %s glossa imports at a time. Split it, or export fewer notes at a time.", byteSize(maxImportBytes))
 	r.Body = http.MaxBytesReader(w, r.Body, maxImportBytes+64<<10) // the file and the form around it
@@ -161,6 +202,7 @@ func readUpload(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if err != nil {
 		return nil, importError(http.StatusBadRequest, "Send the file from the import form (multipart/form-data, in the field “file”).")
 	}
+	var file []byte
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
@@ -173,21 +215,33 @@ func readUpload(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 		if err != nil {
 			return nil, importError(http.StatusBadRequest, "The form could not be read: %v.", err)
 		}
-		if part.FormName() != "file" {
-			continue
+		switch part.FormName() {
+		case "source":
+			v, err := io.ReadAll(io.LimitReader(part, 16))
+			if errors.As(err, &mbe) {
+				return nil, tooLarge
+			}
+			opt.anySource = string(v) == "any"
+		case "file":
+			if file != nil {
+				continue
+			}
+			data, err := io.ReadAll(io.LimitReader(part, maxImportBytes+1))
+			switch {
+			case errors.As(err, &mbe) || len(data) > maxImportBytes:
+				return nil, tooLarge
+			case err != nil:
+				return nil, importError(http.StatusBadRequest, "The file could not be read: %v.", err)
+			case len(data) == 0:
+				return nil, importError(http.StatusBadRequest, "Choose a file to import: the one sent is empty.")
+			}
+			file = data
 		}
-		data, err := io.ReadAll(io.LimitReader(part, maxImportBytes+1))
-		switch {
-		case errors.As(err, &mbe) || len(data) > maxImportBytes:
-			return nil, tooLarge
-		case err != nil:
-			return nil, importError(http.StatusBadRequest, "The file could not be read: %v.", err)
-		case len(data) == 0:
-			return nil, importError(http.StatusBadRequest, "Choose a file to import: the one sent is empty.")
-		}
-		return data, nil
 	}
-	return nil, importError(http.StatusBadRequest, "Choose a file to import.")
+	if file == nil {
+		return nil, importError(http.StatusBadRequest, "Choose a file to import.")
+	}
+	return file, nil
 }
 
 // apiImport serves POST /api/documents/{slug}/import: the file is the
@@ -208,17 +262,26 @@ func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) error {
 		return &httpError{status: http.StatusUnsupportedMediaType,
 			msg: "Send the file as the request body, as application/json or application/ld+json."}
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxImportBytes)
-	data, err := io.ReadAll(r.Body)
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return importError(http.StatusRequestEntityTooLarge, "The file is larger than the %s glossa imports at a time. Split it.", byteSize(maxImportBytes))
+	var opt importOptions
+	switch v := r.URL.Query().Get("source"); v {
+	case "":
+	case "any":
+		opt.anySource = true
+	default:
+		return &httpError{status: http.StatusBadRequest,
+			msg: fmt.Sprintf("source=%q: the only choice is source=any, to place on this essay, by their quotes, notes made on other pages.", v)}
 	}
+	rep, _, err := s.importUpload(r.Context(), u, e, func() ([]byte, importOptions, error) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxImportBytes)
+		data, err := io.ReadAll(r.Body)
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, opt, importError(http.StatusRequestEntityTooLarge, "The file is larger than the %s glossa imports at a time. Split it.", byteSize(maxImportBytes))
+		}
+		return data, opt, err
+	})
 	if err != nil {
-		return err
-	}
-	rep, err := s.importData(r.Context(), u, e, data)
-	if err != nil {
+		retryAfter(w, err)
 		return err
 	}
 	return writeJSON(w, http.StatusOK, jsonType, rep)
@@ -291,9 +354,11 @@ func (s *Server) ExportFile(ctx context.Context, userName, slug, format, scope s
 }
 
 // ImportFile is "glossa import": data imported into document slug as the
-// user named userName, as the import form does it. With slug "", the
-// document is the one essay the file names.
-func (s *Server) ImportFile(ctx context.Context, userName, slug string, data []byte) (ImportReport, error) {
+// user named userName, as the import form does it, but without its
+// allowance and limits (the operator runs it). With slug "", the document
+// is the one essay the file names. anySource: the file's notes belong to
+// that essay whatever page they were made on (the form's source=any).
+func (s *Server) ImportFile(ctx context.Context, userName, slug string, data []byte, anySource bool) (ImportReport, error) {
 	u, err := s.userNamed(ctx, userName)
 	if err != nil {
 		return ImportReport{}, err
@@ -311,18 +376,21 @@ func (s *Server) ImportFile(ctx context.Context, userName, slug string, data []b
 	} else if e, err = s.docs.doc(slug); err != nil {
 		return ImportReport{}, fmt.Errorf("no essay %q", slug)
 	}
-	rep, err := s.importData(ctx, u, e, data)
+	rep, err := s.importData(ctx, u, e, data, importOptions{anySource: anySource}, store.ImportAllowance{})
 	return rep, plainError(err)
 }
 
 // namedDocument is the one essay whose reading page (/read/{slug}) or
-// original address a file mentions.
+// original address (one of its sources) a file mentions.
 func (s *Server) namedDocument(data []byte) (*docEntry, error) {
 	var found []*docEntry
 	var slugs []string
 	for _, e := range s.docs.all() {
-		src := e.current.Meta.Source
-		if bytes.Contains(data, []byte("/read/"+e.slug)) || src != "" && bytes.Contains(data, []byte(src)) {
+		named := bytes.Contains(data, []byte("/read/"+e.slug))
+		for _, src := range e.current.Meta.Source {
+			named = named || bytes.Contains(data, []byte(src))
+		}
+		if named {
 			found = append(found, e)
 			slugs = append(slugs, e.slug)
 		}

@@ -56,7 +56,7 @@ func TestWritesByAnotherProcessReachTheServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	reps, err := Publish(ctx, other, fstest.MapFS{essaySlug + ".md": {Data: editedEssay(t)}})
+	reps, err := Publish(ctx, other, fstest.MapFS{essaySlug + ".md": {Data: editedEssay(t)}}, "")
 	if err != nil || len(reps) != 1 || !reps[0].Published {
 		t.Fatalf("publish beside the server: %+v, %v", reps, err)
 	}
@@ -93,5 +93,32 @@ func TestWritesByAnotherProcessReachTheServer(t *testing.T) {
 	ann.createNote(cur.current.Blocks[2].Anchor, "", "Written after the revision.", "public")
 	if !strings.Contains(page(), "Written after the revision.") {
 		t.Error("a note written after the revision is not on the page")
+	}
+}
+
+// A document another process publishes for the first time ("glossa
+// publish -content" beside the server) is served without a restart, and
+// listed.
+func TestNewDocumentByAnotherProcess(t *testing.T) {
+	app := newApp(t, withWatchEvery(20*time.Millisecond))
+	reader := app.client(t)
+	res := reader.get("/read/fresh")
+	if readBody(res); res.StatusCode != 404 {
+		t.Fatalf("/read/fresh before: %d", res.StatusCode)
+	}
+	other, err := store.Open(context.Background(), filepath.Join(app.dir, "glossa.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := Publish(context.Background(), other, fstest.MapFS{"fresh.md": {Data: []byte("---\ntitle: Fresh\n---\n\nA fresh essay.\n")}}, ""); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the new essay", func() bool {
+		res := reader.get("/read/fresh")
+		return strings.Contains(readBody(res), "A fresh essay.") && res.StatusCode == 200
+	})
+	if lib := readBody(reader.get("/")); !strings.Contains(lib, `href="/read/fresh"`) || !strings.Contains(lib, `href="/read/`+essaySlug+`"`) {
+		t.Error("the library does not list both essays")
 	}
 }

@@ -74,7 +74,7 @@ func publishRow(ctx context.Context, cfg config, path string) (row, error) {
 		return row{}, err
 	}
 	defer db.Close()
-	if _, err := web.Publish(ctx, db, sources[1]); err != nil {
+	if _, err := web.Publish(ctx, db, sources[1], ""); err != nil {
 		return row{}, err
 	}
 	public := cfg.dbNotes / 10
@@ -88,7 +88,7 @@ func publishRow(ctx context.Context, cfg config, path string) (row, error) {
 	var last web.PublishReport
 	for i := range cfg.publishes + cfg.publishes%2 { // end on the original
 		t0 := time.Now()
-		reps, err := web.Publish(ctx, db, sources[i%2])
+		reps, err := web.Publish(ctx, db, sources[i%2], "")
 		took := time.Since(t0)
 		if err != nil || len(reps) != 1 || !reps[0].Published {
 			return row{}, fmt.Errorf("publish: %+v, %v", reps, err)

@@ -5,7 +5,7 @@
 //	glossa token new [-db glossa.db] NAME     (prints the token alone)
 //	glossa publish [-db glossa.db] [-content DIR]
 //	glossa export [-db glossa.db] -user NAME -doc SLUG [-format jsonld] [-scope mine] [-o FILE]
-//	glossa import [-db glossa.db] -user NAME [-doc SLUG] FILE
+//	glossa import [-db glossa.db] -user NAME [-doc SLUG] [-source any] FILE
 //	glossa backup [-db glossa.db] PATH        (a consistent copy, while serving)
 //
 // Every flag falls back to an environment variable (GLOSSA_ADDR, GLOSSA_DB,
@@ -20,7 +20,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -105,25 +104,30 @@ func envDefault(getenv func(string) string, key, def string) string {
 	return def
 }
 
-// contentFlag adds the -content flag of serve and publish.
+// contentFlag adds the -content flag of serve and publish. Export and
+// import have none: commands that read or move notes never publish, and
+// work on the documents the database holds.
 func contentFlag(fs *flag.FlagSet, getenv func(string) string) *string {
-	return fs.String("content", getenv("GLOSSA_CONTENT"), "folder of Markdown essays to serve instead of the embedded ones (env GLOSSA_CONTENT)")
+	return fs.String("content", getenv("GLOSSA_CONTENT"), "folder of Markdown essays to serve beside the embedded ones; a file with an embedded essay's name replaces it (env GLOSSA_CONTENT)")
 }
 
-// contentFS is the essays -content names: a folder, or the embedded essays.
-func contentFS(dir string) (fs.FS, error) {
+// checkFolder fails unless dir is "" or a folder.
+func checkFolder(dir string) error {
 	if dir == "" {
-		return content.Essays, nil
+		return nil
 	}
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		return nil, fmt.Errorf("-content %s: not a folder", dir)
+		return fmt.Errorf("-content %s: not a folder", dir)
 	}
-	return os.DirFS(dir), nil
+	return nil
 }
 
 // publish publishes the essays whose Markdown changed and says, per essay,
-// what changed and where the notes went. The server does the same when it
-// starts; a running server shows a new revision after a restart.
+// what changed and where the notes went. It publishes the essays it is
+// pointed at (the folder's with -content, else the embedded ones) over
+// whatever revision is current, deliberately; the server's start and the
+// other essays here publish a change only over a text of the same origin
+// (web.Publish). A running server shows a new revision within a second.
 func publish(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fset := flag.NewFlagSet("publish", flag.ContinueOnError)
 	fset.SetOutput(stderr)
@@ -135,8 +139,7 @@ func publish(ctx context.Context, args []string, getenv func(string) string, std
 	if fset.NArg() > 0 {
 		return fmt.Errorf("publish takes no arguments, got %q", fset.Args())
 	}
-	essays, err := contentFS(*contentDir)
-	if err != nil {
+	if err := checkFolder(*contentDir); err != nil {
 		return err
 	}
 	db, err := store.Open(ctx, *dbPath)
@@ -144,13 +147,20 @@ func publish(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer db.Close()
-	reps, err := web.Publish(ctx, db, essays)
+	reps, err := web.Publish(ctx, db, content.Essays, *contentDir)
 	for _, r := range reps {
-		if !r.Published {
+		switch {
+		case r.Held:
+			fmt.Fprintln(stderr, "glossa:", r.Warning())
+			continue
+		case !r.Published:
 			fmt.Fprintf(stdout, "%s: revision %d is current; nothing to publish\n", r.Slug, r.Revision)
 			continue
 		}
 		fmt.Fprintf(stdout, "%s: published revision %d\n", r.Slug, r.Revision)
+		if r.Replaced != "" {
+			fmt.Fprintf(stdout, "  from %s, replacing a text published from %s\n", web.OriginName(r.Origin), web.OriginName(r.Replaced))
+		}
 		if r.Revision > 1 {
 			b, n := r.Blocks, r.Notes
 			fmt.Fprintf(stdout, "  blocks: %d unchanged, %d edited, %d inserted, %d deleted\n", b.Unchanged, b.Edited, b.Inserted, b.Deleted)
@@ -185,6 +195,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	writeLimit := fset.Int("write-limit", defaultLimit, "state-changing requests one signed-in reader (or one address, signed out) may make per minute (env GLOSSA_WRITE_LIMIT)")
 	trusted := fset.String("trusted-proxies", getenv("GLOSSA_TRUSTED_PROXIES"), "reverse proxies, as CIDR prefixes or addresses separated by commas, whose X-Forwarded-For and X-Real-IP name the client for the per-address limits; default none (env GLOSSA_TRUSTED_PROXIES)")
+	defaultImports := 2000
+	if v := getenv("GLOSSA_IMPORT_LIMIT"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("GLOSSA_IMPORT_LIMIT=%q: want a whole number of notes per day, 1 or more", v)
+		}
+		defaultImports = n
+	}
+	importLimit := fset.Int("import-limit", defaultImports, "notes one reader may import (form and API) in 24 hours (env GLOSSA_IMPORT_LIMIT)")
 	dev := fset.Bool("dev", false, "serve templates/ and static/ from disk, for working on them")
 	if err := fset.Parse(args); err != nil {
 		return err
@@ -202,18 +221,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if err != nil {
 		return fmt.Errorf("-trusted-proxies: %w", err)
 	}
+	if *importLimit < 1 {
+		return fmt.Errorf("-import-limit %d: want 1 or more notes per day", *importLimit)
+	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 
 	cfg := web.Config{
 		Templates: templates.FS, Static: static.FS, Logger: log,
 		BaseURL: *baseURL, SecureCookies: *secure || *tlsCert != "",
-		WriteLimit: *writeLimit, TrustedProxies: proxies,
+		WriteLimit: *writeLimit, TrustedProxies: proxies, ImportLimit: *importLimit,
+		Content: content.Essays, Folder: *contentDir,
 	}
-	essays, err := contentFS(*contentDir)
-	if err != nil {
+	if err := checkFolder(*contentDir); err != nil {
 		return err
 	}
-	cfg.Content = essays
 	if *dev {
 		cfg.Templates, cfg.Static = os.DirFS("templates"), os.DirFS("static")
 	}
@@ -229,6 +250,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 	defer srv.Close()
+	// A text this start would not publish is in the log; say it plainly
+	// too, where whoever started glossa looks.
+	for _, r := range srv.Published() {
+		if r.Held {
+			fmt.Fprintln(stderr, "glossa:", r.Warning())
+		}
+	}
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -284,7 +312,7 @@ func contentName(dir string) string {
 	if dir == "" {
 		return "embedded"
 	}
-	return dir
+	return "embedded and " + dir
 }
 
 // oneName parses a command's flags and its single NAME argument.
@@ -372,19 +400,16 @@ func tokenNew(ctx context.Context, args []string, getenv func(string) string, st
 }
 
 // transferServer opens the database and a Server on it, for export and
-// import: they run as the server's own pages do, without listening. Like
-// the server, it publishes the essays first if they changed.
-func transferServer(ctx context.Context, dbPath, contentDir, baseURL string, stderr io.Writer) (*store.DB, *web.Server, error) {
-	essays, err := contentFS(contentDir)
-	if err != nil {
-		return nil, nil, err
-	}
+// import: they run as the server's own pages do, without listening. It is
+// given no essays, so it publishes nothing: it works on the documents the
+// database holds, each at its current revision, wherever it came from.
+func transferServer(ctx context.Context, dbPath, baseURL string, stderr io.Writer) (*store.DB, *web.Server, error) {
 	db, err := store.Open(ctx, dbPath)
 	if err != nil {
 		return nil, nil, err
 	}
 	srv, err := web.New(ctx, web.Config{
-		DB: db, Content: essays, Templates: templates.FS, Static: static.FS, BaseURL: baseURL,
+		DB: db, Templates: templates.FS, Static: static.FS, BaseURL: baseURL,
 		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 	if err != nil {
@@ -401,7 +426,6 @@ func export(ctx context.Context, args []string, getenv func(string) string, stdo
 	fset := flag.NewFlagSet("export", flag.ContinueOnError)
 	fset.SetOutput(stderr)
 	dbPath := dbFlag(fset, getenv)
-	contentDir := contentFlag(fset, getenv)
 	baseURL := fset.String("base-url", envDefault(getenv, "GLOSSA_BASE_URL", "http://localhost:8080"), "absolute URL glossa is reached at, for the IRIs and links in the file (env GLOSSA_BASE_URL)")
 	user := fset.String("user", "", "whose notes: the reader exporting (required)")
 	doc := fset.String("doc", "", "the essay's slug (required)")
@@ -417,7 +441,7 @@ func export(ctx context.Context, args []string, getenv func(string) string, stdo
 	if *user == "" || *doc == "" {
 		return errors.New("export needs -user NAME and -doc SLUG")
 	}
-	db, srv, err := transferServer(ctx, *dbPath, *contentDir, *baseURL, stderr)
+	db, srv, err := transferServer(ctx, *dbPath, *baseURL, stderr)
 	if err != nil {
 		return err
 	}
@@ -442,12 +466,15 @@ func importNotes(ctx context.Context, args []string, getenv func(string) string,
 	fset := flag.NewFlagSet("import", flag.ContinueOnError)
 	fset.SetOutput(stderr)
 	dbPath := dbFlag(fset, getenv)
-	contentDir := contentFlag(fset, getenv)
 	user := fset.String("user", "", "whose notes they become: the reader importing (required)")
 	doc := fset.String("doc", "", "the essay's slug; by default, the one essay the file names")
+	source := fset.String("source", "", `"any": the file's notes belong to the essay whatever page they were made on; each is placed by its quote`)
 	asJSON := fset.Bool("json", false, "print the report as JSON, as the API answers it")
 	if err := fset.Parse(args); err != nil {
 		return err
+	}
+	if *source != "" && *source != "any" {
+		return fmt.Errorf("-source %q: the only choice is -source any", *source)
 	}
 	if fset.NArg() != 1 || *user == "" {
 		return errors.New("import needs -user NAME and one FILE (- for standard input)")
@@ -464,13 +491,13 @@ func importNotes(ctx context.Context, args []string, getenv func(string) string,
 	if err != nil {
 		return err
 	}
-	db, srv, err := transferServer(ctx, *dbPath, *contentDir, "", stderr)
+	db, srv, err := transferServer(ctx, *dbPath, "", stderr)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	defer srv.Close()
-	rep, err := srv.ImportFile(ctx, *user, *doc, data)
+	rep, err := srv.ImportFile(ctx, *user, *doc, data, *source == "any")
 	if err != nil {
 		return fmt.Errorf("%s: %w", fset.Arg(0), err)
 	}

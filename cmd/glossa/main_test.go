@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -251,8 +252,10 @@ func TestPublishCommand(t *testing.T) {
 		}
 		return out.String()
 	}
+	// The folder adds to the embedded essay, which is published too.
+	const embedded = "pempel-2016-alliances-asia-pacific-order: "
 	write("One paragraph here.\n\nAnother paragraph is there, with more words in it.\n")
-	if got, want := publish(), "essay: published revision 1\n"; got != want {
+	if got, want := publish(), "essay: published revision 1\n"+embedded+"published revision 1\n"; got != want {
 		t.Errorf("first publish printed %q, want %q", got, want)
 	}
 	// A whole-paragraph note on each paragraph.
@@ -279,16 +282,31 @@ func TestPublishCommand(t *testing.T) {
 	write("One paragraph here.\n\nAnother paragraph is there, with many more words in it.\n\nA third.\n")
 	want := "essay: published revision 2\n" +
 		"  blocks: 1 unchanged, 1 edited, 1 inserted, 0 deleted\n" +
-		"  notes:  1 exact, 0 mapped, 1 fuzzy, 0 orphaned\n"
+		"  notes:  1 exact, 0 mapped, 1 fuzzy, 0 orphaned\n" +
+		embedded + "revision 1 is current; nothing to publish\n"
 	if got := publish(); got != want {
 		t.Errorf("second publish printed %q, want %q", got, want)
 	}
-	if got, want := publish(), "essay: revision 2 is current; nothing to publish\n"; got != want {
+	if got, want := publish(), "essay: revision 2 is current; nothing to publish\n"+embedded+"revision 1 is current; nothing to publish\n"; got != want {
 		t.Errorf("publishing again printed %q, want %q", got, want)
 	}
 	if err := run(ctx, []string{"publish", "-db", dbPath, "-content", filepath.Join(dir, "nope")}, env(), nil, io.Discard, io.Discard); err == nil {
 		t.Error("publish from a missing folder succeeded")
 	}
+}
+
+// withoutImported is a JSON-LD export, decoded, without the marks of an
+// import.
+func withoutImported(t *testing.T, export string) map[string]any {
+	t.Helper()
+	var v map[string]any
+	if err := json.Unmarshal([]byte(export), &v); err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range v["first"].(map[string]any)["items"].([]any) {
+		delete(it.(map[string]any), "imported")
+	}
+	return v
 }
 
 // glossa export and glossa import do what the export and import pages do:
@@ -378,8 +396,12 @@ func TestExportAndImportCommands(t *testing.T) {
 	if want := slug + ": 4 of 4 annotations imported from a W3C Web Annotation file: 3 exact, 0 mapped, 0 fuzzy, 0 orphaned, 1 reply; 0 skipped, 0 rejected.\n"; out != want {
 		t.Errorf("import printed %q, want %q", out, want)
 	}
+	// The same, but that every note says it was imported, and when.
 	again := mustRun("export", "-db", dbB, "-user", "ann", "-doc", slug)
-	if again != string(first) {
+	if strings.Count(again, `"imported": {`) != 4 {
+		t.Errorf("the export after the round trip does not mark the 4 notes imported:\n%s", again)
+	}
+	if a, b := withoutImported(t, string(first)), withoutImported(t, again); !reflect.DeepEqual(a, b) {
 		t.Errorf("the export after the round trip differs:\n%s\n----\n%s", first, again)
 	}
 	out = mustRun("import", "-db", dbB, "-user", "ann", "-doc", slug, file)
