@@ -69,8 +69,8 @@ func (s *Server) apiPutReply(w http.ResponseWriter, r *http.Request, n store.Not
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", etag(n))
-	return writeJSON(w, http.StatusOK, annoType, s.toAnnotation(r, n, e, true))
+	annotationHeaders(w)
+	return s.writeAnnotation(w, r, http.StatusOK, n, e)
 }
 
 // readJSON decodes a small JSON request body (up to 16 KB, sent as
@@ -101,9 +101,8 @@ func (s *Server) annotationAfter(w http.ResponseWriter, r *http.Request, n store
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", etag(n))
 	w.Header().Set("Cache-Control", "no-store")
-	return writeJSON(w, http.StatusOK, annoType, s.toAnnotation(r, n, e, true))
+	return s.writeAnnotation(w, r, http.StatusOK, n, e)
 }
 
 // apiReact serves PUT and DELETE /api/annotations/{id}/reactions/{kind}

@@ -196,7 +196,7 @@ func TestMethodNotAllowedSaysAllow(t *testing.T) {
 		"/healthz":             "GET, HEAD",
 		"/read/" + essaySlug:   "GET, HEAD",
 		"/notes/abc/edit":      "GET, HEAD, POST",
-		"/api/annotations/abc": "GET, HEAD, PUT, DELETE",
+		"/api/annotations/abc": "GET, HEAD, PUT, DELETE, OPTIONS",
 		"/api/documents/" + essaySlug + "/annotations/": "GET, HEAD, POST, OPTIONS",
 	} {
 		res := ann.do("PATCH", path, nil, nil)
@@ -210,5 +210,200 @@ func TestMethodNotAllowedSaysAllow(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusMethodNotAllowed || res.Header.Get("Allow") != "POST" {
 		t.Errorf("HEAD /signout: %d, Allow %q", res.StatusCode, res.Header.Get("Allow"))
+	}
+}
+
+// headerHas reports whether one of h's values for key contains want.
+func headerHas(h http.Header, key, want string) bool {
+	for _, v := range h.Values(key) {
+		if strings.Contains(v, want) {
+			return true
+		}
+	}
+	return false
+}
+
+// The W3C Annotation Protocol's MUSTs for an annotation and a container:
+// an annotation answers GET, HEAD and OPTIONS with its LDP type in Link,
+// an ETag and Allow; the container answers every request with an ETag
+// (If-None-Match answers 304) and names its representation in
+// Content-Location, which differs when it lists IRIs only.
+func TestAnnotationProtocolHeaders(t *testing.T) {
+	app := newApp(t)
+	ann, bo := app.signUp(t, "ann"), app.signUp(t, "bo")
+	p := app.paragraph(t, 0)
+	var pub, priv annotation
+	cpath := "/api/documents/" + essaySlug + "/annotations/"
+	if res := ann.apiJSON("POST", cpath, w3c(p.Anchor, nil, "Public.", "public"), nil, &pub); res.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d", res.StatusCode)
+	}
+	if res := ann.apiJSON("POST", cpath, w3c(p.Anchor, nil, "Mine.", "private"), nil, &priv); res.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d", res.StatusCode)
+	}
+	path := strings.TrimPrefix(pub.ID, app.ts.URL)
+
+	for _, method := range []string{"GET", "HEAD", "OPTIONS"} {
+		res := bo.apiJSON(method, path, nil, nil, nil)
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("%s %s: %d, want 200", method, path, res.StatusCode)
+		}
+		if !headerHas(res.Header, "Link", `<http://www.w3.org/ns/ldp#Resource>; rel="type"`) {
+			t.Errorf("%s %s: Link %q lacks ldp#Resource", method, path, res.Header.Values("Link"))
+		}
+		for _, m := range []string{"GET", "HEAD", "OPTIONS", "PUT", "DELETE"} {
+			if !headerHas(res.Header, "Allow", m) {
+				t.Errorf("%s %s: Allow %q lacks %s", method, path, res.Header.Get("Allow"), m)
+			}
+		}
+		if method != "OPTIONS" && (res.Header.Get("ETag") == "" || !headerHas(res.Header, "Vary", "Accept")) {
+			t.Errorf("%s %s: ETag %q, Vary %q", method, path, res.Header.Get("ETag"), res.Header.Get("Vary"))
+		}
+	}
+	// OPTIONS says nothing about an annotation the caller may not see.
+	if res := bo.apiJSON("OPTIONS", strings.TrimPrefix(priv.ID, app.ts.URL), nil, nil, nil); res.StatusCode != http.StatusNotFound {
+		t.Errorf("OPTIONS on someone else's private annotation: %d, want 404", res.StatusCode)
+	}
+
+	// The container: an ETag on GET, HEAD and OPTIONS, the same for the
+	// same representation; 304 for it; a new one once a note is added.
+	var coll struct {
+		ID    string `json:"id"`
+		First struct {
+			ID     string `json:"id"`
+			Items  []any  `json:"items"`
+			PartOf any    `json:"partOf"`
+		} `json:"first"`
+	}
+	res := ann.apiJSON("GET", cpath, nil, nil, &coll)
+	tag := res.Header.Get("ETag")
+	if res.StatusCode != 200 || tag == "" {
+		t.Fatalf("container GET: %d, ETag %q", res.StatusCode, tag)
+	}
+	if loc := res.Header.Get("Content-Location"); loc == "" || loc != coll.ID {
+		t.Errorf("container Content-Location %q, id %q", loc, coll.ID)
+	}
+	for _, method := range []string{"HEAD", "OPTIONS"} {
+		res := ann.apiJSON(method, cpath, nil, nil, nil)
+		if res.StatusCode != 200 || res.Header.Get("ETag") != tag || !headerHas(res.Header, "Link", "ldp#BasicContainer") || !headerHas(res.Header, "Allow", "OPTIONS") {
+			t.Errorf("container %s: %d, ETag %q (GET's %q), Link %q, Allow %q", method, res.StatusCode,
+				res.Header.Get("ETag"), tag, res.Header.Values("Link"), res.Header.Get("Allow"))
+		}
+	}
+	res = ann.apiJSON("GET", cpath, nil, http.Header{"If-None-Match": {tag}}, nil)
+	if res.StatusCode != http.StatusNotModified || res.Header.Get("ETag") != tag {
+		t.Errorf("container GET with its ETag: %d, ETag %q", res.StatusCode, res.Header.Get("ETag"))
+	}
+	// Another reader's representation differs (no private note): its own tag.
+	if res := bo.apiJSON("GET", cpath, nil, http.Header{"If-None-Match": {tag}}, nil); res.StatusCode != 200 || res.Header.Get("ETag") == tag {
+		t.Errorf("another reader's container: %d, ETag %q, the author's %q", res.StatusCode, res.Header.Get("ETag"), tag)
+	}
+	if res := ann.apiJSON("POST", cpath, w3c(p.Anchor, nil, "Third.", "private"), nil, nil); res.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d", res.StatusCode)
+	}
+	res = ann.apiJSON("GET", cpath, nil, http.Header{"If-None-Match": {tag}}, nil)
+	if res.StatusCode != 200 || res.Header.Get("ETag") == tag {
+		t.Errorf("container GET after a new note with the old ETag: %d, ETag %q", res.StatusCode, res.Header.Get("ETag"))
+	}
+
+	// Asking for IRIs gives another representation, with its own IRI.
+	prefer := http.Header{"Prefer": {`return=representation;include="http://www.w3.org/ns/oa#PreferContainedIRIs"`}}
+	res = ann.apiJSON("GET", cpath, nil, prefer, &coll)
+	if want := app.ts.URL + cpath + "?iris=1"; coll.ID != want || res.Header.Get("Content-Location") != want {
+		t.Errorf("IRIs container: id %q, Content-Location %q, want %q", coll.ID, res.Header.Get("Content-Location"), want)
+	}
+	if want := app.ts.URL + cpath + "?iris=1&page=0"; coll.First.ID != want || len(coll.First.Items) != 3 {
+		t.Errorf("IRIs container's first page: %q with %d items, want %q with 3", coll.First.ID, len(coll.First.Items), want)
+	}
+	var page struct {
+		PartOf struct {
+			ID string `json:"id"`
+		} `json:"partOf"`
+		Items []string `json:"items"`
+	}
+	res = ann.apiJSON("GET", strings.TrimPrefix(coll.First.ID, app.ts.URL), nil, nil, &page)
+	if page.PartOf.ID != coll.ID || len(page.Items) != 3 || res.Header.Get("ETag") == "" || res.Header.Get("Content-Location") != coll.First.ID {
+		t.Errorf("IRIs page: partOf %q (want %q), %d items, ETag %q, Content-Location %q",
+			page.PartOf.ID, coll.ID, len(page.Items), res.Header.Get("ETag"), res.Header.Get("Content-Location"))
+	}
+}
+
+// An annotation's ETag covers everything its representation shows, what
+// other people do included: a reaction by someone else, or its author no
+// longer teaching the group, gives a conditional GET the new annotation
+// instead of a 304 with stale counts. The author's PUT with the ETag read
+// before someone reacted still goes through: If-Match compares the note's
+// own version, and a change to the note itself still makes it fail.
+func TestAnnotationETagCoversReactions(t *testing.T) {
+	s := newSeminar(t)
+	app := s.app
+	cpath := "/api/documents/" + essaySlug + "/annotations/"
+	var a annotation
+	if res := s.ann.apiJSON("POST", cpath, w3c(s.p.Anchor, nil, "Is this dense?", s.groupAudience()), nil, &a); res.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d", res.StatusCode)
+	}
+	path := strings.TrimPrefix(a.ID, app.ts.URL)
+	read := func(c *client, tag string) (int, string, annotation) {
+		t.Helper()
+		var got annotation
+		h := http.Header{}
+		if tag != "" {
+			h.Set("If-None-Match", tag)
+		}
+		res := c.apiJSON("GET", path, nil, h, &got)
+		return res.StatusCode, res.Header.Get("ETag"), got
+	}
+	_, annTag, _ := read(s.ann, "")
+	_, boTag, _ := read(s.bo, "")
+	if st, tag, _ := read(s.ann, annTag); st != http.StatusNotModified || tag != annTag {
+		t.Fatalf("unchanged: %d, ETag %q, want 304 and %q", st, tag, annTag)
+	}
+
+	if res := s.bo.apiJSON("PUT", path+"/reactions/helpful", nil, nil, nil); res.StatusCode != 200 {
+		t.Fatalf("react: %d", res.StatusCode)
+	}
+	st, tag, got := read(s.ann, annTag)
+	if st != 200 || tag == annTag || got.Reactions == nil || got.Reactions.Helpful != 1 {
+		t.Errorf("after bo's reaction, ann's conditional GET: %d, ETag %q (was %q), reactions %+v", st, tag, annTag, got.Reactions)
+	}
+	st, _, got = read(s.bo, boTag)
+	if st != 200 || got.Reactions == nil || !slices.Equal(got.Reactions.Mine, []string{"helpful"}) {
+		t.Errorf("after bo's reaction, bo's conditional GET: %d, reactions %+v", st, got.Reactions)
+	}
+
+	// The author's edit, prepared before the reaction, is not refused for it.
+	upd := w3c(s.p.Anchor, nil, "Is this dense? Edited.", s.groupAudience())
+	res := s.ann.apiJSON("PUT", path, upd, http.Header{"If-Match": {annTag}}, nil)
+	if res.StatusCode != 200 {
+		t.Fatalf("PUT with the ETag read before another reader's reaction: %d, want 200", res.StatusCode)
+	}
+	newTag := res.Header.Get("ETag")
+	if st, tag, _ := read(s.ann, newTag); st != http.StatusNotModified || tag != newTag {
+		t.Errorf("the ETag PUT answered is not the one GET answers: %d, %q vs %q", st, tag, newTag)
+	}
+	// But the note itself changed since annTag: that one is stale now.
+	if res := s.ann.apiJSON("PUT", path, upd, http.Header{"If-Match": {annTag}}, nil); res.StatusCode != http.StatusPreconditionFailed {
+		t.Errorf("PUT with an ETag from before an edit: %d, want 412", res.StatusCode)
+	}
+	if res := s.ann.apiJSON("DELETE", path, nil, http.Header{"If-Match": {annTag}}, nil); res.StatusCode != http.StatusPreconditionFailed {
+		t.Errorf("DELETE with an ETag from before an edit: %d, want 412", res.StatusCode)
+	}
+
+	// A co-teacher's group note is a guide note; once its author is a
+	// member again it is not, and the representation and its ETag say so.
+	ctx := context.Background()
+	if err := app.db.SetRole(ctx, s.userID(t, s.teacher), s.group.ID, s.userID(t, s.bo), store.RoleTeacher); err != nil {
+		t.Fatal(err)
+	}
+	var g annotation
+	if res := s.bo.apiJSON("POST", cpath, w3c(s.p.Anchor, nil, "Read this first.", s.groupAudience()), nil, &g); res.StatusCode != http.StatusCreated || !g.Guide {
+		t.Fatalf("co-teacher's group note: %d, guide %v", res.StatusCode, g.Guide)
+	}
+	path = strings.TrimPrefix(g.ID, app.ts.URL)
+	_, guideTag, _ := read(s.ann, "")
+	if err := app.db.SetRole(ctx, s.userID(t, s.teacher), s.group.ID, s.userID(t, s.bo), store.RoleMember); err != nil {
+		t.Fatal(err)
+	}
+	if st, tag, got := read(s.ann, guideTag); st != 200 || tag == guideTag || got.Guide {
+		t.Errorf("after its author stopped teaching: %d, ETag %q (was %q), guide %v", st, tag, guideTag, got.Guide)
 	}
 }

@@ -250,6 +250,7 @@ func (s *Server) routes() http.Handler {
 			r.Post("/documents/{slug}/annotations/", s.api(s.apiCreate))
 			r.Options("/documents/{slug}/annotations/", s.api(s.apiContainerOptions))
 			r.Get("/annotations/{id}", s.api(s.apiGet))
+			r.Options("/annotations/{id}", s.api(s.apiOptions))
 			r.Put("/annotations/{id}", s.api(s.apiPut))
 			r.Delete("/annotations/{id}", s.api(s.apiDelete))
 			r.NotFound(s.api(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
