@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"glossa/store"
 )
@@ -532,6 +533,26 @@ func (s *Server) toAnnotation(r *http.Request, n store.Note, e *docEntry, withCo
 	return a
 }
 
+// decodeJSON decodes a request body into v; what names the body in the
+// error ("The annotation"). The body is first read with jsontext, which
+// refuses what encoding/json would change without a word: invalid UTF-8
+// inside a string (encoding/json puts U+FFFD in its place) and escapes of
+// unpaired surrogates ("\ud800"); its error says where, as a JSON pointer
+// and a byte offset. The decoding itself stays encoding/json's, so the
+// API's rules for names (matched regardless of case, the last of two
+// alike winning) are what they were: jsontext is told to allow duplicate
+// names. jsontext is go-json-experiment/json's, the package that
+// encoding/json/jsontext is being made from.
+func decodeJSON(raw []byte, v any, what string) error {
+	if _, err := jsontext.NewDecoder(bytes.NewReader(raw), jsontext.AllowDuplicateNames(true)).ReadValue(); err != nil {
+		return errBadRequest(what + " is not valid JSON: " + strings.TrimPrefix(err.Error(), "jsontext: ") + ".")
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return errBadRequest(what + " is not valid JSON: " + err.Error())
+	}
+	return nil
+}
+
 // readIncoming decodes and checks a posted annotation into a noteInput.
 func readIncoming(w http.ResponseWriter, r *http.Request, slug string) (noteInput, error) {
 	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -545,8 +566,8 @@ func readIncoming(w http.ResponseWriter, r *http.Request, slug string) (noteInpu
 		return noteInput{}, err
 	}
 	var in incoming
-	if err := json.Unmarshal(raw, &in); err != nil {
-		return noteInput{}, errBadRequest("The annotation is not valid JSON: " + err.Error())
+	if err := decodeJSON(raw, &in, "The annotation"); err != nil {
+		return noteInput{}, err
 	}
 	fe := fieldErrors{}
 	ni := noteInput{Audience: string(in.Audience), Question: in.Motivation == "questioning"}

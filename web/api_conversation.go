@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -88,10 +87,7 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any, optional bool) erro
 	if ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || (ct != "application/json" && !strings.HasSuffix(ct, "+json")) {
 		return &httpError{status: http.StatusUnsupportedMediaType, msg: "Send the request body as application/json."}
 	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		return errBadRequest("The request body is not valid JSON: " + err.Error())
-	}
-	return nil
+	return decodeJSON(raw, v, "The request body")
 }
 
 // annotationAfter answers a conversation call with the annotation as the

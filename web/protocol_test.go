@@ -3,6 +3,7 @@ package web
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -405,5 +406,74 @@ func TestAnnotationETagCoversReactions(t *testing.T) {
 	}
 	if st, tag, got := read(s.ann, guideTag); st != 200 || tag == guideTag || got.Guide {
 		t.Errorf("after its author stopped teaching: %d, ETag %q (was %q), guide %v", st, tag, guideTag, got.Guide)
+	}
+}
+
+// JSON whose strings are not valid UTF-8, or escape half a surrogate
+// pair, is refused with 400 and where the problem is, instead of being
+// stored with U+FFFD in place of what was sent; nothing is written.
+func TestAPIRefusesInvalidUTF8(t *testing.T) {
+	app := newApp(t)
+	ann := app.signUp(t, "ann")
+	p := app.paragraph(t, 0)
+	cpath := "/api/documents/" + essaySlug + "/annotations/"
+	send := func(method, path, body string, header http.Header) (int, string) {
+		t.Helper()
+		h := http.Header{"Content-Type": {"application/ld+json"}, "Accept": {"application/ld+json"}}
+		for k, v := range header {
+			h[k] = v
+		}
+		res := ann.do(method, path, strings.NewReader(body), h)
+		var e struct {
+			Error string `json:"error"`
+		}
+		b := readBody(res)
+		if json.Unmarshal([]byte(b), &e) != nil {
+			e.Error = b
+		}
+		return res.StatusCode, e.Error
+	}
+	annotationWith := func(value string) string {
+		return `{"type": "Annotation", "body": {"type": "TextualBody", "value": "` + value + `"},
+			"target": {"selector": {"type": "FragmentSelector", "value": "` + p.Anchor + `"}}}`
+	}
+	count := func() int {
+		return must(app.db.CountNotes(context.Background(), viewerOfUser(t, app, "ann"), app.essay(t).id))
+	}
+	for name, tc := range map[string]struct{ body, want string }{
+		"a byte that is not UTF-8": {annotationWith("caf\xe9 au lait"), `invalid UTF-8 within "/body/value"`},
+		"a truncated sequence":     {annotationWith("\xe2\x80"), `invalid UTF-8 within "/body/value"`},
+		"half a surrogate pair":    {annotationWith(`\ud800 alone`), `invalid surrogate pair`},
+		"a name that is not UTF-8": {"{\"type\": \"Annotation\", \"b\xffdy\": \"x\"}", "invalid UTF-8"},
+	} {
+		st, body := send("POST", cpath, tc.body, nil)
+		if st != http.StatusBadRequest || !strings.Contains(body, tc.want) {
+			t.Errorf("%s: %d %s, want 400 saying %q", name, st, truncate(body, 300), tc.want)
+		}
+	}
+	if n := count(); n != 0 {
+		t.Errorf("%d notes were written", n)
+	}
+
+	// A PUT too, leaving the note as it was.
+	var a annotation
+	if res := ann.apiJSON("POST", cpath, w3c(p.Anchor, nil, "café", "private"), nil, &a); res.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d", res.StatusCode)
+	}
+	path := strings.TrimPrefix(a.ID, app.ts.URL)
+	if st, body := send("PUT", path, annotationWith("caf\xe9"), http.Header{"If-Match": {"*"}}); st != http.StatusBadRequest {
+		t.Errorf("PUT with invalid UTF-8: %d %s", st, truncate(body, 300))
+	}
+	var got annotation
+	ann.apiJSON("GET", path, nil, nil, &got)
+	if got.Body == nil || got.Body.Value != "café" {
+		t.Errorf("after the refused PUT the body is %+v", got.Body)
+	}
+
+	// The small JSON endpoints (groups, conversation) read the same way.
+	res := ann.do("POST", "/api/groups", strings.NewReader("{\"name\": \"Semin\xe4r\"}"),
+		http.Header{"Content-Type": {"application/json"}, "Accept": {"application/json"}})
+	if body := readBody(res); res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "invalid UTF-8") {
+		t.Errorf("group name not in UTF-8: %d %s", res.StatusCode, truncate(body, 300))
 	}
 }
