@@ -477,3 +477,79 @@ func TestAPIRefusesInvalidUTF8(t *testing.T) {
 		t.Errorf("group name not in UTF-8: %d %s", res.StatusCode, truncate(body, 300))
 	}
 }
+
+// A quote with white space at its ends, sent with the offsets of the same
+// characters (a double-click takes a word and the space after it), is
+// taken: the space is left out of both, as the canonical text leaves it
+// out of a quote. A quote that differs from the text still gets 409, and
+// the message shows where, character by character.
+func TestQuoteWithSpaceAtItsEnds(t *testing.T) {
+	app := newApp(t)
+	ann := app.signUp(t, "ann")
+	p := app.paragraphWith(t, "two logics")
+	at := func(s string) int { return len([]rune(p.Text[:strings.Index(p.Text, s)])) }
+	s := at("two logics")
+	e := s + len([]rune("two logics"))
+	cpath := "/api/documents/" + essaySlug + "/annotations/"
+	for name, tc := range map[string]struct {
+		exact      string
+		start, end int
+	}{
+		"a space after":             {"two logics ", s, e + 1},
+		"a space before":            {" two logics", s - 1, e},
+		"spaces around":             {" two logics ", s - 1, e + 1},
+		"the quote's space only":    {"two logics ", s, e},
+		"the offsets' space only":   {"two logics", s, e + 1},
+		"a newline, as text copied": {"two logics\n", s, e + 1},
+	} {
+		var a annotation
+		res := ann.apiJSON("POST", cpath, w3c(p.Anchor, []map[string]any{
+			{"type": "TextQuoteSelector", "exact": tc.exact}, position(tc.start, tc.end),
+		}, "", "private"), nil, &a)
+		if res.StatusCode != http.StatusCreated {
+			t.Errorf("%s: %d, want 201", name, res.StatusCode)
+			continue
+		}
+		_, pos, quo := selectors(t, a)
+		if quo == nil || quo.Exact != "two logics" || pos == nil || *pos.Start != s || *pos.End != e {
+			t.Errorf("%s: stored quote %+v at %+v, want %q at %d–%d", name, quo, pos, "two logics", s, e)
+		}
+	}
+
+	// Offsets of white space alone say nothing to quote.
+	var fe struct {
+		Error  string            `json:"error"`
+		Fields map[string]string `json:"fields"`
+	}
+	res := ann.apiJSON("POST", cpath, w3c(p.Anchor, []map[string]any{position(e, e+1)}, "x", "private"), nil, &fe)
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(fe.Fields["selector"], "only white space") {
+		t.Errorf("a position on a space: %d %+v", res.StatusCode, fe)
+	}
+
+	// A real difference: a typographic apostrophe against the text's
+	// letters, and a word that is not there. The message names the
+	// character where they part.
+	for name, tc := range map[string]struct{ exact, want string }{
+		"another word": {"two logical", `they differ at character 10, where the quote has 'a' (U+0061) and the text 's' (U+0073)`},
+		"lookalike":    {"two l\u043egics", `they differ at character 6, where the quote has 'о' (U+043E) and the text 'o' (U+006F)`},
+		"longer":       {"two logics r", `the quote has ' ' (U+0020) and the text nothing more`},
+	} {
+		fe.Error = ""
+		res := ann.apiJSON("POST", cpath, w3c(p.Anchor, []map[string]any{
+			{"type": "TextQuoteSelector", "exact": tc.exact}, position(s, e),
+		}, "x", "private"), nil, &fe)
+		if res.StatusCode != http.StatusConflict || !strings.Contains(fe.Error, tc.want) {
+			t.Errorf("%s: %d %q, want 409 saying %q", name, res.StatusCode, fe.Error, tc.want)
+		}
+	}
+
+	// The form without JavaScript's offsets goes the same way.
+	res = ann.postForm("/read/"+essaySlug+"/notes", url.Values{
+		"anchor": {p.Anchor}, "phrase": {"two logics "}, "start": {strconv.Itoa(s)}, "end": {strconv.Itoa(e + 1)},
+		"body": {"Which?"}, "audience": {"private"},
+	})
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Errorf("form with a trailing space: %d, want 303", res.StatusCode)
+	}
+}
