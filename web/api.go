@@ -523,8 +523,12 @@ func (s *Server) toAnnotation(r *http.Request, n store.Note, e *docEntry, withCo
 		}
 	}
 	a.Target = &target{Source: base + "/read/" + e.slug, Selector: oneOrMany[selector]{frag}}
+	// The state names the revision where the selectors hold: for an
+	// orphan, the last one its words were found on (it keeps the target it
+	// had there), not the current one, where they are not. An orphan
+	// that never had a place has no such revision, and no state.
 	for _, rev := range append(e.revs, e.rev) {
-		if rev.ID == t.RevisionID {
+		if rev.ID == n.PlacedOn {
 			a.Target.State = &timeState{Type: "TimeState", SourceDate: rev.PublishedAt.UTC().Format(time.RFC3339),
 				Cached: fmt.Sprintf("%s/read/%s/rev/%d", base, e.slug, rev.Number)}
 			break

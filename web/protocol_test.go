@@ -8,11 +8,13 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -551,5 +553,92 @@ func TestQuoteWithSpaceAtItsEnds(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusSeeOther {
 		t.Errorf("form with a trailing space: %d, want 303", res.StatusCode)
+	}
+}
+
+// An orphan's target.state names the revision it was last placed on,
+// where its anchor and quote are, not the current one, where they are
+// not; through further revisions too, and in an earlier revision's list.
+// An orphan that was never placed (imported, its words not in the essay)
+// names none.
+func TestOrphanStateNamesWhereItWasPlaced(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "glossa.db")
+	open := func(src string) *testApp {
+		return newAppAt(t, dbPath, withContent(fstest.MapFS{"t.md": {Data: []byte(src)}}))
+	}
+	app := open(revV1)
+	e := must(app.srv.docs.doc("t"))
+	ann := app.signUp(t, "ann")
+	postNote(t, ann, e.current.Blocks[2].Anchor, "cut entirely", "on the cut", "private")
+	postNote(t, ann, e.current.Blocks[0].Anchor, "sixty years", "on sixty", "private")
+	app.close()
+	app = open(revV2)
+	app.close()
+	app = open(revV2 + "\nOne more paragraph, in a third revision.\n")
+	ann = app.signIn(t, "ann")
+
+	type anno struct {
+		ID     string `json:"id"`
+		Status string `json:"status"`
+		Body   struct{ Value string }
+		Target struct {
+			State *struct {
+				Type       string
+				SourceDate string
+				Cached     string
+			} `json:"state"`
+		}
+	}
+	cached := func(a anno) string {
+		if a.Target.State == nil {
+			return "(no state)"
+		}
+		return a.Target.State.Cached[strings.LastIndex(a.Target.State.Cached, "/read/"):]
+	}
+	var page struct{ First struct{ Items []anno } }
+	ann.apiJSON("GET", "/api/documents/t/annotations/", nil, nil, &page)
+	got := map[string]anno{}
+	for _, a := range page.First.Items {
+		got[a.Body.Value] = a
+	}
+	if a := got["on the cut"]; a.Status != "orphan" || cached(a) != "/read/t/rev/1" {
+		t.Errorf("the orphan: status %s, cached %s, want orphan on /read/t/rev/1", a.Status, cached(a))
+	}
+	if a := got["on sixty"]; a.Status != "exact" || cached(a) != "/read/t/rev/3" {
+		t.Errorf("a placed note: status %s, cached %s, want /read/t/rev/3", a.Status, cached(a))
+	}
+	var one anno
+	ann.apiJSON("GET", strings.TrimPrefix(got["on the cut"].ID, app.ts.URL), nil, nil, &one)
+	if cached(one) != "/read/t/rev/1" {
+		t.Errorf("GET of the orphan: cached %s", cached(one))
+	}
+	var rev2 struct{ Annotations []anno }
+	ann.apiJSON("GET", "/api/documents/t/revisions/2", nil, nil, &rev2)
+	for _, a := range rev2.Annotations {
+		if a.Body.Value == "on the cut" && cached(a) != "/read/t/rev/1" {
+			t.Errorf("the orphan as it stood on revision 2: cached %s", cached(a))
+		}
+	}
+
+	// Imported words the essay never had: nothing to name.
+	imp := `[{"type": "Annotation", "body": {"type": "TextualBody", "value": "imported"},
+		"target": {"source": "` + app.ts.URL + `/read/t", "selector": {"type": "TextQuoteSelector", "exact": "words no revision ever had"}}}]`
+	res := ann.do("POST", "/api/documents/t/import", strings.NewReader(imp), http.Header{"Content-Type": {"application/json"}, "Accept": {"application/json"}})
+	if body := readBody(res); res.StatusCode != http.StatusOK {
+		t.Fatalf("import: %d %s", res.StatusCode, truncate(body, 500))
+	}
+	var after struct{ First struct{ Items []anno } }
+	ann.apiJSON("GET", "/api/documents/t/annotations/", nil, nil, &after)
+	found := false
+	for _, a := range after.First.Items {
+		if a.Body.Value == "imported" {
+			found = true
+			if a.Status != "orphan" || a.Target.State != nil {
+				t.Errorf("an imported orphan: status %s, state %+v, want orphan without state", a.Status, a.Target.State)
+			}
+		}
+	}
+	if !found {
+		t.Error("the imported note is not in the container")
 	}
 }
