@@ -754,11 +754,18 @@ func (s *Server) apiDocument(w http.ResponseWriter, r *http.Request) error {
 // (W3C Annotation Protocol, "Container Retrieval"): its LDP type, the
 // protocol's constraints, the methods it takes and what it accepts.
 func containerHeaders(w http.ResponseWriter) {
+	containerLinks(w)
+	h := w.Header()
+	h.Set("Allow", "GET, HEAD, POST, OPTIONS")
+	h.Set("Accept-Post", "application/ld+json; profile=\"http://www.w3.org/ns/anno.jsonld\", application/json")
+}
+
+// containerLinks are the Link headers the protocol wants on every answer
+// from a container, a POST's included, whether it succeeds or not.
+func containerLinks(w http.ResponseWriter) {
 	h := w.Header()
 	h.Add("Link", `<http://www.w3.org/ns/ldp#BasicContainer>; rel="type"`)
 	h.Add("Link", `<http://www.w3.org/TR/annotation-protocol/>; rel="http://www.w3.org/ns/ldp#constrainedBy"`)
-	h.Set("Allow", "GET, HEAD, POST, OPTIONS")
-	h.Set("Accept-Post", "application/ld+json; profile=\"http://www.w3.org/ns/anno.jsonld\", application/json")
 }
 
 // apiContainerOptions serves OPTIONS /api/documents/{slug}/annotations/:
@@ -918,11 +925,12 @@ func (s *Server) containerBody(r *http.Request, e *docEntry) ([]byte, string, er
 // Location, ETag and the stored annotation, its quote filled in from the
 // server's own text.
 func (s *Server) apiCreate(w http.ResponseWriter, r *http.Request) error {
-	u, err := requireUser(r)
+	e, err := s.docs.doc(chi.URLParam(r, "slug"))
 	if err != nil {
 		return err
 	}
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	containerLinks(w)
+	u, err := requireUser(r)
 	if err != nil {
 		return err
 	}

@@ -262,6 +262,19 @@ func TestAnnotationProtocolHeaders(t *testing.T) {
 			t.Errorf("%s %s: ETag %q, Vary %q", method, path, res.Header.Get("ETag"), res.Header.Get("Vary"))
 		}
 	}
+	// A POST to the container answers with the container's Link headers,
+	// a refused one too, and the new annotation's ETag.
+	for _, body := range []map[string]any{w3c(p.Anchor, nil, "Another.", "private"), {"type": "Annotation"}} {
+		res := ann.apiJSON("POST", cpath, body, nil, nil)
+		if !headerHas(res.Header, "Link", `<http://www.w3.org/ns/ldp#BasicContainer>; rel="type"`) ||
+			!headerHas(res.Header, "Link", `rel="http://www.w3.org/ns/ldp#constrainedBy"`) {
+			t.Errorf("POST to the container (%d): Link %q", res.StatusCode, res.Header.Values("Link"))
+		}
+		if res.StatusCode == http.StatusCreated && (res.Header.Get("ETag") == "" || res.Header.Get("Content-Location") != res.Header.Get("Location")) {
+			t.Errorf("POST 201: ETag %q, Content-Location %q, Location %q", res.Header.Get("ETag"), res.Header.Get("Content-Location"), res.Header.Get("Location"))
+		}
+	}
+
 	// OPTIONS says nothing about an annotation the caller may not see.
 	if res := bo.apiJSON("OPTIONS", strings.TrimPrefix(priv.ID, app.ts.URL), nil, nil, nil); res.StatusCode != http.StatusNotFound {
 		t.Errorf("OPTIONS on someone else's private annotation: %d, want 404", res.StatusCode)
@@ -314,8 +327,8 @@ func TestAnnotationProtocolHeaders(t *testing.T) {
 	if want := app.ts.URL + cpath + "?iris=1"; coll.ID != want || res.Header.Get("Content-Location") != want {
 		t.Errorf("IRIs container: id %q, Content-Location %q, want %q", coll.ID, res.Header.Get("Content-Location"), want)
 	}
-	if want := app.ts.URL + cpath + "?iris=1&page=0"; coll.First.ID != want || len(coll.First.Items) != 3 {
-		t.Errorf("IRIs container's first page: %q with %d items, want %q with 3", coll.First.ID, len(coll.First.Items), want)
+	if want := app.ts.URL + cpath + "?iris=1&page=0"; coll.First.ID != want || len(coll.First.Items) != 4 {
+		t.Errorf("IRIs container's first page: %q with %d items, want %q with 4", coll.First.ID, len(coll.First.Items), want)
 	}
 	var page struct {
 		PartOf struct {
@@ -324,7 +337,7 @@ func TestAnnotationProtocolHeaders(t *testing.T) {
 		Items []string `json:"items"`
 	}
 	res = ann.apiJSON("GET", strings.TrimPrefix(coll.First.ID, app.ts.URL), nil, nil, &page)
-	if page.PartOf.ID != coll.ID || len(page.Items) != 3 || res.Header.Get("ETag") == "" || res.Header.Get("Content-Location") != coll.First.ID {
+	if page.PartOf.ID != coll.ID || len(page.Items) != 4 || res.Header.Get("ETag") == "" || res.Header.Get("Content-Location") != coll.First.ID {
 		t.Errorf("IRIs page: partOf %q (want %q), %d items, ETag %q, Content-Location %q",
 			page.PartOf.ID, coll.ID, len(page.Items), res.Header.Get("ETag"), res.Header.Get("Content-Location"))
 	}
