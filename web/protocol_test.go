@@ -122,6 +122,7 @@ func TestHeadAnswersEveryGetRoute(t *testing.T) {
 	if len(routes) < 30 {
 		t.Fatalf("only %d GET routes walked: %v", len(routes), routes)
 	}
+	t.Logf("%d GET routes, each asked with GET and HEAD, signed out and signed in", len(routes))
 	param := regexp.MustCompile(`\{[^}]+\}|\*$`)
 	fill := func(route string) string {
 		return param.ReplaceAllStringFunc(route, func(m string) string {
