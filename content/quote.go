@@ -45,6 +45,24 @@ func QuoteContext(text string, start, end int) (exact, prefix, suffix string, ok
 	return text[off[1]:off[2]], text[off[0]:off[1]], text[off[2]:off[3]], true
 }
 
+// TrimSpan narrows the span [start, end) of code points of a canonical
+// text to leave out white space at either end, by the rule Canon trims
+// with. A selection often takes the space beside its words (a
+// double-click takes a word and the space after it), and a quote never
+// begins or ends with white space. An all-space span comes back empty
+// (start == end).
+func TrimSpan(text string, start, end int) (int, int) {
+	runes := []rune(text)
+	end = min(end, len(runes))
+	for start < end && isSpace(runes[start]) {
+		start++
+	}
+	for end > start && isSpace(runes[end-1]) {
+		end--
+	}
+	return start, end
+}
+
 // byteOffset returns the byte offset of code point i of s (len(s) for the
 // end); ok is false when s is shorter than that.
 func byteOffset(s string, i int) (int, bool) {

@@ -118,3 +118,20 @@ func TestFindQuote(t *testing.T) {
 		}
 	}
 }
+
+func TestTrimSpan(t *testing.T) {
+	const text = "At least two logics reinforce"
+	for _, tc := range []struct{ start, end, wantStart, wantEnd int }{
+		{9, 19, 9, 19},   // "two logics"
+		{9, 20, 9, 19},   // "two logics "
+		{8, 20, 9, 19},   // " two logics "
+		{8, 9, 9, 9},     // " ": only white space
+		{0, 100, 0, 29},  // past the end: clipped
+		{19, 20, 20, 20}, // " " at the end
+	} {
+		s, e := TrimSpan(text, tc.start, tc.end)
+		if s != tc.wantStart || e != tc.wantEnd {
+			t.Errorf("TrimSpan(%d, %d) = %d, %d, want %d, %d", tc.start, tc.end, s, e, tc.wantStart, tc.wantEnd)
+		}
+	}
+}

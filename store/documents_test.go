@@ -166,6 +166,10 @@ func TestPublishRetargets(t *testing.T) {
 		if got.Current != want {
 			t.Errorf("orphaned note %q current = %+v, want %+v", b.Body, got.Current, want)
 		}
+		// Its target is the one it had on r3, where its words were.
+		if got.PlacedOn != r3.ID || b.PlacedOn != r3.ID {
+			t.Errorf("orphaned note %q placed on revision %d (before: %d), want r3's %d", b.Body, got.PlacedOn, b.PlacedOn, r3.ID)
+		}
 	}
 
 	// Every revision stays readable, with its own blocks.

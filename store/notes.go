@@ -124,6 +124,13 @@ type Note struct {
 	Imported      bool
 	ImportedAt    time.Time
 	ImportedQuote bool
+
+	// PlacedOn is the revision the current target was last placed on:
+	// Current.RevisionID, except for an orphan, which keeps the target it
+	// had on the last revision where its words were found (0 if they
+	// never were, as for an imported note that found no place). An
+	// earlier revision's note (NoteQuery.RevisionID) counts up to it.
+	PlacedOn int64
 }
 
 // QuoteByImporter reports whether the quote of the note's current target
@@ -158,7 +165,12 @@ const noteSelect = `
 	       EXISTS (SELECT 1 FROM reactions x WHERE x.note_id = n.id AND x.kind = 'helpful' AND x.user_id = :viewer),
 	       EXISTS (SELECT 1 FROM reactions x WHERE x.note_id = n.id AND x.kind = 'same' AND x.user_id = :viewer),
 	       (SELECT coalesce(group_concat(tg.tag, char(31) ORDER BY tg.tag), '') FROM note_tags tg WHERE tg.note_id = n.id),
-	       n.imported_from IS NOT NULL, coalesce(n.imported_at, ''), n.imported_quote
+	       n.imported_from IS NOT NULL, coalesce(n.imported_at, ''), n.imported_quote,
+	       CASE WHEN n.cur_status <> 'orphan' THEN n.cur_revision_id ELSE coalesce((
+	            SELECT r.id FROM revisions r
+	            JOIN note_targets lp ON lp.cur_revision_id = r.id AND lp.note_id = n.id
+	            WHERE r.document_id = n.document_id AND r.id <= n.cur_revision_id AND lp.cur_status <> 'orphan'
+	            ORDER BY r.number DESC LIMIT 1), 0) END
 	FROM notes n
 	JOIN users u ON u.id = n.author_id
 	JOIN documents d ON d.id = n.document_id
@@ -179,7 +191,7 @@ func scanNote(row interface{ Scan(...any) error }) (Note, error) {
 		&n.Question, &n.Resolved, &n.AcceptedID,
 		&n.Hidden, &n.HiddenReason, &n.SharedFrom, &n.Guide,
 		&n.Helpful, &n.Same, &n.MyHelpful, &n.MySame, &tags,
-		&n.Imported, &imported, &n.ImportedQuote)
+		&n.Imported, &imported, &n.ImportedQuote, &n.PlacedOn)
 	if err != nil {
 		return Note{}, err
 	}
@@ -327,7 +339,7 @@ func createNote(ctx context.Context, tx *sql.Tx, n NewNote) (Note, error) {
 	note := Note{
 		ID: id, DocumentID: n.DocumentID, Audience: n.Audience, GroupID: n.GroupID, ParentID: n.ParentID,
 		Body: n.Body, Original: orig, Current: Current{Target: orig.Target, Status: StatusExact, Score: 1},
-		Version: 1, Question: n.Question, Tags: tags,
+		Version: 1, Question: n.Question, Tags: tags, PlacedOn: orig.RevisionID,
 		// noteSelect's guide rule, for a note with no parent yet.
 		Guide: n.Audience == Members && n.ParentID == "" && role == RoleTeacher,
 	}

@@ -40,7 +40,7 @@ func TestCreateNote(t *testing.T) {
 		Audience: Private, Body: "*milk*",
 		Original:  wantOrig,
 		Current:   Current{Target: target.Target, Status: StatusExact, Score: 1},
-		CreatedAt: n.CreatedAt, UpdatedAt: n.CreatedAt, Version: 1, Tags: []string{},
+		CreatedAt: n.CreatedAt, UpdatedAt: n.CreatedAt, Version: 1, Tags: []string{}, PlacedOn: rev.ID,
 	}
 	if !reflect.DeepEqual(n, want) {
 		t.Errorf("CreateNote =\n %+v\nwant\n %+v", n, want)

@@ -97,10 +97,10 @@ type TagCount struct {
 	Count int
 }
 
-// TagsFor returns the tags on notes of the given audience (and group) that
-// v may see, most used first, then by name; for a group, its teachers'
-// suggested tags are added (with their count, 0 if unused). It is what a
-// tag field offers to complete.
+// TagsFor returns what a tag field offers to complete: for a group, its
+// teachers' suggested tags first, in their order (with their count, 0 if
+// unused); then the tags on notes of the given audience (and group) that
+// v may see, most used first, then by name.
 func (db *DB) TagsFor(ctx context.Context, v Viewer, a Audience, groupID int64) ([]TagCount, error) {
 	if err := a.validate(groupID); err != nil {
 		return nil, fmt.Errorf("tags for %s: %w", a, err)
@@ -134,26 +134,31 @@ func (db *DB) TagsFor(ctx context.Context, v Viewer, a Audience, groupID int64) 
 	if err := rows.Close(); err != nil {
 		return nil, fmt.Errorf("tags for %s: %w", a, err)
 	}
+	// A group's suggestions come first, in the order its teachers gave
+	// them, used or not: they are the class's vocabulary. The tags in use
+	// follow, most used first.
+	var out []TagCount
 	if groupID != 0 {
 		suggested, err := groupTags(ctx, tx, groupID)
 		if err != nil {
 			return nil, fmt.Errorf("tags for %s: %w", a, err)
 		}
 		for _, t := range suggested {
-			counts[t] += 0
+			out = append(out, TagCount{t, counts[t]})
+			delete(counts, t)
 		}
 	}
-	out := make([]TagCount, 0, len(counts))
+	rest := make([]TagCount, 0, len(counts))
 	for t, c := range counts {
-		out = append(out, TagCount{t, c})
+		rest = append(rest, TagCount{t, c})
 	}
-	slices.SortFunc(out, func(x, y TagCount) int {
+	slices.SortFunc(rest, func(x, y TagCount) int {
 		if x.Count != y.Count {
 			return y.Count - x.Count
 		}
 		return strings.Compare(x.Tag, y.Tag)
 	})
-	return out, nil
+	return append(out, rest...), nil
 }
 
 // GroupTags returns the tags a group's teachers suggest, in their order.

@@ -91,11 +91,12 @@ func TestNoteTags(t *testing.T) {
 		}
 		return tc
 	}
-	want := []TagCount{{"hegemony", 1}, {"liberalism", 0}, {"realism", 0}}
+	// The teachers' suggestions first, in their order, even unused.
+	want := []TagCount{{"realism", 0}, {"liberalism", 0}, {"hegemony", 1}}
 	if got := offered(s.member, Members, s.g.ID); !reflect.DeepEqual(got, want) {
 		t.Errorf("group tags offered to a member = %v, want %v", got, want)
 	}
-	if got := offered(s.outsider, Members, s.g.ID); !reflect.DeepEqual(got, []TagCount{{"liberalism", 0}, {"realism", 0}}) {
+	if got := offered(s.outsider, Members, s.g.ID); !reflect.DeepEqual(got, []TagCount{{"realism", 0}, {"liberalism", 0}}) {
 		t.Errorf("an outsider is offered %v: tags of notes they may not see", got)
 	}
 	if got := offered(s.author, Private, 0); !reflect.DeepEqual(got, []TagCount{{"secret plan", 1}}) {

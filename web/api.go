@@ -2,6 +2,8 @@ package web
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,11 +12,13 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"glossa/store"
 )
@@ -392,7 +396,85 @@ func (s *Server) annotationIRI(r *http.Request, id string) string {
 	return s.baseURL(r) + "/api/annotations/" + id
 }
 
-func etag(n store.Note) string { return `"v` + strconv.FormatInt(n.Version, 10) + `"` }
+// An annotation's ETag is "v{version}-{digest}": the note's version in the
+// store, which every change to the note itself moves (body, audience,
+// target, tags, question, placement, resolved, accepted, hidden), and a
+// digest of the representation as this caller is sent it, which moves
+// with what others do around the note too (its reactions, the caller's
+// own among them, and whether its author teaches the group). A
+// conditional GET compares the whole tag, so a 304 never keeps stale
+// counts.
+//
+// If-Match on PUT and DELETE compares the version alone (see ifMatch):
+// the precondition is there so that nobody overwrites a change to the
+// note they did not see, and a PUT neither sends nor replaces the
+// reactions. Failing an author's edit because a classmate pressed
+// Helpful since would protect nothing and teach clients to send "*".
+// This departs from RFC 9110's strong comparison on purpose, and only in
+// what it lets through: a tag whose version is not the note's is refused.
+func annotationETag(version int64, body []byte) string {
+	sum := sha256.Sum256(body)
+	return `"v` + strconv.FormatInt(version, 10) + "-" + hex.EncodeToString(sum[:8]) + `"`
+}
+
+// contentETag is the ETag of a representation that has no version of its
+// own (the container and its pages): a digest of its bytes.
+func contentETag(body []byte) string {
+	sum := sha256.Sum256(body)
+	return `"` + hex.EncodeToString(sum[:12]) + `"`
+}
+
+// entityTags splits an If-Match or If-None-Match value into its entity
+// tags (weak ones without their W/), or reports "*".
+func entityTags(v string) (tags []string, any bool) {
+	for _, t := range strings.Split(v, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" {
+			return nil, true
+		}
+		if t != "" {
+			tags = append(tags, strings.TrimPrefix(t, "W/"))
+		}
+	}
+	return tags, false
+}
+
+// notModified reports whether If-None-Match names etag (weak comparison,
+// RFC 9110, 13.1.2).
+func notModified(r *http.Request, etag string) bool {
+	v := r.Header.Get("If-None-Match")
+	if v == "" {
+		return false
+	}
+	tags, any := entityTags(v)
+	return any || slices.Contains(tags, strings.TrimPrefix(etag, "W/"))
+}
+
+// annotationHeaders are the headers every answer about an annotation
+// itself carries (W3C Annotation Protocol, "Annotation Retrieval"): its
+// LDP type and the methods it takes.
+func annotationHeaders(w http.ResponseWriter) {
+	h := w.Header()
+	h.Add("Link", `<http://www.w3.org/ns/ldp#Resource>; rel="type"`)
+	h.Add("Link", `<http://www.w3.org/ns/oa#Annotation>; rel="type"`)
+	h.Set("Allow", "GET, HEAD, PUT, DELETE, OPTIONS")
+}
+
+// writeAnnotation answers with note n as the caller now sees it, and its
+// ETag. An answer from another URL (a POST to the container, a reaction)
+// names the annotation in Content-Location, so the ETag is known to be
+// the annotation's.
+func (s *Server) writeAnnotation(w http.ResponseWriter, r *http.Request, status int, n store.Note, e *docEntry) error {
+	b, err := encodeJSON(s.toAnnotation(r, n, e, true))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", annotationETag(n.Version, b))
+	if iri := s.annotationIRI(r, n.ID); strings.TrimSuffix(r.URL.Path, "/") != "/api/annotations/"+n.ID {
+		w.Header().Set("Content-Location", iri)
+	}
+	return writeBody(w, status, annoType, b)
+}
 
 // toAnnotation renders a note as a W3C annotation.
 func (s *Server) toAnnotation(r *http.Request, n store.Note, e *docEntry, withContext bool) annotation {
@@ -461,14 +543,38 @@ func (s *Server) toAnnotation(r *http.Request, n store.Note, e *docEntry, withCo
 		}
 	}
 	a.Target = &target{Source: base + "/read/" + e.slug, Selector: oneOrMany[selector]{frag}}
+	// The state names the revision where the selectors hold: for an
+	// orphan, the last one its words were found on (it keeps the target it
+	// had there), not the current one, where they are not. An orphan
+	// that never had a place has no such revision, and no state.
 	for _, rev := range append(e.revs, e.rev) {
-		if rev.ID == t.RevisionID {
+		if rev.ID == n.PlacedOn {
 			a.Target.State = &timeState{Type: "TimeState", SourceDate: rev.PublishedAt.UTC().Format(time.RFC3339),
 				Cached: fmt.Sprintf("%s/read/%s/rev/%d", base, e.slug, rev.Number)}
 			break
 		}
 	}
 	return a
+}
+
+// decodeJSON decodes a request body into v; what names the body in the
+// error ("The annotation"). The body is first read with jsontext, which
+// refuses what encoding/json would change without a word: invalid UTF-8
+// inside a string (encoding/json puts U+FFFD in its place) and escapes of
+// unpaired surrogates ("\ud800"); its error says where, as a JSON pointer
+// and a byte offset. The decoding itself stays encoding/json's, so the
+// API's rules for names (matched regardless of case, the last of two
+// alike winning) are what they were: jsontext is told to allow duplicate
+// names. jsontext is go-json-experiment/json's, the package that
+// encoding/json/jsontext is being made from.
+func decodeJSON(raw []byte, v any, what string) error {
+	if _, err := jsontext.NewDecoder(bytes.NewReader(raw), jsontext.AllowDuplicateNames(true)).ReadValue(); err != nil {
+		return errBadRequest(what + " is not valid JSON: " + strings.TrimPrefix(err.Error(), "jsontext: ") + ".")
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return errBadRequest(what + " is not valid JSON: " + err.Error())
+	}
+	return nil
 }
 
 // readIncoming decodes and checks a posted annotation into a noteInput.
@@ -484,8 +590,8 @@ func readIncoming(w http.ResponseWriter, r *http.Request, slug string) (noteInpu
 		return noteInput{}, err
 	}
 	var in incoming
-	if err := json.Unmarshal(raw, &in); err != nil {
-		return noteInput{}, errBadRequest("The annotation is not valid JSON: " + err.Error())
+	if err := decodeJSON(raw, &in, "The annotation"); err != nil {
+		return noteInput{}, err
 	}
 	fe := fieldErrors{}
 	ni := noteInput{Audience: string(in.Audience), Question: in.Motivation == "questioning"}
@@ -664,21 +770,41 @@ func (s *Server) apiDocument(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, jsonType, d)
 }
 
+// containerHeaders are the headers of every answer from a container
+// (W3C Annotation Protocol, "Container Retrieval"): its LDP type, the
+// protocol's constraints, the methods it takes and what it accepts.
 func containerHeaders(w http.ResponseWriter) {
+	containerLinks(w)
 	h := w.Header()
-	h.Add("Link", `<http://www.w3.org/ns/ldp#BasicContainer>; rel="type"`)
-	h.Add("Link", `<http://www.w3.org/TR/annotation-protocol/>; rel="http://www.w3.org/ns/ldp#constrainedBy"`)
 	h.Set("Allow", "GET, HEAD, POST, OPTIONS")
 	h.Set("Accept-Post", "application/ld+json; profile=\"http://www.w3.org/ns/anno.jsonld\", application/json")
 }
 
-// apiContainerOptions serves OPTIONS /api/documents/{slug}/annotations/.
+// containerLinks are the Link headers the protocol wants on every answer
+// from a container, a POST's included, whether it succeeds or not.
+func containerLinks(w http.ResponseWriter) {
+	h := w.Header()
+	h.Add("Link", `<http://www.w3.org/ns/ldp#BasicContainer>; rel="type"`)
+	h.Add("Link", `<http://www.w3.org/TR/annotation-protocol/>; rel="http://www.w3.org/ns/ldp#constrainedBy"`)
+}
+
+// apiContainerOptions serves OPTIONS /api/documents/{slug}/annotations/:
+// the container's headers, with the ETag of what a GET with the same
+// headers would answer (the protocol asks for an ETag on every answer
+// from a container).
 func (s *Server) apiContainerOptions(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.docs.doc(chi.URLParam(r, "slug")); err != nil {
+	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	if err != nil {
+		return err
+	}
+	body, _, err := s.containerBody(r, e)
+	if err != nil {
 		return err
 	}
 	containerHeaders(w)
-	w.WriteHeader(http.StatusNoContent)
+	w.Header().Set("ETag", contentETag(body))
+	w.Header().Set("Content-Length", "0")
+	w.WriteHeader(http.StatusOK)
 	return nil
 }
 
@@ -708,34 +834,55 @@ type container struct {
 	Last    string   `json:"last,omitempty"`
 }
 
-// apiContainer serves GET /api/documents/{slug}/annotations/: the
-// annotations the caller may see, as an AnnotationCollection with pages of
-// 100 (?page=0, 1, …). A Prefer header may ask for the minimal container or
-// for items as IRIs only (W3C Annotation Protocol §4.2).
+// apiContainer serves GET (and HEAD) /api/documents/{slug}/annotations/:
+// the annotations the caller may see, as an AnnotationCollection with
+// pages of 100 (?page=0, 1, …). A Prefer header may ask for the minimal
+// container or for items as IRIs only (W3C Annotation Protocol, 4.2).
+// The answer has an ETag (If-None-Match answers 304) and names what it is
+// in Content-Location.
 func (s *Server) apiContainer(w http.ResponseWriter, r *http.Request) error {
 	e, err := s.docs.doc(chi.URLParam(r, "slug"))
 	if err != nil {
 		return err
 	}
-	ctx, viewer := r.Context(), viewerOf(r.Context())
-	total, err := s.db.CountNotes(ctx, viewer, e.id)
+	body, location, err := s.containerBody(r, e)
 	if err != nil {
 		return err
 	}
+	containerHeaders(w)
+	tag := contentETag(body)
+	w.Header().Set("ETag", tag)
+	w.Header().Set("Content-Location", location)
+	if notModified(r, tag) {
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	return writeBody(w, http.StatusOK, annoType, body)
+}
+
+// containerBody is the container's answer to r: the container, or with
+// ?page=N one page of it, encoded, and its IRI. Asking for IRIs only (by
+// Prefer or ?iris=1) gives the container and its pages IRIs of their own,
+// with iris=1, as the protocol recommends.
+func (s *Server) containerBody(r *http.Request, e *docEntry) ([]byte, string, error) {
+	ctx, viewer := r.Context(), viewerOf(r.Context())
+	total, err := s.db.CountNotes(ctx, viewer, e.id)
+	if err != nil {
+		return nil, "", err
+	}
 	prefer := r.Header.Get("Prefer")
-	iris := strings.Contains(prefer, "http://www.w3.org/ns/oa#PreferContainedIRIs")
+	iris := strings.Contains(prefer, "http://www.w3.org/ns/oa#PreferContainedIRIs") || r.URL.Query().Get("iris") == "1"
 	minimal := strings.Contains(prefer, "http://www.w3.org/ns/ldp#PreferMinimalContainer")
 	cid := s.baseURL(r) + "/api/documents/" + e.slug + "/annotations/"
+	if iris {
+		cid += "?iris=1"
+	}
 	pages := (total + containerPage - 1) / containerPage
 	pageIRI := func(n int) string {
-		q := "?page=" + strconv.Itoa(n)
 		if iris {
-			q += "&iris=1"
+			return cid + "&page=" + strconv.Itoa(n)
 		}
-		return cid + q
-	}
-	if r.URL.Query().Get("iris") == "1" {
-		iris = true
+		return cid + "?page=" + strconv.Itoa(n)
 	}
 	loadPage := func(n int) (annotationPage, error) {
 		notes, err := s.db.Notes(ctx, viewer, store.NoteQuery{DocumentID: e.id, Offset: n * containerPage, Limit: containerPage})
@@ -758,20 +905,20 @@ func (s *Server) apiContainer(w http.ResponseWriter, r *http.Request) error {
 		}
 		return p, nil
 	}
-	containerHeaders(w)
 
 	if ps := r.URL.Query().Get("page"); ps != "" {
 		n, err := strconv.Atoi(ps)
 		if err != nil || n < 0 || (n >= pages && !(n == 0 && pages == 0)) {
-			return &httpError{status: http.StatusNotFound, msg: fmt.Sprintf("There is no page %q; pages run from 0 to %d.", ps, max(pages-1, 0))}
+			return nil, "", &httpError{status: http.StatusNotFound, msg: fmt.Sprintf("There is no page %q; pages run from 0 to %d.", ps, max(pages-1, 0))}
 		}
 		p, err := loadPage(n)
 		if err != nil {
-			return err
+			return nil, "", err
 		}
 		p.Context = annoContext
 		p.PartOf = &partOf{ID: cid, Total: total}
-		return writeJSON(w, http.StatusOK, annoType, p)
+		b, err := encodeJSON(p)
+		return b, p.ID, err
 	}
 
 	c := container{
@@ -785,23 +932,25 @@ func (s *Server) apiContainer(w http.ResponseWriter, r *http.Request) error {
 		} else {
 			first, err := loadPage(0)
 			if err != nil {
-				return err
+				return nil, "", err
 			}
 			c.First = first
 		}
 	}
-	return writeJSON(w, http.StatusOK, annoType, c)
+	b, err := encodeJSON(c)
+	return b, cid, err
 }
 
 // apiCreate serves POST /api/documents/{slug}/annotations/: 201 with
 // Location, ETag and the stored annotation, its quote filled in from the
 // server's own text.
 func (s *Server) apiCreate(w http.ResponseWriter, r *http.Request) error {
-	u, err := requireUser(r)
+	e, err := s.docs.doc(chi.URLParam(r, "slug"))
 	if err != nil {
 		return err
 	}
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	containerLinks(w)
+	u, err := requireUser(r)
 	if err != nil {
 		return err
 	}
@@ -848,8 +997,7 @@ func (s *Server) apiCreate(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	w.Header().Set("Location", s.annotationIRI(r, n.ID))
-	w.Header().Set("ETag", etag(n))
-	return writeJSON(w, http.StatusCreated, annoType, s.toAnnotation(r, n, e, true))
+	return s.writeAnnotation(w, r, http.StatusCreated, n, e)
 }
 
 // apiNote loads the annotation named in the URL, if the caller may see it.
@@ -862,37 +1010,66 @@ func (s *Server) apiNote(r *http.Request) (store.Note, *docEntry, error) {
 	return n, e, err
 }
 
-// apiGet serves GET /api/annotations/{id}.
+// apiGet serves GET (and HEAD) /api/annotations/{id}; If-None-Match with
+// its current ETag answers 304.
 func (s *Server) apiGet(w http.ResponseWriter, r *http.Request) error {
 	n, e, err := s.apiNote(r)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", etag(n))
-	w.Header().Set("Allow", "GET, HEAD, PUT, DELETE")
-	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, etag(n)) {
+	b, err := encodeJSON(s.toAnnotation(r, n, e, true))
+	if err != nil {
+		return err
+	}
+	tag := annotationETag(n.Version, b)
+	annotationHeaders(w)
+	w.Header().Set("ETag", tag)
+	if notModified(r, tag) {
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
-	return writeJSON(w, http.StatusOK, annoType, s.toAnnotation(r, n, e, true))
+	return writeBody(w, http.StatusOK, annoType, b)
 }
 
-// ifMatch reads If-Match: 0 for "*", the version for "v<n>", and an error
-// when it is missing (428) or not one of ours (412).
-func ifMatch(r *http.Request) (int64, error) {
+// apiOptions serves OPTIONS /api/annotations/{id}: the methods it takes,
+// for an annotation the caller may see (404 otherwise, as for GET).
+func (s *Server) apiOptions(w http.ResponseWriter, r *http.Request) error {
+	if _, _, err := s.apiNote(r); err != nil {
+		return err
+	}
+	annotationHeaders(w)
+	w.Header().Set("Content-Length", "0")
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// ifMatch checks If-Match against the note's current version: it returns
+// 0 for "*" and the version when one of the tags names it (as
+// "v{version}-{digest}", or "v{version}" as glossa wrote them before); 428
+// when the header is missing, 412 when no tag names the current version.
+// Only the version is compared; annotationETag says why.
+func ifMatch(r *http.Request, current int64) (int64, error) {
 	m := strings.TrimSpace(r.Header.Get("If-Match"))
 	if m == "" {
 		return 0, &httpError{status: http.StatusPreconditionRequired,
 			msg: "Send If-Match with the ETag you read, so a change made since is not overwritten."}
 	}
-	if m == "*" {
+	tags, any := entityTags(m)
+	if any {
 		return 0, nil
 	}
-	v, err := strconv.ParseInt(strings.TrimPrefix(strings.Trim(strings.TrimPrefix(m, "W/"), `"`), "v"), 10, 64)
-	if err != nil || v < 1 {
-		return 0, &httpError{status: http.StatusPreconditionFailed, msg: fmt.Sprintf("If-Match %s is not an ETag of this annotation.", m)}
+	for _, t := range tags {
+		vs, _, _ := strings.Cut(strings.TrimPrefix(strings.Trim(t, `"`), "v"), "-")
+		v, err := strconv.ParseInt(vs, 10, 64)
+		if err != nil || v < 1 {
+			return 0, &httpError{status: http.StatusPreconditionFailed, msg: fmt.Sprintf("If-Match %s is not an ETag of this annotation.", t)}
+		}
+		if v == current {
+			return v, nil
+		}
 	}
-	return v, nil
+	return 0, &httpError{status: http.StatusPreconditionFailed, err: store.ErrStale,
+		msg: "The annotation was changed since you read it (If-Match " + m + "). GET it again and make your change on what it is now."}
 }
 
 // ownAPINote loads the caller's own annotation; someone else's that the
@@ -919,7 +1096,7 @@ func (s *Server) apiPut(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatch(r)
+	version, err := ifMatch(r, n.Version)
 	if err != nil {
 		return err
 	}
@@ -972,8 +1149,8 @@ func (s *Server) apiPut(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", etag(n))
-	return writeJSON(w, http.StatusOK, annoType, s.toAnnotation(r, n, e, true))
+	annotationHeaders(w)
+	return s.writeAnnotation(w, r, http.StatusOK, n, e)
 }
 
 func sameTarget(t store.Target, in noteInput) bool {
@@ -998,7 +1175,7 @@ func (s *Server) apiDelete(w http.ResponseWriter, r *http.Request) error {
 	}
 	var version int64
 	if r.Header.Get("If-Match") != "" {
-		if version, err = ifMatch(r); err != nil {
+		if version, err = ifMatch(r, n.Version); err != nil {
 			return err
 		}
 	}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -69,8 +68,8 @@ func (s *Server) apiPutReply(w http.ResponseWriter, r *http.Request, n store.Not
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", etag(n))
-	return writeJSON(w, http.StatusOK, annoType, s.toAnnotation(r, n, e, true))
+	annotationHeaders(w)
+	return s.writeAnnotation(w, r, http.StatusOK, n, e)
 }
 
 // readJSON decodes a small JSON request body (up to 16 KB, sent as
@@ -88,10 +87,7 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any, optional bool) erro
 	if ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || (ct != "application/json" && !strings.HasSuffix(ct, "+json")) {
 		return &httpError{status: http.StatusUnsupportedMediaType, msg: "Send the request body as application/json."}
 	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		return errBadRequest("The request body is not valid JSON: " + err.Error())
-	}
-	return nil
+	return decodeJSON(raw, v, "The request body")
 }
 
 // annotationAfter answers a conversation call with the annotation as the
@@ -101,9 +97,8 @@ func (s *Server) annotationAfter(w http.ResponseWriter, r *http.Request, n store
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", etag(n))
 	w.Header().Set("Cache-Control", "no-store")
-	return writeJSON(w, http.StatusOK, annoType, s.toAnnotation(r, n, e, true))
+	return s.writeAnnotation(w, r, http.StatusOK, n, e)
 }
 
 // apiReact serves PUT and DELETE /api/annotations/{id}/reactions/{kind}

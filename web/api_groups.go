@@ -402,7 +402,7 @@ func (s *Server) apiInsights(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, m := range in.Members {
 		out.Participation = append(out.Participation, apiParticipation{
-			Member: apiMember{ID: m.ID, Name: m.Name, Role: m.Role, Owner: m.Owner},
+			Member: apiMember{ID: m.ID, Name: m.Name, Role: m.Role, Owner: m.Owner, Joined: rfc3339(m.Joined)},
 			Notes:  m.Notes, Replies: m.Replies, Words: m.Words, LastActivity: m.LastISO(),
 		})
 	}

@@ -196,6 +196,30 @@ type authPage struct {
 	Message string
 }
 
+// NameRules and PasswordRules are shown beside the sign-up form's fields
+// from the start, so nobody learns them from a refusal. They say what
+// ValidateName and ValidatePassword check; change them together.
+func (authPage) NameRules() string {
+	return fmt.Sprintf("Up to %d letters and digits; after the first, also - _ and . (no spaces). Others @mention you by it.", maxNameLen)
+}
+
+func (authPage) PasswordRules() string {
+	return fmt.Sprintf("At least %d characters.", minPasswordLen)
+}
+
+// DescribedBy is a field's aria-describedby: its rules on the sign-up
+// form, then its error when it has one.
+func (p authPage) DescribedBy(field string) string {
+	var ids []string
+	if p.Action == "signup" && (field == "name" || field == "password") {
+		ids = append(ids, field+"-rules")
+	}
+	if p.Errors[field] != "" {
+		ids = append(ids, field+"-error")
+	}
+	return strings.Join(ids, " ")
+}
+
 // localNext keeps a "next" target only when it is a path on this site, so
 // the sign-in page cannot be used to send people elsewhere; anything else
 // is "/". Every "next" and every redirect back to a page a request names

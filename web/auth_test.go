@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/alexedwards/argon2id"
+	"golang.org/x/net/html"
 )
 
 func TestSignUpSignInSignOut(t *testing.T) {
@@ -283,5 +285,43 @@ func TestPasswordParams(t *testing.T) {
 	}
 	if ok, err := argon2id.ComparePasswordAndHash("a password long enough", string(old)); !ok || err != nil {
 		t.Fatalf("an old-parameter hash no longer matches: %v %v", ok, err)
+	}
+}
+
+// The sign-up form says what a name and a password must be beside their
+// fields from the start (aria-describedby), and still after a refusal,
+// with the error; signing in shows no rules.
+func TestSignUpFormShowsRules(t *testing.T) {
+	app := newApp(t)
+	c := app.client(t)
+	check := func(doc *html.Node, field, want string) {
+		t.Helper()
+		rules := query(doc, "#"+field+"-rules")
+		if rules == nil || !strings.Contains(text(rules), want) {
+			t.Errorf("%s rules: %q, want them to say %q", field, text(rules), want)
+		}
+	}
+	doc := c.page("/signup", http.StatusOK)
+	check(doc, "name", strconv.Itoa(maxNameLen)+" letters and digits")
+	check(doc, "password", "At least "+strconv.Itoa(minPasswordLen)+" characters")
+	for field, want := range map[string]string{"name": "name-rules", "password": "password-rules", "password2": ""} {
+		if got := attr(query(doc, "#"+field), "aria-describedby"); got != want {
+			t.Errorf("#%s aria-describedby %q, want %q", field, got, want)
+		}
+	}
+
+	res := c.postForm("/signup", url.Values{"name": {"-ann"}, "password": {"short"}, "password2": {"short"}})
+	doc = parsePage(t, res, http.StatusUnprocessableEntity)
+	check(doc, "name", strconv.Itoa(maxNameLen))
+	for field, want := range map[string]string{"name": "name-rules name-error", "password": "password-rules password-error"} {
+		in := query(doc, "#"+field)
+		if got := attr(in, "aria-describedby"); got != want || attr(in, "aria-invalid") != "true" {
+			t.Errorf("after a refusal, #%s aria-describedby %q (want %q), aria-invalid %q", field, got, want, attr(in, "aria-invalid"))
+		}
+	}
+
+	doc = c.page("/signin", http.StatusOK)
+	if query(doc, "#name-rules") != nil || attr(query(doc, "#name"), "aria-describedby") != "" {
+		t.Error("the sign-in form shows the sign-up rules")
 	}
 }

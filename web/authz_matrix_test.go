@@ -837,6 +837,21 @@ func mxPerRole(t *testing.T, m *mxMatrix, c *client, r mxRole, notes []*mxNote, 
 		}
 	}
 
+	// HEAD and OPTIONS on each annotation answer as GET does: 200 to whoever
+	// may see it, 404 to anyone else, without a word of it.
+	for _, n := range notes {
+		want := 404
+		if visible(n, r) {
+			want = 200
+		}
+		for _, method := range []string{"HEAD", "OPTIONS"} {
+			res := c.do(method, "/api/annotations/"+n.id, nil, mxJSON)
+			body := readBody(res)
+			m.status("annotation API: "+method, n.key, r, want, res.StatusCode)
+			m.see("annotation API: "+method+" words", n.key, r, false, n.shows(false, "", echo(n, body)))
+		}
+	}
+
 	// The delete, hide and flag forms: the author's, the teachers', the
 	// members'; to anyone else a note they may not see does not exist.
 	var allForms strings.Builder

@@ -51,6 +51,7 @@ type memberRow struct {
 	Replies   int
 	Words     int
 	Last      time.Time // zero: nothing written
+	Joined    time.Time
 }
 
 // LastText is the last activity for people; LastISO for machines.
@@ -122,6 +123,7 @@ func (s *Server) loadInsights(r *http.Request, a groupAccess, e *docEntry) (insi
 			ID: p.Member.User.ID, Name: p.Member.User.Name, Role: p.Member.Role, Owner: p.Member.Owner,
 			RoleLabel: roleLabel(p.Member.Role, p.Member.Owner),
 			Notes:     p.Notes, Replies: p.Replies, Words: p.Words, Last: p.LastActivity,
+			Joined: p.Member.JoinedAt,
 		}
 		if m.Notes+m.Replies > 0 {
 			in.Active++

@@ -379,3 +379,36 @@ func TestInsightsAPI(t *testing.T) {
 		t.Errorf("signed out: %d", res.StatusCode)
 	}
 }
+
+// Each member in the insights API says when they joined, as the group
+// API does, not "".
+func TestInsightsAPIMembersJoined(t *testing.T) {
+	app := newApp(t)
+	cl := grpNewClass(t, app, "ann", "bo", "cy")
+	type member struct {
+		ID     int64  `json:"id"`
+		Joined string `json:"joined"`
+	}
+	var group struct {
+		Members []member `json:"members"`
+	}
+	cl.teacher.apiJSON("GET", "/api"+groupPath(cl.id), nil, nil, &group)
+	joined := map[int64]string{}
+	for _, m := range group.Members {
+		joined[m.ID] = m.Joined
+	}
+	var out struct {
+		Participation []struct {
+			Member member `json:"member"`
+		} `json:"participation"`
+	}
+	res := cl.teacher.apiJSON("GET", "/api"+groupPath(cl.id)+"/documents/"+essaySlug+"/insights", nil, nil, &out)
+	if res.StatusCode != http.StatusOK || len(out.Participation) != 3 {
+		t.Fatalf("insights: %d, %d members", res.StatusCode, len(out.Participation))
+	}
+	for _, p := range out.Participation {
+		if _, err := time.Parse(time.RFC3339, p.Member.Joined); err != nil || p.Member.Joined != joined[p.Member.ID] {
+			t.Errorf("member %d joined %q in the insights, %q in the group", p.Member.ID, p.Member.Joined, joined[p.Member.ID])
+		}
+	}
+}

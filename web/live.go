@@ -154,6 +154,11 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
 	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		// The headers are the answer. Streaming would hold the
+		// connection, which the client believes finished, for ever.
+		return nil
+	}
 	out := &sseWriter{w: w, rc: http.NewResponseController(w)}
 	if err := out.write([]byte("retry: " + strconv.Itoa(retryMillis) + "\n\n")); err != nil {
 		return nil // the reader has gone

@@ -45,6 +45,25 @@ func conflict(format string, args ...any) error {
 	return &httpError{status: http.StatusConflict, msg: fmt.Sprintf(format, args...)}
 }
 
+// firstDifference says where a quote and the text first differ, each
+// side's character quoted with its code point, so that quotes that look
+// alike (’ and ', a dash and a hyphen, a letter from another alphabet)
+// are told apart in the message.
+func firstDifference(quote, text string) string {
+	q, t := []rune(quote), []rune(text)
+	i := 0
+	for i < len(q) && i < len(t) && q[i] == t[i] {
+		i++
+	}
+	side := func(r []rune) string {
+		if i >= len(r) {
+			return "nothing more"
+		}
+		return fmt.Sprintf("%q (U+%04X)", r[i], r[i])
+	}
+	return fmt.Sprintf("they differ at character %d, where the quote has %s and the text %s", i+1, side(q), side(t))
+}
+
 // validateBody checks a note body: valid UTF-8 and at most maxBodyChars.
 func validateBody(body string, fe fieldErrors) string {
 	if !utf8.ValidString(body) {
@@ -89,9 +108,17 @@ func resolveTarget(e *docEntry, in noteInput, fe fieldErrors) (store.Original, e
 			fe["selector"] = fmt.Sprintf("The text position %d–%d is outside this paragraph, which has %d characters.", start, end, n)
 			return t, nil
 		}
+		// White space at either end of a selection is left out, as Canon
+		// leaves it out of a quote, so the offsets and the quote agree.
+		if s, e := content.TrimSpan(b.Text, start, end); s < e {
+			start, end = s, e
+		} else {
+			fe["selector"] = fmt.Sprintf("The text position %d–%d holds only white space; choose words.", start, end)
+			return t, nil
+		}
 		if in.Exact != "" {
-			if got := content.Slice(b.Text, start, end); got != content.Canon(in.Exact) {
-				return t, conflict("The quote %q is not the text at %d–%d of %s, which reads %q.", in.Exact, start, end, b.Anchor, got)
+			if want, got := content.Canon(in.Exact), content.Slice(b.Text, start, end); got != want {
+				return t, conflict("The quote %q is not the text at %d–%d of %s, which reads %q: %s.", want, start, end, b.Anchor, got, firstDifference(want, got))
 			}
 		}
 	case in.Exact != "":

@@ -257,13 +257,28 @@ func writeHTML(w http.ResponseWriter, status int, b []byte) error {
 // writeJSON writes v with the given content type; v is encoded first so an
 // encoding error is a clean 500.
 func writeJSON(w http.ResponseWriter, status int, contentType string, v any) error {
+	b, err := encodeJSON(v)
+	if err != nil {
+		return err
+	}
+	return writeBody(w, status, contentType, b)
+}
+
+// encodeJSON is the body writeJSON sends for v, for a handler that needs
+// the bytes first (to compute an ETag from them).
+func encodeJSON(v any) ([]byte, error) {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
-		return fmt.Errorf("encode json: %w", err)
+		return nil, fmt.Errorf("encode json: %w", err)
 	}
+	return append(b, '\n'), nil
+}
+
+// writeBody writes an encoded body with its content type.
+func writeBody(w http.ResponseWriter, status int, contentType string, b []byte) error {
 	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(status)
-	_, err = w.Write(append(b, '\n'))
+	_, err := w.Write(b)
 	return err
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/alexedwards/scs/sqlite3store"
 	"github.com/alexedwards/scs/v2"
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 	"github.com/go-chi/httprate"
 
 	"glossa/store"
@@ -230,6 +231,12 @@ func (s *Server) routes() http.Handler {
 	r.Use(s.recoverPanics)
 	r.Use(securityHeaders)
 	r.Use(clientIP(s.cfg.TrustedProxies))
+	// HEAD is GET without the body (RFC 9110, 9.3.2): every GET route
+	// answers it, with the GET handler's status and headers; net/http
+	// sends no body for HEAD. A route that registers HEAD itself (the
+	// static files) keeps its own.
+	r.Use(middleware.GetHead)
+	r.MethodNotAllowed(s.page(s.methodNotAllowed))
 
 	r.Get("/healthz", s.handleHealth)
 	r.Handle("/static/*", http.StripPrefix("/static", s.static))
@@ -301,16 +308,46 @@ func (s *Server) routes() http.Handler {
 			r.Post("/documents/{slug}/annotations/", s.api(s.apiCreate))
 			r.Options("/documents/{slug}/annotations/", s.api(s.apiContainerOptions))
 			r.Get("/annotations/{id}", s.api(s.apiGet))
+			r.Options("/annotations/{id}", s.api(s.apiOptions))
 			r.Put("/annotations/{id}", s.api(s.apiPut))
 			r.Delete("/annotations/{id}", s.api(s.apiDelete))
 			r.NotFound(s.api(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
-			r.MethodNotAllowed(s.api(func(w http.ResponseWriter, r *http.Request) error {
-				return &httpError{status: http.StatusMethodNotAllowed, msg: "method not allowed on " + r.URL.Path}
-			}))
+			r.MethodNotAllowed(s.api(s.methodNotAllowed))
 		})
 		r.NotFound(s.page(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
 	})
 	return r
+}
+
+// methodNotAllowed answers 405 with the Allow header RFC 9110 requires:
+// the methods the path's routes take, HEAD wherever GET is.
+func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) error {
+	allow := allowedMethods(r)
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	return &httpError{status: http.StatusMethodNotAllowed,
+		msg: fmt.Sprintf("%s does not take %s; it takes %s.", r.URL.Path, r.Method, strings.Join(allow, ", "))}
+}
+
+// allowedMethods lists the methods some route takes at the request's path,
+// asking the whole router (chi's own list leaves out the HEAD that GetHead
+// adds, and a custom 405 handler is not given it).
+func allowedMethods(r *http.Request) []string {
+	routes := chi.RouteContext(r.Context()).Routes
+	path := r.URL.RawPath
+	if path == "" {
+		path = r.URL.Path
+	}
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions} {
+		ok := routes.Match(chi.NewRouteContext(), m, path)
+		if m == http.MethodHead && !ok {
+			ok = routes.Match(chi.NewRouteContext(), http.MethodGet, path)
+		}
+		if ok {
+			allow = append(allow, m)
+		}
+	}
+	return allow
 }
 
 // handleHealth serves GET /healthz: 200 when the database answers.

@@ -115,3 +115,33 @@ func TestTagsInForms(t *testing.T) {
 		t.Errorf("PUT group tags: %d %q", res.StatusCode, out.Tags)
 	}
 }
+
+// The group's suggested tags are offered first, in the teachers' order,
+// before the tags already in use, however much those are used: the
+// reading page's and the form's lists for the group's audiences.
+func TestSuggestedTagsComeFirst(t *testing.T) {
+	s := newSeminar(t)
+	for _, tags := range []string{"liberalism", "liberalism, hegemony", "liberalism"} {
+		s.ann.post("/read/"+essaySlug+"/notes", url.Values{"anchor": {s.p.Anchor}, "body": {"Tagged."},
+			"audience": {s.groupAudience()}, "tags": {tags}}, http.StatusSeeOther)
+	}
+	gid := strconv.FormatInt(s.group.ID, 10)
+	s.teacher.post("/groups/"+gid+"/tags", url.Values{"tags": {"security dilemma, realism"}}, http.StatusSeeOther)
+	// "me and the teachers" has no notes yet: the suggestions alone.
+	wants := map[string][]string{
+		"tags-group-" + gid:    {"security dilemma", "realism", "liberalism", "hegemony"},
+		"tags-teachers-" + gid: {"security dilemma", "realism"},
+	}
+	for _, path := range []string{s.groupReadPath(), "/read/" + essaySlug + "/annotate?anchor=" + s.p.Anchor} {
+		doc := s.bo.page(path, http.StatusOK)
+		for list, want := range wants {
+			var got []string
+			for _, o := range queryAll(doc, "datalist#"+list+" option") {
+				got = append(got, attr(o, "value"))
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("%s: %s offers %q, want %q", path, list, got, want)
+			}
+		}
+	}
+}

@@ -14,6 +14,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -48,37 +49,111 @@ func main() {
 	}
 }
 
-const usage = `usage:
-  glossa [serve] [flags]          serve the essays (the default)
-  glossa user add [flags] NAME    add a user; the password is read from standard input
-  glossa token new [flags] NAME   make a personal API token for NAME and print it
-  glossa publish [flags]          publish changed essays and re-anchor their notes
-  glossa export [flags] -user NAME -doc SLUG
-                                  export NAME's notes on an essay (or a group's, for its teacher)
-  glossa import [flags] -user NAME FILE
-                                  import W3C or Hypothesis annotations as NAME's notes
-  glossa backup [flags] PATH      copy the database to PATH (a new file), safely while serving
-Run "glossa serve -h" and so on for each command's flags.
-`
+// command is one of glossa's commands, as the usage lists it and as its
+// own -h introduces it.
+type command struct {
+	name    string // as typed: "serve", "user add"
+	args    string // after the name
+	summary string
+}
+
+var commands = []command{
+	{"serve", "[flags]", "serve the essays (the default command)"},
+	{"user add", "[flags] NAME", "add a user; the password is one line on standard input"},
+	{"token new", "[flags] NAME", "make a personal API token for NAME and print it alone"},
+	{"publish", "[flags]", "publish changed essays and re-anchor their notes"},
+	{"export", "[flags] -user NAME -doc SLUG", "export NAME's notes on an essay (or a group's, for its teacher)"},
+	{"import", "[flags] -user NAME FILE", "import W3C or Hypothesis annotations as NAME's notes"},
+	{"backup", "[flags] PATH", "copy the database to PATH (a new file), safely while serving"},
+}
+
+// usage is glossa's own help: every command, and how to learn its flags.
+func usage() string {
+	var b strings.Builder
+	b.WriteString("usage: glossa [COMMAND] [flags] [arguments]\n\nCommands:\n")
+	for _, c := range commands {
+		line := "  " + c.name + " " + c.args
+		if len(line) > 40 {
+			fmt.Fprintf(&b, "%s\n%42s%s\n", line, "", c.summary)
+		} else {
+			fmt.Fprintf(&b, "%-42s%s\n", line, c.summary)
+		}
+	}
+	b.WriteString("\nWithout a command, glossa serves. Most flags also read an environment\n" +
+		"variable (GLOSSA_DB, GLOSSA_ADDR, ...), named in their help.\n" +
+		"Run \"glossa COMMAND -h\" for a command's flags.\n")
+	return b.String()
+}
+
+// isHelp reports whether an argument asks for help.
+func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
+
+// parseFlags parses a command's flags. Asked for help (-h, --help), it
+// prints the command's usage and flags on standard output and returns
+// flag.ErrHelp, which run takes as the command done; after a mistake it
+// prints them on standard error, below the mistake.
+func parseFlags(fset *flag.FlagSet, args []string, stdout, stderr io.Writer) error {
+	var help bytes.Buffer
+	fset.SetOutput(stderr)
+	fset.Usage = func() {
+		fset.SetOutput(&help)
+		defer fset.SetOutput(stderr)
+		for _, c := range commands {
+			if c.name == fset.Name() {
+				fmt.Fprintf(&help, "usage: glossa %s %s\n\n%s.\n", c.name, c.args, strings.ToUpper(c.summary[:1])+c.summary[1:])
+			}
+		}
+		fmt.Fprintln(&help, "\nFlags:")
+		fset.PrintDefaults()
+	}
+	err := fset.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		_, _ = stdout.Write(help.Bytes())
+	case err != nil:
+		_, _ = stderr.Write(help.Bytes())
+	}
+	return err
+}
 
 // run is main without the process: arguments, environment and streams come
 // in, an error goes out, so tests can drive every command.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	err := dispatch(ctx, args, getenv, stdin, stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil // the help asked for is printed
+	}
+	return err
+}
+
+// dispatch runs the command args name.
+func dispatch(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 && (isHelp(args[0]) || args[0] == "help") {
+		if len(args) > 1 && args[0] == "help" {
+			// glossa help export: export's own help.
+			return dispatch(ctx, append(args[1:len(args):len(args)], "-h"), getenv, stdin, stdout, stderr)
+		}
+		fmt.Fprint(stdout, usage())
+		return nil
+	}
 	cmd := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
 	case "serve":
-		return serve(ctx, args, getenv, stderr)
-	case "user":
-		if len(args) == 0 || args[0] != "add" {
-			return fmt.Errorf("unknown command \"user %s\"\n%s", strings.Join(args, " "), usage)
+		return serve(ctx, args, getenv, stdout, stderr)
+	case "user", "token":
+		// Each has one subcommand, which -h on its own explains.
+		sub := map[string]string{"user": "add", "token": "new"}[cmd]
+		if len(args) > 0 && isHelp(args[0]) {
+			args = []string{sub, "-h"}
 		}
-		return userAdd(ctx, args[1:], getenv, stdin, stdout, stderr)
-	case "token":
-		if len(args) == 0 || args[0] != "new" {
-			return fmt.Errorf("unknown command \"token %s\"\n%s", strings.Join(args, " "), usage)
+		if len(args) == 0 || args[0] != sub {
+			return fmt.Errorf("unknown command %q; the command is \"%s %s\"\n%s", strings.TrimSpace(cmd+" "+strings.Join(args, " ")), cmd, sub, usage())
+		}
+		if cmd == "user" {
+			return userAdd(ctx, args[1:], getenv, stdin, stdout, stderr)
 		}
 		return tokenNew(ctx, args[1:], getenv, stdout, stderr)
 	case "publish":
@@ -89,11 +164,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return importNotes(ctx, args, getenv, stdin, stdout, stderr)
 	case "backup":
 		return backup(ctx, args, getenv, stdout, stderr)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
 	}
-	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+	return fmt.Errorf("unknown command %q\n%s", cmd, usage())
 }
 
 // envDefault returns the environment's value for key, or def.
@@ -130,10 +202,9 @@ func checkFolder(dir string) error {
 // (web.Publish). A running server shows a new revision within a second.
 func publish(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fset := flag.NewFlagSet("publish", flag.ContinueOnError)
-	fset.SetOutput(stderr)
 	dbPath := dbFlag(fset, getenv)
 	contentDir := contentFlag(fset, getenv)
-	if err := fset.Parse(args); err != nil {
+	if err := parseFlags(fset, args, stdout, stderr); err != nil {
 		return err
 	}
 	if fset.NArg() > 0 {
@@ -175,9 +246,8 @@ func dbFlag(fs *flag.FlagSet, getenv func(string) string) *string {
 	return fs.String("db", envDefault(getenv, "GLOSSA_DB", "glossa.db"), "SQLite database file, created on first run (env GLOSSA_DB)")
 }
 
-func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fset := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fset.SetOutput(stderr)
 	addr := fset.String("addr", envDefault(getenv, "GLOSSA_ADDR", "localhost:8080"), "address to listen on (env GLOSSA_ADDR)")
 	dbPath := dbFlag(fset, getenv)
 	contentDir := contentFlag(fset, getenv)
@@ -205,7 +275,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	importLimit := fset.Int("import-limit", defaultImports, "notes one reader may import (form and API) in 24 hours (env GLOSSA_IMPORT_LIMIT)")
 	dev := fset.Bool("dev", false, "serve templates/ and static/ from disk, for working on them")
-	if err := fset.Parse(args); err != nil {
+	if err := parseFlags(fset, args, stdout, stderr); err != nil {
 		return err
 	}
 	if fset.NArg() > 0 {
@@ -316,8 +386,8 @@ func contentName(dir string) string {
 }
 
 // oneName parses a command's flags and its single NAME argument.
-func oneName(fset *flag.FlagSet, args []string) (string, error) {
-	if err := fset.Parse(args); err != nil {
+func oneName(fset *flag.FlagSet, args []string, stdout, stderr io.Writer) (string, error) {
+	if err := parseFlags(fset, args, stdout, stderr); err != nil {
 		return "", err
 	}
 	if fset.NArg() != 1 {
@@ -328,9 +398,8 @@ func oneName(fset *flag.FlagSet, args []string) (string, error) {
 
 func userAdd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fset := flag.NewFlagSet("user add", flag.ContinueOnError)
-	fset.SetOutput(stderr)
 	dbPath := dbFlag(fset, getenv)
-	name, err := oneName(fset, args)
+	name, err := oneName(fset, args, stdout, stderr)
 	if err != nil {
 		return err
 	}
@@ -372,9 +441,8 @@ func userAdd(ctx context.Context, args []string, getenv func(string) string, std
 
 func tokenNew(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fset := flag.NewFlagSet("token new", flag.ContinueOnError)
-	fset.SetOutput(stderr)
 	dbPath := dbFlag(fset, getenv)
-	name, err := oneName(fset, args)
+	name, err := oneName(fset, args, stdout, stderr)
 	if err != nil {
 		return err
 	}
@@ -424,7 +492,6 @@ func transferServer(ctx context.Context, dbPath, baseURL string, stderr io.Write
 // export page gives.
 func export(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fset := flag.NewFlagSet("export", flag.ContinueOnError)
-	fset.SetOutput(stderr)
 	dbPath := dbFlag(fset, getenv)
 	baseURL := fset.String("base-url", envDefault(getenv, "GLOSSA_BASE_URL", "http://localhost:8080"), "absolute URL glossa is reached at, for the IRIs and links in the file (env GLOSSA_BASE_URL)")
 	user := fset.String("user", "", "whose notes: the reader exporting (required)")
@@ -432,7 +499,7 @@ func export(ctx context.Context, args []string, getenv func(string) string, stdo
 	format := fset.String("format", "jsonld", "md (Markdown), csv or jsonld (W3C Web Annotation)")
 	scope := fset.String("scope", "mine", "mine, or group:ID for the notes of a group the user teaches")
 	out := fset.String("o", "-", "file to write; - is standard output")
-	if err := fset.Parse(args); err != nil {
+	if err := parseFlags(fset, args, stdout, stderr); err != nil {
 		return err
 	}
 	if fset.NArg() > 0 {
@@ -464,13 +531,12 @@ func export(ctx context.Context, args []string, getenv func(string) string, stdo
 // rejected one by one are in the report.
 func importNotes(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fset := flag.NewFlagSet("import", flag.ContinueOnError)
-	fset.SetOutput(stderr)
 	dbPath := dbFlag(fset, getenv)
 	user := fset.String("user", "", "whose notes they become: the reader importing (required)")
 	doc := fset.String("doc", "", "the essay's slug; by default, the one essay the file names")
 	source := fset.String("source", "", `"any": the file's notes belong to the essay whatever page they were made on; each is placed by its quote`)
 	asJSON := fset.Bool("json", false, "print the report as JSON, as the API answers it")
-	if err := fset.Parse(args); err != nil {
+	if err := parseFlags(fset, args, stdout, stderr); err != nil {
 		return err
 	}
 	if *source != "" && *source != "any" {
@@ -517,9 +583,8 @@ func importNotes(ctx context.Context, args []string, getenv func(string) string,
 // serving and writing (see store.DB.Backup). It never overwrites a file.
 func backup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fset := flag.NewFlagSet("backup", flag.ContinueOnError)
-	fset.SetOutput(stderr)
 	dbPath := dbFlag(fset, getenv)
-	if err := fset.Parse(args); err != nil {
+	if err := parseFlags(fset, args, stdout, stderr); err != nil {
 		return err
 	}
 	if fset.NArg() != 1 {

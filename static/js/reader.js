@@ -284,11 +284,14 @@ function init(doc) {
     block.classList.add("picking");
     block.addEventListener("keydown", onPickKey);
     block.addEventListener("blur", onPickBlur);
+    // Focus without the browser's own jump; showPick brings the paragraph
+    // (or, if it is taller than the window, the chosen words) into view,
+    // which on a phone is above the form, out of sight.
     block.focus({ preventScroll: true });
-    showPick("Choosing words in the paragraph. Arrow keys move, Shift with an arrow key moves the end, Enter takes the words, Escape goes back. ");
+    showPick("Choosing words in the paragraph. Arrow keys move, Shift with an arrow key moves the end, Enter takes the words, Escape goes back. ", block);
   }
 
-  function showPick(prefix = "") {
+  function showPick(prefix = "", whole = null) {
     const { block, list, a, b } = picking;
     const r = document.createRange();
     r.setStart(list[a].startNode, list[a].startOffset);
@@ -296,8 +299,24 @@ function init(doc) {
     const sel = window.getSelection();
     sel.removeAllRanges();
     sel.addRange(r);
+    reveal(whole, r);
     const off = rangeToOffsets(block, r);
     announce(prefix + (off ? `Chosen: ${off.exact}` : ""));
+  }
+
+  // reveal scrolls the window as little as it takes to show el whole if
+  // it fits, else the range (the chosen words); smoothly, unless the
+  // reader asked for less motion.
+  function reveal(el, range) {
+    const margin = 16;
+    let box = el?.getBoundingClientRect();
+    if (!box || box.height > innerHeight - 2 * margin) box = range.getBoundingClientRect();
+    let dy = 0;
+    if (box.top < margin) dy = box.top - margin;
+    else if (box.bottom > innerHeight - margin) dy = Math.min(box.bottom - innerHeight + margin, box.top - margin);
+    if (dy === 0) return;
+    const reduce = matchMedia("(prefers-reduced-motion: reduce)").matches;
+    scrollBy({ top: dy, behavior: reduce ? "auto" : "smooth" });
   }
 
   function onPickKey(e) {
