@@ -873,7 +873,7 @@ func TestShareGuide(t *testing.T) {
 }
 
 func TestMentionsParsed(t *testing.T) {
-	br := newBodyRenderer()
+	br := newBodyRenderer(bodyCacheBytes)
 	for _, tc := range []struct {
 		body string
 		want []string

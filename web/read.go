@@ -276,7 +276,7 @@ func (s *Server) handleRead(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writePage(w, r, s.pageCache.put(key, b))
+	return writePage(w, r, s.pageCache.put(r, key, b))
 }
 
 // handleRevision serves GET /read/{slug}/rev/{n}: an earlier revision, read

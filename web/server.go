@@ -124,7 +124,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 
-	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Logger, bodies: newBodyRenderer(), pageCache: newPageCache(), hashSlots: newHashSlots(),
+	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Logger, bodies: newBodyRenderer(bodyCacheBytes), pageCache: newPageCache(pageCacheBytes), hashSlots: newHashSlots(),
 		live: newLiveStreams(cfg.MaxStreams, cfg.MaxStreamsPerAccount, cfg.MaxStreamsPerAddress), presence: newPresence()}
 	var err error
 	if s.static, err = loadStatic(cfg.Static); err != nil {
@@ -133,7 +133,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if s.pages, err = loadPages(cfg.Templates, s.static); err != nil {
 		return nil, err
 	}
-	s.notes = newNoteCache(s.pages.pages["read.html"], s.log)
+	s.notes = newNoteCache(s.pages.pages["read.html"], s.log, noteCacheBytes)
 	if s.docs, err = loadLibrary(ctx, cfg.DB, cfg.Content, s.log); err != nil {
 		return nil, err
 	}
