@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mattn/go-sqlite3"
 )
@@ -282,6 +283,11 @@ func createNote(ctx context.Context, tx *sql.Tx, n NewNote) (Note, error) {
 	if err != nil {
 		return Note{}, fmt.Errorf("create note: %w", err)
 	}
+	if n.ParentID == "" { // a reply's target is its parent's, stored already
+		if err := checkQuote(ctx, tx, orig.Target, facts.blockLen, "target"); err != nil {
+			return Note{}, fmt.Errorf("create note: %w", err)
+		}
+	}
 	id, ts := newNoteID(), now()
 	if err := insertNote(ctx, tx, id, n, orig, "", ts); err != nil {
 		return Note{}, fmt.Errorf("create note: %w", err)
@@ -405,15 +411,50 @@ func inheritParent(ctx context.Context, tx *sql.Tx, n *NewNote) error {
 
 // checkBlock checks that t names a block of a revision of document docID,
 // and fills in or checks t.BlockHash. The foreign keys would refuse a bad
-// target too, but without saying which part was wrong.
-func checkBlock(ctx context.Context, tx *sql.Tx, docID int64, t *Original) error {
-	_, err := checkTarget(ctx, tx, docID, t, 0, 0)
-	return err
+// target too, but without saying which part was wrong. It returns the
+// block's length in code points.
+func checkBlock(ctx context.Context, tx *sql.Tx, docID int64, t *Original) (int, error) {
+	f, err := checkTarget(ctx, tx, docID, t, 0, 0)
+	return f.blockLen, err
+}
+
+// MaxQuoteContext is how long a quote's prefix and suffix are at most, in
+// code points: what content.QuoteContext gives them.
+const MaxQuoteContext = 32
+
+// checkQuote bounds a target that enters the store (a new note, an edit, an
+// import): its prefix and suffix at most MaxQuoteContext code points, its
+// quote no longer than the block it is on (blockLen code points) or, for a
+// quote that is not there (an imported orphan, the words a fuzzy import
+// was written on), than the longest block of its revision. Offsets and
+// words computed from the text always pass; a file's 2 MB "quote" does not.
+// Targets copied from a note already stored (a reply's, a shared guide
+// note's) are not checked again.
+func checkQuote(ctx context.Context, tx *sql.Tx, t Target, blockLen int, what string) error {
+	for _, c := range []struct{ name, v string }{{"prefix", t.Prefix}, {"suffix", t.Suffix}} {
+		if n := utf8.RuneCountInString(c.v); n > MaxQuoteContext {
+			return fmt.Errorf("%w: %s: the quote's %s is %d characters; at most %d", ErrInvalid, what, c.name, n, MaxQuoteContext)
+		}
+	}
+	n := t.End - t.Start // validate checked it is the quote's length
+	if n <= blockLen {
+		return nil
+	}
+	var longest int
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(length(text)), 0) FROM blocks WHERE revision_id = ?`,
+		t.RevisionID).Scan(&longest); err != nil {
+		return err
+	}
+	if n > longest {
+		return fmt.Errorf("%w: %s: the quote is %d characters, longer than any paragraph of the essay (at most %d)", ErrInvalid, what, n, longest)
+	}
+	return nil
 }
 
 // targetFacts is what checkTarget reads besides the block's hash: what
 // a new note's answer needs and no insert returns.
 type targetFacts struct {
+	blockLen   int // the block's length in code points
 	slug       string
 	author     User // zero if authorID was 0 or names no one
 	groupName  string
@@ -427,6 +468,7 @@ func checkTarget(ctx context.Context, tx *sql.Tx, docID int64, t *Original, auth
 	var (
 		f                    targetFacts
 		slug, hash           sql.NullString
+		blockLen             sql.NullInt64
 		revOfDoc             bool
 		authorName, authorAt sql.NullString
 	)
@@ -436,12 +478,13 @@ func checkTarget(ctx context.Context, tx *sql.Tx, docID int64, t *Original, auth
 		SELECT (SELECT slug FROM documents WHERE id = :doc),
 		       EXISTS (SELECT 1 FROM revisions WHERE id = :rev AND document_id = :doc),
 		       (SELECT hash FROM blocks WHERE revision_id = :rev AND anchor = :anchor),
+		       (SELECT length(text) FROM blocks WHERE revision_id = :rev AND anchor = :anchor),
 		       coalesce((SELECT name FROM groups WHERE id = :group), ''),
 		       (SELECT name FROM users WHERE id = :author),
 		       (SELECT created_at FROM users WHERE id = :author)`,
 		sql.Named("doc", docID), sql.Named("rev", t.RevisionID), sql.Named("anchor", t.Anchor),
 		sql.Named("group", groupID), sql.Named("author", authorID)).
-		Scan(&slug, &revOfDoc, &hash, &f.groupName, &authorName, &authorAt); err != nil {
+		Scan(&slug, &revOfDoc, &hash, &blockLen, &f.groupName, &authorName, &authorAt); err != nil {
 		return f, err
 	}
 	if !slug.Valid {
@@ -457,7 +500,7 @@ func checkTarget(ctx context.Context, tx *sql.Tx, docID int64, t *Original, auth
 	default:
 		return f, fmt.Errorf("%w: target: block hash %q is not that of block %q (%q)", ErrInvalid, t.BlockHash, t.Anchor, hash.String)
 	}
-	f.slug = slug.String
+	f.slug, f.blockLen = slug.String, int(blockLen.Int64)
 	if authorName.Valid {
 		at, err := parseTime(authorAt.String)
 		if err != nil {
@@ -700,7 +743,11 @@ func (db *DB) UpdateNote(ctx context.Context, authorID int64, id string, ifVersi
 	set := `body = :body, audience = :audience, group_id = :group, question = :question, updated_at = :ts, version = version + 1`
 	if u.Target != nil {
 		orig := *u.Target
-		if err := checkBlock(ctx, tx, old.documentID, &orig); err != nil {
+		blockLen, err := checkBlock(ctx, tx, old.documentID, &orig)
+		if err != nil {
+			return Note{}, fmt.Errorf("update note %q: %w", id, err)
+		}
+		if err := checkQuote(ctx, tx, orig.Target, blockLen, "target"); err != nil {
 			return Note{}, fmt.Errorf("update note %q: %w", id, err)
 		}
 		set += `,

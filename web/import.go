@@ -470,10 +470,24 @@ func (it *importItem) cleanTags() []string {
 // block, so it names the one it was on if that still exists, else the
 // essay's first block, with its quote.
 func importPlacement(e *docEntry, align *content.Alignment, in noteInput) (store.Original, store.Current, string) {
-	exact, prefix, suffix := content.Canon(in.Exact), squashSpace(in.Prefix), squashSpace(in.Suffix)
+	exact := content.Canon(in.Exact)
+	// A file's context may be longer than a note keeps: the words nearest
+	// the quote are the ones that place it.
+	prefix, suffix := content.TrimContext(squashSpace(in.Prefix), squashSpace(in.Suffix))
 	b := e.current.Block(in.Anchor)
 	t := content.Target{Anchor: in.Anchor, Exact: exact, Prefix: prefix, Suffix: suffix}
 	n := utf8.RuneCountInString(exact)
+	if n > 0 {
+		// No note's words are longer than a paragraph: refused before
+		// the search, which such a quote would keep busy for seconds.
+		longest := 0
+		for _, b := range e.current.Blocks {
+			longest = max(longest, content.CodePoints(b.Text))
+		}
+		if n > longest {
+			return store.Original{}, store.Current{}, fmt.Sprintf("its quote is %d characters, longer than any paragraph of the essay (at most %d)", n, longest)
+		}
+	}
 	switch {
 	case exact == "" && in.Start != nil && in.End != nil:
 		// A position alone: the quote is what the block holds there.
