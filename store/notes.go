@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/base32"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -114,6 +115,11 @@ type Note struct {
 
 	// Tags, sorted; never nil on a note read from the store.
 	Tags []string
+
+	// BodySize is the body's length in bytes, also when the body was left
+	// out (NoteQuery.WithoutBodies): a page can then choose what it shows
+	// before it reads any body.
+	BodySize int
 }
 
 // Viewer is who is asking; the zero Viewer is a signed-out reader.
@@ -139,7 +145,8 @@ const noteSelect = `
 	       (SELECT count(*) FROM reactions x WHERE x.note_id = n.id AND x.kind = 'same'),
 	       EXISTS (SELECT 1 FROM reactions x WHERE x.note_id = n.id AND x.kind = 'helpful' AND x.user_id = :viewer),
 	       EXISTS (SELECT 1 FROM reactions x WHERE x.note_id = n.id AND x.kind = 'same' AND x.user_id = :viewer),
-	       (SELECT coalesce(group_concat(tg.tag, char(31) ORDER BY tg.tag), '') FROM note_tags tg WHERE tg.note_id = n.id)
+	       (SELECT coalesce(group_concat(tg.tag, char(31) ORDER BY tg.tag), '') FROM note_tags tg WHERE tg.note_id = n.id),
+	       octet_length(n.body)
 	FROM notes n
 	JOIN users u ON u.id = n.author_id
 	JOIN documents d ON d.id = n.document_id
@@ -159,7 +166,7 @@ func scanNote(row interface{ Scan(...any) error }) (Note, error) {
 		&n.GroupID, &n.GroupName, &n.ParentID,
 		&n.Question, &n.Resolved, &n.AcceptedID,
 		&n.Hidden, &n.HiddenReason, &n.SharedFrom, &n.Guide,
-		&n.Helpful, &n.Same, &n.MyHelpful, &n.MySame, &tags)
+		&n.Helpful, &n.Same, &n.MyHelpful, &n.MySame, &tags, &n.BodySize)
 	if err != nil {
 		return Note{}, err
 	}
@@ -539,13 +546,24 @@ type NoteQuery struct {
 	// revision: those that lived on it, each with Current set to its
 	// target there, in that revision's reading order.
 	RevisionID int64
-	Offset     int
-	Limit      int // 0: no limit
+	// Parent, when not "", asks for the replies to that note only.
+	Parent string
+	Offset int
+	Limit  int // 0: no limit
+	// WithoutBodies leaves every Body empty (BodySize still says how
+	// long it is): for pages that choose a few notes of thousands to
+	// show, and read their bodies with NoteBodies.
+	WithoutBodies bool
 }
 
 // noteSelectAt is noteSelect with the current target read from
 // note_targets t, the target on one revision.
 var noteSelectAt = strings.ReplaceAll(noteSelect, "n.cur_", "t.cur_")
+
+// withoutBody makes a note query leave the body out.
+func withoutBody(q string) string {
+	return strings.Replace(q, "n.audience, n.body,", "n.audience, '',", 1)
+}
 
 // Notes lists the notes of a document that v may see, in reading order: by
 // the position of their current anchor in the document's current revision
@@ -570,6 +588,10 @@ func (db *DB) Notes(ctx context.Context, v Viewer, q NoteQuery) ([]Note, error) 
 	defer tx.Rollback()
 
 	vis, args := visibleTo(v)
+	parent := ""
+	if q.Parent != "" {
+		parent = "n.parent_id = :parent AND "
+	}
 	// b.position is NULL for notes not anchored in the current revision;
 	// "b.position IS NULL" sorts them last. "cur_exact <> ''" puts
 	// whole-block notes (start 0) before quotes that also start at 0.
@@ -579,7 +601,7 @@ func (db *DB) Notes(ctx context.Context, v Viewer, q NoteQuery) ([]Note, error) 
 		      AND n.cur_revision_id = d.current_revision_id
 		      AND b.revision_id = n.cur_revision_id
 		      AND b.anchor = n.cur_anchor
-		WHERE n.document_id = :doc AND ` + vis + `
+		WHERE n.document_id = :doc AND ` + parent + vis + `
 		ORDER BY b.position IS NULL, b.position, n.cur_exact <> '', n.cur_start, n.created_at, n.id
 		LIMIT :limit OFFSET :offset`
 	if q.RevisionID != 0 {
@@ -589,12 +611,15 @@ func (db *DB) Notes(ctx context.Context, v Viewer, q NoteQuery) ([]Note, error) 
 		       ON t.cur_status <> 'orphan'
 		      AND b.revision_id = t.cur_revision_id
 		      AND b.anchor = t.cur_anchor
-		WHERE n.document_id = :doc AND ` + vis + `
+		WHERE n.document_id = :doc AND ` + parent + vis + `
 		ORDER BY b.position IS NULL, b.position, t.cur_exact <> '', t.cur_start, n.created_at, n.id
 		LIMIT :limit OFFSET :offset`
 	}
+	if q.WithoutBodies {
+		query = withoutBody(query)
+	}
 	rows, err := tx.QueryContext(ctx, query,
-		append(args, sql.Named("doc", q.DocumentID), sql.Named("rev", q.RevisionID),
+		append(args, sql.Named("doc", q.DocumentID), sql.Named("rev", q.RevisionID), sql.Named("parent", q.Parent),
 			sql.Named("limit", limit), sql.Named("offset", q.Offset))...)
 	if err != nil {
 		return nil, fmt.Errorf("notes of document %d: %w", q.DocumentID, err)
@@ -612,6 +637,45 @@ func (db *DB) Notes(ctx context.Context, v Viewer, q NoteQuery) ([]Note, error) 
 		return nil, fmt.Errorf("notes of document %d: %w", q.DocumentID, err)
 	}
 	return notes, nil
+}
+
+// NoteBodies reads the bodies of the notes ids that v may see, by id: the
+// second half of a NoteQuery.WithoutBodies. A note v may no longer see is
+// absent.
+func (db *DB) NoteBodies(ctx context.Context, v Viewer, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	tx, err := db.ro.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("note bodies: %w", err)
+	}
+	defer tx.Rollback()
+	vis, args := visibleTo(v)
+	// One JSON array of ids: a page asks for a few hundred at most.
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, fmt.Errorf("note bodies: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT n.id, n.body FROM notes n
+		WHERE n.id IN (SELECT value FROM json_each(:ids)) AND `+vis,
+		append(args, sql.Named("ids", string(list)))...)
+	if err != nil {
+		return nil, fmt.Errorf("note bodies: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, body string
+		if err := rows.Scan(&id, &body); err != nil {
+			return nil, fmt.Errorf("note bodies: %w", err)
+		}
+		out[id] = body
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("note bodies: %w", err)
+	}
+	return out, nil
 }
 
 // CountNotes counts the notes of a document that v may see.

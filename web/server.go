@@ -224,6 +224,8 @@ func (s *Server) routes() http.Handler {
 		r.Get("/", s.page(s.handleLibrary))
 		r.Get("/read/{slug}", s.page(s.handleRead))
 		r.Get("/read/{slug}/rev/{n}", s.page(s.handleRevision))
+		r.Get("/read/{slug}/notes/{anchor}", s.page(s.handleParagraphNotes))
+		r.Get("/read/{slug}/rev/{n}/notes/{anchor}", s.page(s.handleParagraphNotes))
 		r.Get("/read/{slug}/blocks/{anchor}", s.page(s.handleBlockFragment))
 		r.Get("/read/{slug}/annotate", s.page(s.handleAnnotateForm))
 		r.Post("/read/{slug}/notes", s.page(s.handleCreateNote))
