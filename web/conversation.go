@@ -348,8 +348,14 @@ func (s *Server) afterConversation(w http.ResponseWriter, r *http.Request, root 
 	if placedNow(e, root) {
 		back = s.readURL(r, e.slug)
 	}
-	if ref := s.refererPage(r); ref != nil && strings.HasPrefix(ref.Path, "/notes/") && strings.Count(ref.Path, "/") == 2 {
+	if ref := s.refererPage(r); ref != nil && (strings.HasPrefix(ref.Path, "/notes/") && strings.Count(ref.Path, "/") == 2 ||
+		isParagraphNotesPath(ref.Path, e.slug)) {
+		// The note's page or the paragraph's notes page, at the page of
+		// them it was on.
 		back = ref.Path
+		if ref.RawQuery != "" {
+			back += "?" + ref.RawQuery
+		}
 	}
 	http.Redirect(w, r, back+"#note-"+focusID, http.StatusSeeOther)
 	return nil

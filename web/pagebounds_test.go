@@ -149,6 +149,17 @@ func TestPagesWithHugeNotesAreBounded(t *testing.T) {
 		}
 	}
 
+	// A form sent from that page (a reaction, without JavaScript) comes
+	// back to it, where the note is.
+	page2 := hrefOf(more)
+	bob := app.signUp(t, "bob")
+	res := bob.do("POST", "/notes/"+topNotes(must(html.Parse(strings.NewReader(readBody(bob.get(page2))))))[0]+"/react",
+		strings.NewReader("kind=helpful&on=1"), http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Referer": {app.ts.URL + page2}})
+	res.Body.Close()
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, page2+"#note-") {
+		t.Errorf("a reaction on the paragraph's page: %d to %q, want back to %s", res.StatusCode, loc, page2)
+	}
+
 	// The long thread: its first replies in the margin, the rest on the
 	// note's pages.
 	thread := query(doc, "#replies-"+root.ID)

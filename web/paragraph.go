@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -169,6 +170,24 @@ func placeThreads(notes []store.Note, d *content.Document, rev store.Revision) (
 		byAnchor[c.Anchor] = append(byAnchor[c.Anchor], t)
 	}
 	return byAnchor, earlier
+}
+
+// isParagraphNotesPath reports whether path is a notes page of slug's
+// paragraphs (handleParagraphNotes).
+func isParagraphNotesPath(path, slug string) bool {
+	rest, ok := strings.CutPrefix(path, "/read/"+slug+"/")
+	if !ok {
+		return false
+	}
+	if r, ok := strings.CutPrefix(rest, "rev/"); ok {
+		n, after, found := strings.Cut(r, "/")
+		if _, err := strconv.Atoi(n); err != nil || !found {
+			return false
+		}
+		rest = after
+	}
+	anchor, ok := strings.CutPrefix(rest, "notes/")
+	return ok && anchor != "" && !strings.Contains(anchor, "/")
 }
 
 // readQuery is the reading page's ?sort= and ?group= for rc.
