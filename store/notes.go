@@ -311,7 +311,7 @@ func createNote(ctx context.Context, tx *sql.Tx, n NewNote) (Note, error) {
 
 	note := Note{
 		ID: id, DocumentID: n.DocumentID, Audience: n.Audience, GroupID: n.GroupID, ParentID: n.ParentID,
-		Body: n.Body, Original: orig, Current: Current{Target: orig.Target, Status: StatusExact, Score: 1},
+		Body: n.Body, BodySize: len(n.Body), Original: orig, Current: Current{Target: orig.Target, Status: StatusExact, Score: 1},
 		Version: 1, Question: n.Question, Tags: tags,
 		// noteSelect's guide rule, for a note with no parent yet.
 		Guide: n.Audience == Members && n.ParentID == "" && role == RoleTeacher,

@@ -78,6 +78,10 @@ type readPage struct {
 	Live *liveView
 }
 
+// EarlierMoreCount is how many notes on an earlier version the page
+// leaves to their own page.
+func (p readPage) EarlierMoreCount() int { return p.EarlierTotal - len(p.Earlier) }
+
 type partView struct {
 	HTML  template.HTML
 	Block *blockView
@@ -99,15 +103,11 @@ type blockView struct {
 	Group     int64 // ?group= of the page, carried to the annotate form
 }
 
-func (b *blockView) Heading() bool { return len(b.Kind) == 2 && b.Kind[0] == 'h' }
-
-// EarlierMoreCount is how many notes on an earlier version the page
-// leaves to their own page.
-func (p readPage) EarlierMoreCount() int { return p.EarlierTotal - len(p.Earlier) }
+func (b *blockView) Heading() bool  { return len(b.Kind) == 2 && b.Kind[0] == 'h' }
+func (b *blockView) ListItem() bool { return b.Kind == "li" }
 
 // More is how many threads the margin leaves to its paragraph's page.
-func (b *blockView) More() int      { return b.Total - len(b.Notes) }
-func (b *blockView) ListItem() bool { return b.Kind == "li" }
+func (b *blockView) More() int { return b.Total - len(b.Notes) }
 
 // AnnotateURL is the no-JavaScript way to annotate this block.
 func (b *blockView) AnnotateURL() string {
