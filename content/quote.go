@@ -9,6 +9,29 @@ import (
 // contextLen is the length of a quote's prefix and suffix, in code points.
 const contextLen = 32
 
+// TrimContext cuts a quote's context from elsewhere (an imported file) to
+// what QuoteContext gives: the last 32 code points of prefix, the first 32
+// of suffix, the ones nearest the quote.
+func TrimContext(prefix, suffix string) (string, string) {
+	if n := utf8.RuneCountInString(prefix); n > contextLen {
+		for range n - contextLen {
+			_, size := utf8.DecodeRuneInString(prefix)
+			prefix = prefix[size:]
+		}
+	}
+	if utf8.RuneCountInString(suffix) > contextLen {
+		i, n := 0, 0
+		for i = range suffix {
+			if n == contextLen {
+				break
+			}
+			n++
+		}
+		suffix = suffix[:i]
+	}
+	return prefix, suffix
+}
+
 // QuoteContext returns the exact text at [start, end) of text (code points)
 // and up to 32 code points before (prefix) and after (suffix) it, clipped to
 // the text. ok is false when the bounds are outside the text or start >= end.

@@ -404,7 +404,7 @@ func (db *DB) ShareGuide(ctx context.Context, actorID int64, id string) ([]Note,
 			orig = src.Original
 		}
 		orig.BlockHash = ""
-		if err := checkBlock(ctx, tx, src.DocumentID, &orig); err != nil {
+		if _, err := checkBlock(ctx, tx, src.DocumentID, &orig); err != nil {
 			return nil, fmt.Errorf("share guide note %q: %w", id, err)
 		}
 		if err := insertNote(ctx, tx, cid, nn, orig, id, now()); err != nil {

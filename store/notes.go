@@ -5,10 +5,12 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/base32"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mattn/go-sqlite3"
 )
@@ -131,6 +133,11 @@ type Note struct {
 	// never were, as for an imported note that found no place). An
 	// earlier revision's note (NoteQuery.RevisionID) counts up to it.
 	PlacedOn int64
+
+	// BodySize is the body's length in bytes, also when the body was left
+	// out (NoteQuery.WithoutBodies): a page can then choose what it shows
+	// before it reads any body.
+	BodySize int
 }
 
 // QuoteByImporter reports whether the quote of the note's current target
@@ -170,7 +177,8 @@ const noteSelect = `
 	            SELECT r.id FROM revisions r
 	            JOIN note_targets lp ON lp.cur_revision_id = r.id AND lp.note_id = n.id
 	            WHERE r.document_id = n.document_id AND r.id <= n.cur_revision_id AND lp.cur_status <> 'orphan'
-	            ORDER BY r.number DESC LIMIT 1), 0) END
+	            ORDER BY r.number DESC LIMIT 1), 0) END,
+	       octet_length(n.body)
 	FROM notes n
 	JOIN users u ON u.id = n.author_id
 	JOIN documents d ON d.id = n.document_id
@@ -191,7 +199,7 @@ func scanNote(row interface{ Scan(...any) error }) (Note, error) {
 		&n.Question, &n.Resolved, &n.AcceptedID,
 		&n.Hidden, &n.HiddenReason, &n.SharedFrom, &n.Guide,
 		&n.Helpful, &n.Same, &n.MyHelpful, &n.MySame, &tags,
-		&n.Imported, &imported, &n.ImportedQuote, &n.PlacedOn)
+		&n.Imported, &imported, &n.ImportedQuote, &n.PlacedOn, &n.BodySize)
 	if err != nil {
 		return Note{}, err
 	}
@@ -322,6 +330,11 @@ func createNote(ctx context.Context, tx *sql.Tx, n NewNote) (Note, error) {
 	if err != nil {
 		return Note{}, fmt.Errorf("create note: %w", err)
 	}
+	if n.ParentID == "" { // a reply's target is its parent's, stored already
+		if err := checkQuote(ctx, tx, orig.Target, facts.blockLen, "target"); err != nil {
+			return Note{}, fmt.Errorf("create note: %w", err)
+		}
+	}
 	id, ts := newNoteID(), now()
 	if err := insertNote(ctx, tx, id, n, orig, "", ts); err != nil {
 		return Note{}, fmt.Errorf("create note: %w", err)
@@ -338,7 +351,7 @@ func createNote(ctx context.Context, tx *sql.Tx, n NewNote) (Note, error) {
 
 	note := Note{
 		ID: id, DocumentID: n.DocumentID, Audience: n.Audience, GroupID: n.GroupID, ParentID: n.ParentID,
-		Body: n.Body, Original: orig, Current: Current{Target: orig.Target, Status: StatusExact, Score: 1},
+		Body: n.Body, BodySize: len(n.Body), Original: orig, Current: Current{Target: orig.Target, Status: StatusExact, Score: 1},
 		Version: 1, Question: n.Question, Tags: tags, PlacedOn: orig.RevisionID,
 		// noteSelect's guide rule, for a note with no parent yet.
 		Guide: n.Audience == Members && n.ParentID == "" && role == RoleTeacher,
@@ -450,15 +463,50 @@ func inheritParent(ctx context.Context, tx *sql.Tx, n *NewNote) error {
 
 // checkBlock checks that t names a block of a revision of document docID,
 // and fills in or checks t.BlockHash. The foreign keys would refuse a bad
-// target too, but without saying which part was wrong.
-func checkBlock(ctx context.Context, tx *sql.Tx, docID int64, t *Original) error {
-	_, err := checkTarget(ctx, tx, docID, t, 0, 0)
-	return err
+// target too, but without saying which part was wrong. It returns the
+// block's length in code points.
+func checkBlock(ctx context.Context, tx *sql.Tx, docID int64, t *Original) (int, error) {
+	f, err := checkTarget(ctx, tx, docID, t, 0, 0)
+	return f.blockLen, err
+}
+
+// MaxQuoteContext is how long a quote's prefix and suffix are at most, in
+// code points: what content.QuoteContext gives them.
+const MaxQuoteContext = 32
+
+// checkQuote bounds a target that enters the store (a new note, an edit, an
+// import): its prefix and suffix at most MaxQuoteContext code points, its
+// quote no longer than the block it is on (blockLen code points) or, for a
+// quote that is not there (an imported orphan, the words a fuzzy import
+// was written on), than the longest block of its revision. Offsets and
+// words computed from the text always pass; a file's 2 MB "quote" does not.
+// Targets copied from a note already stored (a reply's, a shared guide
+// note's) are not checked again.
+func checkQuote(ctx context.Context, tx *sql.Tx, t Target, blockLen int, what string) error {
+	for _, c := range []struct{ name, v string }{{"prefix", t.Prefix}, {"suffix", t.Suffix}} {
+		if n := utf8.RuneCountInString(c.v); n > MaxQuoteContext {
+			return fmt.Errorf("%w: %s: the quote's %s is %d characters; at most %d", ErrInvalid, what, c.name, n, MaxQuoteContext)
+		}
+	}
+	n := t.End - t.Start // validate checked it is the quote's length
+	if n <= blockLen {
+		return nil
+	}
+	var longest int
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(length(text)), 0) FROM blocks WHERE revision_id = ?`,
+		t.RevisionID).Scan(&longest); err != nil {
+		return err
+	}
+	if n > longest {
+		return fmt.Errorf("%w: %s: the quote is %d characters, longer than any paragraph of the essay (at most %d)", ErrInvalid, what, n, longest)
+	}
+	return nil
 }
 
 // targetFacts is what checkTarget reads besides the block's hash: what
 // a new note's answer needs and no insert returns.
 type targetFacts struct {
+	blockLen   int // the block's length in code points
 	slug       string
 	author     User // zero if authorID was 0 or names no one
 	groupName  string
@@ -472,6 +520,7 @@ func checkTarget(ctx context.Context, tx *sql.Tx, docID int64, t *Original, auth
 	var (
 		f                    targetFacts
 		slug, hash           sql.NullString
+		blockLen             sql.NullInt64
 		revOfDoc             bool
 		authorName, authorAt sql.NullString
 	)
@@ -481,12 +530,13 @@ func checkTarget(ctx context.Context, tx *sql.Tx, docID int64, t *Original, auth
 		SELECT (SELECT slug FROM documents WHERE id = :doc),
 		       EXISTS (SELECT 1 FROM revisions WHERE id = :rev AND document_id = :doc),
 		       (SELECT hash FROM blocks WHERE revision_id = :rev AND anchor = :anchor),
+		       (SELECT length(text) FROM blocks WHERE revision_id = :rev AND anchor = :anchor),
 		       coalesce((SELECT name FROM groups WHERE id = :group), ''),
 		       (SELECT name FROM users WHERE id = :author),
 		       (SELECT created_at FROM users WHERE id = :author)`,
 		sql.Named("doc", docID), sql.Named("rev", t.RevisionID), sql.Named("anchor", t.Anchor),
 		sql.Named("group", groupID), sql.Named("author", authorID)).
-		Scan(&slug, &revOfDoc, &hash, &f.groupName, &authorName, &authorAt); err != nil {
+		Scan(&slug, &revOfDoc, &hash, &blockLen, &f.groupName, &authorName, &authorAt); err != nil {
 		return f, err
 	}
 	if !slug.Valid {
@@ -502,7 +552,7 @@ func checkTarget(ctx context.Context, tx *sql.Tx, docID int64, t *Original, auth
 	default:
 		return f, fmt.Errorf("%w: target: block hash %q is not that of block %q (%q)", ErrInvalid, t.BlockHash, t.Anchor, hash.String)
 	}
-	f.slug = slug.String
+	f.slug, f.blockLen = slug.String, int(blockLen.Int64)
 	if authorName.Valid {
 		at, err := parseTime(authorAt.String)
 		if err != nil {
@@ -541,13 +591,24 @@ type NoteQuery struct {
 	// revision: those that lived on it, each with Current set to its
 	// target there, in that revision's reading order.
 	RevisionID int64
-	Offset     int
-	Limit      int // 0: no limit
+	// Parent, when not "", asks for the replies to that note only.
+	Parent string
+	Offset int
+	Limit  int // 0: no limit
+	// WithoutBodies leaves every Body empty (BodySize still says how
+	// long it is): for pages that choose a few notes of thousands to
+	// show, and read their bodies with NoteBodies.
+	WithoutBodies bool
 }
 
 // noteSelectAt is noteSelect with the current target read from
 // note_targets t, the target on one revision.
 var noteSelectAt = strings.ReplaceAll(noteSelect, "n.cur_", "t.cur_")
+
+// withoutBody makes a note query leave the body out.
+func withoutBody(q string) string {
+	return strings.Replace(q, "n.audience, n.body,", "n.audience, '',", 1)
+}
 
 // Notes lists the notes of a document that v may see, in reading order: by
 // the position of their current anchor in the document's current revision
@@ -572,6 +633,10 @@ func (db *DB) Notes(ctx context.Context, v Viewer, q NoteQuery) ([]Note, error) 
 	defer tx.Rollback()
 
 	vis, args := visibleTo(v)
+	parent := ""
+	if q.Parent != "" {
+		parent = "n.parent_id = :parent AND "
+	}
 	// b.position is NULL for notes not anchored in the current revision;
 	// "b.position IS NULL" sorts them last. "cur_exact <> ''" puts
 	// whole-block notes (start 0) before quotes that also start at 0.
@@ -581,7 +646,7 @@ func (db *DB) Notes(ctx context.Context, v Viewer, q NoteQuery) ([]Note, error) 
 		      AND n.cur_revision_id = d.current_revision_id
 		      AND b.revision_id = n.cur_revision_id
 		      AND b.anchor = n.cur_anchor
-		WHERE n.document_id = :doc AND ` + vis + `
+		WHERE n.document_id = :doc AND ` + parent + vis + `
 		ORDER BY b.position IS NULL, b.position, n.cur_exact <> '', n.cur_start, n.created_at, n.id
 		LIMIT :limit OFFSET :offset`
 	if q.RevisionID != 0 {
@@ -591,12 +656,15 @@ func (db *DB) Notes(ctx context.Context, v Viewer, q NoteQuery) ([]Note, error) 
 		       ON t.cur_status <> 'orphan'
 		      AND b.revision_id = t.cur_revision_id
 		      AND b.anchor = t.cur_anchor
-		WHERE n.document_id = :doc AND ` + vis + `
+		WHERE n.document_id = :doc AND ` + parent + vis + `
 		ORDER BY b.position IS NULL, b.position, t.cur_exact <> '', t.cur_start, n.created_at, n.id
 		LIMIT :limit OFFSET :offset`
 	}
+	if q.WithoutBodies {
+		query = withoutBody(query)
+	}
 	rows, err := tx.QueryContext(ctx, query,
-		append(args, sql.Named("doc", q.DocumentID), sql.Named("rev", q.RevisionID),
+		append(args, sql.Named("doc", q.DocumentID), sql.Named("rev", q.RevisionID), sql.Named("parent", q.Parent),
 			sql.Named("limit", limit), sql.Named("offset", q.Offset))...)
 	if err != nil {
 		return nil, fmt.Errorf("notes of document %d: %w", q.DocumentID, err)
@@ -614,6 +682,45 @@ func (db *DB) Notes(ctx context.Context, v Viewer, q NoteQuery) ([]Note, error) 
 		return nil, fmt.Errorf("notes of document %d: %w", q.DocumentID, err)
 	}
 	return notes, nil
+}
+
+// NoteBodies reads the bodies of the notes ids that v may see, by id: the
+// second half of a NoteQuery.WithoutBodies. A note v may no longer see is
+// absent.
+func (db *DB) NoteBodies(ctx context.Context, v Viewer, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	tx, err := db.ro.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("note bodies: %w", err)
+	}
+	defer tx.Rollback()
+	vis, args := visibleTo(v)
+	// One JSON array of ids: a page asks for a few hundred at most.
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, fmt.Errorf("note bodies: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT n.id, n.body FROM notes n
+		WHERE n.id IN (SELECT value FROM json_each(:ids)) AND `+vis,
+		append(args, sql.Named("ids", string(list)))...)
+	if err != nil {
+		return nil, fmt.Errorf("note bodies: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, body string
+		if err := rows.Scan(&id, &body); err != nil {
+			return nil, fmt.Errorf("note bodies: %w", err)
+		}
+		out[id] = body
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("note bodies: %w", err)
+	}
+	return out, nil
 }
 
 // CountNotes counts the notes of a document that v may see.
@@ -764,7 +871,11 @@ func (db *DB) UpdateNote(ctx context.Context, authorID int64, id string, ifVersi
 	set := `body = :body, audience = :audience, group_id = :group, question = :question, updated_at = :ts, version = version + 1`
 	if u.Target != nil {
 		orig := *u.Target
-		if err := checkBlock(ctx, tx, old.documentID, &orig); err != nil {
+		blockLen, err := checkBlock(ctx, tx, old.documentID, &orig)
+		if err != nil {
+			return Note{}, fmt.Errorf("update note %q: %w", id, err)
+		}
+		if err := checkQuote(ctx, tx, orig.Target, blockLen, "target"); err != nil {
 			return Note{}, fmt.Errorf("update note %q: %w", id, err)
 		}
 		set += `,

@@ -37,7 +37,7 @@ func TestCreateNote(t *testing.T) {
 	wantOrig.BlockHash = rev.Blocks[0].Hash
 	want := Note{
 		ID: n.ID, DocumentID: doc.ID, DocumentSlug: "essay", Author: ann,
-		Audience: Private, Body: "*milk*",
+		Audience: Private, Body: "*milk*", BodySize: len("*milk*"),
 		Original:  wantOrig,
 		Current:   Current{Target: target.Target, Status: StatusExact, Score: 1},
 		CreatedAt: n.CreatedAt, UpdatedAt: n.CreatedAt, Version: 1, Tags: []string{}, PlacedOn: rev.ID,
@@ -495,5 +495,61 @@ func TestCreateNoteAnswersAsRead(t *testing.T) {
 	}
 	if read, err := s.db.Note(ctx, vw(s.teacher), guide.ID); err != nil || !reflect.DeepEqual(guide, read) {
 		t.Errorf("guide note: CreateNote answered\n %+v\nbut Note reads\n %+v, %v", guide, read, err)
+	}
+}
+
+// TestNotesWithoutBodies: a page can list notes without their bodies
+// (their sizes still known), read the bodies of the few it shows through
+// the same visibility rule, and list one thread's replies alone.
+func TestNotesWithoutBodies(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
+	ann, bob := mustUser(t, db, "ann"), mustUser(t, db, "bob")
+	rev := mustPublish(t, db, pub("essay", "Café au lait, s’il vous plaît.", "Second."))
+	doc := mustDocument(t, db, "essay")
+	create := func(author User, aud Audience, parent, body string) Note {
+		t.Helper()
+		nn := NewNote{DocumentID: doc.ID, AuthorID: author.ID, Audience: aud, ParentID: parent, Body: body}
+		if parent == "" {
+			nn.Target = quote(rev, 0, 8, 12)
+		} else {
+			nn.Audience = ""
+		}
+		n, err := db.CreateNote(ctx, nn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	public := create(ann, Public, "", "Plainly *milk*.")
+	secret := create(bob, Private, "", "bob's own")
+	reply := create(bob, "", public.ID, "Café, surely.")
+
+	notes, err := db.Notes(ctx, Viewer{UserID: ann.ID}, NoteQuery{DocumentID: doc.ID, WithoutBodies: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(notes) != 2 {
+		t.Fatalf("ann sees %d notes, want her public note and bob's reply", len(notes))
+	}
+	for _, n := range notes {
+		want := map[string]int{public.ID: len(public.Body), reply.ID: len(reply.Body)}[n.ID]
+		if n.Body != "" || n.BodySize != want {
+			t.Errorf("note %s: body %q, size %d; want none, size %d", n.ID, n.Body, n.BodySize, want)
+		}
+	}
+	bodies, err := db.NoteBodies(ctx, Viewer{UserID: ann.ID}, []string{public.ID, secret.ID, reply.ID, "nosuchnote"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]string{public.ID: public.Body, reply.ID: reply.Body}; !reflect.DeepEqual(bodies, want) {
+		t.Errorf("NoteBodies for ann = %v, want %v (never bob's private note)", bodies, want)
+	}
+	replies, err := db.Notes(ctx, Viewer{}, NoteQuery{DocumentID: doc.ID, Parent: public.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(replies) != 1 || replies[0].ID != reply.ID || replies[0].Body != reply.Body {
+		t.Errorf("the thread's replies: %+v", replies)
 	}
 }

@@ -358,7 +358,7 @@ func importNote(ctx context.Context, tx *sql.Tx, authorID, documentID, curRev in
 		if err := inheritParent(ctx, tx, &nn); err != nil {
 			return res, fmt.Errorf("reply: %w", err)
 		}
-		if err := checkBlock(ctx, tx, documentID, &nn.Target); err != nil {
+		if _, err := checkBlock(ctx, tx, documentID, &nn.Target); err != nil {
 			return res, err
 		}
 		orig = nn.Target
@@ -449,16 +449,18 @@ func checkImportTargets(ctx context.Context, tx *sql.Tx, documentID, curRev int6
 	if cur.RevisionID != curRev {
 		return fmt.Errorf("%w: current target: revision %d is not the document's current revision", ErrInvalid, cur.RevisionID)
 	}
+	curLen := 0 // the current block's length: none for an orphan
 	switch cur.Status {
 	case StatusExact, StatusMapped, StatusFuzzy:
-		var ok bool
-		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM blocks WHERE revision_id = ? AND anchor = ?)`,
-			curRev, cur.Anchor).Scan(&ok); err != nil {
+		var n sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT (SELECT length(text) FROM blocks WHERE revision_id = ? AND anchor = ?)`,
+			curRev, cur.Anchor).Scan(&n); err != nil {
 			return err
 		}
-		if !ok {
+		if !n.Valid {
 			return fmt.Errorf("%w: current target: no block %q in the current revision", ErrInvalid, cur.Anchor)
 		}
+		curLen = int(n.Int64)
 	case StatusOrphan:
 	default:
 		return fmt.Errorf("%w: current target: unknown status %q", ErrInvalid, cur.Status)
@@ -466,24 +468,31 @@ func checkImportTargets(ctx context.Context, tx *sql.Tx, documentID, curRev int6
 	if err := cur.Target.validate("current target"); err != nil {
 		return err
 	}
+	if err := checkQuote(ctx, tx, cur.Target, curLen, "current target"); err != nil {
+		return err
+	}
 	if cur.Score < 0 || cur.Score > 1 {
 		return fmt.Errorf("%w: current target: score %v is not between 0 and 1", ErrInvalid, cur.Score)
 	}
 	if cur.Status == StatusOrphan {
 		orig.BlockHash = ""
-		var ok bool
+		var n sql.NullInt64
 		if err := tx.QueryRowContext(ctx, `
-			SELECT EXISTS (SELECT 1 FROM blocks b JOIN revisions r ON r.id = b.revision_id
-			               WHERE r.document_id = ? AND b.revision_id = ? AND b.anchor = ?)`,
-			documentID, orig.RevisionID, orig.Anchor).Scan(&ok); err != nil {
+			SELECT (SELECT length(b.text) FROM blocks b JOIN revisions r ON r.id = b.revision_id
+			        WHERE r.document_id = ? AND b.revision_id = ? AND b.anchor = ?)`,
+			documentID, orig.RevisionID, orig.Anchor).Scan(&n); err != nil {
 			return err
 		}
-		if !ok {
+		if !n.Valid {
 			return fmt.Errorf("%w: original target: no block %q in revision %d of document %d", ErrInvalid, orig.Anchor, orig.RevisionID, documentID)
 		}
-		return nil
+		return checkQuote(ctx, tx, orig.Target, int(n.Int64), "original target")
 	}
-	return checkBlock(ctx, tx, documentID, orig)
+	origLen, err := checkBlock(ctx, tx, documentID, orig)
+	if err != nil {
+		return err
+	}
+	return checkQuote(ctx, tx, orig.Target, origLen, "original target")
 }
 
 // validNoteID reports whether id has the shape newNoteID gives.

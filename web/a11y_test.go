@@ -539,6 +539,8 @@ func TestA11yAxe(t *testing.T) {
 			visit("revision 1", slug+"/rev/1", http.StatusOK)
 			visit("revisions", slug+"/revisions", http.StatusOK)
 			visit("notebook", "/notebook", http.StatusOK)
+			visit("a paragraph's notes", slug+"/notes/"+f.third, http.StatusOK)
+			visit("notes on an earlier version", slug+"/notes/earlier", http.StatusOK)
 			visit("print edition", slug+"/print?layers=mine&layers=public", http.StatusOK)
 			visit("print edition, endnotes", slug+"/print?layers=mine&layers=public&notes=end", http.StatusOK)
 			visit("print edition, refused layer", slug+"/print?layers=group:999", http.StatusForbidden)

@@ -35,8 +35,10 @@ type apiRevisionInfo struct {
 	Notes   *apiMoves   `json:"notes"`
 	Blocks  []apiBlock  `json:"blocks,omitempty"`
 	// Annotations are the caller's visible notes as they stood on this
-	// revision, each targeting it (target.state names it).
+	// revision, each targeting it (target.state names it), a page of
+	// containerPage at a time (?page=N, from 0); Next is the next page.
 	Annotations []annotation `json:"annotations,omitempty"`
+	Next        string       `json:"next,omitempty"`
 }
 
 type apiChanges struct {
@@ -116,9 +118,21 @@ func (s *Server) apiRevision(w http.ResponseWriter, r *http.Request) error {
 	for _, b := range d.Blocks {
 		info.Blocks = append(info.Blocks, apiBlock{Anchor: b.Anchor, Kind: b.Kind, Text: b.Text})
 	}
-	notes, err := s.db.Notes(r.Context(), viewerOf(r.Context()), store.NoteQuery{DocumentID: e.id, RevisionID: e.revs[n-1].ID})
+	page := 0
+	if v := r.URL.Query().Get("page"); v != "" {
+		if page, err = strconv.Atoi(v); err != nil || page < 0 {
+			return errBadRequest("page must be a whole number, 0 or more.")
+		}
+	}
+	// One more than a page says whether there is a next one.
+	notes, err := s.db.Notes(r.Context(), viewerOf(r.Context()), store.NoteQuery{
+		DocumentID: e.id, RevisionID: e.revs[n-1].ID, Offset: page * containerPage, Limit: containerPage + 1})
 	if err != nil {
 		return err
+	}
+	if len(notes) > containerPage {
+		notes = notes[:containerPage]
+		info.Next = s.baseURL(r) + "/api/documents/" + e.slug + "/revisions/" + ns + "?page=" + strconv.Itoa(page+1)
 	}
 	info.Annotations = make([]annotation, 0, len(notes))
 	for _, note := range notes {

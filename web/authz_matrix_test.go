@@ -788,6 +788,23 @@ func mxPerRole(t *testing.T, m *mxMatrix, c *client, r mxRole, notes []*mxNote, 
 		m.see("block fragment", n.key, r, visible(n, r), n.shows(visible(n, r), blocks[n.anchor], allBlocks.String()))
 	}
 
+	// A paragraph's notes page, where a margin sends the reader for the
+	// notes it does not show (bounds.go).
+	paragraphs := map[string]string{}
+	var allParagraphs strings.Builder
+	for _, n := range notes {
+		if _, done := paragraphs[n.doc+"#"+n.anchor]; n.parent != "" || done {
+			continue
+		}
+		st, body := mxGet(c, "/read/"+n.doc+"/notes/"+n.anchor+"?group="+G, nil)
+		m.status("paragraph notes page", "status "+n.key, r, 200, st)
+		paragraphs[n.doc+"#"+n.anchor] = body
+		allParagraphs.WriteString(body)
+	}
+	for _, n := range notes {
+		m.see("paragraph notes page", n.key, r, visible(n, r), n.shows(visible(n, r), paragraphs[n.doc+"#"+n.anchor], allParagraphs.String()))
+	}
+
 	// Each note's own page, its edit form and its annotation.
 	type answer struct {
 		status int

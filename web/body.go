@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"html/template"
 	"regexp"
-	"sync"
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
@@ -24,17 +23,22 @@ import (
 // on, and the opened page cannot reach back through window.opener.
 //
 // A page with a thousand notes must not run goldmark a thousand times, so
-// results are kept in a bounded map keyed by the body itself: the same text
-// always renders the same way, so there is nothing to invalidate.
+// results are kept in a cache bounded by bytes (byteLRU) and keyed by the
+// body itself: the same text always renders the same way, so there is
+// nothing to invalidate.
 type bodyRenderer struct {
 	md     goldmark.Markdown
 	policy *bluemonday.Policy
-
-	mu    sync.RWMutex
-	cache map[string]template.HTML
+	cache  *byteLRU[template.HTML]
 }
 
-const bodyCacheSize = 20000
+// bodyCacheBytes is the body cache's budget, bodies (its keys) included.
+const bodyCacheBytes = 16 << 20
+
+// maxBodyHTML is the most HTML one note's body may render to before it is
+// shown as plain text instead: some twenty times a long note of prose, a
+// bound on what any one note adds to a page.
+const maxBodyHTML = 128 << 10
 
 // maxBodyDepth is how deeply a note's Markdown may nest (blockquotes, lists,
 // emphasis and links count alike) before it is shown as plain text.
@@ -60,7 +64,7 @@ func nestingDepth(n ast.Node, limit int) int {
 	return deepest
 }
 
-func newBodyRenderer() *bodyRenderer {
+func newBodyRenderer(cacheBytes int) *bodyRenderer {
 	p := bluemonday.UGCPolicy()
 	p.RequireNoFollowOnLinks(true)
 	p.RequireNoReferrerOnLinks(true)
@@ -75,7 +79,7 @@ func newBodyRenderer() *bodyRenderer {
 			goldmark.WithRendererOptions(html.WithHardWraps()),
 		),
 		policy: p,
-		cache:  map[string]template.HTML{},
+		cache:  newByteLRU(cacheBytes, func(_ string, h template.HTML) int { return len(h) }),
 	}
 }
 
@@ -84,10 +88,7 @@ func (br *bodyRenderer) render(body string) template.HTML {
 	if body == "" {
 		return ""
 	}
-	br.mu.RLock()
-	h, ok := br.cache[body]
-	br.mu.RUnlock()
-	if ok {
+	if h, ok := br.cache.get(body); ok {
 		return h
 	}
 	var buf bytes.Buffer
@@ -107,12 +108,19 @@ func (br *bodyRenderer) render(body string) template.HTML {
 		buf.Reset()
 		template.HTMLEscape(&buf, src)
 	}
-	h = template.HTML(br.policy.SanitizeBytes(buf.Bytes()))
-	br.mu.Lock()
-	if len(br.cache) >= bodyCacheSize {
-		clear(br.cache) // crude but bounded; a full cache is rare
+	out := br.policy.SanitizeBytes(buf.Bytes())
+	if len(out) > maxBodyHTML {
+		// A short body can render to megabytes: one long link
+		// definition used a thousand times, or a thousand bare URLs
+		// each made a link. No note needs that much HTML; show its
+		// text as written, which is at most a few times its length.
+		buf.Reset()
+		buf.WriteString("<p>")
+		template.HTMLEscape(&buf, src)
+		buf.WriteString("</p>")
+		out = buf.Bytes()
 	}
-	br.cache[body] = h
-	br.mu.Unlock()
+	h := template.HTML(out)
+	br.cache.put(body, h)
 	return h
 }

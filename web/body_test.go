@@ -14,7 +14,7 @@ import (
 // and no image survives: each becomes a link to it, so rendering a note
 // never makes the reader's browser fetch anything.
 func TestBodyLinksAndImages(t *testing.T) {
-	br := newBodyRenderer()
+	br := newBodyRenderer(bodyCacheBytes)
 	out := string(br.render("See http://example.com/a, [here](/read/x), ![a *chart*](http://example.invalid/x.png) and ![](http://example.invalid/y.png)."))
 	doc, err := html.Parse(strings.NewReader(out))
 	if err != nil {
@@ -137,7 +137,7 @@ func FuzzNoteBody(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	br := newBodyRenderer()
+	br := newBodyRenderer(bodyCacheBytes)
 	f.Fuzz(func(t *testing.T, body string) {
 		out := string(br.render(body))
 		if p := checkSafeHTML(out); p != "" {

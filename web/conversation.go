@@ -256,37 +256,18 @@ func defaultAudience(rc *readerCtx) string {
 
 // --- threads and the margin's order ----------------------------------------
 
-// replyViews builds the replies of every thread in notes, oldest first,
-// keyed by their parent's id, with their cached HTML.
-func (s *Server) replyViews(notes []store.Note, rc *readerCtx, slug string, revNumbers map[int64]int) map[string][]noteView {
-	parents := map[string]*store.Note{}
-	for i := range notes {
-		if notes[i].ParentID == "" {
-			parents[notes[i].ID] = &notes[i]
-		}
-	}
-	out := map[string][]noteView{}
-	for _, n := range notes {
-		p := parents[n.ParentID]
-		if n.ParentID == "" || p == nil {
-			continue
-		}
-		nv := s.noteView(n, rc, slug, revNumbers)
-		nv.ParentQuestion, nv.Accepted = p.Question, p.AcceptedID == n.ID
-		nv.HTML = s.notes.html(nv)
-		out[n.ParentID] = append(out[n.ParentID], nv)
-	}
-	for _, rs := range out {
-		slices.SortStableFunc(rs, func(a, b noteView) int { return a.Created.Compare(b.Created) })
-	}
-	return out
+// sortByCreated orders replies oldest first; the store's order (by
+// creation, then id) settles ties.
+func sortByCreated(ns []store.Note) {
+	slices.SortStableFunc(ns, func(a, b store.Note) int { return a.CreatedAt.Compare(b.CreatedAt) })
 }
 
 // sortMargin orders one block's threads: guide notes first, in reading
 // order; then the rest in the reader's order. The store's order is the
 // reading order, so a stable sort keeps it among equals.
-func sortMargin(ns []noteView, mode string) {
-	slices.SortStableFunc(ns, func(a, b noteView) int {
+func sortMargin(ts []*thread, mode string) {
+	slices.SortStableFunc(ts, func(x, y *thread) int {
+		a, b := &x.note, &y.note
 		if a.Guide != b.Guide {
 			if a.Guide {
 				return -1
@@ -298,7 +279,7 @@ func sortMargin(ns []noteView, mode string) {
 		}
 		switch mode {
 		case sortTime:
-			return b.Created.Compare(a.Created)
+			return b.CreatedAt.Compare(a.CreatedAt)
 		case sortReactions:
 			return cmp.Compare(b.Helpful+b.Same, a.Helpful+a.Same)
 		}
@@ -386,8 +367,14 @@ func (s *Server) afterConversation(w http.ResponseWriter, r *http.Request, root 
 	if placedNow(e, root) {
 		back = s.readURL(r, e.slug)
 	}
-	if ref := s.refererPage(r); ref != nil && strings.HasPrefix(ref.Path, "/notes/") && strings.Count(ref.Path, "/") == 2 {
+	if ref := s.refererPage(r); ref != nil && (strings.HasPrefix(ref.Path, "/notes/") && strings.Count(ref.Path, "/") == 2 ||
+		isParagraphNotesPath(ref.Path, e.slug)) {
+		// The note's page or the paragraph's notes page, at the page of
+		// them it was on.
 		back = ref.Path
+		if ref.RawQuery != "" {
+			back += "?" + ref.RawQuery
+		}
 	}
 	http.Redirect(w, r, back+"#note-"+focusID, http.StatusSeeOther)
 	return nil
@@ -788,12 +775,16 @@ func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	p := notificationsPage{basePage: s.base(r, "Notifications")}
+	room := pageNoteBytes // the newest first, as many as one page holds (bounds.go)
 	for _, nt := range list {
 		e, err := s.docs.doc(nt.Note.DocumentSlug)
 		if err != nil {
 			continue // a document no longer published
 		}
 		nv := s.noteView(nt.Note, rc, e.slug, nil)
+		if room -= len(nv.Body); len(p.Items) > 0 && room < 0 {
+			break
+		}
 		p.Items = append(p.Items, notificationView{ID: nt.ID, Kind: nt.Kind, Unread: !nt.Read, Note: nv, DocTitle: e.current.Meta.Title})
 	}
 	return s.render(w, http.StatusOK, "notifications.html", p)

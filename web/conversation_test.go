@@ -891,7 +891,7 @@ func TestShareGuide(t *testing.T) {
 }
 
 func TestMentionsParsed(t *testing.T) {
-	br := newBodyRenderer()
+	br := newBodyRenderer(bodyCacheBytes)
 	for _, tc := range []struct {
 		body string
 		want []string

@@ -725,6 +725,7 @@ type flagsPage struct {
 	Notice string
 	Group  store.Group
 	Flags  []flagView
+	More   int // open flags not shown: the page holds what one page may (bounds.go)
 }
 
 type flagView struct {
@@ -758,10 +759,16 @@ func (s *Server) handleFlags(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := flagsPage{basePage: s.base(r, "Open flags · "+a.group.Name), Notice: s.popNotice(r), Group: a.group}
-	for _, f := range flags {
+	room := pageNoteBytes
+	for i, f := range flags {
 		n := f.Note
+		body := s.bodies.render(n.Body)
+		if room -= len(body) + len(n.Current.Exact) + len(f.Reason); i == listThreads*5 || (i > 0 && room < 0) {
+			p.More = len(flags) - i
+			break
+		}
 		p.Flags = append(p.Flags, flagView{
-			ID: f.ID, NoteID: n.ID, Author: n.Author.Name, Body: s.bodies.render(n.Body), Exact: n.Current.Exact,
+			ID: f.ID, NoteID: n.ID, Author: n.Author.Name, Body: body, Exact: n.Current.Exact,
 			Reply: n.ParentID != "", Hidden: n.Hidden, HiddenReason: n.HiddenReason,
 			ReadURL: "/read/" + n.DocumentSlug + "?group=" + strconv.FormatInt(a.group.ID, 10) + "#" + n.Current.Anchor,
 			By:      f.By.Name, Reason: f.Reason, At: f.CreatedAt,

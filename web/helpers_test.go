@@ -73,7 +73,9 @@ func newAppAt(t testing.TB, dbPath string, opts ...appOption) *testApp {
 		db.Close()
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(srv)
+	ts := httptest.NewUnstartedServer(srv)
+	ts.Config.ConnContext = ConnContext // as cmd/glossa does
+	ts.Start()
 	app := &testApp{db: db, srv: srv, ts: ts, dir: filepath.Dir(dbPath)}
 	if tt, ok := t.(*testing.T); ok {
 		app.t = tt

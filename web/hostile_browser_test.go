@@ -77,8 +77,10 @@ func TestHostileInBrowser(t *testing.T) {
 	gid := strconv.FormatInt(s.group.ID, 10)
 	pages := []string{s.groupReadPath(), s.readPath(), "/notebook", "/groups", "/groups/" + gid, "/groups/" + gid + "/flags",
 		"/groups/" + gid + "/documents/" + essaySlug, "/notifications", "/search?q=alert", "/search?q=script"}
-	// Every accepted note is on the reading page; its own page is a
-	// second way to show it, checked for a sample to keep the test short.
+	// Every accepted note is on the reading page or, past the margin's
+	// first threads, on its paragraph's notes pages (walked below); its
+	// own page is a second way to show it, checked for a sample to keep
+	// the test short.
 	for i, id := range f.notes {
 		if i%3 == 0 {
 			pages = append(pages, "/notes/"+id)
@@ -98,14 +100,28 @@ func TestHostileInBrowser(t *testing.T) {
 		}
 	}
 	// The reading page again with the members' and their JavaScript at
-	// work (live updates, the reader's editor).
+	// work (live updates, the reader's editor), then every page of the
+	// paragraph's notes, following "more".
 	b.signInAs(s.ann)
-	b.navigate(s.groupReadPath())
-	if n := eval[int](b, `document.querySelectorAll(".note a[href='http://example.invalid/x.png']").length`); n == 0 {
-		t.Error("the remote image's note shows no link to the image")
+	images := 0
+	next := s.groupReadPath()
+	for walked := 0; next != ""; walked++ {
+		if walked > 100 {
+			t.Fatal("the paragraph's notes pages do not end")
+		}
+		b.navigate(next)
+		pages = append(pages, next)
+		if fired := eval[[]string](b, `window.__glossaFired`); len(fired) > 0 {
+			t.Errorf("%s: script ran: %v", next, fired)
+		}
+		images += eval[int](b, `document.querySelectorAll(".note a[href='http://example.invalid/x.png']").length`)
+		if n := eval[int](b, `document.querySelectorAll(".note img").length`); n != 0 {
+			t.Errorf("%s: %d images in notes", next, n)
+		}
+		next = eval[string](b, `(document.querySelector("[data-block='`+s.p.Anchor+`'] .more-notes a, a[rel=next]") || {}).getAttribute?.("href") ?? ""`)
 	}
-	if n := eval[int](b, `document.querySelectorAll(".note img").length`); n != 0 {
-		t.Errorf("%d images in notes", n)
+	if images == 0 {
+		t.Error("the remote image's note shows no link to the image")
 	}
 	mu.Lock()
 	defer mu.Unlock()

@@ -26,7 +26,7 @@ package web
 //     groups mean nothing here); a glossa audience is kept when the
 //     importer may use it (a group they belong to), else it becomes
 //     private, with a report line.
-//   - Each note is placed on the current revision (importPlacement): where
+//   - Each note is placed on the current revision (importTarget, placeImported): where
 //     its target says when the words are there (exact), else by searching
 //     its quote with its context (mapped, or fuzzy when the words differ a
 //     little), else it is kept as an orphan, listed under "Notes on an
@@ -610,10 +610,24 @@ func (it *importItem) cleanTags() []string {
 // that names neither a paragraph nor a quote, or only a position that is
 // not in the text: nothing to place it by.
 func importTarget(e *docEntry, in noteInput) (content.Target, string) {
-	exact, prefix, suffix := content.Canon(in.Exact), squashSpace(in.Prefix), squashSpace(in.Suffix)
+	exact := content.Canon(in.Exact)
+	// A file's context may be longer than a note keeps: the words nearest
+	// the quote are the ones that place it.
+	prefix, suffix := content.TrimContext(squashSpace(in.Prefix), squashSpace(in.Suffix))
 	b := e.current.Block(in.Anchor)
 	t := content.Target{Anchor: in.Anchor, Exact: exact, Prefix: prefix, Suffix: suffix}
 	n := utf8.RuneCountInString(exact)
+	if n > 0 {
+		// No note's words are longer than a paragraph: refused before
+		// the search, which such a quote would keep busy for seconds.
+		longest := 0
+		for _, b := range e.current.Blocks {
+			longest = max(longest, content.CodePoints(b.Text))
+		}
+		if n > longest {
+			return t, fmt.Sprintf("its quote is %d characters, longer than any paragraph of the essay (at most %d)", n, longest)
+		}
+	}
 	switch {
 	case exact == "" && in.Start != nil && in.End != nil:
 		// A position alone: the quote is what the block holds there.

@@ -99,10 +99,11 @@ type liveStreams struct {
 	once      sync.Once
 	heartbeat atomic.Int64 // nanoseconds
 	feed      feed
+	slots     *streamSlots // the limits on open streams (livelimits.go)
 }
 
-func newLiveStreams() *liveStreams {
-	l := &liveStreams{done: make(chan struct{}), feed: newFeed()}
+func newLiveStreams(maxTotal, maxAccount, maxAddress int) *liveStreams {
+	l := &liveStreams{done: make(chan struct{}), feed: newFeed(), slots: newStreamSlots(maxTotal, maxAccount, maxAddress)}
 	l.heartbeat.Store(int64(defaultHeartbeat))
 	return l
 }
@@ -130,6 +131,16 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	viewer := viewerOf(ctx)
+	// The limits come before anything that costs a query.
+	release, err := s.live.slots.acquire(viewer.UserID, addrKey(r))
+	if err != nil {
+		return err
+	}
+	defer release()
+	if err := streamConn(r); err != nil {
+		s.log.Warn("live: cannot set the stream's dead-peer timeout", "err", err)
+	}
 	last, err := s.db.LastEventID(ctx, e.id)
 	if err != nil {
 		return err
@@ -139,7 +150,6 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	if after < 0 || after > last {
 		after = last
 	}
-	viewer := viewerOf(ctx)
 	// A signed-in reader's session is checked again at each heartbeat: a
 	// reader who signs out elsewhere loses the stream (the browser then
 	// reconnects signed out). Every event is filtered with the memberships
@@ -215,7 +225,7 @@ func (s *Server) stream(ctx context.Context, out *sseWriter, viewer store.Viewer
 		if viewer.UserID == 0 {
 			return nil
 		}
-		gp, err := s.presenceFor(ctx, viewer, docID)
+		gp, err := s.presenceShared(ctx, viewer, docID)
 		if err != nil {
 			return err
 		}
@@ -234,6 +244,8 @@ func (s *Server) stream(ctx context.Context, out *sseWriter, viewer store.Viewer
 
 	beat := time.NewTicker(time.Duration(s.live.heartbeat.Load()))
 	defer beat.Stop()
+	age := time.NewTimer(maxStreamAge)
+	defer age.Stop()
 	for {
 		// Take the channel, then the generation: the reads below are
 		// then ones that began at that generation or later, which have
@@ -279,6 +291,8 @@ func (s *Server) stream(ctx context.Context, out *sseWriter, viewer store.Viewer
 					return nil // signed out
 				}
 			}
+		case <-age.C:
+			return nil // the EventSource reconnects and misses nothing
 		case <-ctx.Done():
 			return nil
 		case <-s.live.done:

@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+	"net/url"
+	"strconv"
 
 	"glossa/store"
 )
@@ -12,13 +14,21 @@ type notebookPage struct {
 	basePage
 	Mine   bool // only the reader's own notes
 	Search searchView
-	Docs   []notebookDoc
+	Docs   []notebookDoc // the documents with notes on this page
 	Total  int
+	// The notebook is paged (bounds.go): this page shows entries From+1
+	// to To of Total.
+	From, To   int
+	Prev, Next string
 }
+
+// First is the place of the page's first entry, from 1.
+func (p notebookPage) First() int { return p.From + 1 }
 
 type notebookDoc struct {
 	Slug, Title string
-	Entries     []notebookEntry
+	Entries     []notebookEntry // on this page
+	Count       int             // in the whole notebook
 }
 
 // notebookEntry is one note with where it sits and how many replies it has.
@@ -55,44 +65,94 @@ func (s *Server) handleNotebook(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.render(w, status, "notebook.html", p)
 	}
+	from := 0
+	if v := r.URL.Query().Get("from"); v != "" {
+		if from, err = strconv.Atoi(v); err != nil || from < 0 {
+			return errBadRequest("from must be a note's place in the notebook: a whole number, 0 or more.")
+		}
+	}
+	// Every entry, without bodies, in order; then the page of them.
+	type entry struct {
+		e     *docEntry
+		doc   int // index in p.Docs
+		t     *thread
+		label string
+		place bool
+	}
+	var entries []entry
 	for _, e := range s.docs.all() {
-		notes, err := s.db.Notes(ctx, rc.viewer, store.NoteQuery{DocumentID: e.id})
+		notes, err := s.db.Notes(ctx, rc.viewer, store.NoteQuery{DocumentID: e.id, WithoutBodies: true})
 		if err != nil {
 			return err
 		}
-		replies := map[string]int{}
-		threads := map[string]bool{}
-		for _, n := range notes {
-			if n.ParentID != "" {
-				replies[n.ParentID]++
-			} else {
-				threads[n.ID] = true
-			}
-		}
 		labels := blockLabels(e.current)
-		revs := revisionNumbers(e)
 		d := notebookDoc{Slug: e.slug, Title: e.current.Meta.Title}
-		for _, n := range notes {
-			// A reply is listed with its thread, unless the thread is not
-			// the reader's to see: then it is their own reply, in a thread
-			// narrowed away from them, and it is listed on its own.
-			lone := n.ParentID != "" && !threads[n.ParentID]
-			if (n.ParentID != "" && !lone) || (p.Mine && n.Author.ID != u.ID) {
+		for _, t := range threadsOf(notes) {
+			n := t.note
+			if p.Mine && n.Author.ID != u.ID {
 				continue
 			}
-			nv := s.noteView(n, rc, e.slug, revs)
-			nv.Closed = nv.Closed || lone
-			nv.HTML = s.notes.html(nv)
-			entry := notebookEntry{Note: nv, Label: "an earlier version", Replies: replies[n.ID]}
+			x := entry{e: e, doc: len(p.Docs), t: t, label: "an earlier version"}
 			if b := e.current.Block(n.Current.Anchor); b != nil && n.Current.RevisionID == e.rev.ID && n.Current.Status != store.StatusOrphan {
-				entry.Label, entry.Placed = labels[b.Index], true
+				x.label, x.place = labels[b.Index], true
 			}
-			d.Entries = append(d.Entries, entry)
+			entries = append(entries, x)
+			d.Count++
 		}
-		if len(d.Entries) > 0 {
+		if d.Count > 0 {
 			p.Docs = append(p.Docs, d)
-			p.Total += len(d.Entries)
 		}
+	}
+	p.Total = len(entries)
+	p.From = min(from, p.Total)
+	b := newPageBudget()
+	var chosen []entry
+	var ts []*thread
+	for i, x := range entries[p.From:] {
+		if len(chosen) == listThreads || !b.choose(x.t, 0, i == 0) {
+			break
+		}
+		chosen = append(chosen, x)
+		ts = append(ts, x.t)
+	}
+	if err := s.loadBodies(ctx, rc.viewer, ts); err != nil {
+		return err
+	}
+	for i, x := range chosen {
+		nv := s.threadView(x.t, rc, x.e.slug, revisionNumbers(x.e), true)
+		if !b.fits(htmlSize(nv), i == 0) {
+			break
+		}
+		d := &p.Docs[x.doc]
+		d.Entries = append(d.Entries, notebookEntry{Note: nv, Label: x.label, Placed: x.place, Replies: len(x.t.replies)})
+		p.To++
+	}
+	p.To += p.From
+	var docs []notebookDoc
+	for _, d := range p.Docs {
+		if len(d.Entries) > 0 {
+			docs = append(docs, d)
+		}
+	}
+	p.Docs = docs
+	page := func(at int) string {
+		q := url.Values{}
+		if p.Mine {
+			q.Set("mine", "1")
+		}
+		if at > 0 {
+			q.Set("from", strconv.Itoa(at))
+		}
+		if len(q) == 0 {
+			return "/notebook"
+		}
+		return "/notebook?" + q.Encode()
+	}
+	if p.From > 0 {
+		p.Prev = page(max(0, p.From-listThreads))
+	}
+	if p.To < p.Total {
+		p.Next = page(p.To)
 	}
 	return s.render(w, http.StatusOK, "notebook.html", p)
 }

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // noteCache keeps each note's margin HTML, so a page with a thousand notes
@@ -19,26 +18,24 @@ import (
 // (noteKey), so entries never go stale, they only stop being asked for. The
 // thread around a note (its replies and the reply form) is not cached: the
 // "thread" template puts it together from the replies' cached HTML.
+//
+// It is bounded by bytes (byteLRU), keys included.
 type noteCache struct {
 	t   *template.Template
 	log *slog.Logger
-
-	mu sync.RWMutex
-	m  map[string]template.HTML
+	lru *byteLRU[template.HTML]
 }
 
-const noteCacheSize = 50000
+// noteCacheBytes is the note cache's budget.
+const noteCacheBytes = 32 << 20
 
-func newNoteCache(t *template.Template, log *slog.Logger) *noteCache {
-	return &noteCache{t: t, log: log, m: map[string]template.HTML{}}
+func newNoteCache(t *template.Template, log *slog.Logger, budget int) *noteCache {
+	return &noteCache{t: t, log: log, lru: newByteLRU(budget, func(_ string, h template.HTML) int { return len(h) })}
 }
 
 func (c *noteCache) html(nv noteView) template.HTML {
 	key := noteKey(nv)
-	c.mu.RLock()
-	h, ok := c.m[key]
-	c.mu.RUnlock()
-	if ok {
+	if h, ok := c.lru.get(key); ok {
 		return h
 	}
 	var buf bytes.Buffer
@@ -47,13 +44,8 @@ func (c *noteCache) html(nv noteView) template.HTML {
 		c.log.Error("render note", "id", nv.ID, "err", err)
 		return template.HTML(`<article class="note" data-note="` + template.HTMLEscapeString(nv.ID) + `">This note could not be shown.</article>`)
 	}
-	h = template.HTML(buf.String())
-	c.mu.Lock()
-	if len(c.m) >= noteCacheSize {
-		clear(c.m)
-	}
-	c.m[key] = h
-	c.mu.Unlock()
+	h := template.HTML(buf.String())
+	c.lru.put(key, h)
 	return h
 }
 

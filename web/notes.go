@@ -438,31 +438,46 @@ func (s *Server) renderNotePage(w http.ResponseWriter, r *http.Request, n store.
 	if err != nil {
 		return err
 	}
-	revs := revisionNumbers(e)
-	tv := s.noteView(root, rc, e.slug, revs)
-	if lone {
-		tv.Closed = true
-	} else {
-		// The thread: the first note and its replies, as the margin has them.
-		notes, err := s.db.Notes(ctx, rc.viewer, store.NoteQuery{DocumentID: e.id})
-		if err != nil {
-			return err
+	// The thread: the first note and its replies, a page of them at a
+	// time (?from=N, or the page with reply id on it).
+	replies, err := s.db.Notes(ctx, rc.viewer, store.NoteQuery{DocumentID: e.id, Parent: root.ID, WithoutBodies: true})
+	if err != nil {
+		return err
+	}
+	sortByCreated(replies)
+	from := -1
+	if v := r.URL.Query().Get("from"); v != "" {
+		if from, err = strconv.Atoi(v); err != nil || from < 0 {
+			return errBadRequest("from must be a reply's place in the thread: a whole number, 0 or more.")
 		}
-		thread := []store.Note{root}
-		for _, x := range notes {
-			if x.ParentID == root.ID {
-				thread = append(thread, x)
+	}
+	if from < 0 {
+		from = 0
+		for i, x := range replies {
+			if x.ID == id {
+				from = i - i%noteRepliesPage
 			}
 		}
-		tv.Replies = s.replyViews(thread, rc, e.slug, revs)[root.ID]
-		tv.RepliesOpen = true
 	}
-	tv.HTML = s.notes.html(tv)
+	from = min(from, len(replies))
+	t := &thread{note: root, replies: replies[from:], lone: lone}
+	b := newPageBudget()
+	b.choose(t, noteRepliesPage, true)
+	if err := s.loadBodies(ctx, rc.viewer, []*thread{t}); err != nil {
+		return err
+	}
+	revs := revisionNumbers(e)
+	tv := s.threadView(t, rc, e.slug, revs, true)
+	tv.ReplyCount, tv.RepliesFrom = len(replies), from
+	tv.RepliesOpen = true
 	nv := tv
 	for _, rv := range tv.Replies {
 		if rv.ID == id {
 			nv = rv
 		}
+	}
+	if nv.ID != id {
+		nv = s.noteView(n, rc, e.slug, revs) // a reply on another page of the thread
 	}
 	title := "Note by " + nv.Author
 	if nv.Reply() {

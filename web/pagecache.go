@@ -13,16 +13,18 @@ import (
 // generation counter names; the key holds all three, so an entry can never
 // be shown to another reader or after a change. This is what lets a page
 // with a thousand notes be served about as fast as a static file.
+//
+// It is bounded by bytes (byteLRU): a page larger than a quarter of the
+// budget is served but not kept.
 type pageCache struct {
-	mu    sync.RWMutex
-	m     map[string]*cachedPage
-	bytes int
+	lru *byteLRU[*cachedPage]
 }
 
 // cachedPage is one rendered page, and for signed-out readers the same
 // page gzipped, made the first time a browser asks for it.
 type cachedPage struct {
 	html   []byte
+	public bool // for a signed-out reader: it may be gzipped
 	gzOnce sync.Once
 	gz     []byte // nil until made, or when gzip does not save bytes
 }
@@ -33,12 +35,19 @@ func (p *cachedPage) gzipped() []byte {
 	return p.gz
 }
 
-const (
-	pageCacheEntries = 512
-	pageCacheBytes   = 64 << 20
-)
+// pageCacheBytes is the page cache's budget.
+const pageCacheBytes = 64 << 20
 
-func newPageCache() *pageCache { return &pageCache{m: map[string]*cachedPage{}} }
+func newPageCache(budget int) *pageCache {
+	return &pageCache{lru: newByteLRU(budget, func(_ string, p *cachedPage) int {
+		// A page for a signed-out reader may gain its gzipped copy
+		// (smaller, or not kept) after it is stored: count it now.
+		if p.public {
+			return 2 * len(p.html)
+		}
+		return len(p.html)
+	})}
+}
 
 // pageKey is the cache key of r's page for its viewer at generation gen.
 // extra names anything else the page depends on that is neither in the URL
@@ -52,28 +61,13 @@ func pageKey(r *http.Request, gen uint64, extra ...string) string {
 	return k
 }
 
-func (c *pageCache) get(key string) (*cachedPage, bool) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	b, ok := c.m[key]
-	return b, ok
-}
+func (c *pageCache) get(key string) (*cachedPage, bool) { return c.lru.get(key) }
 
-// put stores a page. When full, the cache starts again empty: entries of
-// old generations are dead anyway, and a crude bound beats bookkeeping.
-func (c *pageCache) put(key string, b []byte) *cachedPage {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.m) >= pageCacheEntries || c.bytes+len(b) > pageCacheBytes {
-		clear(c.m)
-		c.bytes = 0
-	}
-	if old, ok := c.m[key]; ok {
-		c.bytes -= len(old.html)
-	}
-	p := &cachedPage{html: b}
-	c.m[key] = p
-	c.bytes += len(b)
+// put stores the page b of r's reader under key, when it is small enough
+// to keep, and returns it to be written.
+func (c *pageCache) put(r *http.Request, key string, b []byte) *cachedPage {
+	p := &cachedPage{html: b, public: viewerOf(r.Context()).UserID == 0}
+	c.lru.put(key, p)
 	return p
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"glossa/store"
@@ -19,12 +20,19 @@ import (
 // document changes, the watchers of that document are told, once per
 // debounce interval, so a burst of reloads (a stream closing and opening
 // again within a second) costs one recount per reader, not one per
-// connection. Each stream recounts for its own viewer and sends a presence
-// event only when the numbers it shows change.
+// connection. The count is made once per reader, not per stream: the
+// streams of one account on one document share it (presenceShared), so a
+// reader with a thousand streams costs what a reader with one does. Each
+// stream sends a presence event only when the numbers it shows change.
 type presence struct {
 	mu       sync.Mutex
 	docs     map[int64]*docPresence
 	debounce time.Duration
+	// counts holds each reader's last count per document, shared by their
+	// streams while nothing it depends on changed.
+	counts map[presenceKey]*presenceCount
+	// computed counts the counts made (presenceIn), for tests.
+	computed atomic.Int64
 	// stamps[doc] is when doc's set of users last changed, on a clock
 	// that only moves forward: a page cached under a stamp is never taken
 	// for a later state, even after the document emptied and filled again.
@@ -41,8 +49,22 @@ type docPresence struct {
 // watcher is one stream's doorbell: c holds at most one ring.
 type watcher struct{ c chan struct{} }
 
+// presenceKey is one reader on one document.
+type presenceKey struct{ doc, user int64 }
+
+// presenceCount is a count for one reader, made when the document's
+// presence stamp and the store's generation (memberships, groups) were as
+// recorded. done is closed when val and err are set.
+type presenceCount struct {
+	stamp, gen uint64
+	done       chan struct{}
+	val        []groupPresence
+	err        error
+}
+
 func newPresence() *presence {
-	return &presence{docs: map[int64]*docPresence{}, stamps: map[int64]uint64{}, debounce: 500 * time.Millisecond}
+	return &presence{docs: map[int64]*docPresence{}, stamps: map[int64]uint64{}, debounce: 500 * time.Millisecond,
+		counts: map[presenceKey]*presenceCount{}}
 }
 
 // setDebounce changes the notification delay (tests make it short).
@@ -89,6 +111,7 @@ func (p *presence) leave(doc, user int64, w *watcher) {
 		d.users[user]--
 		if d.users[user] <= 0 {
 			delete(d.users, user)
+			delete(p.counts, presenceKey{doc, user})
 			p.changed(doc, d)
 		}
 	}
@@ -183,8 +206,51 @@ func (s *Server) presenceFor(ctx context.Context, viewer store.Viewer, docID int
 	return s.presenceIn(ctx, ms, viewer, docID)
 }
 
+// presenceShared is presenceFor for a live stream: the streams of one
+// reader on one document share one count while neither the document's
+// readers (its presence stamp) nor the store (memberships, groups: its
+// generation) changed, so presence work grows with readers, not streams.
+// The count runs on its own, so a stream that leaves does not cancel it
+// for the others.
+func (s *Server) presenceShared(ctx context.Context, viewer store.Viewer, docID int64) ([]groupPresence, error) {
+	if viewer.UserID == 0 {
+		return nil, nil
+	}
+	p := s.presence
+	gen := s.db.Generation() // before the count reads anything
+	k := presenceKey{docID, viewer.UserID}
+	p.mu.Lock()
+	stamp := p.stamps[docID]
+	c := p.counts[k]
+	if c == nil || c.stamp != stamp || c.gen != gen {
+		c = &presenceCount{stamp: stamp, gen: gen, done: make(chan struct{})}
+		p.counts[k] = c
+		go func() {
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readTimeout)
+			c.val, c.err = s.presenceFor(cctx, viewer, docID)
+			cancel()
+			if c.err != nil { // not kept: the next stream tries again
+				p.mu.Lock()
+				if p.counts[k] == c {
+					delete(p.counts, k)
+				}
+				p.mu.Unlock()
+			}
+			close(c.done)
+		}()
+	}
+	p.mu.Unlock()
+	select {
+	case <-c.done:
+		return c.val, c.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
 // presenceIn is presenceFor with the viewer's memberships at hand.
 func (s *Server) presenceIn(ctx context.Context, ms []store.Membership, viewer store.Viewer, docID int64) ([]groupPresence, error) {
+	s.presence.computed.Add(1)
 	here := s.presence.readers(docID)
 	delete(here, viewer.UserID)
 	out := make([]groupPresence, 0, len(ms))

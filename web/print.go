@@ -32,6 +32,7 @@ package web
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -149,9 +150,20 @@ type printPage struct {
 	// endnotes (notes=end), or in margin mode their copy for narrow paper.
 	Endnotes   []printNote
 	Earlier    []printNote // notes whose words are not in this revision
-	NoteCount  int         // notes printed, placed and earlier
+	NoteCount  int         // notes in the chosen layers, placed and earlier
 	ReplyCount int
+	// A long edition prints in parts (bounds.go): this one has notes
+	// From to To of NoteCount; NextURL is the next part, FirstURL the
+	// first.
+	From, To          int
+	NextURL, FirstURL string
 }
+
+// Parted reports whether the edition is longer than this part.
+func (p printPage) Parted() bool { return p.From > 1 || p.To < p.NoteCount }
+
+// NextFrom is the first note of the next part.
+func (p printPage) NextFrom() int { return p.To + 1 }
 
 // Margin reports whether the notes go in the margin.
 func (p printPage) Margin() bool { return p.Mode == printMargin }
@@ -223,7 +235,13 @@ func (s *Server) handlePrint(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	notes, err := s.db.Notes(ctx, rc.viewer, store.NoteQuery{DocumentID: e.id})
+	from := 1
+	if v := q.Get("from"); v != "" {
+		if from, err = strconv.Atoi(v); err != nil || from < 1 {
+			return errBadRequest(fmt.Sprintf("From %q: the number of the first note to print, 1 or more.", v))
+		}
+	}
+	notes, err := s.db.Notes(ctx, rc.viewer, store.NoteQuery{DocumentID: e.id, WithoutBodies: true})
 	if err != nil {
 		return err
 	}
@@ -235,8 +253,16 @@ func (s *Server) handlePrint(w http.ResponseWriter, r *http.Request) error {
 	p.Styles = []string{"css/edition.css"}
 	p.Scripts = []string{"js/print.js"}
 	p.Layers, p.Chosen = layerOptions(rc, layers)
-	if err := s.printNotes(&p, notes, layers, e, rc); err != nil {
+	if err := s.printNotes(ctx, &p, notes, layers, e, rc, from); err != nil {
 		return err
+	}
+	if p.To < p.NoteCount {
+		q.Set("from", strconv.Itoa(p.To+1))
+		p.NextURL = "/read/" + e.slug + "/print?" + q.Encode()
+	}
+	if p.From > 1 {
+		q.Del("from")
+		p.FirstURL = "/read/" + e.slug + "/print?" + q.Encode()
 	}
 	return s.render(w, http.StatusOK, "print.html", p)
 }
@@ -261,18 +287,20 @@ func layerOptions(rc *readerCtx, chosen printLayers) (opts []layerOption, names 
 	return opts, names
 }
 
-// printNotes numbers the notes of the chosen layers in reading order and
-// lays them out: marks and numbers in the blocks, the margins, the
-// endnotes and the notes on an earlier version.
-func (s *Server) printNotes(p *printPage, notes []store.Note, layers printLayers, e *docEntry, rc *readerCtx) error {
+// printNotes numbers the notes of the chosen layers (read without their
+// bodies) in reading order and lays out those of this part, from note
+// number from on, as many as one page may show (bounds.go): marks and
+// numbers in the blocks, the margins, the endnotes and the notes on an
+// earlier version.
+func (s *Server) printNotes(ctx context.Context, p *printPage, notes []store.Note, layers printLayers, e *docEntry, rc *readerCtx, from int) error {
 	d, rev := e.current, e.rev
 	revNumbers := revisionNumbers(e)
-	replies := s.replyViews(notes, rc, e.slug, revNumbers)
 	labels := blockLabels(d)
 
 	// A placed note, and where its number goes: after its quote, or at
 	// the end of its block.
 	type placed struct {
+		t      *thread
 		pn     printNote
 		block  *content.Block
 		start  int
@@ -280,27 +308,30 @@ func (s *Server) printNotes(p *printPage, notes []store.Note, layers printLayers
 		phrase bool
 	}
 	var in []placed
-	for _, n := range notes {
-		if n.ParentID != "" || n.Hidden || !layers.includes(n, rc.viewer) {
+	var earlier []*thread
+	for _, t := range threadsOf(notes) {
+		n := t.note
+		if n.Hidden || !layers.includes(n, rc.viewer) {
 			continue
 		}
-		nv := s.noteView(n, rc, e.slug, revNumbers)
-		for _, rv := range replies[n.ID] {
-			if !rv.Hidden {
-				nv.Replies = append(nv.Replies, rv)
+		var shown []store.Note
+		for _, r := range t.replies {
+			if !r.Hidden {
+				shown = append(shown, r)
 			}
 		}
+		t.replies = shown
 		p.NoteCount++
-		p.ReplyCount += len(nv.Replies)
-		t := n.Current.Target
-		b := d.Block(t.Anchor)
+		p.ReplyCount += len(t.replies)
+		c := n.Current.Target
+		b := d.Block(c.Anchor)
 		if n.Current.RevisionID != rev.ID || n.Current.Status == store.StatusOrphan || b == nil {
-			p.Earlier = append(p.Earlier, printNote{noteView: nv, Earlier: true})
+			earlier = append(earlier, t)
 			continue
 		}
-		x := placed{pn: printNote{noteView: nv, Where: labels[b.Index]}, block: b, pos: content.CodePoints(b.Text)}
-		if t.Exact != "" && 0 <= t.Start && t.Start < t.End && t.End <= x.pos {
-			x.start, x.pos, x.phrase = t.Start, t.End, true
+		x := placed{t: t, block: b, pos: content.CodePoints(b.Text)}
+		if c.Exact != "" && 0 <= c.Start && c.Start < c.End && c.End <= x.pos {
+			x.start, x.pos, x.phrase = c.Start, c.End, true
 		}
 		in = append(in, x)
 	}
@@ -309,15 +340,59 @@ func (s *Server) printNotes(p *printPage, notes []store.Note, layers printLayers
 	slices.SortStableFunc(in, func(a, b placed) int {
 		return cmp.Or(cmp.Compare(a.block.Index, b.block.Index), cmp.Compare(a.pos, b.pos))
 	})
+	if from > max(p.NoteCount, 1) {
+		return errNotFound
+	}
+
+	// This part: the notes numbered from on that one page can hold.
+	ordered := make([]*thread, 0, p.NoteCount)
+	for _, x := range in {
+		ordered = append(ordered, x.t)
+	}
+	ordered = append(ordered, earlier...)
+	b := newPageBudget()
+	var chosen []*thread
+	for i := from - 1; i < len(ordered); i++ {
+		if !b.choose(ordered[i], threadReplies, i == from-1) {
+			break
+		}
+		chosen = append(chosen, ordered[i])
+	}
+	if err := s.loadBodies(ctx, rc.viewer, chosen); err != nil {
+		return err
+	}
+	copies := 1
+	if p.Mode == printMargin {
+		copies = 2 // beside the text, and as endnotes for narrow paper
+	}
+	p.From, p.To = from, from-1
+	for i, t := range chosen {
+		nv := s.threadView(t, rc, e.slug, revNumbers, false)
+		size := len(nv.Body) + len(nv.Exact) + len(nv.OrigExact)
+		for _, r := range nv.Replies {
+			size += len(r.Body)
+		}
+		if !b.fits(copies*size, i == 0) {
+			break
+		}
+		p.To++
+		number := from + i
+		if number <= len(in) {
+			x := &in[number-1]
+			x.pn = printNote{noteView: nv, Number: number, Where: labels[x.block.Index]}
+			continue
+		}
+		p.Earlier = append(p.Earlier, printNote{noteView: nv, Earlier: true, Number: number, ElemID: "pn-" + strconv.Itoa(number)})
+	}
 	byAnchor := map[string][]placed{}
-	for i := range in {
-		in[i].pn.Number = i + 1
-		byAnchor[in[i].block.Anchor] = append(byAnchor[in[i].block.Anchor], in[i])
+	var shownIn []placed
+	for _, x := range in {
+		if x.pn.Number != 0 {
+			shownIn = append(shownIn, x)
+			byAnchor[x.block.Anchor] = append(byAnchor[x.block.Anchor], x)
+		}
 	}
-	for i := range p.Earlier {
-		p.Earlier[i].Number = len(in) + i + 1
-		p.Earlier[i].ElemID = "pn-" + strconv.Itoa(p.Earlier[i].Number)
-	}
+	in = shownIn
 
 	// The endnotes: with ids when they are the notes (notes=end), without
 	// when they are margin notes' copy for narrow paper.

@@ -48,16 +48,19 @@ func (s *Server) handleLibrary(w http.ResponseWriter, r *http.Request) error {
 // readPage is the reading view of one revision.
 type readPage struct {
 	basePage
-	Slug        string
-	Meta        content.Meta
-	Standfirst  template.HTML
-	Parts       []partView
-	Earlier     []noteView // notes whose words are not in this revision
-	Revision    int
-	Current     int // the current revision's number
-	Old         bool
-	PublishedAt time.Time
-	NoteCount   int
+	Slug       string
+	Meta       content.Meta
+	Standfirst template.HTML
+	Parts      []partView
+	Earlier    []noteView // notes whose words are not in this revision, as many as the page shows
+	// EarlierTotal counts them all; EarlierMore links to the rest.
+	EarlierTotal int
+	EarlierMore  string
+	Revision     int
+	Current      int // the current revision's number
+	Old          bool
+	PublishedAt  time.Time
+	NoteCount    int
 
 	// Conversation (issue 3): the margin's order, the guide layer, the
 	// group given by ?group= and the note form's audience choices.
@@ -75,6 +78,10 @@ type readPage struct {
 	Live *liveView
 }
 
+// EarlierMoreCount is how many notes on an earlier version the page
+// leaves to their own page.
+func (p readPage) EarlierMoreCount() int { return p.EarlierTotal - len(p.Earlier) }
+
 type partView struct {
 	HTML  template.HTML
 	Block *blockView
@@ -88,14 +95,19 @@ type blockView struct {
 	HeadingID string
 	Label     string // how the margin names the block to screen readers
 	HTML      template.HTML
-	Notes     []noteView
-	ReadOnly  bool // an old revision: no annotating
+	Notes     []noteView // the threads shown: at most marginThreads
+	Total     int        // the threads on the block
+	MoreURL   string     // where the rest are, when Total > len(Notes)
+	ReadOnly  bool       // an old revision: no annotating
 	SignedIn  bool
 	Group     int64 // ?group= of the page, carried to the annotate form
 }
 
 func (b *blockView) Heading() bool  { return len(b.Kind) == 2 && b.Kind[0] == 'h' }
 func (b *blockView) ListItem() bool { return b.Kind == "li" }
+
+// More is how many threads the margin leaves to its paragraph's page.
+func (b *blockView) More() int { return b.Total - len(b.Notes) }
 
 // AnnotateURL is the no-JavaScript way to annotate this block.
 func (b *blockView) AnnotateURL() string {
@@ -171,13 +183,30 @@ type noteView struct {
 	Accepted       bool
 
 	// The thread, for top-level notes: not in the cached HTML.
-	Replies     []noteView
-	RepliesOpen bool   // show the replies unfolded
-	ReplyBody   string // a reply that failed validation, kept
+	Replies     []noteView // the replies shown, oldest first
+	ReplyCount  int        // all the replies the reader may see
+	RepliesFrom int        // the first shown reply's place among them (a page of the note's)
+	RepliesOpen bool       // show the replies unfolded
+	ReplyBody   string     // a reply that failed validation, kept
 	ReplyError  string
 }
 
 func (n noteView) Highlight() bool { return n.Body == "" && n.ParentID == "" }
+
+// MoreReplies is how many replies come after the ones shown; the note's
+// page has them.
+func (n noteView) MoreReplies() int { return n.ReplyCount - n.RepliesFrom - len(n.Replies) }
+
+// EarlierRepliesURL is the note's page at the page of replies before the
+// ones shown.
+func (n noteView) EarlierRepliesURL() string {
+	return "/notes/" + n.ID + "?from=" + strconv.Itoa(max(0, n.RepliesFrom-noteRepliesPage)) + "#replies-" + n.ID
+}
+
+// MoreRepliesURL is the note's page at the first reply not shown.
+func (n noteView) MoreRepliesURL() string {
+	return "/notes/" + n.ID + "?from=" + strconv.Itoa(n.RepliesFrom+len(n.Replies)) + "#replies-" + n.ID
+}
 
 // WordsChanged: the words the note is on are not those it was written on,
 // whether the publish that changed them was the last one (status fuzzy) or
@@ -294,7 +323,7 @@ func (s *Server) handleRead(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writePage(w, r, s.pageCache.put(key, b))
+	return writePage(w, r, s.pageCache.put(r, key, b))
 }
 
 // handleRevision serves GET /read/{slug}/rev/{n}: an earlier revision, read
@@ -331,11 +360,7 @@ func (s *Server) readView(r *http.Request, e *docEntry, d *content.Document, rev
 	if err != nil {
 		return readPage{}, err
 	}
-	q := store.NoteQuery{DocumentID: e.id}
-	if old {
-		q.RevisionID = rev.ID // the notes as they stood on that revision
-	}
-	notes, err := s.db.Notes(ctx, rc.viewer, q)
+	notes, err := s.revisionNotes(ctx, rc.viewer, e, rev, old)
 	if err != nil {
 		return readPage{}, err
 	}
@@ -343,8 +368,18 @@ func (s *Server) readView(r *http.Request, e *docEntry, d *content.Document, rev
 		basePage: s.base(r, d.Meta.Title), Slug: e.slug, Meta: d.Meta, Standfirst: d.StandfirstHTML,
 		Revision: rev.Number, Current: e.rev.Number, Old: old, PublishedAt: rev.PublishedAt,
 	}
-	m := s.placeNotes(notes, e, d, rev, rc)
-	p.Earlier, p.NoteCount = m.earlier, m.placed
+	m, err := s.placeNotes(ctx, notes, e, d, rev, rc, "")
+	if err != nil {
+		return readPage{}, err
+	}
+	p.Earlier, p.EarlierTotal, p.NoteCount = m.earlier, m.earlierTotal, m.placed
+	revNo := 0
+	if old {
+		revNo = rev.Number
+	}
+	if p.EarlierTotal > len(p.Earlier) {
+		p.EarlierMore = paragraphNotesURL(e.slug, revNo, earlierAnchor, len(p.Earlier), rc)
+	}
 	if err := s.conversationView(r, &p, e, rc, m); err != nil {
 		return readPage{}, err
 	}
@@ -356,73 +391,131 @@ func (s *Server) readView(r *http.Request, e *docEntry, d *content.Document, rev
 			continue
 		}
 		b := d.Blocks[part.Block]
-		p.Parts[i] = partView{Block: s.blockView(e.slug, b, labels[b.Index], m.notes[b.Anchor], m.marks[b.Anchor], rc, old)}
+		bv := s.blockView(e.slug, b, labels[b.Index], m.notes[b.Anchor], m.marks[b.Anchor], rc, old)
+		m.more(bv, revNo, rc)
+		p.Parts[i] = partView{Block: bv}
 	}
 	return p, nil
 }
 
-// margins is where the notes go on one revision's page.
-type margins struct {
-	notes   map[string][]noteView     // by anchor: threads, each with its replies
-	marks   map[string][]content.Mark // by anchor
-	earlier []noteView                // notes whose words are not on this page
-	placed  int                       // notes and replies placed in the text
-	guides  int                       // guide notes placed in the text
+// revisionNotes reads the notes of e that v may see, without their bodies:
+// on the current revision, or as they stood on rev when old.
+func (s *Server) revisionNotes(ctx context.Context, v store.Viewer, e *docEntry, rev store.Revision, old bool) ([]store.Note, error) {
+	q := store.NoteQuery{DocumentID: e.id, WithoutBodies: true}
+	if old {
+		q.RevisionID = rev.ID // the notes as they stood on that revision
+	}
+	return s.db.Notes(ctx, v, q)
 }
 
-// placeNotes sorts notes into the blocks of revision rev, where their
-// current target says (on an old revision, notes come with their target on
-// it: store.NoteQuery.RevisionID). Notes not placed on rev, orphans
-// included, go to the "earlier version" list.
+// margins is where the notes go on one revision's page: as many as the
+// page may show (bounds.go), and how many there are.
+type margins struct {
+	notes        map[string][]noteView     // by anchor: the threads shown, each with its shown replies
+	total        map[string]int            // by anchor: the threads there
+	marks        map[string][]content.Mark // by anchor: the shown threads' quotes
+	earlier      []noteView                // notes whose words are not on this page, shown
+	earlierTotal int                       // all of those
+	placed       int                       // notes and replies placed in the text
+	guides       int                       // guide notes placed in the text
+}
+
+// earlierAnchor names the notes whose words are not in the text, as a
+// paragraph's notes page does a paragraph (anchors begin with "p-").
+const earlierAnchor = "earlier"
+
+// more fills in a block's count and the link to the rest of its notes.
+func (m margins) more(bv *blockView, rev int, rc *readerCtx) {
+	bv.Total = m.total[bv.Anchor]
+	if bv.More() > 0 {
+		bv.MoreURL = paragraphNotesURL(bv.Slug, rev, bv.Anchor, len(bv.Notes), rc)
+	}
+}
+
+// placeNotes sorts notes (read without their bodies) into the blocks of
+// revision rev, where their current target says (on an old revision,
+// notes come with their target on it: store.NoteQuery.RevisionID), and
+// chooses, renders and marks in the text those the page shows: in reading
+// order, at most marginThreads threads a margin with at most
+// threadReplies replies each, within the page's budget (bounds.go). Notes
+// not placed on rev, orphans included, go to the "earlier version" list.
+// With only set, just that block's margin is made.
 //
 // Replies go under their note (the thread), never into the text: they sit
-// on their parent's words. A reply whose thread the reader may not see is
-// their own, in a thread narrowed away from them: it sits alone where the
-// thread was, closed, and marks no words. Each margin lists guide notes
-// first, then the rest in the reader's chosen order (rc.sort).
-func (s *Server) placeNotes(notes []store.Note, e *docEntry, d *content.Document, rev store.Revision, rc *readerCtx) margins {
-	m := margins{notes: map[string][]noteView{}, marks: map[string][]content.Mark{}}
-	viewer := rc.viewer
+// on their parent's words; a lone reply (threadsOf) sits alone where its
+// thread was and marks no words. Each margin lists guide notes first,
+// then the rest in the reader's chosen order (rc.sort).
+func (s *Server) placeNotes(ctx context.Context, notes []store.Note, e *docEntry, d *content.Document, rev store.Revision, rc *readerCtx, only string) (margins, error) {
+	m := margins{notes: map[string][]noteView{}, total: map[string]int{}, marks: map[string][]content.Mark{}}
+	byAnchor, earlier := placeThreads(notes, d, rev)
+	m.earlierTotal = len(earlier)
+	for a, ts := range byAnchor {
+		sortMargin(ts, rc.sort)
+		m.total[a] = len(ts)
+		for _, t := range ts {
+			m.placed += 1 + len(t.replies)
+			if t.note.Guide {
+				m.guides++
+			}
+		}
+	}
+
+	// Choose, in reading order, before reading a body.
+	b := newPageBudget()
+	pick := func(ts []*thread) []*thread {
+		var out []*thread
+		for _, t := range ts {
+			if len(out) == marginThreads || !b.choose(t, threadReplies, false) {
+				break
+			}
+			out = append(out, t)
+		}
+		return out
+	}
+	chosen := map[string][]*thread{}
+	var all []*thread
+	for _, blk := range d.Blocks {
+		if only == "" || blk.Anchor == only {
+			chosen[blk.Anchor] = pick(byAnchor[blk.Anchor])
+			all = append(all, chosen[blk.Anchor]...)
+		}
+	}
+	var earlierChosen []*thread
+	if only == "" {
+		earlierChosen = pick(earlier)
+		all = append(all, earlierChosen...)
+	}
+	if err := s.loadBodies(ctx, rc.viewer, all); err != nil {
+		return m, err
+	}
+
+	// Render them, in the same order, until the page is full.
 	revNumbers := revisionNumbers(e)
-	replies := s.replyViews(notes, rc, e.slug, revNumbers)
-	threads := map[string]bool{}
-	for _, n := range notes {
-		if n.ParentID == "" {
-			threads[n.ID] = true
+	render := func(ts []*thread) ([]noteView, []*thread) {
+		var out []noteView
+		for i, t := range ts {
+			nv := s.threadView(t, rc, e.slug, revNumbers, true)
+			if !b.fits(htmlSize(nv), false) {
+				return out, ts[:i]
+			}
+			out = append(out, nv)
 		}
+		return out, ts
 	}
-	for _, n := range notes {
-		lone := n.ParentID != "" && !threads[n.ParentID]
-		if n.ParentID != "" && !lone {
+	for _, blk := range d.Blocks {
+		nvs, ts := render(chosen[blk.Anchor])
+		if len(nvs) == 0 {
 			continue
 		}
-		nv := s.noteView(n, rc, e.slug, revNumbers)
-		nv.Closed = nv.Closed || lone
-		nv.Replies = replies[n.ID]
-		nv.RepliesOpen = len(nv.Replies) <= repliesShownOpen
-		target := n.Current.Target
-		placed := n.Current.RevisionID == rev.ID && n.Current.Status != store.StatusOrphan
-		if !placed || d.Block(target.Anchor) == nil {
-			m.earlier = append(m.earlier, nv)
-			continue
-		}
-		m.placed += 1 + len(nv.Replies)
-		if nv.Guide {
-			m.guides++
-		}
-		nv.HTML = s.notes.html(nv)
-		m.notes[target.Anchor] = append(m.notes[target.Anchor], nv)
-		if target.Exact != "" && !lone {
-			m.marks[target.Anchor] = append(m.marks[target.Anchor], markFor(n, target, viewer))
+		m.notes[blk.Anchor] = nvs
+		for _, t := range ts {
+			if t.note.Current.Exact != "" && !t.lone {
+				m.marks[blk.Anchor] = append(m.marks[blk.Anchor], markFor(t.note, t.note.Current.Target, rc.viewer))
+			}
 		}
 	}
-	for i := range m.earlier {
-		m.earlier[i].HTML = s.notes.html(m.earlier[i])
-	}
-	for _, ns := range m.notes {
-		sortMargin(ns, rc.sort)
-	}
-	return m
+	m.earlier, _ = render(earlierChosen)
+	return m, nil
 }
 
 func markFor(n store.Note, t store.Target, viewer store.Viewer) content.Mark {
@@ -492,10 +585,15 @@ func (s *Server) blockWith(ctx context.Context, e *docEntry, anchor string, rc *
 	if b == nil {
 		return nil, errNotFound
 	}
-	notes, err := s.db.Notes(ctx, rc.viewer, store.NoteQuery{DocumentID: e.id})
+	notes, err := s.revisionNotes(ctx, rc.viewer, e, e.rev, false)
 	if err != nil {
 		return nil, err
 	}
-	m := s.placeNotes(notes, e, e.current, e.rev, rc)
-	return s.blockView(e.slug, b, blockLabels(e.current)[b.Index], m.notes[anchor], m.marks[anchor], rc, false), nil
+	m, err := s.placeNotes(ctx, notes, e, e.current, e.rev, rc, anchor)
+	if err != nil {
+		return nil, err
+	}
+	bv := s.blockView(e.slug, b, blockLabels(e.current)[b.Index], m.notes[anchor], m.marks[anchor], rc, false)
+	m.more(bv, 0, rc)
+	return bv, nil
 }

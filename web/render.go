@@ -23,6 +23,11 @@ type httpError struct {
 	msg    string
 	err    error  // the cause, logged for 5xx
 	title  string // the error page's title, when the status's name would say too little
+	// header is set on the answer (Retry-After, say).
+	header http.Header
+	// quiet: a refusal by design (a limit reached), not a failure, so a
+	// 5xx is not logged.
+	quiet bool
 }
 
 func (e *httpError) Error() string {
@@ -131,7 +136,14 @@ func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	status, msg := statusOf(err)
-	if status >= 500 {
+	he := (*httpError)(nil)
+	errors.As(err, &he)
+	if he != nil {
+		for k, v := range he.header {
+			w.Header()[k] = v
+		}
+	}
+	if status >= 500 && (he == nil || !he.quiet) {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
 	}
 	if strings.HasPrefix(r.URL.Path, "/api/") || wantsJSON(r) {
@@ -139,7 +151,7 @@ func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	title := http.StatusText(status)
-	if he := (*httpError)(nil); errors.As(err, &he) && he.title != "" {
+	if he != nil && he.title != "" {
 		title = he.title
 	}
 	p := errorPage{basePage: s.base(r, title), Status: status, Message: msg}

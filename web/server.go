@@ -79,6 +79,16 @@ type Config struct {
 	// WatchEvery is how often the server looks for commits by other
 	// processes on its database (see watchOthers); 0 means every second.
 	WatchEvery time.Duration
+	// MaxStreams bounds the live event streams open at once, all readers
+	// together; 0 means 4,000. Over it a new stream is answered 503.
+	MaxStreams int
+	// MaxStreamsPerAccount bounds the streams of one signed-in reader
+	// (one per open tab); 0 means 32. Over it: 429.
+	MaxStreamsPerAccount int
+	// MaxStreamsPerAddress bounds the streams of readers who are not
+	// signed in, per address (an IPv6 one per /64); 0 means 64. Over it:
+	// 429. See livelimits.go.
+	MaxStreamsPerAddress int
 	// PasswordParams tunes argon2id; nil means DefaultPasswordParams.
 	// Tests use cheaper ones.
 	PasswordParams *argon2id.Params
@@ -149,13 +159,22 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.ImportsAtOnce <= 0 {
 		cfg.ImportsAtOnce = defaultImportsAtOnce
 	}
+	if cfg.MaxStreams <= 0 {
+		cfg.MaxStreams = defaultMaxStreams
+	}
+	if cfg.MaxStreamsPerAccount <= 0 {
+		cfg.MaxStreamsPerAccount = defaultMaxStreamsPerAccount
+	}
+	if cfg.MaxStreamsPerAddress <= 0 {
+		cfg.MaxStreamsPerAddress = defaultMaxStreamsPerAddress
+	}
 	if cfg.PasswordParams == nil {
 		cfg.PasswordParams = DefaultPasswordParams
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 
-	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Logger, bodies: newBodyRenderer(), pageCache: newPageCache(), hashSlots: newHashSlots(),
-		live: newLiveStreams(), presence: newPresence(), imports: newImportGate(cfg.ImportsAtOnce)}
+	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Logger, bodies: newBodyRenderer(bodyCacheBytes), pageCache: newPageCache(pageCacheBytes), hashSlots: newHashSlots(),
+		live: newLiveStreams(cfg.MaxStreams, cfg.MaxStreamsPerAccount, cfg.MaxStreamsPerAddress), presence: newPresence(), imports: newImportGate(cfg.ImportsAtOnce)}
 	var err error
 	if s.static, err = loadStatic(cfg.Static); err != nil {
 		return nil, err
@@ -163,7 +182,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if s.pages, err = loadPages(cfg.Templates, s.static); err != nil {
 		return nil, err
 	}
-	s.notes = newNoteCache(s.pages.pages["read.html"], s.log)
+	s.notes = newNoteCache(s.pages.pages["read.html"], s.log, noteCacheBytes)
 	essays, err := loadEssays(cfg.Content, cfg.Folder)
 	if err != nil {
 		return nil, err
@@ -270,6 +289,8 @@ func (s *Server) routes() http.Handler {
 		r.Get("/", s.page(s.handleLibrary))
 		r.Get("/read/{slug}", s.page(s.handleRead))
 		r.Get("/read/{slug}/rev/{n}", s.page(s.handleRevision))
+		r.Get("/read/{slug}/notes/{anchor}", s.page(s.handleParagraphNotes))
+		r.Get("/read/{slug}/rev/{n}/notes/{anchor}", s.page(s.handleParagraphNotes))
 		r.Get("/read/{slug}/blocks/{anchor}", s.page(s.handleBlockFragment))
 		r.Get("/read/{slug}/annotate", s.page(s.handleAnnotateForm))
 		r.Post("/read/{slug}/notes", s.page(s.handleCreateNote))

@@ -78,7 +78,7 @@ func tourURL(slug string, group int64, stop int) string {
 // tourLinks lists the tours the viewer can take: one per group of theirs
 // with guide notes they may see on this document.
 func (s *Server) tourLinks(ctx context.Context, ms []store.Membership, viewer store.Viewer, e *docEntry) ([]tourLink, error) {
-	notes, err := s.db.Notes(ctx, viewer, store.NoteQuery{DocumentID: e.id})
+	notes, err := s.db.Notes(ctx, viewer, store.NoteQuery{DocumentID: e.id, WithoutBodies: true})
 	if err != nil {
 		return nil, err
 	}
@@ -107,11 +107,13 @@ type tourPage struct {
 	Total    int
 	Label    string        // "paragraph 3"
 	Block    template.HTML // the paragraph, its guide notes' words highlighted
-	Notes    []noteView    // the guide notes at this stop
-	Stops    []tourItem    // every stop, for the list at the foot
-	Prev     string        // URL of the previous stop, "" on the first
-	Next     string        // URL of the next stop, "" on the last
-	Back     string        // the essay at this paragraph
+	Notes    []noteView    // the guide notes at this stop, as many as a page shows
+	More     int           // the guide notes left to the paragraph's page
+	MoreURL  string
+	Stops    []tourItem // every stop, for the list at the foot
+	Prev     string     // URL of the previous stop, "" on the first
+	Next     string     // URL of the next stop, "" on the last
+	Back     string     // the essay at this paragraph
 }
 
 type tourItem struct {
@@ -156,7 +158,7 @@ func (s *Server) handleTour(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	viewer := viewerOf(ctx)
-	notes, err := s.db.Notes(ctx, viewer, store.NoteQuery{DocumentID: e.id})
+	notes, err := s.db.Notes(ctx, viewer, store.NoteQuery{DocumentID: e.id, WithoutBodies: true})
 	if err != nil {
 		return err
 	}
@@ -190,15 +192,34 @@ func (s *Server) handleTour(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// A stop shows as many of its guide notes as a margin does.
+	budget := newPageBudget()
+	var chosen []*thread
+	for i, n := range cur.Notes {
+		t := &thread{note: n}
+		if i == marginThreads || !budget.choose(t, 0, i == 0) {
+			break
+		}
+		chosen = append(chosen, t)
+	}
+	if err := s.loadBodies(ctx, viewer, chosen); err != nil {
+		return err
+	}
 	revNumbers := revisionNumbers(e)
 	var marks []content.Mark
-	for _, n := range cur.Notes {
-		nv := s.noteView(n, rc, e.slug, revNumbers)
-		nv.HTML = s.notes.html(nv)
+	for i, t := range chosen {
+		nv := s.threadView(t, rc, e.slug, revNumbers, true)
+		if !budget.fits(htmlSize(nv), i == 0) {
+			break
+		}
 		p.Notes = append(p.Notes, nv)
-		if n.Current.Exact != "" {
+		if n := t.note; n.Current.Exact != "" {
 			marks = append(marks, markFor(n, n.Current.Target, viewer))
 		}
+	}
+	if p.More = len(cur.Notes) - len(p.Notes); p.More > 0 {
+		rc.group = gid
+		p.MoreURL = paragraphNotesURL(e.slug, 0, cur.Anchor, 0, rc)
 	}
 	p.Block = b.HTML()
 	if len(marks) > 0 {

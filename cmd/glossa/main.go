@@ -339,6 +339,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return ctx },
+		// Lets a live stream have the kernel give up its connection when
+		// the reader has vanished (see web.ConnContext).
+		ConnContext: web.ConnContext,
 	}
 	// Shutdown waits for active requests, and a live event stream stays
 	// active while its reader is there: end the streams when it begins
