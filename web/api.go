@@ -92,7 +92,7 @@ type annotation struct {
 	Reactions  *apiReactions `json:"reactions,omitempty"`
 
 	// Tags are written as extra bodies, TextualBody with the purpose
-	// "tagging" (ANCHORING.md, "Export shape"): "body" is then an array,
+	// "tagging" (docs/anchoring.md, "Export shape"): "body" is then an array,
 	// the comment first. See MarshalJSON.
 	Tags []string `json:"-"`
 }

@@ -61,7 +61,7 @@ func Publish(ctx context.Context, db *store.DB, fsys fs.FS) ([]PublishReport, er
 // A new revision is aligned with the previous one (content.Align): matched
 // blocks inherit their anchors, so #p-… links and stored targets stay
 // valid, and every note is placed on the new text once, here, in the
-// publishing transaction (content.Alignment.Place, ANCHORING.md). Pages then
+// publishing transaction (content.Alignment.Place, docs/anchoring.md). Pages then
 // read the stored targets and do no re-anchoring work per request.
 func publishDoc(ctx context.Context, db *store.DB, d *content.Document) (*docEntry, PublishReport, error) {
 	rep := PublishReport{Slug: d.Slug}
