@@ -1,6 +1,7 @@
 package content
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -73,16 +74,13 @@ type evalRevision struct {
 	survivors map[int]int // old block -> the new block that is its revised self
 }
 
-// spanOf is a range of code points, [start, end).
-type spanOf struct{ start, end int }
-
 // sentences splits a block's text into sentences: a sentence ends at '.',
 // '?' or '!' (and any closing quotes or brackets), followed by a space and
 // a capital letter or an opening quote, unless it ends an abbreviation (a
-// single letter, or a word with a full stop inside). The sentences cover the text but
-// for the one space between two of them.
-func sentences(text []rune) []spanOf {
-	var out []spanOf
+// single letter, or a word with a full stop inside). The sentences cover
+// the text but for the one space between two of them.
+func sentences(text []rune) []cpRange {
+	var out []cpRange
 	start := 0
 	for i := 0; i < len(text); i++ {
 		if !strings.ContainsRune(".?!", text[i]) {
@@ -99,17 +97,17 @@ func sentences(text []rune) []spanOf {
 		}
 		abbrev := i-w < 2 || strings.ContainsRune(string(text[w:i]), '.')
 		if !abbrev && j+1 < len(text) && text[j] == ' ' && (unicode.IsUpper(text[j+1]) || text[j+1] == '“') {
-			out = append(out, spanOf{start, j})
+			out = append(out, cpRange{start, j})
 			start = j + 1
 			i = j
 		}
 	}
-	return append(out, spanOf{start, len(text)})
+	return append(out, cpRange{start, len(text)})
 }
 
 // wordsIn returns the words (runs of non-spaces) of text[s.start:s.end].
-func wordsIn(text []rune, s spanOf) []spanOf {
-	var out []spanOf
+func wordsIn(text []rune, s cpRange) []cpRange {
+	var out []cpRange
 	for i := s.start; i < s.end; {
 		if text[i] == ' ' {
 			i++
@@ -119,7 +117,7 @@ func wordsIn(text []rune, s spanOf) []spanOf {
 		for j < s.end && text[j] != ' ' {
 			j++
 		}
-		out = append(out, spanOf{i, j})
+		out = append(out, cpRange{i, j})
 		i = j
 	}
 	return out
@@ -156,7 +154,7 @@ func fresh(s []rune) []tracked {
 
 // repeatedPhrases lists, per block of d, the word n-grams (1 to 4 words, at
 // least 6 code points, inside one sentence) that occur more than once in d.
-func repeatedPhrases(d *Document) map[int][]spanOf {
+func repeatedPhrases(d *Document) map[int][]cpRange {
 	type occ struct{ block, start, end int }
 	byText := map[string][]occ{}
 	for b, bl := range d.Blocks {
@@ -185,17 +183,17 @@ func repeatedPhrases(d *Document) map[int][]spanOf {
 		}
 		return n
 	}
-	out := map[int][]spanOf{}
+	out := map[int][]cpRange{}
 	for p, occs := range byText {
 		if len(occs) < 2 && count(p) < 2 {
 			continue
 		}
 		for _, o := range occs {
-			out[o.block] = append(out[o.block], spanOf{o.start, o.end})
+			out[o.block] = append(out[o.block], cpRange{o.start, o.end})
 		}
 	}
 	for b := range out {
-		slices.SortFunc(out[b], func(x, y spanOf) int { return x.start - y.start + (x.end-y.end)*100000 })
+		slices.SortFunc(out[b], func(x, y cpRange) int { return cmp.Or(cmp.Compare(x.start, y.start), cmp.Compare(x.end, y.end)) })
 		out[b] = slices.Compact(out[b])
 	}
 	return out
@@ -206,7 +204,7 @@ func repeatedPhrases(d *Document) map[int][]spanOf {
 func makeRevision(t testing.TB, r *rand.Rand, old *Document, nNotes int) *evalRevision {
 	t.Helper()
 	texts := make([][]rune, len(old.Blocks))
-	sents := make([][]spanOf, len(old.Blocks))
+	sents := make([][]cpRange, len(old.Blocks))
 	for b, bl := range old.Blocks {
 		texts[b] = []rune(bl.Text)
 		sents[b] = sentences(texts[b])
@@ -408,7 +406,7 @@ func makeRevision(t testing.TB, r *rand.Rand, old *Document, nNotes int) *evalRe
 			continue
 		}
 		text := texts[b]
-		ws := wordsIn(text, spanOf{n.target.Start, n.target.End})
+		ws := wordsIn(text, cpRange{n.target.Start, n.target.End})
 		switch x := r.IntN(100); {
 		case x < 20: // words inserted before the quote
 			at := n.target.Start
@@ -460,7 +458,7 @@ func makeRevision(t testing.TB, r *rand.Rand, old *Document, nNotes int) *evalRe
 	}
 
 	// Rewording: every word of a note's quote and some others replaced.
-	reworded := func(b int, s spanOf) []tracked {
+	reworded := func(b int, s cpRange) []tracked {
 		text := texts[b]
 		for tries := 0; ; tries++ {
 			var out []tracked
@@ -563,7 +561,7 @@ func makeRevision(t testing.TB, r *rand.Rand, old *Document, nNotes int) *evalRe
 		if fate[b] != movedEdited {
 			continue
 		}
-		ws := wordsIn(texts[b], spanOf{0, len(texts[b])})
+		ws := wordsIn(texts[b], cpRange{0, len(texts[b])})
 		for tries := 0; len(edits[b]) < 2 && tries < 100; tries++ {
 			w := ws[r.IntN(len(ws))]
 			free := !busy(b, w.start, w.end)
@@ -585,7 +583,7 @@ func makeRevision(t testing.TB, r *rand.Rand, old *Document, nNotes int) *evalRe
 		text := texts[b]
 		es := slices.Clone(edits[b])
 		sort.Slice(es, func(x, y int) bool { return es[x].from < es[y].from })
-		piece := func(s spanOf) []tracked {
+		piece := func(s cpRange) []tracked {
 			var out []tracked
 			at := s.start
 			for _, e := range es {
@@ -604,7 +602,7 @@ func makeRevision(t testing.TB, r *rand.Rand, old *Document, nNotes int) *evalRe
 			return out
 		}
 		if fate[b] != sentenceEdited {
-			return piece(spanOf{0, len(text)})
+			return piece(cpRange{0, len(text)})
 		}
 		var out []tracked
 		for k, s := range sents[b] {
