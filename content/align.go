@@ -30,22 +30,27 @@ func AssignAnchors(prev []PrevBlock, next []*Block) (anchors []string, matched [
 	return a.anchors, a.matched
 }
 
-// alignBlocks is step 1 of ANCHORING.md "Re-anchoring": identical blocks
-// paired by hash in order, duplicates k-th with k-th; the longest increasing
-// run of pairs kept as the skeleton; inside each gap, edited blocks paired
-// greedily by Dice similarity on word bigrams, accepted at >= 0.5. A matched
-// block inherits its previous anchor, a new block keeps its content id,
-// suffixed "-k" if that id is already taken. prevHash and nextHash are the
-// blocks' hashes; g holds the blocks' texts and keeps the bigrams it
-// computes, for later use.
+// alignBlocks pairs the blocks of two revisions (docs/anchoring.md, "Block
+// alignment"): identical blocks paired by hash in order, duplicates k-th
+// with k-th; the longest increasing run of pairs kept as the skeleton;
+// inside each gap, edited blocks paired greedily by Dice similarity on
+// word bigrams, accepted at >= 0.5; then the edited blocks left over,
+// wherever they are, the same way. A matched block inherits its previous
+// anchor, a new block keeps its content id, suffixed "-k" if that id is
+// already taken. prevHash and nextHash are the blocks' hashes; g holds the
+// blocks' texts and keeps the bigrams it computes, for later use.
 //
-// One strengthening: every pair of identical blocks is kept, not only those
-// of the skeleton. A block left out of the skeleton because it moved still
-// goes with its identical partner, and no Dice pairing inside a gap may take
-// either of them first (as if identical pairs scored above 1, whichever gap
-// they lie in): an unchanged block always keeps its partner, its anchor and
-// its notes' offsets. Anchors are unique even if prev's were not: a block
-// whose inherited anchor is already taken (or empty) is treated as new.
+// Every pair of identical blocks is kept, not only those of the skeleton.
+// A block left out of the skeleton because it moved still goes with its
+// identical partner, and no Dice pairing may take either of them first (as
+// if identical pairs scored above 1, whichever gap they lie in): an
+// unchanged block always keeps its partner, its anchor and its notes'
+// offsets. Likewise an edited block that moved out of its gap (after the
+// next paragraph, say) is paired with its old self by the last pass, so
+// that it keeps its anchor and every link to it; the gaps come first so
+// that, of two like blocks, the one in place wins. Anchors are unique even
+// if prev's were not: a block whose inherited anchor is already taken (or
+// empty) is treated as new.
 func alignBlocks(prev []PrevBlock, prevHash, nextHash []string, g *gapMatcher) (anchors []string, matched []int) {
 	matched = make([]int, len(nextHash))
 	for j := range matched {
@@ -81,6 +86,10 @@ func alignBlocks(prev []PrevBlock, prevHash, nextHash []string, g *gapMatcher) (
 			match(m.prev, m.next)
 		}
 		last = p
+	}
+	// Then the edited blocks that moved out of their gap, wherever they went.
+	for _, m := range g.pairs(0, len(prev), 0, len(nextHash), prevUsed, matched) {
+		match(m.prev, m.next)
 	}
 
 	anchors = make([]string, len(nextHash))
@@ -202,7 +211,13 @@ func (g *gapMatcher) pairs(p0, p1, n0, n1 int, prevUsed []bool, matched []int) [
 			if prevUsed[i] {
 				continue
 			}
-			if s := dice(g.prevBi(i), nb); s >= minDice {
+			// Dice is at most 2 min / (min + max) of the two counts of
+			// bigrams: skip pairs too unequal in length to reach minDice.
+			pb := g.prevBi(i)
+			if lo, hi := min(len(pb), len(nb)), max(len(pb), len(nb)); 2*float64(lo) < minDice*float64(lo+hi) {
+				continue
+			}
+			if s := dice(pb, nb); s >= minDice {
 				cands = append(cands, candidate{pair{i, j}, s})
 			}
 		}

@@ -36,6 +36,7 @@ func parseParas(t *testing.T, ps ...string) *Document {
 
 func TestAssignAnchors(t *testing.T) {
 	edited := strings.Replace(paras[2], "largest", "biggest", 1)
+	edited0 := strings.Replace(paras[0], "seventy", "about seventy", 1)
 	rewritten := "Something else entirely now stands in this place of the essay."
 	tests := []struct {
 		name string
@@ -53,6 +54,10 @@ func TestAssignAnchors(t *testing.T) {
 		{"edited and moved within its gap", []string{paras[0], edited, "Inserted.", paras[4]}, []int{0, 2, -1, 4}},
 		{"paragraph moved to the end", []string{paras[1], paras[2], paras[3], paras[4], paras[0]}, []int{1, 2, 3, 4, 0}},
 		{"two paragraphs swapped", []string{paras[0], paras[2], paras[1], paras[3], paras[4]}, []int{0, 2, 1, 3, 4}},
+		// Out of its gap: the skeleton (0, 2, 3, 4) leaves no gap on the
+		// edited paragraph's side.
+		{"moved after the next and edited", []string{paras[0], paras[2], strings.Replace(paras[1], "bilateral", "many bilateral", 1), paras[3], paras[4]}, []int{0, 2, 1, 3, 4}},
+		{"moved to the end and edited", []string{paras[1], paras[2], paras[3], paras[4], edited0}, []int{1, 2, 3, 4, 0}},
 		{"everything new", []string{"One new paragraph.", "Another one."}, []int{-1, -1}},
 		{"nothing left", nil, nil},
 	}

@@ -1,7 +1,7 @@
 // Package content turns the essays' Markdown into documents: goldmark set-up,
 // the anchor transformer, canonical text, quote selection, highlighting, the
 // alignment of blocks between revisions and the re-anchoring of notes on a
-// new revision (see ../shared/ANCHORING.md, and reanchor.go for how notes
+// new revision (see docs/anchoring.md, and reanchor.go for how notes
 // are placed: Align, then Alignment.Place per note).
 //
 // It owns the essays themselves too: every *.md file in this folder is embedded
@@ -47,7 +47,7 @@ type Block struct {
 	Anchor    string // "p-1a2b3c4d", "p-1a2b3c4d-2", or an inherited anchor
 	Kind      string // "p", "h1".."h6" or "li"
 	HeadingID string // the heading's slug id; "" for other kinds
-	Text      string // canonical text (ANCHORING.md)
+	Text      string // canonical text (docs/anchoring.md)
 	Hash      string // hex SHA-256 of Text
 
 	html template.HTML // see HTML

@@ -40,7 +40,7 @@ type Revision struct {
 const OriginEmbedded = "embedded"
 
 // BlockChanges counts what a publish did to a document's blocks, after
-// aligning them with the previous revision's (ANCHORING.md).
+// aligning them with the previous revision's (docs/anchoring.md).
 type BlockChanges struct {
 	Unchanged, Edited, Inserted, Deleted int
 }

@@ -29,7 +29,7 @@ type Original struct {
 	BlockHash string // hex SHA-256 of the block's canonical text
 }
 
-// Status says how a note's current target was found (ANCHORING.md).
+// Status says how a note's current target was found (docs/anchoring.md).
 type Status string
 
 const (

@@ -100,7 +100,7 @@ type annotation struct {
 	Imported *importedState `json:"imported,omitempty"`
 
 	// Tags are written as extra bodies, TextualBody with the purpose
-	// "tagging" (ANCHORING.md, "Export shape"): "body" is then an array,
+	// "tagging" (docs/anchoring.md, "Export shape"): "body" is then an array,
 	// the comment first. See MarshalJSON.
 	Tags []string `json:"-"`
 }

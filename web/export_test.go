@@ -373,7 +373,7 @@ func withoutImportMarks(t *testing.T, format, body string) string {
 // TestExportW3CConformance checks the JSON-LD export against the MUST
 // requirements of the W3C Web Annotation Data Model
 // (https://www.w3.org/TR/annotation-model/) for everything glossa writes,
-// and glossa's own export shape (ANCHORING.md).
+// and glossa's own export shape (docs/anchoring.md).
 func TestExportW3CConformance(t *testing.T) {
 	a := newApp(t, withBaseURL(testBase))
 	c := newClassroom(t, a)

@@ -39,8 +39,8 @@ type noteInput struct {
 	Tags     []string // as sent, before validation (the API's tagging bodies)
 }
 
-// conflict is ANCHORING.md's 409: the client's quote is not what the text
-// holds at its offsets, or is not in the block at all.
+// conflict is the 409 of docs/anchoring.md: the client's quote is not
+// what the text holds at its offsets, or is not in the block at all.
 func conflict(format string, args ...any) error {
 	return &httpError{status: http.StatusConflict, msg: fmt.Sprintf(format, args...)}
 }

@@ -121,7 +121,7 @@ func Publish(ctx context.Context, db *store.DB, embedded fs.FS, folder string) (
 // A new revision is aligned with the previous one (content.Align): matched
 // blocks inherit their anchors, so #p-… links and stored targets stay
 // valid, and every note is placed on the new text once, here, in the
-// publishing transaction (content.Alignment.Place, ANCHORING.md). Pages then
+// publishing transaction (content.Alignment.Place, docs/anchoring.md). Pages then
 // read the stored targets and do no re-anchoring work per request.
 func publishDoc(ctx context.Context, db *store.DB, es essay, deliberate bool) (*docEntry, PublishReport, error) {
 	d := es.doc

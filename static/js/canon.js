@@ -1,6 +1,6 @@
 // canon.js: the canonical text of a block and the code-point offsets of a
 // selection in it. This is the browser twin of glossa/content's
-// CanonicalText and Canon (see ANCHORING.md); both are checked against
+// CanonicalText and Canon (see docs/anchoring.md); both are checked against
 // content/testdata/canon-vectors.json, so change them together.
 //
 // Canonical text of a block element (the one carrying data-anchor): its text,
