@@ -578,6 +578,7 @@ type axePass struct {
 func (a *axePass) check(name string) {
 	a.t.Helper()
 	name = a.width + " " + name
+	a.b.waitScrolled() // axe checks the page at rest, not a frame of its layout
 	r := a.b.axeRun()
 	if a.checked == 0 {
 		a.t.Logf("axe-core %s", r.Version)

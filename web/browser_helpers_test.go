@@ -123,6 +123,16 @@ func newBrowser(t *testing.T, app *testApp, opts ...browserOption) *browser {
 		vp = append(vp, chromedp.EmulateMobile, chromedp.EmulateTouch)
 	}
 	b.do(chromedp.EmulateViewport(int64(o.width), int64(o.height), vp...))
+	// The reader asked for reduced motion: the page's scrolls land at once,
+	// so a check measures where the page stops, not a frame on the way
+	// there (axe once found a margin link half under a fixed button
+	// mid-scroll on a loaded machine).
+	b.call(func(ctx context.Context) error {
+		_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-reduced-motion", Value: "reduce"}},
+		})
+		return err
+	})
 	if o.noJS {
 		b.call(func(ctx context.Context) error {
 			_, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})

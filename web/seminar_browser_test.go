@@ -498,18 +498,25 @@ func checkGuideQuestion(t *testing.T, b *browser, anchor, question, own string) 
 	}
 }
 
-// waitScrolled waits until the page has stopped scrolling (a smooth
-// scroll has ended): the scroll position stays put for five frames.
+// waitScrolled waits until the page is at rest: the scroll position, the
+// page's height and where its notes sit stay put for five frames, so a
+// smooth scroll and the margin's layout after a change have ended.
 func (b *browser) waitScrolled() {
 	b.t.Helper()
 	eval[bool](b, `new Promise((done) => {
-		let last = NaN, same = 0;
+		const where = () => {
+			let s = scrollY + "/" + document.documentElement.scrollHeight;
+			for (const n of document.querySelectorAll(".note, form.inline-editor")) s += "/" + Math.round(n.getBoundingClientRect().top);
+			return s;
+		};
+		let last = "", same = 0;
 		const tick = () => {
-			if (scrollY === last) {
+			const now = where();
+			if (now === last) {
 				if (++same === 5) return done(true);
 			} else {
 				same = 0;
-				last = scrollY;
+				last = now;
 			}
 			requestAnimationFrame(tick);
 		};
