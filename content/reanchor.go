@@ -906,8 +906,9 @@ func shift(rs []cpRange, d int) {
 
 // matchTokens returns the pairs (index into ot, index into ct) of the
 // longest run of equal tokens in order that go-diff finds, each distinct
-// token standing for one rune. The runes are valid code points, never
-// surrogates, so that go-diff's strings keep them.
+// token standing for one rune, with its changes then grouped (compact).
+// The runes are valid code points, never surrogates, so that go-diff's
+// strings keep them.
 func matchTokens(old, cur []rune, ot, ct []cpRange) [][2]int {
 	if len(ot) == 0 || len(ct) == 0 {
 		return nil
@@ -929,27 +930,156 @@ func matchTokens(old, cur []rune, ot, ct []cpRange) [][2]int {
 		}
 		return out
 	}
-	dmp := diffmatchpatch.New()
-	dmp.DiffTimeout = diffTimeout
+	ro, rc := runes(old, ot), runes(cur, ct)
+	changed := tokenChanges(ro, rc)
+	compact(ro, changed[0], changed[1])
+	compact(rc, changed[1], changed[0])
 	var out [][2]int
-	x, y := 0, 0
-	for _, d := range dmp.DiffMainRunes(runes(old, ot), runes(cur, ct), false) {
-		k := utf8.RuneCountInString(d.Text) // one rune per token
-		switch d.Type {
-		case diffmatchpatch.DiffDelete:
-			x += k
-		case diffmatchpatch.DiffInsert:
-			y += k
-		default:
-			for range k {
-				if x < len(ot) && y < len(ct) {
-					out = append(out, [2]int{x, y})
-				}
-				x, y = x+1, y+1
-			}
+	for x, y := 0, 0; x < len(ot) && y < len(ct); x, y = x+1, y+1 {
+		for x < len(ot) && changed[0][x] {
+			x++
+		}
+		for y < len(ct) && changed[1][y] {
+			y++
+		}
+		if x < len(ot) && y < len(ct) {
+			out = append(out, [2]int{x, y})
 		}
 	}
 	return out
+}
+
+// tokenChanges diffs two texts of tokens, one rune each, with go-diff:
+// changed[0][x] (changed[1][y]) says that token x of old (y of cur) is not
+// kept.
+func tokenChanges(old, cur []rune) [2][]bool {
+	dmp := diffmatchpatch.New()
+	dmp.DiffTimeout = diffTimeout
+	changed := [2][]bool{make([]bool, len(old)), make([]bool, len(cur))}
+	x, y := 0, 0
+	for _, d := range dmp.DiffMainRunes(old, cur, false) {
+		k := utf8.RuneCountInString(d.Text) // one rune per token
+		switch d.Type {
+		case diffmatchpatch.DiffDelete:
+			for ; k > 0 && x < len(old); k-- {
+				changed[0][x] = true
+				x++
+			}
+		case diffmatchpatch.DiffInsert:
+			for ; k > 0 && y < len(cur); k-- {
+				changed[1][y] = true
+				y++
+			}
+		default:
+			x, y = x+k, y+k
+		}
+	}
+	return changed
+}
+
+// compact slides the runs of changed tokens of one text (ids, changed)
+// along equal tokens, as git diff does with lines, so that runs that can
+// meet become one. Of the alignments that keep as many tokens, go-diff
+// returns any: deleting "are intentions. Despite … East Asia are aimed …
+// malign intentions of … dismiss" down to "are intentions", it may keep
+// the later "are" and "intentions", leaving three deletions between them,
+// where the writer deleted one run after "are intentions" and a note on
+// those words must stay on them. Sliding each run down as far as the
+// tokens allow merges such runs. A run that can face a change of the other
+// text (other: its changed tokens) is left at the last place where it
+// does, so that a word replaced stays replaced; any other run goes down
+// as far as it can (where exactly is for the lossless clean-up that
+// wordDiff ends with: a single edit between two kept runs is placed at
+// the best boundary there).
+//
+// Runs are kept in step on both texts: the k-th run of each lies between
+// the same two kept tokens, and sliding a run past a kept token moves to
+// the next run of the other text.
+func compact(ids []rune, changed, other []bool) {
+	type run struct{ start, end int } // [start, end): changed tokens, end at a kept token or the end
+	first := func(chg []bool) run {
+		r := run{}
+		for r.end < len(chg) && chg[r.end] {
+			r.end++
+		}
+		return r
+	}
+	next := func(chg []bool, r *run) bool {
+		if r.end >= len(chg) {
+			return false
+		}
+		r.start = r.end + 1
+		for r.end = r.start; r.end < len(chg) && chg[r.end]; r.end++ {
+		}
+		return true
+	}
+	prev := func(chg []bool, r *run) bool {
+		if r.start == 0 {
+			return false
+		}
+		r.end = r.start - 1
+		for r.start = r.end; r.start > 0 && chg[r.start-1]; r.start-- {
+		}
+		return true
+	}
+	// down moves r past the kept token after it, if that token equals
+	// r's first, and takes in the run that then touches it.
+	down := func(r *run) bool {
+		if r.end >= len(ids) || ids[r.start] != ids[r.end] {
+			return false
+		}
+		changed[r.start], changed[r.end] = false, true
+		r.start++
+		for r.end++; r.end < len(changed) && changed[r.end]; r.end++ {
+		}
+		return true
+	}
+	// up moves r before the kept token before it, if that token equals
+	// r's last, and takes in the run that then touches it.
+	up := func(r *run) bool {
+		if r.start == 0 || ids[r.start-1] != ids[r.end-1] {
+			return false
+		}
+		r.end--
+		changed[r.start-1], changed[r.end] = true, false
+		for r.start--; r.start > 0 && changed[r.start-1]; r.start-- {
+		}
+		return true
+	}
+	g, o := first(changed), first(other)
+	for {
+		if g.end > g.start {
+			var earliest, facing int
+			for {
+				size := g.end - g.start
+				facing = -1
+				for up(&g) {
+					prev(other, &o)
+				}
+				earliest = g.end
+				if o.end > o.start {
+					facing = g.end
+				}
+				for down(&g) {
+					next(other, &o)
+					if o.end > o.start {
+						facing = g.end
+					}
+				}
+				if g.end-g.start == size {
+					break
+				}
+			}
+			if g.end != earliest && facing >= 0 {
+				for o.end == o.start && up(&g) {
+					prev(other, &o)
+				}
+			}
+		}
+		if !next(changed, &g) || !next(other, &o) {
+			return
+		}
+	}
 }
 
 // cpRange is a range of code points, [start, end).

@@ -1262,3 +1262,104 @@ func TestPlaceAcceptanceFloor(t *testing.T) {
 		}
 	}
 }
+
+// Two sentences deleted after "are intentions.", whose words "are" and
+// "intentions" recur in them, and a word inserted before it: the diff keeps
+// as many words whichever occurrences it keeps, and it must keep the
+// note's, where the writer left them, not the later ones (which would
+// leave the note's words inside the deletion, and the note an orphan).
+func TestPlaceDeletionAfterRepeatedWords(t *testing.T) {
+	old, err := Parse("essay", essaySource(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const kept, deleted = "confidence than are intentions.",
+		" Despite the fact that no state-to-state shooting wars have occurred in East Asia since 1979, security concerns remain rife." +
+			" Most of the weapons in East Asia are aimed at other Asian targets while the potentially malign intentions of many countries are difficult to dismiss."
+	const revised = "confidence than partners are intentions."
+	b := blockWith(t, old, kept+deleted)
+	next, a := reviseTexts(t, old, func(texts []string) []string {
+		texts[b] = strings.Replace(texts[b], kept+deleted, revised, 1)
+		// Elsewhere in the paragraph, a letter mistyped twice and a word
+		// inserted (the revision the evaluation's seed 21 made): go-diff
+		// then keeps the later "are" and "intentions".
+		for _, r := range [][2]string{{"the intentions of", "the ixtentions of"}, {"reinforce", "rsinforce"}, {"is likely", "is still likely"}} {
+			texts[b] = strings.Replace(texts[b], r[0], r[1], 1)
+		}
+		return texts
+	})
+	for _, tt := range []struct {
+		quote, want string
+		status      Status
+	}{
+		{"are intentions.", "are intentions.", StatusMapped},
+		{"than are intentions", "than partners are intentions", StatusFuzzy}, // a word inserted into it
+		{kept, revised, StatusFuzzy},
+	} {
+		note := quoteNote(t, old, b, tt.quote, 0)
+		p := a.Place(note, false)
+		checkPlacement(t, a, next, note, p)
+		start, end := nth(t, next[b].Text, tt.want, 0)
+		if p.Status != tt.status || p.Anchor != note.Anchor || p.Start != start || p.End != end {
+			t.Errorf("%q: placed %s on %q at [%d, %d), want %s on %q at [%d, %d) of its own block",
+				tt.quote, p.Status, p.Exact, p.Start, p.End, tt.status, tt.want, start, end)
+		}
+	}
+}
+
+// compact groups the changes of a diff without changing how much it
+// keeps: over random texts of few distinct tokens (ties everywhere), the
+// tokens it keeps pair equal tokens in order, as many as go-diff kept, and
+// each text's changes fall into no more runs than go-diff's did.
+func TestCompact(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 18))
+	text := func() []rune {
+		out := make([]rune, r.IntN(40))
+		for k := range out {
+			out[k] = 'a' + rune(r.IntN(4))
+		}
+		return out
+	}
+	runs := func(changed []bool) int {
+		n := 0
+		for k, c := range changed {
+			if c && (k == 0 || !changed[k-1]) {
+				n++
+			}
+		}
+		return n
+	}
+	kept := func(text []rune, changed []bool) string {
+		var out []rune
+		for k, c := range changed {
+			if !c {
+				out = append(out, text[k])
+			}
+		}
+		return string(out)
+	}
+	merged := 0
+	for range 5000 {
+		old, cur := text(), text()
+		changed := tokenChanges(old, cur)
+		before := [2]int{runs(changed[0]), runs(changed[1])}
+		lcs := kept(old, changed[0])
+		compact(old, changed[0], changed[1])
+		compact(cur, changed[1], changed[0])
+		ko, kc := kept(old, changed[0]), kept(cur, changed[1])
+		if ko != kc || len(ko) != len(lcs) {
+			t.Fatalf("%q / %q: kept %q and %q, go-diff kept %q", string(old), string(cur), ko, kc, lcs)
+		}
+		after := [2]int{runs(changed[0]), runs(changed[1])}
+		if after[0] > before[0] || after[1] > before[1] {
+			t.Fatalf("%q / %q: runs of changes %v, go-diff had %v", string(old), string(cur), after, before)
+		}
+		if after != before {
+			merged++
+		}
+	}
+	if merged == 0 {
+		t.Error("no run of changes was ever merged: the texts test nothing")
+	}
+	t.Logf("%d of 5000 diffs had runs merged", merged)
+}
