@@ -103,8 +103,8 @@ const (
 //     agreeing (a short word of a deleted sentence, paired by the diff with
 //     the same word nearby). Changed words: fuzzy at quote similarity 0.75
 //     when the quote is 32 code points or more or its context agrees; or
-//     at 0.5 when the quote only gained words (all of its code points
-//     still there, in order) and its context agrees.
+//     at 0.5 when the quote only gained words (all of its words still
+//     there, whole and in order) and its context agrees.
 //   - (c) search the quote, where the note stood first: its home (or, when
 //     i has no partner or the note was lost, the block carrying its
 //     anchor), then the neighbours, then everything; in each, exact
@@ -327,7 +327,7 @@ func (a *Alignment) follow(t Target, i, j int, at *int) (Placement, bool) {
 	}
 	q := similarity(quote, got)
 	if q >= minQuoteSim && (len(quote) >= contextLen || c.agrees(ctx)) ||
-		q >= minInsertSim && c.agrees(ctx) && isSubsequence(quote, got) {
+		q >= minInsertSim && c.agrees(ctx) && wordsKept(quote, got) {
 		return a.placed(j, s, e, StatusFuzzy, c.scored(q, 1)), true
 	}
 	return Placement{}, false
@@ -410,15 +410,24 @@ func snap(quote []rune, ctx quoteContext, text []rune, s, e int) (int, int) {
 	return s, e
 }
 
-// isSubsequence reports whether every code point of a is in b, in order.
-func isSubsequence(a, b []rune) bool {
+// wordsKept reports whether every token of quote (a word, or any other
+// code point; see tokens) is in got, whole and in order: got is the quote
+// with words inserted into it. Code points alone would not do: the letters
+// of "ever" are all in "several", in order, and those of "foes" in
+// "forces", but neither word is there.
+func wordsKept(quote, got []rune) bool {
+	gt := tokens(got)
 	k := 0
-	for _, r := range b {
-		if k < len(a) && a[k] == r {
+	for _, q := range tokens(quote) {
+		for k < len(gt) && !slices.Equal(got[gt[k].start:gt[k].end], quote[q.start:q.end]) {
 			k++
 		}
+		if k == len(gt) {
+			return false
+		}
+		k++
 	}
-	return k == len(a)
+	return true
 }
 
 // search does steps (c) and (d). i is the note's block in prev (or -1),
