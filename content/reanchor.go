@@ -17,7 +17,8 @@ type Status string
 const (
 	StatusExact  Status = "exact"  // block unchanged: the words did not move; offsets kept, score 1
 	StatusMapped Status = "mapped" // the same words in the note's own paragraph, at new offsets
-	StatusFuzzy  Status = "fuzzy"  // words changed but close, or found in another paragraph
+	StatusMoved  Status = "moved"  // the same words, found in another paragraph, its context agreeing
+	StatusFuzzy  Status = "fuzzy"  // close but different words, in its own paragraph or another
 	StatusOrphan Status = "orphan" // could not be placed; keeps the target it was given
 )
 
@@ -115,9 +116,10 @@ const (
 //     code points; in the home, a quote of 32 code points or more, or a
 //     note that came with no context, needs none. The best candidate by
 //     Hypothesis's score (quote 50, prefix 20, suffix 20, position 2, over
-//     92) is taken: mapped if it is the quote in the home (or anywhere for
-//     a note that names no paragraph, as an imported quote may), fuzzy
-//     otherwise: a relocation to another paragraph is never mapped.
+//     92) is taken: the quote itself is mapped in the home (or anywhere
+//     for a note that names no paragraph, as an imported quote may) and
+//     moved in another paragraph, which is never called mapped; other
+//     words are fuzzy.
 //   - (d) otherwise orphan: the target given is kept, score 0.
 //
 // A note already orphaned (lost) only has its original quote: it skips (a)
@@ -477,13 +479,16 @@ func (a *Alignment) search(t Target, i, home, at int) Placement {
 	ctx := contextOf(t)
 	ctx.home = home
 	// placed places the note on the best candidate. Its very words
-	// elsewhere than in its paragraph are a relocation, fuzzy: only a note
+	// elsewhere than in its paragraph are a relocation, moved: only a note
 	// that names no paragraph (an imported quote) is mapped wherever they
-	// are.
+	// are. Other words are fuzzy, wherever they are.
 	placed := func(c candidate) Placement {
 		status := StatusFuzzy
-		if slices.Equal(a.runes[c.block][c.start:c.end], quote) && (c.block == home || t.Anchor == "") {
-			status = StatusMapped
+		if slices.Equal(a.runes[c.block][c.start:c.end], quote) {
+			status = StatusMoved
+			if c.block == home || t.Anchor == "" {
+				status = StatusMapped
+			}
 		}
 		return a.placed(c.block, c.start, c.end, status, c.score)
 	}
@@ -553,12 +558,14 @@ func (c candidate) scored(q, pos float64) float64 {
 
 // agrees reports whether the note's context agrees with the text next to
 // the candidate: one side of it (prefix or suffix) at minSideCtx, or both
-// at minBothCtx; for a note without context (its quote was its whole
-// block), whether the candidate begins or ends its block.
+// at minBothCtx. A side where the note has no context (its quote began, or
+// ended, its paragraph) agrees when the candidate begins (ends) its block
+// too, as in contradicted: a sentence that ended its paragraph and now
+// makes one of its own (the paragraph split there) still ends one.
 func (c candidate) agrees(ctx quoteContext) bool {
 	hasPrefix, hasSuffix := len(ctx.prefix) > 0, len(ctx.suffix) > 0
-	if !hasPrefix && !hasSuffix {
-		return c.atStart || c.atEnd
+	if !hasPrefix && c.atStart || !hasSuffix && c.atEnd {
+		return true
 	}
 	return hasPrefix && c.prefix >= minSideCtx || hasSuffix && c.suffix >= minSideCtx ||
 		hasPrefix && hasSuffix && c.prefix >= minBothCtx && c.suffix >= minBothCtx
@@ -585,12 +592,15 @@ func (c candidate) contradicted(ctx quoteContext) bool {
 // evidence that it is the note's place: its context agrees (see agrees)
 // and neither side disagrees (maxDisagree), and a quote shorter than
 // shortQuote has its context on both sides (their mean similarity at
-// minShortCtx). In the note's own paragraph (home), a quote at least as
-// long as a side of context is evidence enough. A note that comes with no
-// context at all (an imported quote) has nothing but its quote to go by in
-// its own paragraph, or anywhere when it names none.
-func (c candidate) evident(ctx quoteContext, m int, home bool) bool {
-	if home && m >= contextLen {
+// minShortCtx). In the note's own paragraph (home), its very words (same,
+// not merely similar) are evidence enough when they are at least as long as
+// a side of context: similar words that long may be another sentence that
+// shares a phrase with the note's, its own having gone to another
+// paragraph. A note that comes with no context at all (an imported quote)
+// has nothing but its quote to go by in its own paragraph, or anywhere
+// when it names none.
+func (c candidate) evident(ctx quoteContext, m int, home, same bool) bool {
+	if home && same && m >= contextLen {
 		return true
 	}
 	if len(ctx.prefix) == 0 && len(ctx.suffix) == 0 && (home || !ctx.named) {
@@ -671,7 +681,7 @@ func (a *Alignment) consider(best *candidate, ctx quoteContext, j, s, e int, q f
 		return
 	}
 	c := a.around(ctx, j, s, e)
-	if !c.evident(ctx, len(ctx.quote), j == ctx.home) {
+	if !c.evident(ctx, len(ctx.quote), j == ctx.home, q == 1) {
 		return
 	}
 	if c.score = c.scored(q, pos); c.score > best.score {

@@ -94,7 +94,7 @@ func checkPlacement(t testing.TB, a *Alignment, next []*Block, note Target, p Pl
 			t.Errorf("orphan changed its target or scored: %+v, was %+v", p, note)
 		}
 		return
-	case StatusExact, StatusMapped, StatusFuzzy:
+	case StatusExact, StatusMapped, StatusMoved, StatusFuzzy:
 	default:
 		t.Errorf("%+v: unknown status %q", note, p.Status)
 		return
@@ -127,9 +127,9 @@ func checkPlacement(t testing.TB, a *Alignment, next []*Block, note Target, p Pl
 		if p.Exact != note.Exact || p.Start != note.Start || p.End != note.End || p.Score != 1 {
 			t.Errorf("exact placement %+v of %+v", p, note)
 		}
-	case StatusMapped:
+	case StatusMapped, StatusMoved:
 		if p.Exact != note.Exact {
-			t.Errorf("mapped placement %q of quote %q", p.Exact, note.Exact)
+			t.Errorf("%s placement %q of quote %q", p.Status, p.Exact, note.Exact)
 		}
 	case StatusFuzzy:
 		// At minQuoteSim, or lower for words inserted into the quote (all
@@ -237,8 +237,8 @@ func TestPlaceScenarios(t *testing.T) {
 			new:  md(pAlliances, pHub, pChina, pFuture),
 			notes: []note{
 				// The block keeps its anchor on one half (the other
-				// half's notes are relocated: fuzzy, with their context).
-				{block: 1, phrase: "bilateral treaties", want: StatusFuzzy, to: 1, exact: "bilateral treaties"},
+				// half's notes are relocated, with their context: moved).
+				{block: 1, phrase: "bilateral treaties", want: StatusMoved, to: 1, exact: "bilateral treaties"},
 				{block: 1, phrase: "trading partner", want: StatusMapped, to: 2, exact: "trading partner", inherit: true},
 				{block: 2, phrase: "complex mix", want: StatusExact, to: 3, exact: "complex mix", inherit: true},
 			},
@@ -248,7 +248,7 @@ func TestPlaceScenarios(t *testing.T) {
 			old:  md(pAlliances, pHub, pChina, pFuture),
 			new:  md(pAlliances, pHub+" "+pChina, pFuture),
 			notes: []note{
-				{block: 1, phrase: "bilateral treaties", want: StatusFuzzy, to: 1, exact: "bilateral treaties"},
+				{block: 1, phrase: "bilateral treaties", want: StatusMoved, to: 1, exact: "bilateral treaties"},
 				{block: 2, phrase: "trading partner", want: StatusMapped, to: 1, exact: "trading partner", inherit: true},
 				{block: 3, phrase: "complex mix", want: StatusExact, to: 2, exact: "complex mix", inherit: true},
 			},
@@ -269,8 +269,8 @@ func TestPlaceScenarios(t *testing.T) {
 			notes: []note{
 				// Its block is gone; the occurrence in the new paragraph
 				// shares its context on both sides, as far as "statesmen
-				// spoke of" and "as a law of nature": relocated, fuzzy.
-				{block: 1, phrase: "the balance of power", want: StatusFuzzy, to: 3, exact: "the balance of power"},
+				// spoke of" and "as a law of nature": relocated, moved.
+				{block: 1, phrase: "the balance of power", want: StatusMoved, to: 3, exact: "the balance of power"},
 				{block: 2, phrase: "the balance of power", want: StatusExact, to: 1, exact: "the balance of power", inherit: true},
 			},
 		},
@@ -410,8 +410,9 @@ func TestPlaceLost(t *testing.T) {
 		to    int
 		exact string
 	}{
-		// Found again in another paragraph than its own: fuzzy.
-		{"its words come back", original, StatusFuzzy, 1, "hub-and-spoke system"},
+		// Found again in another paragraph than its own: moved, or
+		// fuzzy when the words differ.
+		{"its words come back", original, StatusMoved, 1, "hub-and-spoke system"},
 		{"its words come back with a change", func() Target {
 			n := original
 			n.Exact = "hub-and-spokes system"
@@ -844,8 +845,13 @@ func checkContext(t testing.TB, a *Alignment, next []*Block, note Target, p Plac
 	if lost || own == "" {
 		own = note.Anchor // the block that now carries it, if any
 	}
-	if p.Anchor != own && note.Anchor != "" && (p.Status == StatusMapped || p.Status == StatusExact) {
+	switch {
+	case p.Anchor != own && note.Anchor != "" && (p.Status == StatusMapped || p.Status == StatusExact):
 		t.Errorf("note %+v moved to another paragraph, %s, but called %s", note, p.Anchor, p.Status)
+	case p.Anchor != own && note.Anchor != "" && p.Exact == note.Exact && p.Status != StatusMoved:
+		t.Errorf("note %+v moved with its words to another paragraph, %s, but called %s", note, p.Anchor, p.Status)
+	case p.Status == StatusMoved && (p.Anchor == own || note.Anchor == ""):
+		t.Errorf("note %+v called moved on %s, its own paragraph %s", note, p.Anchor, own)
 	}
 	if p.Anchor == own && CodePoints(note.Exact) >= contextLen {
 		return
@@ -934,7 +940,7 @@ func TestPlaceProperties(t *testing.T) {
 		}
 	}
 	t.Logf("placements: %v", total)
-	for _, s := range []Status{StatusExact, StatusMapped, StatusFuzzy, StatusOrphan} {
+	for _, s := range []Status{StatusExact, StatusMapped, StatusMoved, StatusFuzzy, StatusOrphan} {
 		if total[s] == 0 {
 			t.Errorf("no %s placement in 200 revisions: the edits are too tame", s)
 		}
@@ -1368,4 +1374,45 @@ func TestCompact(t *testing.T) {
 		t.Error("no run of changes was ever merged: the texts test nothing")
 	}
 	t.Logf("%d of 5000 diffs had runs merged", merged)
+}
+
+// A paragraph split in two keeps its anchor on its first part; notes on
+// the part split off follow their words there, moved. Two rules make that
+// so: in the note's own paragraph, similar words long enough to be their
+// own evidence are not ("Yet, for the foreseeable future" is 0.75 like
+// "continue for the foreseeable future."), only the very words are; and
+// a quote that ended its paragraph and now ends the part split off still
+// ends one, which is its context agreeing on that side.
+func TestPlaceParagraphSplit(t *testing.T) {
+	old, err := Parse("essay", essaySource(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const last = "For this reason, I believe it is more productive to analyze the “Asia-Pacific Order,” rather than simply the “East Asian Order.”"
+	b := blockWith(t, old, last)
+	for _, tt := range []struct {
+		before, quote string // the part split off begins at before
+	}{
+		{"US influence will continue", "continue for the foreseeable future."},
+		{"US influence will continue", "I believe it is more productive"},
+		{last, last},
+	} {
+		note := quoteNote(t, old, b, tt.quote, 0)
+		next, a := reviseTexts(t, old, func(texts []string) []string {
+			k := strings.Index(texts[b], tt.before)
+			head, tail := strings.TrimSpace(texts[b][:k]), texts[b][k:]
+			texts[b] = head
+			return slices.Insert(texts, b+1, tail)
+		})
+		p := a.Place(note, false)
+		checkPlacement(t, a, next, note, p)
+		start, end := nth(t, next[b+1].Text, tt.quote, 0)
+		if p.Status != StatusMoved || p.Anchor != a.Anchors()[b+1] || p.Start != start || p.End != end {
+			t.Errorf("split before %q: %q placed %s %.2f on %q in %s, want moved on [%d, %d) of the part split off, %s",
+				tt.before, tt.quote, p.Status, p.Score, p.Exact, p.Anchor, start, end, a.Anchors()[b+1])
+		}
+		if a.Anchors()[b] != old.Blocks[b].Anchor {
+			t.Errorf("split before %q: the first part has anchor %s, want %s", tt.before, a.Anchors()[b], old.Blocks[b].Anchor)
+		}
+	}
 }
