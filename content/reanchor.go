@@ -17,7 +17,8 @@ type Status string
 const (
 	StatusExact  Status = "exact"  // block unchanged: the words did not move; offsets kept, score 1
 	StatusMapped Status = "mapped" // the same words in the note's own paragraph, at new offsets
-	StatusFuzzy  Status = "fuzzy"  // words changed but close, or found in another paragraph
+	StatusMoved  Status = "moved"  // the same words, found in another paragraph, its context agreeing
+	StatusFuzzy  Status = "fuzzy"  // close but different words, in its own paragraph or another
 	StatusOrphan Status = "orphan" // could not be placed; keeps the target it was given
 )
 
@@ -103,8 +104,8 @@ const (
 //     agreeing (a short word of a deleted sentence, paired by the diff with
 //     the same word nearby). Changed words: fuzzy at quote similarity 0.75
 //     when the quote is 32 code points or more or its context agrees; or
-//     at 0.5 when the quote only gained words (all of its code points
-//     still there, in order) and its context agrees.
+//     at 0.5 when the quote only gained words (all of its words still
+//     there, whole and in order) and its context agrees.
 //   - (c) search the quote, where the note stood first: its home (or, when
 //     i has no partner or the note was lost, the block carrying its
 //     anchor), then the neighbours, then everything; in each, exact
@@ -115,9 +116,10 @@ const (
 //     code points; in the home, a quote of 32 code points or more, or a
 //     note that came with no context, needs none. The best candidate by
 //     Hypothesis's score (quote 50, prefix 20, suffix 20, position 2, over
-//     92) is taken: mapped if it is the quote in the home (or anywhere for
-//     a note that names no paragraph, as an imported quote may), fuzzy
-//     otherwise: a relocation to another paragraph is never mapped.
+//     92) is taken: the quote itself is mapped in the home (or anywhere
+//     for a note that names no paragraph, as an imported quote may) and
+//     moved in another paragraph, which is never called mapped; other
+//     words are fuzzy.
 //   - (d) otherwise orphan: the target given is kept, score 0.
 //
 // A note already orphaned (lost) only has its original quote: it skips (a)
@@ -327,7 +329,7 @@ func (a *Alignment) follow(t Target, i, j int, at *int) (Placement, bool) {
 	}
 	q := similarity(quote, got)
 	if q >= minQuoteSim && (len(quote) >= contextLen || c.agrees(ctx)) ||
-		q >= minInsertSim && c.agrees(ctx) && isSubsequence(quote, got) {
+		q >= minInsertSim && c.agrees(ctx) && wordsKept(quote, got) {
 		return a.placed(j, s, e, StatusFuzzy, c.scored(q, 1)), true
 	}
 	return Placement{}, false
@@ -410,15 +412,24 @@ func snap(quote []rune, ctx quoteContext, text []rune, s, e int) (int, int) {
 	return s, e
 }
 
-// isSubsequence reports whether every code point of a is in b, in order.
-func isSubsequence(a, b []rune) bool {
+// wordsKept reports whether every token of quote (a word, or any other
+// code point; see tokens) is in got, whole and in order: got is the quote
+// with words inserted into it. Code points alone would not do: the letters
+// of "ever" are all in "several", in order, and those of "foes" in
+// "forces", but neither word is there.
+func wordsKept(quote, got []rune) bool {
+	gt := tokens(got)
 	k := 0
-	for _, r := range b {
-		if k < len(a) && a[k] == r {
+	for _, q := range tokens(quote) {
+		for k < len(gt) && !slices.Equal(got[gt[k].start:gt[k].end], quote[q.start:q.end]) {
 			k++
 		}
+		if k == len(gt) {
+			return false
+		}
+		k++
 	}
-	return k == len(a)
+	return true
 }
 
 // search does steps (c) and (d). i is the note's block in prev (or -1),
@@ -468,13 +479,16 @@ func (a *Alignment) search(t Target, i, home, at int) Placement {
 	ctx := contextOf(t)
 	ctx.home = home
 	// placed places the note on the best candidate. Its very words
-	// elsewhere than in its paragraph are a relocation, fuzzy: only a note
+	// elsewhere than in its paragraph are a relocation, moved: only a note
 	// that names no paragraph (an imported quote) is mapped wherever they
-	// are.
+	// are. Other words are fuzzy, wherever they are.
 	placed := func(c candidate) Placement {
 		status := StatusFuzzy
-		if slices.Equal(a.runes[c.block][c.start:c.end], quote) && (c.block == home || t.Anchor == "") {
-			status = StatusMapped
+		if slices.Equal(a.runes[c.block][c.start:c.end], quote) {
+			status = StatusMoved
+			if c.block == home || t.Anchor == "" {
+				status = StatusMapped
+			}
 		}
 		return a.placed(c.block, c.start, c.end, status, c.score)
 	}
@@ -544,12 +558,14 @@ func (c candidate) scored(q, pos float64) float64 {
 
 // agrees reports whether the note's context agrees with the text next to
 // the candidate: one side of it (prefix or suffix) at minSideCtx, or both
-// at minBothCtx; for a note without context (its quote was its whole
-// block), whether the candidate begins or ends its block.
+// at minBothCtx. A side where the note has no context (its quote began, or
+// ended, its paragraph) agrees when the candidate begins (ends) its block
+// too, as in contradicted: a sentence that ended its paragraph and now
+// makes one of its own (the paragraph split there) still ends one.
 func (c candidate) agrees(ctx quoteContext) bool {
 	hasPrefix, hasSuffix := len(ctx.prefix) > 0, len(ctx.suffix) > 0
-	if !hasPrefix && !hasSuffix {
-		return c.atStart || c.atEnd
+	if !hasPrefix && c.atStart || !hasSuffix && c.atEnd {
+		return true
 	}
 	return hasPrefix && c.prefix >= minSideCtx || hasSuffix && c.suffix >= minSideCtx ||
 		hasPrefix && hasSuffix && c.prefix >= minBothCtx && c.suffix >= minBothCtx
@@ -576,12 +592,15 @@ func (c candidate) contradicted(ctx quoteContext) bool {
 // evidence that it is the note's place: its context agrees (see agrees)
 // and neither side disagrees (maxDisagree), and a quote shorter than
 // shortQuote has its context on both sides (their mean similarity at
-// minShortCtx). In the note's own paragraph (home), a quote at least as
-// long as a side of context is evidence enough. A note that comes with no
-// context at all (an imported quote) has nothing but its quote to go by in
-// its own paragraph, or anywhere when it names none.
-func (c candidate) evident(ctx quoteContext, m int, home bool) bool {
-	if home && m >= contextLen {
+// minShortCtx). In the note's own paragraph (home), its very words (same,
+// not merely similar) are evidence enough when they are at least as long as
+// a side of context: similar words that long may be another sentence that
+// shares a phrase with the note's, its own having gone to another
+// paragraph. A note that comes with no context at all (an imported quote)
+// has nothing but its quote to go by in its own paragraph, or anywhere
+// when it names none.
+func (c candidate) evident(ctx quoteContext, m int, home, same bool) bool {
+	if home && same && m >= contextLen {
 		return true
 	}
 	if len(ctx.prefix) == 0 && len(ctx.suffix) == 0 && (home || !ctx.named) {
@@ -662,7 +681,7 @@ func (a *Alignment) consider(best *candidate, ctx quoteContext, j, s, e int, q f
 		return
 	}
 	c := a.around(ctx, j, s, e)
-	if !c.evident(ctx, len(ctx.quote), j == ctx.home) {
+	if !c.evident(ctx, len(ctx.quote), j == ctx.home, q == 1) {
 		return
 	}
 	if c.score = c.scored(q, pos); c.score > best.score {
@@ -906,8 +925,9 @@ func shift(rs []cpRange, d int) {
 
 // matchTokens returns the pairs (index into ot, index into ct) of the
 // longest run of equal tokens in order that go-diff finds, each distinct
-// token standing for one rune. The runes are valid code points, never
-// surrogates, so that go-diff's strings keep them.
+// token standing for one rune, with its changes then grouped (compact).
+// The runes are valid code points, never surrogates, so that go-diff's
+// strings keep them.
 func matchTokens(old, cur []rune, ot, ct []cpRange) [][2]int {
 	if len(ot) == 0 || len(ct) == 0 {
 		return nil
@@ -929,27 +949,156 @@ func matchTokens(old, cur []rune, ot, ct []cpRange) [][2]int {
 		}
 		return out
 	}
-	dmp := diffmatchpatch.New()
-	dmp.DiffTimeout = diffTimeout
+	ro, rc := runes(old, ot), runes(cur, ct)
+	changed := tokenChanges(ro, rc)
+	compact(ro, changed[0], changed[1])
+	compact(rc, changed[1], changed[0])
 	var out [][2]int
-	x, y := 0, 0
-	for _, d := range dmp.DiffMainRunes(runes(old, ot), runes(cur, ct), false) {
-		k := utf8.RuneCountInString(d.Text) // one rune per token
-		switch d.Type {
-		case diffmatchpatch.DiffDelete:
-			x += k
-		case diffmatchpatch.DiffInsert:
-			y += k
-		default:
-			for range k {
-				if x < len(ot) && y < len(ct) {
-					out = append(out, [2]int{x, y})
-				}
-				x, y = x+1, y+1
-			}
+	for x, y := 0, 0; x < len(ot) && y < len(ct); x, y = x+1, y+1 {
+		for x < len(ot) && changed[0][x] {
+			x++
+		}
+		for y < len(ct) && changed[1][y] {
+			y++
+		}
+		if x < len(ot) && y < len(ct) {
+			out = append(out, [2]int{x, y})
 		}
 	}
 	return out
+}
+
+// tokenChanges diffs two texts of tokens, one rune each, with go-diff:
+// changed[0][x] (changed[1][y]) says that token x of old (y of cur) is not
+// kept.
+func tokenChanges(old, cur []rune) [2][]bool {
+	dmp := diffmatchpatch.New()
+	dmp.DiffTimeout = diffTimeout
+	changed := [2][]bool{make([]bool, len(old)), make([]bool, len(cur))}
+	x, y := 0, 0
+	for _, d := range dmp.DiffMainRunes(old, cur, false) {
+		k := utf8.RuneCountInString(d.Text) // one rune per token
+		switch d.Type {
+		case diffmatchpatch.DiffDelete:
+			for ; k > 0 && x < len(old); k-- {
+				changed[0][x] = true
+				x++
+			}
+		case diffmatchpatch.DiffInsert:
+			for ; k > 0 && y < len(cur); k-- {
+				changed[1][y] = true
+				y++
+			}
+		default:
+			x, y = x+k, y+k
+		}
+	}
+	return changed
+}
+
+// compact slides the runs of changed tokens of one text (ids, changed)
+// along equal tokens, as git diff does with lines, so that runs that can
+// meet become one. Of the alignments that keep as many tokens, go-diff
+// returns any: deleting "are intentions. Despite … East Asia are aimed …
+// malign intentions of … dismiss" down to "are intentions", it may keep
+// the later "are" and "intentions", leaving three deletions between them,
+// where the writer deleted one run after "are intentions" and a note on
+// those words must stay on them. Sliding each run down as far as the
+// tokens allow merges such runs. A run that can face a change of the other
+// text (other: its changed tokens) is left at the last place where it
+// does, so that a word replaced stays replaced; any other run goes down
+// as far as it can (where exactly is for the lossless clean-up that
+// wordDiff ends with: a single edit between two kept runs is placed at
+// the best boundary there).
+//
+// Runs are kept in step on both texts: the k-th run of each lies between
+// the same two kept tokens, and sliding a run past a kept token moves to
+// the next run of the other text.
+func compact(ids []rune, changed, other []bool) {
+	type run struct{ start, end int } // [start, end): changed tokens, end at a kept token or the end
+	first := func(chg []bool) run {
+		r := run{}
+		for r.end < len(chg) && chg[r.end] {
+			r.end++
+		}
+		return r
+	}
+	next := func(chg []bool, r *run) bool {
+		if r.end >= len(chg) {
+			return false
+		}
+		r.start = r.end + 1
+		for r.end = r.start; r.end < len(chg) && chg[r.end]; r.end++ {
+		}
+		return true
+	}
+	prev := func(chg []bool, r *run) bool {
+		if r.start == 0 {
+			return false
+		}
+		r.end = r.start - 1
+		for r.start = r.end; r.start > 0 && chg[r.start-1]; r.start-- {
+		}
+		return true
+	}
+	// down moves r past the kept token after it, if that token equals
+	// r's first, and takes in the run that then touches it.
+	down := func(r *run) bool {
+		if r.end >= len(ids) || ids[r.start] != ids[r.end] {
+			return false
+		}
+		changed[r.start], changed[r.end] = false, true
+		r.start++
+		for r.end++; r.end < len(changed) && changed[r.end]; r.end++ {
+		}
+		return true
+	}
+	// up moves r before the kept token before it, if that token equals
+	// r's last, and takes in the run that then touches it.
+	up := func(r *run) bool {
+		if r.start == 0 || ids[r.start-1] != ids[r.end-1] {
+			return false
+		}
+		r.end--
+		changed[r.start-1], changed[r.end] = true, false
+		for r.start--; r.start > 0 && changed[r.start-1]; r.start-- {
+		}
+		return true
+	}
+	g, o := first(changed), first(other)
+	for {
+		if g.end > g.start {
+			var earliest, facing int
+			for {
+				size := g.end - g.start
+				facing = -1
+				for up(&g) {
+					prev(other, &o)
+				}
+				earliest = g.end
+				if o.end > o.start {
+					facing = g.end
+				}
+				for down(&g) {
+					next(other, &o)
+					if o.end > o.start {
+						facing = g.end
+					}
+				}
+				if g.end-g.start == size {
+					break
+				}
+			}
+			if g.end != earliest && facing >= 0 {
+				for o.end == o.start && up(&g) {
+					prev(other, &o)
+				}
+			}
+		}
+		if !next(changed, &g) || !next(other, &o) {
+			return
+		}
+	}
 }
 
 // cpRange is a range of code points, [start, end).

@@ -51,6 +51,7 @@ const (
 	kindCharFixed     = "one character fixed inside the quote"
 	kindWordInside    = "one word inserted inside the quote"
 	kindNearDuplicate = "sentence copied nearly word for word elsewhere"
+	kindSplitOff      = "sentence in the part of a paragraph split off"
 )
 
 // evalNote is a note of the evaluation and its truth on the revision.
@@ -314,6 +315,7 @@ func makeRevision(t testing.TB, r *rand.Rand, old *Document, nNotes int) *evalRe
 		moved
 		movedEdited
 		sentenceEdited
+		split
 	)
 	fate := make([]int, len(old.Blocks))
 	var paras []int
@@ -324,6 +326,18 @@ func makeRevision(t testing.TB, r *rand.Rand, old *Document, nNotes int) *evalRe
 	}
 	r.Shuffle(len(paras), func(x, y int) { paras[x], paras[y] = paras[y], paras[x] })
 	isPara := func(b int) bool { return slices.Contains(paras, b) }
+	// A paragraph split in two keeps its first sentences, at least 60 % of
+	// it (so that the first part is still itself), and its last ones make
+	// a paragraph of their own: splitAt is the first of those.
+	splitAt := make([]int, len(old.Blocks))
+	splitPoint := func(b int) int {
+		for k := 1; k < len(sents[b]); k++ {
+			if float64(sents[b][k].start) >= 0.6*float64(len(texts[b])) {
+				return k
+			}
+		}
+		return -1
+	}
 	assigned := 0
 	for _, f := range []int{deleted, deleted, moved, movedEdited} {
 		for _, b := range paras[assigned:] {
@@ -341,6 +355,18 @@ func makeRevision(t testing.TB, r *rand.Rand, old *Document, nNotes int) *evalRe
 	for _, b := range paras {
 		if fate[b] == untouched && len(sents[b]) >= 2 && r.IntN(5) < 3 {
 			fate[b] = sentenceEdited
+		}
+	}
+	// One paragraph left untouched, not next to a moved one, is split. It
+	// draws nothing from r, so the other edits are those the seed made
+	// before paragraphs were split.
+	for _, b := range paras {
+		near := func(k int) bool { return k >= 0 && k < len(fate) && (fate[k] == moved || fate[k] == movedEdited) }
+		if fate[b] == untouched && !near(b-1) && !near(b+1) {
+			if splitAt[b] = splitPoint(b); splitAt[b] > 0 {
+				fate[b] = split
+				break
+			}
 		}
 	}
 
@@ -637,8 +663,8 @@ func makeRevision(t testing.TB, r *rand.Rand, old *Document, nNotes int) *evalRe
 		}
 	}
 	rev := &evalRevision{old: old, survivors: map[int]int{}}
-	for j, b := range order {
-		as := build(b)
+	j := 0
+	add := func(b int, as []tracked) {
 		blocks = append(blocks, as)
 		text := make([]rune, len(as))
 		for k, a := range as {
@@ -649,7 +675,21 @@ func makeRevision(t testing.TB, r *rand.Rand, old *Document, nNotes int) *evalRe
 			t.Fatalf("revised block %d is not canonical: %q", j, s)
 		}
 		rev.next = append(rev.next, &Block{Index: j, Kind: old.Blocks[b].Kind, Text: s, Hash: hashOf(s)})
-		rev.survivors[b] = j
+		if _, ok := rev.survivors[b]; !ok {
+			rev.survivors[b] = j // a split paragraph's first part
+		}
+		j++
+	}
+	for _, b := range order {
+		as := build(b)
+		if fate[b] != split {
+			add(b, as)
+			continue
+		}
+		// Its first part, then the rest, without the space between.
+		k := sents[b][splitAt[b]].start
+		add(b, as[:k-1])
+		add(b, as[k:])
 	}
 
 	// The truth, from where each note's code points went.
@@ -680,6 +720,9 @@ func makeRevision(t testing.TB, r *rand.Rand, old *Document, nNotes int) *evalRe
 			j, ok := rev.survivors[b]
 			n.orphan, n.to = !ok, j
 			continue
+		}
+		if k := sentenceOf(b, n.target.Start); k >= 0 && fate[b] == split && k >= splitAt[b] {
+			n.kind = kindSplitOff
 		}
 		if k := sentenceOf(b, n.target.Start); k >= 0 && fate[b] == sentenceEdited {
 			switch {
@@ -727,6 +770,7 @@ func makeRevision(t testing.TB, r *rand.Rand, old *Document, nNotes int) *evalRe
 // evalTally counts the outcomes of an evaluation.
 type evalTally struct {
 	placed, orphaned int // correct: on the true words, or orphans rightly
+	moved            int // of placed, in another paragraph
 	wrong            int // placed on other words (or another block)
 	lost             int // orphaned though its words survive
 }
@@ -735,14 +779,15 @@ func (c evalTally) correct() int { return c.placed + c.orphaned }
 
 func (c *evalTally) add(o evalTally) {
 	c.placed += o.placed
+	c.moved += o.moved
 	c.orphaned += o.orphaned
 	c.wrong += o.wrong
 	c.lost += o.lost
 }
 
 func (c evalTally) String() string {
-	return fmt.Sprintf("%d correct (%d placed, %d orphaned), %d on wrong words, %d wrongly orphaned",
-		c.correct(), c.placed, c.orphaned, c.wrong, c.lost)
+	return fmt.Sprintf("%d correct (%d placed, %d of them moved; %d orphaned), %d on wrong words, %d wrongly orphaned",
+		c.correct(), c.placed, c.moved, c.orphaned, c.wrong, c.lost)
 }
 
 // evaluate places the revision's notes and compares them with the truth;
@@ -762,9 +807,19 @@ func evaluate(t testing.TB, rev *evalRevision, log func(format string, args ...a
 	for _, n := range rev.notes {
 		p := a.Place(n.target, false)
 		checkPlacement(t, a, rev.next, n.target, p)
-		if p.Status == StatusMapped || p.Status == StatusExact {
-			if j := slices.Index(anchors, p.Anchor); matched[j] != n.block {
+		// The status says what happened: the note's very words in its
+		// paragraph's successor are exact or mapped, in another paragraph
+		// moved; other words are fuzzy.
+		if p.Status != StatusOrphan {
+			j := slices.Index(anchors, p.Anchor)
+			own, same := matched[j] == n.block, p.Exact == n.target.Exact
+			switch {
+			case (p.Status == StatusMapped || p.Status == StatusExact) && !own:
 				t.Errorf("note %+v: %s, but moved to block %d, not its paragraph's successor", n.target, p.Status, j)
+			case p.Status == StatusMoved && (own || !same):
+				t.Errorf("note %+v: moved onto %q in block %d, its paragraph's successor: %v", n.target, p.Exact, j, own)
+			case !own && same && p.Status != StatusMoved:
+				t.Errorf("note %+v: its words found in block %d, another paragraph, but %s, not moved", n.target, j, p.Status)
 			}
 		}
 		c := byKind[n.kind]
@@ -784,6 +839,9 @@ func evaluate(t testing.TB, rev *evalRevision, log func(format string, args ...a
 			what = fmt.Sprintf("orphaned, but its words are at [%d, %d) of block %d: %q", n.start, n.end, n.to, Slice(rev.next[n.to].Text, n.start, n.end))
 		case p.Anchor == anchors[n.to] && p.Start == n.start && p.End == n.end:
 			c.placed++
+			if p.Status == StatusMoved {
+				c.moved++
+			}
 		default:
 			c.wrong++
 			what = fmt.Sprintf("on the wrong words; its words are at [%d, %d) of block %d: %q", n.start, n.end, n.to, Slice(rev.next[n.to].Text, n.start, n.end))
@@ -842,7 +900,7 @@ func TestPlaceEvaluation(t *testing.T) {
 	}
 	// Every kind of edit was made, and reached notes.
 	for _, k := range []string{kindUntouched, kindKept, kindMoved, kindMovedEdited, kindParaDeleted, kindSentDeleted,
-		kindReworded, kindInsertBefore, kindCharFixed, kindWordInside, kindNearDuplicate} {
+		kindReworded, kindInsertBefore, kindCharFixed, kindWordInside, kindNearDuplicate, kindSplitOff} {
 		if kinds[k] == nil || kinds[k].correct()+kinds[k].wrong+kinds[k].lost < 5 {
 			t.Errorf("fewer than 5 notes of kind %q over all seeds: the edits are too tame", k)
 		}

@@ -500,7 +500,7 @@ func retarget(ctx context.Context, tx *sql.Tx, prevID, newID int64, p Publicatio
 // whose blocks have the given anchors.
 func (c Current) validate(anchors map[string]bool) error {
 	switch c.Status {
-	case StatusExact, StatusMapped, StatusFuzzy:
+	case StatusExact, StatusMapped, StatusMoved, StatusFuzzy:
 		if !anchors[c.Anchor] {
 			return fmt.Errorf("%w: status %s but anchor %q is not in the new revision", ErrInvalid, c.Status, c.Anchor)
 		}

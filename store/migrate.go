@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -54,14 +56,18 @@ func migrations() ([]migration, error) {
 }
 
 // migrate applies, in order, the migrations not yet recorded in
-// schema_migrations, each in its own transaction together with its record,
-// so a failed migration leaves neither half a schema change nor a record.
+// schema_migrations (those up to version upTo, if it is not 0), each in its
+// own transaction together with its record, so a failed migration leaves
+// neither half a schema change nor a record.
 // The check for "already applied" happens inside that (immediate)
 // transaction, so two processes opening the same file cannot both apply one.
-func migrate(ctx context.Context, db *sql.DB) error {
+func migrate(ctx context.Context, db *sql.DB, upTo int) error {
 	ms, err := migrations()
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
+	}
+	if upTo > 0 {
+		ms = slices.DeleteFunc(ms, func(m migration) bool { return m.version > upTo })
 	}
 	if err := createMigrationsTable(ctx, db); err != nil {
 		return fmt.Errorf("migrate: create schema_migrations: %w", err)
@@ -104,8 +110,35 @@ func createMigrationsTable(ctx context.Context, db *sql.DB) error {
 	return tx.Commit()
 }
 
-func applyMigration(ctx context.Context, db *sql.DB, m migration) error {
-	tx, err := db.BeginTx(ctx, nil)
+// applyMigration applies m, unless it is recorded, and records it, in one
+// transaction.
+//
+// Migrations run with foreign keys off, as SQLite's documentation asks of
+// a schema change that rebuilds a table (SQLite cannot alter a constraint,
+// and dropping a table that others refer to would, with foreign keys on,
+// delete every row that refers to it, by cascade). The pragma belongs to a
+// connection and does nothing inside a transaction, so the migration gets
+// a connection of its own, and foreign keys are on again before it goes
+// back to the pool. PRAGMA foreign_key_check, before the record, refuses a
+// migration that leaves rows dangling.
+func applyMigration(ctx context.Context, db *sql.DB, m migration) (err error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+		return err
+	}
+	defer func() {
+		if _, e := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`); e != nil {
+			// Never hand the pool a connection that does not enforce them.
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+			err = errors.Join(err, fmt.Errorf("foreign keys on again: %w", e))
+		}
+	}()
+
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -121,10 +154,6 @@ func applyMigration(ctx context.Context, db *sql.DB, m migration) error {
 	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 		return err
 	}
-	// Migrations run with foreign keys enforced: the pragma cannot change
-	// inside a transaction. A future migration that rebuilds a referenced
-	// table must mind that (DROP TABLE cascades); this check is the safety
-	// net that refuses to record one that leaves rows dangling.
 	rows, err := tx.QueryContext(ctx, `PRAGMA foreign_key_check`)
 	if err != nil {
 		return err

@@ -35,6 +35,7 @@ type Status string
 const (
 	StatusExact  Status = "exact"
 	StatusMapped Status = "mapped"
+	StatusMoved  Status = "moved"
 	StatusFuzzy  Status = "fuzzy"
 	StatusOrphan Status = "orphan"
 )

@@ -7,15 +7,16 @@ import (
 )
 
 // Moves counts, for one revision, how the notes carried onto it from the
-// revision before were placed: unchanged (exact), moved with their words
-// (mapped), on words that changed (fuzzy), or lost (orphan). A note that was
-// re-attached since counts by its target now.
+// revision before were placed: unchanged (exact), on the same words at new
+// offsets in their paragraph (mapped), with their words to another
+// paragraph (moved), on words that changed (fuzzy), or lost (orphan). A
+// note that was re-attached since counts by its target now.
 type Moves struct {
-	Exact, Mapped, Fuzzy, Orphan int
+	Exact, Mapped, Moved, Fuzzy, Orphan int
 }
 
 // Total is the number of notes carried onto the revision.
-func (m Moves) Total() int { return m.Exact + m.Mapped + m.Fuzzy + m.Orphan }
+func (m Moves) Total() int { return m.Exact + m.Mapped + m.Moved + m.Fuzzy + m.Orphan }
 
 // RevisionMoves returns, per revision id of the document, the Moves of the
 // notes v may see (notes, not replies: replies go with their note).
@@ -57,6 +58,8 @@ func (db *DB) RevisionMoves(ctx context.Context, v Viewer, documentID int64) (ma
 			m.Exact = count
 		case StatusMapped:
 			m.Mapped = count
+		case StatusMoved:
+			m.Moved = count
 		case StatusFuzzy:
 			m.Fuzzy = count
 		case StatusOrphan:

@@ -127,7 +127,12 @@ func (db *DB) commit(tx *sql.Tx) error {
 // Open opens (creating if needed) the SQLite file at path with WAL, foreign
 // keys, a busy timeout and immediate transactions set in the DSN, and applies
 // the embedded migrations not yet recorded.
-func Open(ctx context.Context, path string) (*DB, error) {
+func Open(ctx context.Context, path string) (*DB, error) { return open(ctx, path, 0) }
+
+// open is Open applying the migrations up to version upTo only (0: all),
+// so that a test can make the database an older glossa left and see a
+// migration take it from there.
+func open(ctx context.Context, path string, upTo int) (*DB, error) {
 	if path == "" {
 		return nil, fmt.Errorf("open database: %w: empty path", ErrInvalid)
 	}
@@ -153,7 +158,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		rw.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	if err := migrate(ctx, rw); err != nil {
+	if err := migrate(ctx, rw, upTo); err != nil {
 		rw.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}

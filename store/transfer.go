@@ -451,7 +451,7 @@ func checkImportTargets(ctx context.Context, tx *sql.Tx, documentID, curRev int6
 	}
 	curLen := 0 // the current block's length: none for an orphan
 	switch cur.Status {
-	case StatusExact, StatusMapped, StatusFuzzy:
+	case StatusExact, StatusMapped, StatusMoved, StatusFuzzy:
 		var n sql.NullInt64
 		if err := tx.QueryRowContext(ctx, `SELECT (SELECT length(text) FROM blocks WHERE revision_id = ? AND anchor = ?)`,
 			curRev, cur.Anchor).Scan(&n); err != nil {

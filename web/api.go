@@ -81,7 +81,7 @@ type annotation struct {
 	// "public" (everyone). A reply has its thread's.
 	Audience string `json:"audience,omitempty"`
 	// Status is glossa's: how the current target was found after the
-	// document was revised ("exact", "mapped", "fuzzy" or "orphan").
+	// document was revised ("exact", "mapped", "moved", "fuzzy" or "orphan").
 	Status string `json:"status,omitempty"`
 	// Score is glossa's: how sure that placement is, from 0 (orphan) to 1.
 	Score *float64 `json:"score,omitempty"`

@@ -51,6 +51,7 @@ type apiChanges struct {
 type apiMoves struct {
 	Exact  int `json:"exact"`
 	Mapped int `json:"mapped"`
+	Moved  int `json:"moved"`
 	Fuzzy  int `json:"fuzzy"`
 	Orphan int `json:"orphan"`
 }
@@ -71,7 +72,7 @@ func (s *Server) apiRevisionInfos(r *http.Request, e *docEntry) ([]apiRevisionIn
 		if c := rev.Changes; c != nil {
 			info.Changes = &apiChanges{Unchanged: c.Unchanged, Edited: c.Edited, Inserted: c.Inserted, Deleted: c.Deleted}
 			m := moves[rev.ID]
-			info.Notes = &apiMoves{Exact: m.Exact, Mapped: m.Mapped, Fuzzy: m.Fuzzy, Orphan: m.Orphan}
+			info.Notes = &apiMoves{Exact: m.Exact, Mapped: m.Mapped, Moved: m.Moved, Fuzzy: m.Fuzzy, Orphan: m.Orphan}
 		}
 		out = append(out, info)
 	}

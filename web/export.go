@@ -469,6 +469,8 @@ func writeMarkdownNote(b *strings.Builder, n store.Note, indent string, lost boo
 		parts = append(parts, "imported on words the essay does not have: its file quoted “"+mdEscape(n.Original.Exact)+"”")
 	case n.Current.Status == store.StatusFuzzy:
 		parts = append(parts, "the words changed since it was written")
+	case n.Current.Status == store.StatusMoved:
+		parts = append(parts, "moved with its words from another paragraph")
 	}
 	if len(n.Tags) > 0 {
 		parts = append(parts, "tags: "+mdEscape(strings.Join(n.Tags, ", ")))

@@ -28,8 +28,9 @@ package web
 //     private, with a report line.
 //   - Each note is placed on the current revision (importTarget, placeImported): where
 //     its target says when the words are there (exact), else by searching
-//     its quote with its context (mapped, or fuzzy when the words differ a
-//     little), else it is kept as an orphan, listed under "Notes on an
+//     its quote with its context (mapped in the paragraph it names, moved
+//     in another, or fuzzy when the words differ a little), else it is
+//     kept as an orphan, listed under "Notes on an
 //     earlier version" with its quote. Nothing is dropped for want of a
 //     place. Replies follow the note they answer.
 //   - Everything goes into the database in one transaction
@@ -80,15 +81,16 @@ const (
 
 // ImportReport says what an import did: how many annotations the file
 // held and what became of them, with a line for each that was not simply
-// placed where it said (rejected, skipped, orphaned, fuzzy) or that came in
+// placed where it said (rejected, skipped, orphaned, fuzzy, moved) or that came in
 // changed (a tag dropped, an audience made private).
 type ImportReport struct {
 	Document    string       `json:"document"`
 	Format      string       `json:"format"`
 	Annotations int          `json:"annotations"` // in the file
-	Imported    int          `json:"imported"`    // exact + mapped + fuzzy + orphaned + replies
+	Imported    int          `json:"imported"`    // exact + mapped + moved + fuzzy + orphaned + replies
 	Exact       int          `json:"exact"`       // where the file said
-	Mapped      int          `json:"mapped"`      // the same words, found elsewhere
+	Mapped      int          `json:"mapped"`      // the same words, elsewhere in the paragraph it named
+	Moved       int          `json:"moved"`       // the same words, in another paragraph than it named
 	Fuzzy       int          `json:"fuzzy"`       // close words
 	Orphaned    int          `json:"orphaned"`    // kept without a place in the text
 	Replies     int          `json:"replies"`     // in their thread
@@ -103,16 +105,16 @@ type ReportLine struct {
 	// as a whole.
 	Index   int    `json:"index"`
 	ID      string `json:"id,omitempty"`   // as the file names it
-	Outcome string `json:"outcome"`        // rejected, skipped, orphaned, fuzzy or note
+	Outcome string `json:"outcome"`        // rejected, skipped, orphaned, fuzzy, moved or note
 	Note    string `json:"note,omitempty"` // the glossa note it is now
 	Reason  string `json:"reason"`
 }
 
 // Summary is the report in one sentence.
 func (r ImportReport) Summary() string {
-	return fmt.Sprintf("%d of %d %s imported from a %s file: %d exact, %d mapped, %d fuzzy, %d orphaned, %d %s; %d skipped, %d rejected.",
+	return fmt.Sprintf("%d of %d %s imported from a %s file: %d exact, %d mapped, %d moved, %d fuzzy, %d orphaned, %d %s; %d skipped, %d rejected.",
 		r.Imported, r.Annotations, plural(r.Annotations, "annotation", "annotations"), r.Format,
-		r.Exact, r.Mapped, r.Fuzzy, r.Orphaned, r.Replies, plural(r.Replies, "reply", "replies"), r.Skipped, r.Rejected)
+		r.Exact, r.Mapped, r.Moved, r.Fuzzy, r.Orphaned, r.Replies, plural(r.Replies, "reply", "replies"), r.Skipped, r.Rejected)
 }
 
 // String is the line as the command line prints it.
@@ -374,6 +376,10 @@ func (s *Server) importData(ctx context.Context, u *store.User, e *docEntry, dat
 			rep.Exact++
 		case it.cur.Status == store.StatusMapped:
 			rep.Mapped++
+		case it.cur.Status == store.StatusMoved:
+			rep.Moved++
+			line("moved", fmt.Sprintf("its quote “%s” is not in the paragraph it names (%s); it is on the same words in another paragraph (%s), where the words around them agree",
+				excerpt(it.cur.Exact, 80), it.in.Anchor, it.cur.Anchor))
 		case it.cur.Status == store.StatusFuzzy:
 			rep.Fuzzy++
 			line("fuzzy", fmt.Sprintf("its quote “%s” is not in the essay word for word; it is on the closest words, “%s” (similarity score %.2f)",
@@ -659,9 +665,9 @@ func importTarget(e *docEntry, in noteInput) (content.Target, string) {
 // with the re-anchoring of a publish (content.Alignment.Place, aligned
 // here with the current revision itself): where it says, when its quote
 // is there (exact); else its quote searched with its context, first word
-// for word anywhere in the essay (mapped; exact when the file named no
-// paragraph, as Hypothesis does not), then approximately (fuzzy); else
-// an orphan. An orphan keeps the target the file gave it as its current
+// for word anywhere in the essay (mapped in the paragraph it names, moved
+// in another; exact when the file named no paragraph, as Hypothesis does
+// not), then approximately (fuzzy); else an orphan. An orphan keeps the target the file gave it as its current
 // target; its original target must name a block, so it names the one it
 // was on if that still exists, else the essay's first block, with its
 // quote.

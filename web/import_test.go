@@ -679,3 +679,45 @@ func FuzzImportFile(f *testing.F) {
 		}
 	})
 }
+
+// An annotation that names one paragraph, with a quote and its context
+// that are word for word in another: it goes on those words, moved (not
+// fuzzy: they are the essay's words, not the importer's), and the report
+// says from where to where.
+func TestImportMovedToAnotherParagraph(t *testing.T) {
+	a := newApp(t, withBaseURL(testBase))
+	ann := a.signUp(t, "ann")
+	e := a.essay(t)
+	from, to := a.paragraphWith(t, "two logics"), a.paragraphWith(t, "Yet the old alliances live on")
+	const phrase = "Yet the old alliances live on"
+	start := content.CodePoints(to.Text[:strings.Index(to.Text, phrase)])
+	end := start + content.CodePoints(phrase)
+	exact, prefix, suffix, _ := content.QuoteContext(to.Text, start, end)
+	file, _ := json.Marshal(map[string]any{
+		"@context": annoContext, "id": "urn:uuid:5d9c3b1e-2f4a-4c8e-9b7d-1a6e0f3c2b90", "type": "Annotation",
+		"body": map[string]any{"type": "TextualBody", "value": "Named the wrong paragraph."},
+		"target": map[string]any{"source": testBase + "/read/" + e.slug, "selector": map[string]any{
+			"type": "FragmentSelector", "value": from.Anchor,
+			"refinedBy": map[string]any{"type": "TextQuoteSelector", "exact": exact, "prefix": prefix, "suffix": suffix}}},
+	})
+	rep, st := importAs(t, ann, string(file))
+	if st != 200 || rep.Imported != 1 || rep.Moved != 1 || rep.Fuzzy != 0 || !strings.Contains(rep.Summary(), "1 moved") {
+		t.Fatalf("import: %d %s %v", st, rep.Summary(), rep.Lines)
+	}
+	if !hasLine(rep, 1, "moved", "another paragraph ("+to.Anchor+")") {
+		t.Errorf("no moved line naming where it went: %v", rep.Lines)
+	}
+	notes := must(a.db.Notes(context.Background(), viewerOfUser(t, a, "ann"), store.NoteQuery{DocumentID: e.id}))
+	if len(notes) != 1 {
+		t.Fatalf("%d notes", len(notes))
+	}
+	n := notes[0]
+	if n.Current.Status != store.StatusMoved || n.Current.Anchor != to.Anchor || n.Current.Start != start || n.Current.Exact != exact ||
+		n.ImportedQuote || n.QuoteByImporter() {
+		t.Errorf("imported note: %+v (imported quote %v)", n.Current, n.ImportedQuote)
+	}
+	doc := ann.page("/read/"+essaySlug, 200)
+	if mark := query(doc, `[data-block="`+to.Anchor+`"] .note .words-moved`); mark == nil {
+		t.Error("the moved note has no mark saying it moved with its words")
+	}
+}

@@ -44,7 +44,7 @@ func (r PublishReport) log(log *slog.Logger) {
 	log.Info("published revision", "document", r.Slug, "revision", r.Revision, "origin", OriginName(r.Origin),
 		"blocks_unchanged", r.Blocks.Unchanged, "blocks_edited", r.Blocks.Edited,
 		"blocks_inserted", r.Blocks.Inserted, "blocks_deleted", r.Blocks.Deleted,
-		"notes_exact", r.Notes.Exact, "notes_mapped", r.Notes.Mapped,
+		"notes_exact", r.Notes.Exact, "notes_mapped", r.Notes.Mapped, "notes_moved", r.Notes.Moved,
 		"notes_fuzzy", r.Notes.Fuzzy, "notes_orphaned", r.Notes.Orphan)
 }
 
@@ -193,6 +193,8 @@ func publishDoc(ctx context.Context, db *store.DB, es essay, deliberate bool) (*
 				moves.Exact++
 			case store.StatusMapped:
 				moves.Mapped++
+			case store.StatusMoved:
+				moves.Moved++
 			case store.StatusFuzzy:
 				moves.Fuzzy++
 			default:

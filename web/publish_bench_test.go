@@ -88,6 +88,7 @@ func BenchmarkPublishRevision(b *testing.B) {
 	n := last.Notes
 	b.ReportMetric(float64(n.Exact), "exact")
 	b.ReportMetric(float64(n.Mapped), "mapped")
+	b.ReportMetric(float64(n.Moved), "moved")
 	b.ReportMetric(float64(n.Fuzzy), "fuzzy")
 	b.ReportMetric(float64(n.Orphan), "orphan")
 }

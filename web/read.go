@@ -215,6 +215,14 @@ func (n noteView) WordsChanged() bool {
 	return n.ParentID == "" && (n.Status == store.StatusFuzzy ||
 		n.Status != store.StatusOrphan && n.Exact != "" && n.OrigExact != "" && n.Exact != n.OrigExact)
 }
+
+// MovedWithWords: the last publish moved the note, on its very words, to
+// another paragraph (status moved). The words did not change, so it says
+// so rather than that they did.
+func (n noteView) MovedWithWords() bool {
+	return n.ParentID == "" && n.Status == store.StatusMoved && !n.WordsChanged()
+}
+
 func (n noteView) Public() bool { return n.Audience == store.Public }
 func (n noteView) Reply() bool  { return n.ParentID != "" }
 

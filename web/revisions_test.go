@@ -2,13 +2,17 @@ package web
 
 import (
 	"context"
+	"encoding/csv"
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
 
+	"glossa/content"
 	"glossa/store"
 )
 
@@ -132,13 +136,13 @@ func TestRevisionReaderSeesNotesFollowTheirWords(t *testing.T) {
 		}
 		return out
 	}
-	if got, want := strings.Join(counts(ann), " "), "1 0 1 1"; got != want {
-		t.Errorf("ann's revision 2 counts (kept, moved, changed, orphaned) = %s, want %s", got, want)
+	if got, want := strings.Join(counts(ann), " "), "1 0 0 1 1"; got != want {
+		t.Errorf("ann's revision 2 counts (kept, followed, moved, changed, orphaned) = %s, want %s", got, want)
 	}
-	if got, want := strings.Join(counts(app.signIn(t, "bob")), " "), "1 0 1 2"; got != want {
+	if got, want := strings.Join(counts(app.signIn(t, "bob")), " "), "1 0 0 1 2"; got != want {
 		t.Errorf("bob's revision 2 counts = %s, want %s", got, want)
 	}
-	if got, want := strings.Join(counts(app.client(t)), " "), "1 0 1 1"; got != want {
+	if got, want := strings.Join(counts(app.client(t)), " "), "1 0 0 1 1"; got != want {
 		t.Errorf("a signed-out reader's counts = %s, want %s", got, want)
 	}
 	list := ann.page("/read/t/revisions", http.StatusOK)
@@ -201,7 +205,7 @@ func TestRevisionAPI(t *testing.T) {
 			Changes *struct {
 				Unchanged, Edited, Inserted, Deleted int
 			} `json:"changes"`
-			Notes *struct{ Exact, Mapped, Fuzzy, Orphan int } `json:"notes"`
+			Notes *struct{ Exact, Mapped, Moved, Fuzzy, Orphan int } `json:"notes"`
 		} `json:"revisions"`
 	}
 	res := ann.apiJSON("GET", "/api/documents/t/revisions", nil, nil, &list)
@@ -211,12 +215,12 @@ func TestRevisionAPI(t *testing.T) {
 	r1, r2 := list.Revisions[0], list.Revisions[1]
 	if r1.Changes != nil || r1.Notes != nil || r1.Current || !r2.Current || r2.Changes == nil ||
 		*r2.Changes != (struct{ Unchanged, Edited, Inserted, Deleted int }{2, 1, 1, 1}) ||
-		*r2.Notes != (struct{ Exact, Mapped, Fuzzy, Orphan int }{0, 0, 1, 1}) {
+		*r2.Notes != (struct{ Exact, Mapped, Moved, Fuzzy, Orphan int }{0, 0, 0, 1, 1}) {
 		t.Errorf("revisions = %+v / %+v %+v %+v", r1, r2, r2.Changes, r2.Notes)
 	}
 	var anon struct {
 		Revisions []struct {
-			Notes *struct{ Exact, Mapped, Fuzzy, Orphan int } `json:"notes"`
+			Notes *struct{ Exact, Mapped, Moved, Fuzzy, Orphan int } `json:"notes"`
 		} `json:"revisions"`
 	}
 	app.client(t).apiJSON("GET", "/api/documents/t/revisions", nil, nil, &anon)
@@ -381,5 +385,200 @@ func TestWordsChangedMarkLasts(t *testing.T) {
 			t.Errorf("revision %d: no mark on the note whose words changed", i+2)
 		}
 		app.close()
+	}
+}
+
+// An essay whose second paragraph the editor splits in two: the paragraph
+// keeps its anchor on the half about China, and the notes on the other
+// half follow their words to the new paragraph.
+const (
+	splitV1 = "---\ntitle: Test\n---\n\n" +
+		"Alliances in the Asia-Pacific have shaped the regional order for seventy years, and they still do.\n\n" +
+		"The United States built a hub-and-spoke system of bilateral treaties after the war ended in 1945. " +
+		"China has grown into the largest trading partner of most states in the region, yet it has few allies.\n\n" +
+		"The future order will rest on a complex mix of institutional arrangements, not on alliances alone.\n"
+	splitV2 = "---\ntitle: Test\n---\n\n" +
+		"Alliances in the Asia-Pacific have shaped the regional order for seventy years, and they still do.\n\n" +
+		"The United States built a hub-and-spoke system of bilateral treaties after the war ended in 1945.\n\n" +
+		"China has grown into the largest trading partner of most states in the region, yet it has few allies.\n\n" +
+		"The future order will rest on a complex mix of institutional arrangements, not on alliances alone.\n"
+)
+
+// A note that a revision moved, word for word, to another paragraph is
+// moved everywhere it is told: in the store, the API (its status and the
+// revision's counts), the CSV export, the revisions page and on the
+// reading page, where a quiet line says it moved with its words rather
+// than that its words changed.
+func TestRevisionMovedNote(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "glossa.db")
+	app := newAppAt(t, dbPath, withContent(fstest.MapFS{"t.md": {Data: []byte(splitV1)}}))
+	e, err := app.srv.docs.doc("t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var anchors []string
+	for _, b := range e.current.Blocks {
+		anchors = append(anchors, b.Anchor)
+	}
+	ann, bob := app.signUp(t, "ann"), app.signUp(t, "bob")
+	postNote(t, ann, anchors[1], "bilateral treaties", "ann on treaties", "public")
+	postNote(t, ann, anchors[1], "trading partner", "ann on trade", "public")
+	postNote(t, ann, anchors[2], "complex mix", "ann on the mix", "public")
+	postNote(t, bob, anchors[1], "hub-and-spoke system", "bob's own, on the hub", "private")
+	app.close()
+	app = newAppAt(t, dbPath, withContent(fstest.MapFS{"t.md": {Data: []byte(splitV2)}}))
+	e, _ = app.srv.docs.doc("t")
+	if e.rev.Number != 2 || len(e.current.Blocks) != 4 || e.current.Blocks[2].Anchor != anchors[1] {
+		t.Fatalf("revision %d: the split paragraph's half about China should keep anchor %s: %+v", e.rev.Number, anchors[1], e.current.Blocks)
+	}
+	hub := e.current.Blocks[1].Anchor
+	ann = app.signIn(t, "ann")
+
+	// The store.
+	u, _, err := app.db.UserByName(context.Background(), "ann")
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes, err := app.db.Notes(context.Background(), store.Viewer{UserID: u.ID}, store.NoteQuery{DocumentID: e.id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := map[string]store.Status{}
+	for _, n := range notes {
+		stored[n.Body] = n.Current.Status
+	}
+	if want := map[string]store.Status{"ann on treaties": store.StatusMoved, "ann on trade": store.StatusMapped,
+		"ann on the mix": store.StatusExact}; !reflect.DeepEqual(stored, want) {
+		t.Errorf("stored statuses %v, want %v", stored, want)
+	}
+
+	// The API: each annotation's status, and the revision's counts, per
+	// caller (bob's private moved note counts for him only).
+	var page struct {
+		First struct {
+			Items []struct {
+				Status string `json:"status"`
+				Body   struct{ Value string }
+			}
+		}
+	}
+	ann.apiJSON("GET", "/api/documents/t/annotations/", nil, nil, &page)
+	api := map[string]string{}
+	for _, a := range page.First.Items {
+		api[a.Body.Value] = a.Status
+	}
+	if api["ann on treaties"] != "moved" || api["ann on trade"] != "mapped" || api["ann on the mix"] != "exact" {
+		t.Errorf("API statuses %v", api)
+	}
+	type moves struct{ Exact, Mapped, Moved, Fuzzy, Orphan int }
+	apiCounts := func(c *client) moves {
+		t.Helper()
+		var list struct {
+			Revisions []struct {
+				Notes *moves `json:"notes"`
+			} `json:"revisions"`
+		}
+		c.apiJSON("GET", "/api/documents/t/revisions", nil, nil, &list)
+		if len(list.Revisions) != 2 || list.Revisions[1].Notes == nil {
+			t.Fatalf("revisions: %+v", list)
+		}
+		return *list.Revisions[1].Notes
+	}
+	if got, want := apiCounts(ann), (moves{Exact: 1, Mapped: 1, Moved: 1}); got != want {
+		t.Errorf("ann's revision 2 counts from the API: %+v, want %+v", got, want)
+	}
+	if got, want := apiCounts(app.signIn(t, "bob")), (moves{Exact: 1, Mapped: 1, Moved: 2}); got != want {
+		t.Errorf("bob's revision 2 counts from the API: %+v, want %+v", got, want)
+	}
+
+	// The CSV export's status column.
+	res := ann.get("/api/documents/t/export?format=csv&scope=mine")
+	body := readBody(res)
+	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+	if res.StatusCode != http.StatusOK || err != nil || len(rows) != 4 {
+		t.Fatalf("CSV export: %d, %v, %d rows", res.StatusCode, err, len(rows))
+	}
+	csvStatus := map[string]string{}
+	for _, r := range rows[1:] {
+		csvStatus[r[slices.Index(csvColumns, "body")]] = r[slices.Index(csvColumns, "status")]
+	}
+	if csvStatus["ann on treaties"] != "moved" || csvStatus["ann on trade"] != "mapped" {
+		t.Errorf("CSV statuses %v", csvStatus)
+	}
+
+	// The revisions page: kept, followed their words, moved, changed,
+	// orphaned.
+	list := ann.page("/read/t/revisions", http.StatusOK)
+	var cells []string
+	for _, td := range queryAll(query(list, "tbody tr"), "td.num") {
+		cells = append(cells, text(td))
+	}
+	if got, want := strings.Join(cells, " "), "1 1 1 0 0"; got != want {
+		t.Errorf("ann's revision 2 counts on the page = %s, want %s", got, want)
+	}
+
+	// The reading page: the moved note says so, quietly, and not that its
+	// words changed.
+	doc := ann.page("/read/t", http.StatusOK)
+	note := query(doc, `[data-block="`+hub+`"] .note`)
+	if got := text(query(note, ".note-body")); got != "ann on treaties" {
+		t.Fatalf("the note in the paragraph split off: %q", got)
+	}
+	mark := query(note, ".words-moved")
+	if mark == nil || !strings.Contains(text(mark), "Moved with its words from another paragraph") ||
+		attr(query(mark, `a[href^="/read/t/rev/1"]`), "href") != "/read/t/rev/1#"+anchors[1] {
+		t.Errorf("no quiet mark that the note moved with its words, linking where it was written: %q", text(mark))
+	}
+	if query(note, ".words-changed") != nil {
+		t.Errorf("the moved note says its words changed: %q", text(query(note, ".words-changed")))
+	}
+	for _, other := range queryAll(doc, `[data-block="`+anchors[1]+`"] .note, [data-block="`+anchors[2]+`"] .note`) {
+		if query(other, ".words-moved, .words-changed") != nil {
+			t.Errorf("a note that stayed in its paragraph carries a mark: %q", text(other))
+		}
+	}
+	// So does the print edition (beside its paragraph).
+	print := ann.page("/read/t/print", http.StatusOK)
+	if marks := queryAll(print, ".ed-margin .ed-moved"); len(marks) != 1 || !strings.Contains(text(marks[0]), "Moved with its words from another paragraph") ||
+		query(print, ".ed-changed") != nil {
+		t.Errorf("print edition: %d moved marks, changed mark %v", len(marks), query(print, ".ed-changed") != nil)
+	}
+}
+
+// The publish report counts a note moved to another paragraph apart.
+func TestPublishReportCountsMoved(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "glossa.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := Publish(ctx, db, fstest.MapFS{"t.md": {Data: []byte(splitV1)}}, ""); err != nil {
+		t.Fatal(err)
+	}
+	u, err := db.CreateUser(ctx, "ann", []byte("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := db.Document(ctx, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := doc.Current.Blocks[1]
+	for _, phrase := range []string{"bilateral treaties", "trading partner"} {
+		start := content.CodePoints(b.Text[:strings.Index(b.Text, phrase)])
+		exact, prefix, suffix, _ := content.QuoteContext(b.Text, start, start+content.CodePoints(phrase))
+		target := store.Original{Target: store.Target{RevisionID: doc.Current.ID, Anchor: b.Anchor, Start: start,
+			End: start + content.CodePoints(phrase), Exact: exact, Prefix: prefix, Suffix: suffix}, BlockHash: b.Hash}
+		if _, err := db.CreateNote(ctx, store.NewNote{DocumentID: doc.ID, AuthorID: u.ID, Audience: store.Private, Body: phrase, Target: target}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reps, err := Publish(ctx, db, fstest.MapFS{"t.md": {Data: []byte(splitV2)}}, "")
+	if err != nil || len(reps) != 1 {
+		t.Fatalf("publish: %+v, %v", reps, err)
+	}
+	if got, want := reps[0].Notes, (store.Moves{Mapped: 1, Moved: 1}); got != want {
+		t.Errorf("report %+v, want %+v", got, want)
 	}
 }

@@ -235,7 +235,7 @@ func publish(ctx context.Context, args []string, getenv func(string) string, std
 		if r.Revision > 1 {
 			b, n := r.Blocks, r.Notes
 			fmt.Fprintf(stdout, "  blocks: %d unchanged, %d edited, %d inserted, %d deleted\n", b.Unchanged, b.Edited, b.Inserted, b.Deleted)
-			fmt.Fprintf(stdout, "  notes:  %d exact, %d mapped, %d fuzzy, %d orphaned\n", n.Exact, n.Mapped, n.Fuzzy, n.Orphan)
+			fmt.Fprintf(stdout, "  notes:  %d exact, %d mapped, %d moved, %d fuzzy, %d orphaned\n", n.Exact, n.Mapped, n.Moved, n.Fuzzy, n.Orphan)
 		}
 	}
 	return err

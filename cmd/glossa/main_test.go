@@ -282,7 +282,7 @@ func TestPublishCommand(t *testing.T) {
 	write("One paragraph here.\n\nAnother paragraph is there, with many more words in it.\n\nA third.\n")
 	want := "essay: published revision 2\n" +
 		"  blocks: 1 unchanged, 1 edited, 1 inserted, 0 deleted\n" +
-		"  notes:  1 exact, 0 mapped, 1 fuzzy, 0 orphaned\n" +
+		"  notes:  1 exact, 0 mapped, 0 moved, 1 fuzzy, 0 orphaned\n" +
 		embedded + "revision 1 is current; nothing to publish\n"
 	if got := publish(); got != want {
 		t.Errorf("second publish printed %q, want %q", got, want)
@@ -393,7 +393,7 @@ func TestExportAndImportCommands(t *testing.T) {
 	}
 
 	out := mustRun("import", "-db", dbB, "-user", "ann", file)
-	if want := slug + ": 4 of 4 annotations imported from a W3C Web Annotation file: 3 exact, 0 mapped, 0 fuzzy, 0 orphaned, 1 reply; 0 skipped, 0 rejected.\n"; out != want {
+	if want := slug + ": 4 of 4 annotations imported from a W3C Web Annotation file: 3 exact, 0 mapped, 0 moved, 0 fuzzy, 0 orphaned, 1 reply; 0 skipped, 0 rejected.\n"; out != want {
 		t.Errorf("import printed %q, want %q", out, want)
 	}
 	// The same, but that every note says it was imported, and when.
