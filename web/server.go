@@ -199,6 +199,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.users = newUserCache()
 	s.sessions = scs.New()
 	s.sessions.Store = s.sessStor
+	s.sessions.Codec = s.sessStor.codec
 	s.sessions.Lifetime = sessionLifetime
 	s.sessions.Cookie.Name = "glossa_session"
 	s.sessions.Cookie.HttpOnly = true

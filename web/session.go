@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -62,6 +63,8 @@ type sessionStore struct {
 	log *slog.Logger
 	// now is the clock; tests move it.
 	now func() time.Time
+	// codec is the session manager's, for the deadline inside the data.
+	codec sessionCodec
 
 	mu     sync.Mutex // orders writes against cache fills
 	writes uint64     // counts Commit, Delete, refreshes and forget
@@ -82,7 +85,7 @@ type sessionEntry struct {
 }
 
 func newSessionStore(db *store.DB, log *slog.Logger) *sessionStore {
-	s := &sessionStore{db: db, log: log, now: time.Now,
+	s := &sessionStore{db: db, log: log, now: time.Now, codec: newSessionCodec(),
 		cache: newByteLRU(sessionCache, func(_ string, e *sessionEntry) int { return len(e.data) + 64 }),
 		stop:  make(chan struct{}), done: make(chan struct{})}
 	go s.cleanup()
@@ -123,10 +126,47 @@ func (s *sessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 	return e.data, true, nil
 }
 
+// sessionCodec is scs's gob encoding, with what it decoded kept by the
+// encoded bytes: decoding a session afresh at every request (gob builds
+// its decoder from the type descriptions each encoding carries) was about
+// half of the time glossa spent on a cached page for a signed-in reader.
+// The same bytes always decode to the same session, so nothing here needs
+// invalidating; each request gets its own copy of the values, which scs
+// changes in place. The values are int64, bool and string, so a shallow
+// copy is a copy.
+type sessionCodec struct {
+	lru *byteLRU[decodedSession]
+}
+
+type decodedSession struct {
+	deadline time.Time
+	values   map[string]any
+}
+
+func newSessionCodec() sessionCodec {
+	return sessionCodec{lru: newByteLRU(sessionCache, func(k string, d decodedSession) int { return len(k) + 64*len(d.values) })}
+}
+
+func (sessionCodec) Encode(deadline time.Time, values map[string]any) ([]byte, error) {
+	return scs.GobCodec{}.Encode(deadline, values)
+}
+
+func (c sessionCodec) Decode(b []byte) (time.Time, map[string]any, error) {
+	if d, ok := c.lru.get(string(b)); ok {
+		return d.deadline, maps.Clone(d.values), nil
+	}
+	deadline, values, err := scs.GobCodec{}.Decode(b)
+	if err != nil {
+		return deadline, values, err
+	}
+	c.lru.put(string(b), decodedSession{deadline: deadline, values: maps.Clone(values)})
+	return deadline, values, nil
+}
+
 // refresh moves the session's idle deadline to now+sessionIdle, never past
 // its absolute deadline (which scs keeps inside the data).
 func (s *sessionStore) refresh(ctx context.Context, token string, e *sessionEntry, now time.Time) {
-	deadline, _, err := scs.GobCodec{}.Decode(e.data)
+	deadline, _, err := s.codec.Decode(e.data)
 	if err != nil {
 		return // scs will refuse it too, and say so
 	}
