@@ -287,6 +287,7 @@ func (s *Server) routes() http.Handler {
 		r.Use(csrf.Handler)
 		r.Use(s.sessions.LoadAndSave)
 		r.Use(s.identify)
+		r.Use(compressPages) // see compress.go: BREACH
 		r.Use(limitWrites)
 
 		r.Get("/", s.page(s.handleLibrary))
