@@ -55,9 +55,9 @@ type config struct {
 	// rows; classNotes and classReaders: the class database's group notes
 	// and the members who load its page in the signed-in memory row.
 	pageReaders, classNotes, classReaders int
-	publishes int           // timed publishes (edit and undo alternate)
-	child     bool          // run the memory row (builds and starts cmd/glossa)
-	browser   bool          // run the page-weight row (Chromium)
+	publishes                             int  // timed publishes (edit and undo alternate)
+	child                                 bool // run the memory row (builds and starts cmd/glossa)
+	browser                               bool // run the page-weight row (Chromium)
 	// childMemLimit, if set, is the GOMEMLIMIT of the memory row's child.
 	childMemLimit string
 	// only, when not empty, names the row groups to run (see rowGroups);
