@@ -51,19 +51,20 @@ type config struct {
 	readers   int           // SSE readers for the fan-out row
 	fanNotes  int           // notes created during the fan-out row
 	dbNotes   int           // notes in the database for the publish and memory rows
-	// pageReaders: the distinct signed-in readers of the signed-in page
-	// rows; classNotes and classReaders: the class database's group notes
-	// and the members who load its page in the signed-in memory row.
-	pageReaders, classNotes, classReaders int
-	publishes                             int  // timed publishes (edit and undo alternate)
-	child                                 bool // run the memory row (builds and starts cmd/glossa)
-	browser                               bool // run the page-weight row (Chromium)
+	publishes int           // timed publishes (edit and undo alternate)
+	child     bool          // run the memory row (builds and starts cmd/glossa)
+	browser   bool          // run the page-weight row (Chromium)
 	// childMemLimit, if set, is the GOMEMLIMIT of the memory row's child.
 	childMemLimit string
 	// only, when not empty, names the row groups to run (see rowGroups);
 	// the others are left out of the table.
 	only map[string]bool
 	log  io.Writer // progress
+
+	// pageReaders: the distinct signed-in readers of the signed-in page
+	// rows; classNotes and classReaders: the class database's group notes
+	// and the members who load its page in the signed-in memory row.
+	pageReaders, classNotes, classReaders int
 }
 
 func fullConfig() config {
