@@ -188,8 +188,12 @@ func signedInPageRow(ctx context.Context, cfg config, g *glossaServer, readers [
 	if err != nil {
 		return row{}, err
 	}
+	who := fmt.Sprintf("%d distinct readers", len(readers))
+	if len(readers) == 1 {
+		who = "one reader"
+	}
 	return row{
-		metric: fmt.Sprintf("%s, %d distinct readers, %d KB page", metric, len(readers), size/1024),
+		metric: fmt.Sprintf("%s, %s, %d KB page", metric, who, size/1024),
 		glossa: fmt.Sprintf("%.0f", gv), ref: fmt.Sprintf("%.0f", rv),
 		value: fmt.Sprintf("%.2f", ratio), goal: fmt.Sprintf("≥ %.1f", goal), met: yesNo(ratio >= goal),
 	}, nil
