@@ -97,6 +97,18 @@ func newSessionStore(db *store.DB, log *slog.Logger) *sessionStore {
 // first; a failed refresh is logged and the session still found (it stays
 // good until its stored expiry, and the next request tries again).
 func (s *sessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
+	return s.find(ctx, token, true)
+}
+
+// Find is FindCtx without moving the idle deadline: scs calls FindCtx for
+// a reader's requests, and Find is for checks that are not one, such as
+// the live stream's heartbeat asking whether its reader has signed out
+// (a tab left open is not a reader coming back).
+func (s *sessionStore) Find(token string) ([]byte, bool, error) {
+	return s.find(context.Background(), token, false)
+}
+
+func (s *sessionStore) find(ctx context.Context, token string, touch bool) ([]byte, bool, error) {
 	now := s.now()
 	e, ok := s.cache.get(token)
 	if !ok || now.Sub(e.read) >= sessionTrust || now.Before(e.read) {
@@ -120,7 +132,7 @@ func (s *sessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 	if !now.Before(e.expiry) {
 		return nil, false, nil
 	}
-	if now.Add(sessionIdle).Sub(e.expiry) > sessionRefresh && !e.final.Load() {
+	if touch && now.Add(sessionIdle).Sub(e.expiry) > sessionRefresh && !e.final.Load() {
 		s.refresh(ctx, token, e, now)
 	}
 	return e.data, true, nil
@@ -205,10 +217,6 @@ func (s *sessionStore) DeleteCtx(ctx context.Context, token string) error {
 	err := s.db.DeleteSession(ctx, token)
 	s.forgetToken(token)
 	return err
-}
-
-func (s *sessionStore) Find(token string) ([]byte, bool, error) {
-	return s.FindCtx(context.Background(), token)
 }
 
 func (s *sessionStore) Commit(token string, b []byte, expiry time.Time) error {

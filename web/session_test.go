@@ -143,6 +143,24 @@ func TestSessionIdleDeadline(t *testing.T) {
 		t.Error("requests after a refresh wrote again within the interval")
 	}
 
+	// The live stream's heartbeat asks whether the session is there,
+	// which is not the reader coming back: it moves nothing.
+	clock.advance(sessionRefresh + time.Minute)
+	token := ""
+	u, _ := url.Parse(app.ts.URL)
+	for _, ck := range ann.http.Jar.Cookies(u) {
+		if ck.Name == "glossa_session" {
+			token = ck.Value
+		}
+	}
+	v = dv.get()
+	if _, found, err := app.srv.sessStor.Find(token); !found || err != nil {
+		t.Fatalf("the heartbeat's Find: found %v, %v", found, err)
+	}
+	if dv.get() != v {
+		t.Error("the heartbeat's Find moved the idle deadline")
+	}
+
 	// Away for less than the idle timeout: still signed in, and the
 	// visit moves the deadline on.
 	clock.advance(sessionIdle - time.Hour)
