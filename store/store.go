@@ -1,5 +1,5 @@
 // Package store keeps glossa's data in SQLite (mattn/go-sqlite3): users,
-// API tokens, sessions (for scs), documents and their revisions with their
+// API tokens, sessions (the web layer's, see sessions.go), documents and their revisions with their
 // blocks, and notes with their original and current targets.
 //
 // Every public method takes a context and runs in one transaction. The rule
@@ -262,8 +262,8 @@ func (db *DB) Close() error {
 	return errors.Join(db.ro.Close(), db.sql.Close())
 }
 
-// SQL exposes the pool for the session store (scs sqlite3store), which keeps
-// its own "sessions" table created by our migrations.
+// SQL exposes the write pool, for tests and benchmarks that need a query
+// of their own (sessions have their methods: sessions.go).
 //
 // It is the write pool, with a single connection: never call a DB method
 // while holding a *sql.Tx or unclosed *sql.Rows from it, or both wait

@@ -347,13 +347,19 @@ func TestReadPoolIsQueryOnly(t *testing.T) {
 	}
 }
 
-// scs's sqlite3store works on the sessions table our migration creates.
+// The sessions table is scs's sqlite3store's, which glossa used before
+// its own session rows (sessions.go): rows it wrote read back the same,
+// so readers stay signed in across the change.
 func TestSessionsWithSQLite3Store(t *testing.T) {
 	db := openTestDB(t)
 	s := sqlite3store.NewWithCleanupInterval(db.SQL(), 0)
 
-	if err := s.Commit("tok1", []byte("data1"), time.Now().Add(time.Hour)); err != nil {
+	exp := time.Now().Add(time.Hour).Truncate(time.Millisecond)
+	if err := s.Commit("tok1", []byte("data1"), exp); err != nil {
 		t.Fatalf("Commit: %v", err)
+	}
+	if row, err := db.FindSession(t.Context(), "tok1"); err != nil || string(row.Data) != "data1" || !row.Expiry.Equal(exp) {
+		t.Fatalf("FindSession of sqlite3store's row = %q %v, %v; want data1 %v", row.Data, row.Expiry, err, exp)
 	}
 	b, found, err := s.Find("tok1")
 	if err != nil || !found || string(b) != "data1" {

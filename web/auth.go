@@ -69,7 +69,7 @@ func (s *Server) identify(next http.Handler) http.Handler {
 			return
 		}
 		if id := s.sessions.GetInt64(ctx, sessionUserID); id != 0 {
-			u, err := s.db.User(ctx, id)
+			u, err := s.users.user(ctx, s.db, id)
 			switch {
 			case err == nil:
 				ctx = context.WithValue(ctx, userKey, &u)

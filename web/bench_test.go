@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -167,4 +168,41 @@ func BenchmarkCreateNoteAPIParallel(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkEssayPageSignedIn is BenchmarkEssayPage for a signed-in reader
+// (the session cookie, the session and account lookups, the page cache
+// keyed by reader), as a browser asks for it after a click on the site:
+// a same-origin navigation that accepts gzip, or not.
+func BenchmarkEssayPageSignedIn(b *testing.B) {
+	for _, n := range []int{0, 1000} {
+		for _, gz := range []bool{false, true} {
+			b.Run(fmt.Sprintf("notes=%d/gzip=%v", n, gz), func(b *testing.B) {
+				app := newApp(b)
+				seedNotes(b, app, n)
+				c := app.signUp(b, "reader")
+				u, _ := url.Parse(app.ts.URL)
+				req := httptest.NewRequest("GET", "/read/"+essaySlug, nil)
+				for _, ck := range c.http.Jar.Cookies(u) {
+					req.AddCookie(ck)
+				}
+				req.Header.Set("Sec-Fetch-Site", "same-origin")
+				req.Header.Set("Sec-Fetch-Mode", "navigate")
+				if gz {
+					req.Header.Set("Accept-Encoding", "gzip")
+				}
+				var size int
+				b.ReportAllocs()
+				for b.Loop() {
+					rec := httptest.NewRecorder()
+					app.srv.ServeHTTP(rec, req)
+					if rec.Code != 200 || !strings.Contains(rec.Header().Get("Vary"), "Cookie") {
+						b.Fatalf("status %d", rec.Code)
+					}
+					size = rec.Body.Len()
+				}
+				b.ReportMetric(float64(size), "bytes/page")
+			})
+		}
+	}
 }

@@ -86,3 +86,21 @@ func (c *byteLRU[V]) size() (bytes, entries int) {
 	defer c.mu.Unlock()
 	return c.bytes, len(c.m)
 }
+
+// delete drops key's entry, if there is one.
+func (c *byteLRU[V]) delete(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.m[key]; ok {
+		c.remove(el)
+	}
+}
+
+// clear drops every entry.
+func (c *byteLRU[V]) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.order.Init()
+	clear(c.m)
+	c.bytes = 0
+}

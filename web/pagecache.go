@@ -20,11 +20,10 @@ type pageCache struct {
 	lru *byteLRU[*cachedPage]
 }
 
-// cachedPage is one rendered page, and for signed-out readers the same
-// page gzipped, made the first time a browser asks for it.
+// cachedPage is one rendered page, and the same page gzipped, made the
+// first time a browser that may have it asks for it (see writePage).
 type cachedPage struct {
 	html   []byte
-	public bool // for a signed-out reader: it may be gzipped
 	gzOnce sync.Once
 	gz     []byte // nil until made, or when gzip does not save bytes
 }
@@ -40,12 +39,9 @@ const pageCacheBytes = 64 << 20
 
 func newPageCache(budget int) *pageCache {
 	return &pageCache{lru: newByteLRU(budget, func(_ string, p *cachedPage) int {
-		// A page for a signed-out reader may gain its gzipped copy
-		// (smaller, or not kept) after it is stored: count it now.
-		if p.public {
-			return 2 * len(p.html)
-		}
-		return len(p.html)
+		// A page may gain its gzipped copy (smaller, or not kept) after
+		// it is stored: count it now.
+		return 2 * len(p.html)
 	})}
 }
 
@@ -66,27 +62,20 @@ func (c *pageCache) get(key string) (*cachedPage, bool) { return c.lru.get(key) 
 // put stores the page b of r's reader under key, when it is small enough
 // to keep, and returns it to be written.
 func (c *pageCache) put(r *http.Request, key string, b []byte) *cachedPage {
-	p := &cachedPage{html: b, public: viewerOf(r.Context()).UserID == 0}
+	p := &cachedPage{html: b}
 	c.lru.put(key, p)
 	return p
 }
 
-// writePage writes a cached page, gzipped when the reader is signed out
-// and the browser accepts gzip. A signed-in reader's page is sent plain on
-// purpose: it holds their private notes beside text others wrote (their
-// group's notes, public ones), which is what BREACH needs to guess a
-// secret from compressed sizes; a signed-out reader's page holds nothing
-// that is not public. gzip brings a page of a thousand notes from about
-// 700 KB to under a tenth of that (see BENCHMARKS.md).
+// writePage writes a cached page, gzipped when mayCompress allows it
+// (see compress.go: BREACH) and the browser accepts gzip. gzip brings a
+// page of a thousand notes to under a tenth of its size (see
+// BENCHMARKS.md). compressPages, in front of every page, has said in Vary
+// what the answer depends on.
 func writePage(w http.ResponseWriter, r *http.Request, p *cachedPage) error {
-	h := w.Header()
-	if viewerOf(r.Context()).UserID != 0 {
-		return writeHTML(w, http.StatusOK, p.html)
-	}
-	h.Add("Vary", "Accept-Encoding")
-	if acceptsGzip(r) {
+	if acceptsGzip(r) && mayCompress(r) {
 		if gz := p.gzipped(); gz != nil {
-			h.Set("Content-Encoding", "gzip")
+			w.Header().Set("Content-Encoding", "gzip")
 			return writeHTML(w, http.StatusOK, gz)
 		}
 	}

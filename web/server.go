@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/alexedwards/argon2id"
-	"github.com/alexedwards/scs/sqlite3store"
 	"github.com/alexedwards/scs/v2"
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
@@ -100,7 +99,8 @@ type Server struct {
 	db       *store.DB
 	log      *slog.Logger
 	sessions *scs.SessionManager
-	sessStor *sqlite3store.SQLite3Store
+	sessStor *sessionStore
+	users    *userCache
 	pages    *pageSet
 	static   *staticFiles
 	docs     *library
@@ -192,12 +192,15 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 
 	// Sessions live in SQLite beside everything else, so a restart keeps
-	// readers signed in. The cleanup goroutine is stopped by Close.
-	s.sessStor = sqlite3store.NewWithCleanupInterval(cfg.DB.SQL(), 10*time.Minute)
+	// readers signed in. scs has no idle timeout of its own: the store
+	// keeps it, so that reading a page writes nothing (see session.go).
+	// The cleanup goroutine is stopped by Close.
+	s.sessStor = newSessionStore(cfg.DB, s.log)
+	s.users = newUserCache()
 	s.sessions = scs.New()
 	s.sessions.Store = s.sessStor
-	s.sessions.Lifetime = 30 * 24 * time.Hour
-	s.sessions.IdleTimeout = 14 * 24 * time.Hour
+	s.sessions.Codec = s.sessStor.codec
+	s.sessions.Lifetime = sessionLifetime
 	s.sessions.Cookie.Name = "glossa_session"
 	s.sessions.Cookie.HttpOnly = true
 	s.sessions.Cookie.SameSite = http.SameSiteLaxMode
@@ -284,6 +287,7 @@ func (s *Server) routes() http.Handler {
 		r.Use(csrf.Handler)
 		r.Use(s.sessions.LoadAndSave)
 		r.Use(s.identify)
+		r.Use(compressPages) // see compress.go: BREACH
 		r.Use(limitWrites)
 
 		r.Get("/", s.page(s.handleLibrary))

@@ -41,6 +41,11 @@ func (s *Server) watchOthers(ctx context.Context, every time.Duration) {
 			if !moved && !pending {
 				return nil
 			}
+			if moved {
+				// It may have ended sessions, or restored accounts.
+				s.sessStor.forget()
+				s.users.forget()
+			}
 			pending = true
 			replaced, err := s.docs.refresh(ctx)
 			if err != nil {

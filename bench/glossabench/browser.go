@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"net/http"
 	"os"
 	"slices"
 	"sync"
@@ -26,7 +27,9 @@ type weight struct {
 // page makes except its live event stream, which never finishes: the
 // document, stylesheets, scripts (modules included), images and fonts.
 // JavaScript is a row of its own.
-func pageWeightRows(ctx context.Context, cfg config, url, label string) []row {
+//
+// With a session cookie, the page is loaded by that signed-in reader.
+func pageWeightRows(ctx context.Context, cfg config, url, label string, session *http.Cookie) []row {
 	total := "Essay page first load, " + label + ": HTML+CSS+JS+images, transferred / decoded"
 	js := "Essay page first load, " + label + ": JS, transferred / decoded"
 	skip := func(why string) []row {
@@ -45,7 +48,7 @@ func pageWeightRows(ctx context.Context, cfg config, url, label string) []row {
 	if _, err := os.Stat(exe); err != nil {
 		return skip("skipped (no Chromium)")
 	}
-	byType, err := loadWeights(ctx, exe, url)
+	byType, err := loadWeights(ctx, exe, url, session)
 	if err != nil {
 		fmt.Fprintln(cfg.log, "  page weight:", err)
 		return skip("skipped (Chromium failed: see the log)")
@@ -73,7 +76,7 @@ func pageWeightRows(ctx context.Context, cfg config, url, label string) []row {
 
 func kb(n int64) float64 { return float64(n) / 1024 }
 
-func loadWeights(ctx context.Context, exe, url string) (map[string]weight, error) {
+func loadWeights(ctx context.Context, exe, url string, session *http.Cookie) (map[string]weight, error) {
 	dataDir, err := os.MkdirTemp("", "glossabench-chromium-")
 	if err != nil {
 		return nil, err
@@ -130,6 +133,13 @@ func loadWeights(ctx context.Context, exe, url string) (map[string]weight, error
 	// empty cache anyway, but say so.
 	if _, err := chromedp.Call(step, network.SetCacheDisabled, network.SetCacheDisabledParams{CacheDisabled: true}); err != nil {
 		return nil, err
+	}
+	if session != nil {
+		httpOnly := true
+		if _, err := chromedp.Call(step, network.SetCookie, network.SetCookieParams{Name: session.Name, Value: session.Value,
+			URL: url, Path: "/", HTTPOnly: &httpOnly, SameSite: network.CookieSameSiteLax}); err != nil {
+			return nil, err
+		}
 	}
 	if err := chromedp.Do(step,
 		chromedp.Navigate(url),

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -49,7 +50,11 @@ func startGlossa(ctx context.Context, path string, log *slog.Logger) (*glossaSer
 		return nil, err
 	}
 	g := &glossaServer{db: db, srv: srv, slug: docs[0].Slug}
-	if g.user, err = db.CreateUser(ctx, "bench", []byte("x")); err != nil {
+	g.user, err = db.CreateUser(ctx, "bench", []byte("x"))
+	if errors.Is(err, store.ErrNameTaken) { // a database started before
+		g.user, _, err = db.UserByName(ctx, "bench")
+	}
+	if err != nil {
 		return nil, err
 	}
 	g.token = web.NewToken()

@@ -60,16 +60,23 @@ type config struct {
 	// the others are left out of the table.
 	only map[string]bool
 	log  io.Writer // progress
+
+	// pageReaders: the distinct signed-in readers of the signed-in page
+	// rows; classNotes and classReaders: the class database's group notes
+	// and the members who load its page in the signed-in memory row.
+	pageReaders, classNotes, classReaders int
 }
 
 func fullConfig() config {
 	return config{rounds: 5, duration: 2 * time.Second, clients: 8, pageNotes: 1000,
-		readers: 1000, fanNotes: 40, dbNotes: 10000, publishes: 6, child: true, browser: true}
+		readers: 1000, fanNotes: 40, dbNotes: 10000, publishes: 6, child: true, browser: true,
+		pageReaders: 8, classNotes: 10000, classReaders: 100}
 }
 
 func quickConfig() config {
 	return config{rounds: 3, duration: 500 * time.Millisecond, clients: 8, pageNotes: 1000,
-		readers: 1000, fanNotes: 15, dbNotes: 10000, publishes: 2, child: true, browser: true}
+		readers: 1000, fanNotes: 15, dbNotes: 10000, publishes: 2, child: true, browser: true,
+		pageReaders: 8, classNotes: 10000, classReaders: 100}
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
@@ -122,7 +129,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 
 // rowGroups are the names -only takes, one per group of rows measure
 // makes, in the order it makes them.
-var rowGroups = []string{"page", "create", "fanout", "publish", "memory", "weight"}
+var rowGroups = []string{"page", "create", "fanout", "publish", "memory", "weight", "signedin"}
 
 // parseOnly reads -only: "" selects every group.
 func parseOnly(s string) (map[string]bool, error) {
@@ -179,17 +186,35 @@ func measure(ctx context.Context, cfg config, dir string) ([]row, error) {
 	defer g.close()
 
 	var rows []row
-	var weight0, weightN []row
+	var weight0, weightN, weightSigned []row
+	var readers []reader // signed in, for the signed-in page rows
+	if cfg.runs("signedin") {
+		users, err := makeReaders(ctx, g.db, "reader", cfg.pageReaders)
+		if err != nil {
+			return nil, err
+		}
+		if readers, err = signIn(ctx, g.url, users); err != nil {
+			return nil, err
+		}
+	}
 
 	// The page, first with no notes, then with pageNotes visible ones.
 	// The notes are seeded whatever the groups: the rows after depend on
 	// a document that has them.
 	if cfg.runs("weight") {
-		weight0 = pageWeightRows(ctx, cfg, g.url+"/read/"+g.slug, "no notes")
+		weight0 = pageWeightRows(ctx, cfg, g.url+"/read/"+g.slug, "no notes", nil)
 	}
 	if cfg.runs("page") {
 		logf("page, 0 notes: %d rounds of %s per side", cfg.rounds, cfg.duration)
 		r, err := pageRow(ctx, cfg, g, "Essay page, 0 notes (req/s)", 0.7)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, r)
+	}
+	if cfg.runs("signedin") {
+		logf("page, 0 notes, %d signed-in readers", len(readers))
+		r, err := signedInPageRow(ctx, cfg, g, readers, "Essay page, 0 notes, signed in (req/s)", 0.7)
 		if err != nil {
 			return nil, err
 		}
@@ -209,7 +234,16 @@ func measure(ctx context.Context, cfg config, dir string) ([]row, error) {
 		rows = append(rows, r)
 	}
 	if cfg.runs("weight") {
-		weightN = pageWeightRows(ctx, cfg, g.url+"/read/"+g.slug, thousands(cfg.pageNotes)+" notes")
+		weightN = pageWeightRows(ctx, cfg, g.url+"/read/"+g.slug, thousands(cfg.pageNotes)+" notes", nil)
+	}
+	if cfg.runs("signedin") {
+		logf("page, %d notes, %d signed-in readers", cfg.pageNotes, len(readers))
+		r, err := signedInPageRow(ctx, cfg, g, readers, fmt.Sprintf("Essay page, %s visible notes, signed in (req/s)", thousands(cfg.pageNotes)), 0.5)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, r)
+		weightSigned = pageWeightRows(ctx, cfg, g.url+"/read/"+g.slug, thousands(cfg.pageNotes)+" notes, a signed-in reader", readers[0].cookie)[:1]
 	}
 
 	if cfg.runs("create") {
@@ -257,6 +291,34 @@ func measure(ctx context.Context, cfg config, dir string) ([]row, error) {
 
 	rows = append(rows, weight0...)
 	rows = append(rows, weightN...)
+	rows = append(rows, weightSigned...)
+
+	// A class: many notes visible to each signed-in reader.
+	if cfg.runs("signedin") {
+		class := dir + "/class.db"
+		logf("class database: %d group notes, %d members", cfg.classNotes, cfg.classReaders)
+		members, err := classDB(ctx, cfg, class, cfg.classReaders, cfg.classNotes)
+		if err != nil {
+			return nil, err
+		}
+		logf("essay page, %d notes visible to one signed-in reader", cfg.classNotes)
+		cr, err := classRows(ctx, cfg, class, members)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, cr...)
+		if cfg.child {
+			logf("peak memory of cmd/glossa, %d signed-in readers", len(members))
+			mem, err := classMemoryRow(ctx, cfg, dir, class, members)
+			if err != nil {
+				return nil, err
+			}
+			rows = append(rows, mem)
+		} else {
+			rows = append(rows, skipped(fmt.Sprintf("Peak RSS of cmd/glossa, %s notes visible, %d distinct signed-in readers", thousands(cfg.classNotes), len(members)),
+				"≤ 64 MB", "not measured in this run"))
+		}
+	}
 	return rows, nil
 }
 

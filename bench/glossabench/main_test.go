@@ -16,7 +16,8 @@ import (
 // are left out (they build a binary and start Chromium).
 func TestMeasureSmall(t *testing.T) {
 	cfg := config{rounds: 1, duration: 100 * time.Millisecond, clients: 2, pageNotes: 20,
-		readers: 20, fanNotes: 2, dbNotes: 200, publishes: 2, log: io.Discard}
+		readers: 20, fanNotes: 2, dbNotes: 200, publishes: 2, log: io.Discard,
+		pageReaders: 2, classNotes: 60, classReaders: 3}
 	if testing.Verbose() {
 		cfg.log = os.Stderr
 	}
@@ -24,13 +25,18 @@ func TestMeasureSmall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"Essay page, 0 notes", "Essay page, 20 visible", "Note creation", "Live fan-out", "Live fan-out",
-		"Publish a revision", "Peak RSS", "Essay page first load", "Essay page first load", "Essay page first load", "Essay page first load"}
+	want := []string{"Essay page, 0 notes", "Essay page, 0 notes, signed in", "Essay page, 20 visible", "Essay page, 20 visible notes, signed in",
+		"Note creation", "Live fan-out", "Live fan-out",
+		"Publish a revision", "Peak RSS", "Essay page first load", "Essay page first load", "Essay page first load", "Essay page first load",
+		"Essay page first load, 20 notes, a signed-in reader",
+		"Essay page, 60 notes visible to one signed-in reader: HTML", "Essay page, 60 notes visible to one signed-in reader: body transferred",
+		"Essay page, 60 notes visible to one signed-in reader, from the page cache", "Essay page, 60 notes visible to one signed-in reader: render",
+		"Peak RSS of cmd/glossa, 60 notes visible, 3 distinct signed-in readers"}
 	if len(rows) != len(want) {
 		t.Fatalf("%d rows, want %d:\n%s", len(rows), len(want), textTable(rows))
 	}
 	for i, r := range rows {
-		if !strings.HasPrefix(r.metric, want[i]) || r.glossa == "" || r.goal == "" && i != 3 {
+		if !strings.HasPrefix(r.metric, want[i]) || r.glossa == "" || r.goal == "" && i != 5 {
 			t.Errorf("row %d: %+v, want a measured %q", i, r, want[i])
 		}
 	}

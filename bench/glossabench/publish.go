@@ -114,41 +114,68 @@ func publishRow(ctx context.Context, cfg config, path string) (row, error) {
 // process's peak resident set (VmHWM) at the end.
 func memoryRow(ctx context.Context, cfg config, dir, dbPath string) (row, error) {
 	metric := fmt.Sprintf("Peak RSS of cmd/glossa, page run, %s notes in db", thousands(cfg.dbNotes))
+	ch, err := startChild(ctx, cfg, dir, dbPath)
+	if err != nil {
+		return row{}, err
+	}
+	if ch == nil {
+		return skipped(metric, "< 64 MB", "not measured: go build ./cmd/glossa failed (run from the repository root)"), nil
+	}
+	defer ch.stop()
+	metric += ch.limitNote
+	pageURL := ch.base + "/read/" + ch.slug
+	page, err := fetchPage(ctx, pageURL)
+	if err != nil {
+		return row{}, err
+	}
+	t := target{"glossa", func() (*http.Request, error) { return http.NewRequest("GET", pageURL, nil) }, 200}
+	m, err := ch.peakDuring(ctx, cfg, t)
+	if err != nil {
+		return row{}, err
+	}
+	fmt.Fprintf(cfg.log, "  page %d KB, %s\n", len(page)/1024, m)
+	mb := float64(m.peak) / 1024
+	return row{
+		metric: fmt.Sprintf("%s (%d KB page, %.0f req/s; RSS before the run %.0f MB, start-up peak %.0f MB)",
+			metric, len(page)/1024, m.rate, float64(m.idle)/1024, float64(m.startPeak)/1024),
+		glossa: fmt.Sprintf("%.1f MB", mb), value: fmt.Sprintf("%.1f MB", mb), goal: "< 64 MB", met: yesNo(mb < 64),
+	}, nil
+}
+
+// child is cmd/glossa running in a process of its own.
+type child struct {
+	cmd       *exec.Cmd
+	base      string // http://addr
+	slug      string // the first essay's
+	limitNote string // ", GOMEMLIMIT=…" when cfg sets one
+}
+
+// startChild builds cmd/glossa and starts it on dbPath; nil, nil when the
+// build fails (not run from the repository root).
+func startChild(ctx context.Context, cfg config, dir, dbPath string) (*child, error) {
 	bin := filepath.Join(dir, "glossa")
 	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/glossa")
 	build.Stderr = cfg.log
 	if err := build.Run(); err != nil {
-		return skipped(metric, "< 64 MB", "not measured: go build ./cmd/glossa failed (run from the repository root)"), nil
+		return nil, nil
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return row{}, err
+		return nil, err
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.CommandContext(ctx, bin, "-db", dbPath, "-addr", addr)
-	cmd.Stderr = nil // its request log is not ours to read
+	ch := &child{cmd: exec.CommandContext(ctx, bin, "-db", dbPath, "-addr", addr), base: "http://" + addr}
+	ch.cmd.Stderr = nil // its request log is not ours to read
 	if cfg.childMemLimit != "" {
-		cmd.Env = append(os.Environ(), "GOMEMLIMIT="+cfg.childMemLimit)
-		metric += ", GOMEMLIMIT=" + cfg.childMemLimit
+		ch.cmd.Env = append(os.Environ(), "GOMEMLIMIT="+cfg.childMemLimit)
+		ch.limitNote = ", GOMEMLIMIT=" + cfg.childMemLimit
 	}
-	if err := cmd.Start(); err != nil {
-		return row{}, err
+	if err := ch.cmd.Start(); err != nil {
+		return nil, err
 	}
-	defer func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	}()
-	base := "http://" + addr
 	for i := 0; ; i++ {
-		resp, err := http.Get(base + "/healthz")
+		resp, err := http.Get(ch.base + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
@@ -156,27 +183,56 @@ func memoryRow(ctx context.Context, cfg config, dir, dbPath string) (row, error)
 			}
 		}
 		if i > 300 {
-			return row{}, fmt.Errorf("cmd/glossa did not answer /healthz: %v", err)
+			ch.stop()
+			return nil, fmt.Errorf("cmd/glossa did not answer /healthz: %v", err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	docs, err := content.Load(content.Essays)
 	if err != nil {
-		return row{}, err
+		ch.stop()
+		return nil, err
 	}
-	pageURL := base + "/read/" + docs[0].Slug
-	page, err := fetchPage(ctx, pageURL)
-	if err != nil {
-		return row{}, err
+	ch.slug = docs[0].Slug
+	return ch, nil
+}
+
+func (ch *child) stop() {
+	ch.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { ch.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		ch.cmd.Process.Kill()
+		<-done
 	}
-	pid := cmd.Process.Pid
-	startPeak, _ := procStatus(pid, "VmHWM")
-	idle, _ := procStatus(pid, "VmRSS")
+}
+
+// memoryRun is what peakDuring measured, in kB (peak, idle, startPeak).
+type memoryRun struct {
+	peak, idle, startPeak, hwm, sampled int64
+	reset                               bool
+	rate                                float64 // median requests per second
+}
+
+func (m memoryRun) String() string {
+	return fmt.Sprintf("%.0f req/s median; RSS after start %d MB (start-up peak %d MB); page run: VmHWM %d MB (reset: %v), highest VmRSS sample %d MB",
+		m.rate, m.idle/1024, m.startPeak/1024, m.hwm/1024, m.reset, m.sampled/1024)
+}
+
+// peakDuring drives t with cfg.clients clients for cfg.rounds ×
+// cfg.duration and returns the child's peak resident set over that run.
+func (ch *child) peakDuring(ctx context.Context, cfg config, t target) (memoryRun, error) {
+	var m memoryRun
+	pid := ch.cmd.Process.Pid
+	m.startPeak, _ = procStatus(pid, "VmHWM")
+	m.idle, _ = procStatus(pid, "VmRSS")
 	// The start-up peak is not the page run's (start-up publishes the
 	// essays and loads the library). Writing 5 to clear_refs resets VmHWM to the current
 	// RSS, so VmHWM at the end is the peak of the page run alone; VmRSS is
 	// also sampled, as a check and for kernels without the reset.
-	reset := os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0) == nil
+	m.reset = os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0) == nil
 	var sampled atomic.Int64
 	stopSampling := make(chan struct{})
 	sampling := make(chan struct{})
@@ -195,34 +251,28 @@ func memoryRow(ctx context.Context, cfg config, dir, dbPath string) (row, error)
 			}
 		}
 	}()
-	t := target{"glossa", func() (*http.Request, error) { return http.NewRequest("GET", pageURL, nil) }, 200}
 	var rates []float64
 	for range cfg.rounds {
 		v, err := drive(ctx, t, cfg.clients, cfg.duration)
 		if err != nil {
 			close(stopSampling)
-			return row{}, err
+			<-sampling
+			return m, err
 		}
 		rates = append(rates, v)
 	}
 	close(stopSampling)
 	<-sampling
-	hwm, err := procStatus(pid, "VmHWM")
-	if err != nil {
-		return row{}, err
+	var err error
+	if m.hwm, err = procStatus(pid, "VmHWM"); err != nil {
+		return m, err
 	}
-	peak := hwm
-	if !reset {
-		peak = sampled.Load()
+	m.sampled, m.rate = sampled.Load(), median(rates)
+	m.peak = m.hwm
+	if !m.reset {
+		m.peak = m.sampled
 	}
-	fmt.Fprintf(cfg.log, "  page %d KB, %.0f req/s median; RSS after start %d MB (start-up peak %d MB); page run: VmHWM %d MB (reset: %v), highest VmRSS sample %d MB\n",
-		len(page)/1024, median(rates), idle/1024, startPeak/1024, hwm/1024, reset, sampled.Load()/1024)
-	mb := float64(peak) / 1024
-	return row{
-		metric: fmt.Sprintf("%s (%d KB page, %.0f req/s; RSS before the run %.0f MB, start-up peak %.0f MB)",
-			metric, len(page)/1024, median(rates), float64(idle)/1024, float64(startPeak)/1024),
-		glossa: fmt.Sprintf("%.1f MB", mb), value: fmt.Sprintf("%.1f MB", mb), goal: "< 64 MB", met: yesNo(mb < 64),
-	}, nil
+	return m, nil
 }
 
 // procStatus reads a field in kB from /proc/PID/status.
