@@ -167,7 +167,7 @@ type notebookSQL struct {
 
 type notebookFilter struct {
 	facet string // "mine", "essay", "group", "tag", "question", "private"
-	cond  string // on a row of f, named f (other tables join it)
+	cond  string // on a row of e, named f (other tables join it)
 }
 
 func jsonArg(name string, v any) (any, error) {
@@ -272,12 +272,18 @@ func (nb *notebookSQL) except(facet string) string {
 	return strings.Join(conds, " AND ")
 }
 
-// entries is the WITH clause: e, the viewer's entries on the documents
-// (a search's matches only, with one), under the visibility rule; f, the
-// same with what the facets test. tid is the thread whose tags and
-// question an entry takes: its own id for a note, its note's for a reply
-// whose note the viewer may see, NULL for one in a thread no longer open
-// to them.
+// entries is the WITH clause. x is each entry's note under the
+// visibility rule (a search's matches only, with one), with its thread's
+// note p beside it for a reply; e, materialized once, is what the facets
+// count and the page is cut from:
+//
+//   - tid, the thread whose tags an entry takes: its own id for a note,
+//     its note's for a reply whose note the viewer may see, NULL for a
+//     reply in a thread no longer open to them;
+//   - question and private, as the facets mean them (store.Notebook);
+//   - what reading order sorts on, read from the rows at hand rather
+//     than looked up again for each entry;
+//   - the test of each facet chosen (f_essay, f_group, f_tag).
 func (nb *notebookSQL) entries() string {
 	vis := visibility(visRow{alias: "n", hidden: true, deleted: true})
 	thread := visibility(visRow{alias: "p", hidden: true, deleted: true})
@@ -285,30 +291,26 @@ func (nb *notebookSQL) entries() string {
 	if nb.search != nil {
 		matching = "\n\t  AND n.id IN (" + nb.search.matching() + ")"
 	}
-	// Only the chosen facets' tests are worked out.
+	const tid = "CASE WHEN x.parent IS NULL THEN x.id WHEN x.thread_seen THEN x.parent END"
 	tests := ""
 	for _, f := range nb.filters {
 		switch f.facet {
 		case "essay":
-			tests += ",\n\t       doc IN (SELECT value FROM json_each(:nb_essays)) AS f_essay"
+			tests += ",\n\t       x.doc IN (SELECT value FROM json_each(:nb_essays)) AS f_essay"
 		case "group":
-			tests += ",\n\t       coalesce(grp IN (SELECT value FROM json_each(:nb_groups)), 0) AS f_group"
+			tests += ",\n\t       coalesce(x.grp IN (SELECT value FROM json_each(:nb_groups)), 0) AS f_group"
 		case "tag":
 			tests += `,
-	       EXISTS (SELECT 1 FROM note_tags ft WHERE ft.note_id = e.tid
+	       EXISTS (SELECT 1 FROM note_tags ft WHERE ft.note_id = ` + tid + `
 	               AND ft.tag IN (SELECT value FROM json_each(:nb_tags))) AS f_tag`
 		}
 	}
-	// e carries what reading order needs (see statement), read here
-	// from the row at hand rather than looked up again for each entry.
-	return `WITH e AS MATERIALIZED (
-	SELECT n.id AS id, n.document_id AS doc, n.group_id AS grp, n.author_id = :viewer AS mine,
-	       CASE WHEN n.parent_id IS NULL THEN n.id
-	            WHEN EXISTS (SELECT 1 FROM notes p WHERE p.id = n.parent_id AND ` + thread + `) THEN n.parent_id END AS tid,
-	       n.audience = 'private' AND (n.parent_id IS NULL
-	            OR EXISTS (SELECT 1 FROM notes pa WHERE pa.id = n.parent_id AND pa.author_id = :viewer)) AS private,
+	return `WITH x AS (
+	SELECT n.id AS id, n.document_id AS doc, n.group_id AS grp, n.author_id AS author, n.audience AS audience,
+	       n.question AS question, n.parent_id AS parent, n.created_at AS created,
 	       o.key AS doc_place, b.position AS block, n.cur_exact <> '' AS quoted, n.cur_start AS start,
-	       n.parent_id AS parent, n.created_at AS created
+	       p.author_id AS thread_author, p.question AS thread_question, p.created_at AS thread_created,
+	       p.id IS NOT NULL AND ` + thread + ` AS thread_seen
 	FROM notes n
 	JOIN json_each(:nb_docs) o ON o.value = n.document_id
 	JOIN documents d ON d.id = n.document_id
@@ -317,16 +319,21 @@ func (nb *notebookSQL) entries() string {
 	      AND n.cur_revision_id = d.current_revision_id
 	      AND b.revision_id = n.cur_revision_id
 	      AND b.anchor = n.cur_anchor
+	LEFT JOIN notes p ON p.id = n.parent_id
 	WHERE (n.parent_id IS NULL OR n.author_id = :viewer)
 	  AND ` + vis + matching + `
-), f AS MATERIALIZED (
-	SELECT e.*,
-	       coalesce((SELECT t.question FROM notes t WHERE t.id = e.tid), 0) AS question` + tests + `
-	FROM e
+), e AS MATERIALIZED (
+	SELECT x.id, x.doc, x.grp, x.author = :viewer AS mine, ` + tid + ` AS tid,
+	       CASE WHEN x.parent IS NULL THEN x.question WHEN x.thread_seen THEN x.thread_question ELSE 0 END AS question,
+	       x.audience = 'private' AND coalesce(x.thread_author, x.author) = :viewer AS private,
+	       x.doc_place, x.block, x.quoted, x.start,
+	       coalesce(x.thread_created, x.created) AS thread_created, coalesce(x.parent, x.id) AS thread_id,
+	       x.parent IS NOT NULL AS reply, x.created` + tests + `
+	FROM x
 ), groups_of AS MATERIALIZED (
-	SELECT grp, count(*) AS c FROM f WHERE grp IS NOT NULL AND ` + nb.except("group") + ` GROUP BY grp
+	SELECT grp, count(*) AS c FROM e f WHERE grp IS NOT NULL AND ` + nb.except("group") + ` GROUP BY grp
 ), tags_of AS MATERIALIZED (
-	SELECT t.tag AS tag, count(*) AS c FROM f JOIN note_tags t ON t.note_id = f.tid
+	SELECT t.tag AS tag, count(*) AS c FROM e f JOIN note_tags t ON t.note_id = f.tid
 	WHERE ` + nb.except("tag") + ` GROUP BY t.tag
 )`
 }
@@ -349,7 +356,7 @@ func (nb *notebookSQL) statement() string {
 	all := nb.except("")
 	visR := visibility(visRow{alias: "r", hidden: true, deleted: true})
 	return nb.entries() + `
-SELECT '` + rowEssay + `', doc, '', count(*), NULL FROM f WHERE ` + nb.except("essay") + ` GROUP BY doc
+SELECT '` + rowEssay + `', doc, '', count(*), NULL FROM e f WHERE ` + nb.except("essay") + ` GROUP BY doc
 UNION ALL SELECT * FROM (
 	SELECT '` + rowGroup + `', g.id, g.name, x.c, NULL FROM groups_of x JOIN groups g ON g.id = x.grp
 	ORDER BY x.c DESC, g.name, g.id LIMIT ` + strconv.Itoa(NotebookFacetValues) + `)
@@ -360,24 +367,22 @@ UNION ALL SELECT * FROM (
 	SELECT '` + rowTag + `', 0, tag, c, NULL FROM tags_of ORDER BY c DESC, tag LIMIT ` + strconv.Itoa(NotebookFacetValues) + `)
 UNION ALL SELECT '` + rowTag + `', 0, tag, c, NULL FROM tags_of WHERE tag IN (SELECT value FROM json_each(:nb_tags))
 UNION ALL SELECT '` + rowTags + `', 0, '', count(*), NULL FROM tags_of
-UNION ALL SELECT '` + rowQuestion + `', 0, '', count(*), NULL FROM f WHERE question AND ` + nb.except("question") + `
-UNION ALL SELECT '` + rowPrivate + `', 0, '', count(*), NULL FROM f WHERE private AND ` + nb.except("private") + `
-UNION ALL SELECT '` + rowScope + `', mine, '', count(*), NULL FROM f WHERE ` + nb.except("mine") + ` GROUP BY mine
-UNION ALL SELECT '` + rowEntryTotal + `', 0, '', count(*), NULL FROM f WHERE ` + all + `
-UNION ALL SELECT '` + rowEntry + `', pg.place, pg.id,
+UNION ALL SELECT '` + rowQuestion + `', 0, '', count(*), NULL FROM e f WHERE question AND ` + nb.except("question") + `
+UNION ALL SELECT '` + rowPrivate + `', 0, '', count(*), NULL FROM e f WHERE private AND ` + nb.except("private") + `
+UNION ALL SELECT '` + rowScope + `', mine, '', count(*), NULL FROM e f WHERE ` + nb.except("mine") + ` GROUP BY mine
+UNION ALL SELECT '` + rowEntryTotal + `', 0, '', count(*), NULL FROM e f WHERE ` + all + `
+UNION ALL SELECT '` + rowEntry + `', :nb_offset + row_number() OVER (ORDER BY ` + readingOrder + `), pg.id,
 	CASE WHEN pg.tid = pg.id THEN (SELECT count(*) FROM notes r WHERE r.parent_id = pg.id AND ` + visR + `) ELSE 0 END,
 	(SELECT u.id || ':' || u.name FROM notes tn JOIN users u ON u.id = tn.author_id WHERE tn.id = pg.tid AND pg.tid <> pg.id)
-FROM (
-	-- Reading order: by document, then as Notes orders a document's notes,
-	-- each reply straight after its thread's note (whose time and id
-	-- order the thread among the notes on the same words). One sort; the
-	-- page is a range of places.
-	SELECT f.id, f.tid, row_number() OVER (ORDER BY f.doc_place, f.block IS NULL, f.block, f.quoted, f.start,
-		coalesce(t.created_at, f.created), coalesce(f.parent, f.id), f.parent IS NOT NULL, f.created, f.id) AS place
-	FROM f LEFT JOIN notes t ON t.id = f.parent
-	WHERE ` + all + `) pg
-WHERE pg.place > :nb_offset AND pg.place <= :nb_offset + :nb_limit`
+FROM (SELECT * FROM e f WHERE ` + all + ` ORDER BY ` + readingOrder + ` LIMIT :nb_limit OFFSET :nb_offset) pg`
 }
+
+// readingOrder sorts entries by document, then as Notes orders a
+// document's notes, each reply straight after its thread's note (whose
+// time and id order the thread among the notes on the same words). The
+// page is sorted by it twice: the entries chosen (a sort that keeps only
+// the best Offset+Limit), then those to number them.
+const readingOrder = `doc_place, block IS NULL, block, quoted, start, thread_created, thread_id, reply, created, id`
 
 func (nb *notebookSQL) run(ctx context.Context, tx *sql.Tx, v Viewer, q NotebookQuery) (Notebook, error) {
 	var out Notebook
