@@ -1012,7 +1012,7 @@ func mxPerRole(t *testing.T, m *mxMatrix, c *client, r mxRole, notes []*mxNote, 
 				m.see("notebook", n.key, r, false, n.shows(false, "", nb))
 			}
 		}
-		mxNotebook(t, m, c, r, notes, visible, G)
+		mxNotebook(t, m, c, r, notes, visible, G, H)
 	}
 
 	// Exports (issue 5): "mine" holds exactly the notes this role wrote
@@ -1403,8 +1403,11 @@ func mxPerRole(t *testing.T, m *mxMatrix, c *client, r mxRole, notes []*mxNote, 
 // may not see, and a group r may see nothing of is not even named:
 // another's private notes, otto's group H, and ann's own view of K, which
 // she left, and of R, which she was removed from (her notes there,
-// nobody's replies).
-func mxNotebook(t *testing.T, m *mxMatrix, c *client, r mxRole, notes []*mxNote, visible func(*mxNote, mxRole) bool, G string) {
+// nobody's replies). An attacker's parameters learn nothing either:
+// choosing group H (whose id is H), which only otto is in, lists and
+// counts nothing for anyone else, and a page far past the end lists
+// nothing and counts as everything does.
+func mxNotebook(t *testing.T, m *mxMatrix, c *client, r mxRole, notes []*mxNote, visible func(*mxNote, mxRole) bool, G, H string) {
 	t.Helper()
 	byKey := map[string]*mxNote{}
 	for _, n := range notes {
@@ -1413,6 +1416,8 @@ func mxNotebook(t *testing.T, m *mxMatrix, c *client, r mxRole, notes []*mxNote,
 	entry := func(n *mxNote) bool { return visible(n, r) && (n.parent == "" || n.by == r) }
 	mine := func(n *mxNote) bool { return entry(n) && n.by == r }
 	inG := func(n *mxNote) bool { return entry(n) && n.group() == "G" }
+	inH := func(n *mxNote) bool { return entry(n) && n.group() == "H" }
+	none := func(*mxNote) bool { return false }
 	private := func(n *mxNote) bool {
 		thread := n
 		if n.parent != "" {
@@ -1425,11 +1430,17 @@ func mxNotebook(t *testing.T, m *mxMatrix, c *client, r mxRole, notes []*mxNote,
 		route, path string
 		in          func(*mxNote) bool // the list's entries
 		byGroup     func(*mxNote) bool // what the group facet counts: the list but for its group
+		counted     func(*mxNote) bool // what the other facets count, when not the list (a page past its end)
 	}{
-		{"notebook (everything)", "/notebook?show=all", entry, entry},
-		{"notebook (yours)", "/notebook", mine, mine},
-		{"notebook (group G chosen)", "/notebook?show=all&group=" + G, inG, entry},
+		{"notebook (everything)", "/notebook?show=all", entry, entry, nil},
+		{"notebook (yours)", "/notebook", mine, mine, nil},
+		{"notebook (group G chosen)", "/notebook?show=all&group=" + G, inG, entry, nil},
+		{"notebook (group H chosen)", "/notebook?show=all&group=" + H, inH, entry, nil},
+		{"notebook (far past the end)", "/notebook?show=all&from=9223372036854775807", none, entry, entry},
 	} {
+		if list.counted == nil {
+			list.counted = list.in
+		}
 		st, body := mxGet(c, list.path, nil)
 		m.status(list.route, "status", r, 200, st)
 		for _, n := range notes {
@@ -1449,7 +1460,7 @@ func mxNotebook(t *testing.T, m *mxMatrix, c *client, r mxRole, notes []*mxNote,
 		for _, slug := range []string{essaySlug, mxDoc2} {
 			want := 0
 			for _, n := range notes {
-				if n.doc == slug && list.in(n) {
+				if n.doc == slug && list.counted(n) {
 					want++
 				}
 			}
@@ -1470,13 +1481,16 @@ func mxNotebook(t *testing.T, m *mxMatrix, c *client, r mxRole, notes []*mxNote,
 		}
 		want := 0
 		for _, n := range notes {
-			if list.in(n) && private(n) {
+			if list.counted(n) && private(n) {
 				want++
 			}
 		}
 		m.count(list.route+": private count", "private", r, want, facets["private=1"])
 		m.count(list.route+": questions count", "questions", r, 0, facets["question=1"])
 	}
+	// A page no number can name is refused, not wrapped round.
+	st, _ := mxGet(c, "/notebook?show=all&from=99999999999999999999", nil)
+	m.status("notebook (a page beyond any number)", "status", r, 400, st)
 }
 
 // mxFacets reads a notebook page's facet counts: "essay=" and the slug,
