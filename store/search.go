@@ -457,7 +457,22 @@ func (b *searchSQL) arg(v any) string {
 }
 
 func buildSearch(v Viewer, q SearchQuery) (*searchSQL, error) {
-	b := &searchSQL{viewer: v}
+	b, err := searchTerms(q)
+	if err != nil {
+		return nil, err
+	}
+	b.viewer = v
+	vis, vargs := visibleTo(v)
+	b.conds = append(b.conds, vis)
+	b.args = append(b.args, vargs...)
+	return b, nil
+}
+
+// searchTerms turns q's terms into SQL, without the visibility rule:
+// buildSearch adds it, and the notebook (notebook.go) applies it to the
+// notes it lists.
+func searchTerms(q SearchQuery) (*searchSQL, error) {
+	b := &searchSQL{}
 	var phrases []string
 	alternatives := map[SearchField][]string{} // positive user:, group:, doc:
 	for _, t := range q.Terms {
@@ -509,10 +524,23 @@ func buildSearch(v Viewer, q SearchQuery) (*searchSQL, error) {
 		b.match = strings.Join(phrases, " ")
 		b.args = append(b.args, sql.Named("match", b.match))
 	}
-	vis, vargs := visibleTo(v)
-	b.conds = append(b.conds, vis)
-	b.args = append(b.args, vargs...)
 	return b, nil
+}
+
+// matching is a subquery of the ids of the notes that match, whoever may
+// see them: the caller applies the visibility rule.
+func (b *searchSQL) matching() string {
+	where := "1"
+	if len(b.conds) > 0 {
+		where = strings.Join(b.conds, "\n\t  AND ")
+	}
+	if b.match == "" {
+		return `SELECT n.id FROM notes n JOIN note_search s ON s.note_id = n.id WHERE ` + where
+	}
+	return `SELECT n.id FROM notes_fts
+		JOIN note_search s ON s.docid = notes_fts.docid
+		JOIN notes n ON n.id = s.note_id
+		WHERE notes_fts MATCH :match AND ` + where
 }
 
 type idSet struct{ column, sql string }

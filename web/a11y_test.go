@@ -538,7 +538,14 @@ func TestA11yAxe(t *testing.T) {
 			visit("delete page", "/notes/"+f.public+"/delete", http.StatusOK)
 			visit("revision 1", slug+"/rev/1", http.StatusOK)
 			visit("revisions", slug+"/revisions", http.StatusOK)
+			// The notebook and its facets, with a group, tags and a
+			// question to count; with choices made; with a bad search.
+			gid := grpCreate(t, f.ann, "Reading seminar")
+			f.ann.postJSON(slug+"/notes", url.Values{"anchor": {f.adjust}, "body": {"Does path dependence explain the alliances?"},
+				"audience": {fmt.Sprintf("group:%d", gid)}, "tags": {"method, path dependence"}, "question": {"1"}}, http.StatusCreated)
 			visit("notebook", "/notebook", http.StatusOK)
+			visit("notebook, everything, facets and a search chosen", "/notebook?show=all&tag=method&question=1&q=path", http.StatusOK)
+			visit("notebook, a search it cannot read", "/notebook?show=all&tag=method&q=%22path", http.StatusUnprocessableEntity)
 			visit("a paragraph's notes", slug+"/notes/"+f.third, http.StatusOK)
 			visit("notes on an earlier version", slug+"/notes/earlier", http.StatusOK)
 			visit("print edition", slug+"/print?layers=mine&layers=public", http.StatusOK)

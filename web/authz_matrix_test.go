@@ -998,20 +998,21 @@ func mxPerRole(t *testing.T, m *mxMatrix, c *client, r mxRole, notes []*mxNote, 
 	}
 
 	// The notebook (issue 5): every note the reader may see, across the
-	// documents; replies are only counted there, never shown.
-	st, nb := mxGet(c, "/notebook", nil)
+	// documents; others' replies are only counted there, never shown.
+	st, nb := mxGet(c, "/notebook?show=all", nil)
 	if !signedIn {
 		m.status("notebook", "status", r, 303, st)
 	} else {
 		m.status("notebook", "status", r, 200, st)
 		for _, n := range notes {
 			v := visible(n, r)
-			if n.parent == "" {
+			if n.parent == "" || n.by == r {
 				m.see("notebook", n.key, r, v, n.shows(v, nb, nb))
 			} else if !v {
 				m.see("notebook", n.key, r, false, n.shows(false, "", nb))
 			}
 		}
+		mxNotebook(t, m, c, r, notes, visible, G, H)
 	}
 
 	// Exports (issue 5): "mine" holds exactly the notes this role wrote
@@ -1391,4 +1392,118 @@ func mxPerRole(t *testing.T, m *mxMatrix, c *client, r mxRole, notes []*mxNote, 
 		_, body := mxGet(c, "/search?q=doc:"+doc, nil)
 		m.count("search page: doc: results", doc, r, visibleOn(doc, r, ""), len(queryAll(mxParse(t, body), "ol.search-results > li")))
 	}
+}
+
+// mxNotebook checks the notebook's lists and the counts of its facets
+// (web/notebook.go) as role r: the reader's own list, everything, and
+// everything in group G (whose id is G), with each essay's and each
+// group's count and the private one. Its entries are the notes r may see
+// and r's own replies; a reply is in its thread's group, and private
+// when its thread is r's own "only me" note. A count is never of what r
+// may not see, and a group r may see nothing of is not even named:
+// another's private notes, otto's group H, and ann's own view of K, which
+// she left, and of R, which she was removed from (her notes there,
+// nobody's replies). An attacker's parameters learn nothing either:
+// choosing group H (whose id is H), which only otto is in, lists and
+// counts nothing for anyone else, and a page far past the end lists
+// nothing and counts as everything does.
+func mxNotebook(t *testing.T, m *mxMatrix, c *client, r mxRole, notes []*mxNote, visible func(*mxNote, mxRole) bool, G, H string) {
+	t.Helper()
+	byKey := map[string]*mxNote{}
+	for _, n := range notes {
+		byKey[n.key] = n
+	}
+	entry := func(n *mxNote) bool { return visible(n, r) && (n.parent == "" || n.by == r) }
+	mine := func(n *mxNote) bool { return entry(n) && n.by == r }
+	inG := func(n *mxNote) bool { return entry(n) && n.group() == "G" }
+	inH := func(n *mxNote) bool { return entry(n) && n.group() == "H" }
+	none := func(*mxNote) bool { return false }
+	private := func(n *mxNote) bool {
+		thread := n
+		if n.parent != "" {
+			thread = byKey[n.parent]
+		}
+		return n.audience == "private" && thread.by == r
+	}
+	groupNames := map[string]string{"G": "Seminar G", "H": "Other class H", "K": "Seminar K", "R": "Seminar R"}
+	for _, list := range []struct {
+		route, path string
+		in          func(*mxNote) bool // the list's entries
+		byGroup     func(*mxNote) bool // what the group facet counts: the list but for its group
+		counted     func(*mxNote) bool // what the other facets count, when not the list (a page past its end)
+	}{
+		{"notebook (everything)", "/notebook?show=all", entry, entry, nil},
+		{"notebook (yours)", "/notebook", mine, mine, nil},
+		{"notebook (group G chosen)", "/notebook?show=all&group=" + G, inG, entry, nil},
+		{"notebook (group H chosen)", "/notebook?show=all&group=" + H, inH, entry, nil},
+		{"notebook (far past the end)", "/notebook?show=all&from=9223372036854775807", none, entry, entry},
+	} {
+		if list.counted == nil {
+			list.counted = list.in
+		}
+		st, body := mxGet(c, list.path, nil)
+		m.status(list.route, "status", r, 200, st)
+		for _, n := range notes {
+			switch {
+			case list.in(n):
+				m.see(list.route, n.key, r, true, n.shows(true, body, body))
+			case !visible(n, r):
+				m.see(list.route, n.key, r, false, n.shows(false, "", body))
+			default:
+				// Seen elsewhere (a reply's entry links to its thread's
+				// note), but never its words here.
+				m.see(list.route, n.key, r, false, strings.Contains(body, n.marker))
+			}
+		}
+		doc := mxParse(t, body)
+		facets := mxFacets(doc)
+		for _, slug := range []string{essaySlug, mxDoc2} {
+			want := 0
+			for _, n := range notes {
+				if n.doc == slug && list.counted(n) {
+					want++
+				}
+			}
+			got, listed := facets["essay="+slug]
+			m.count(list.route+": essay count", slug, r, want, got)
+			m.see(list.route+": essay listed", slug, r, want > 0, listed)
+		}
+		for g, name := range groupNames {
+			want := 0
+			for _, n := range notes {
+				if n.group() == g && list.byGroup(n) {
+					want++
+				}
+			}
+			got, listed := facets["group="+name]
+			m.count(list.route+": group count", g, r, want, got)
+			m.see(list.route+": group named", g, r, want > 0, listed || strings.Contains(text(query(doc, "main")), name))
+		}
+		want := 0
+		for _, n := range notes {
+			if list.counted(n) && private(n) {
+				want++
+			}
+		}
+		m.count(list.route+": private count", "private", r, want, facets["private=1"])
+		m.count(list.route+": questions count", "questions", r, 0, facets["question=1"])
+	}
+	// A page no number can name is refused, not wrapped round.
+	st, _ := mxGet(c, "/notebook?show=all&from=99999999999999999999", nil)
+	m.status("notebook (a page beyond any number)", "status", r, 400, st)
+}
+
+// mxFacets reads a notebook page's facet counts: "essay=" and the slug,
+// "group=" and the group's name, "private=1", "question=1".
+func mxFacets(doc *html.Node) map[string]int {
+	out := map[string]int{}
+	for _, in := range queryAll(doc, `.nb-facets input[type="checkbox"]`) {
+		label := query(doc, `label[for="`+attr(in, "id")+`"]`)
+		key := attr(in, "name") + "=" + attr(in, "value")
+		if attr(in, "name") == "group" {
+			key = "group=" + text(query(label, ".nb-label"))
+		}
+		out[key] = mxLeading(text(query(label, ".nb-count")))
+	}
+	return out
 }

@@ -157,19 +157,10 @@ func (s *Server) searchWhere(n store.Note, labels map[string][]string) (title, l
 
 // runSearch parses and runs the query typed into ?q= at page ?page=. An
 // unreadable query is a store.ErrInvalid error saying why; a search over
-// its budget is a searchRefused.
-//
-// Every search counts against its reader's Config.SearchLimit, keyed by
-// account, or by address for those signed out, so that one seminar behind
-// one address shares nothing once signed in.
+// its budget is a searchRefused (searchAllowed, searchStopped).
 func (s *Server) runSearch(w http.ResponseWriter, r *http.Request, perPage int) (store.SearchResults, int, error) {
-	key := addrKey(r)
-	if u := userFrom(r.Context()); u != nil {
-		key = "user:" + strconv.FormatInt(u.ID, 10)
-	}
-	if s.searches.OnLimit(w, r, key) {
-		return store.SearchResults{}, 0, searchRefused{&httpError{status: http.StatusTooManyRequests, msg: fmt.Sprintf(
-			"You have searched %d times in the last minute, as often as glossa allows. Wait a minute and search again.", s.cfg.SearchLimit)}}
+	if err := s.searchAllowed(w, r); err != nil {
+		return store.SearchResults{}, 0, err
 	}
 	qs := r.URL.Query()
 	n, err := pageNumber(qs.Get("page"))
@@ -184,17 +175,39 @@ func (s *Server) runSearch(w http.ResponseWriter, r *http.Request, perPage int) 
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.SearchTimeout)
 	defer cancel()
 	res, err := s.db.Search(ctx, viewerOf(r.Context()), q)
+	return res, n, s.searchStopped(w, err)
+}
+
+// searchAllowed counts a search against its reader's Config.SearchLimit,
+// keyed by account, or by address for those signed out, so that one
+// seminar behind one address shares nothing once signed in; over it, the
+// error is a searchRefused (429).
+func (s *Server) searchAllowed(w http.ResponseWriter, r *http.Request) error {
+	key := addrKey(r)
+	if u := userFrom(r.Context()); u != nil {
+		key = "user:" + strconv.FormatInt(u.ID, 10)
+	}
+	if s.searches.OnLimit(w, r, key) {
+		return searchRefused{&httpError{status: http.StatusTooManyRequests, msg: fmt.Sprintf(
+			"You have searched %d times in the last minute, as often as glossa allows. Wait a minute and search again.", s.cfg.SearchLimit)}}
+	}
+	return nil
+}
+
+// searchStopped turns a search the store stopped, out of time or turns,
+// into a searchRefused (503); any other error is returned as it is.
+func (s *Server) searchStopped(w http.ResponseWriter, err error) error {
 	switch {
 	case errors.Is(err, store.ErrSearchTimeout):
-		return res, n, searchRefused{&httpError{status: http.StatusServiceUnavailable, err: err, msg: fmt.Sprintf(
+		return searchRefused{&httpError{status: http.StatusServiceUnavailable, err: err, msg: fmt.Sprintf(
 			"This search took longer than the %s glossa gives one search, so it was stopped. Search for fewer or rarer words, or a shorter phrase.",
 			spelledDuration(s.cfg.SearchTimeout))}}
 	case errors.Is(err, store.ErrSearchBusy):
 		w.Header().Set("Retry-After", "5")
-		return res, n, searchRefused{&httpError{status: http.StatusServiceUnavailable, err: err,
+		return searchRefused{&httpError{status: http.StatusServiceUnavailable, err: err,
 			msg: "glossa is running as many searches as it can at once. Search again in a few seconds."}}
 	}
-	return res, n, err
+	return err
 }
 
 // searchRefused is a search refused or stopped for what it costs: over

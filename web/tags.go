@@ -23,8 +23,9 @@ func parseTags(field string, fe fieldErrors) []string {
 	return tags
 }
 
-// tagLink is where a tag leads: the reader's notebook, searching for it.
-func tagLink(tag string) string { return searchURL("/notebook", tagQuery(tag), 1) }
+// tagLink is where a tag leads: the reader's notebook, every note they
+// can see with the tag.
+func tagLink(tag string) string { return notebookFilters{All: true, Tags: []string{tag}}.url(0) }
 
 // listID is the id of an audience's datalist of tags.
 func (o audienceOption) ListID() string { return "tags-" + strings.ReplaceAll(o.Value, ":", "-") }
