@@ -837,7 +837,7 @@ func TestLivePageParts(t *testing.T) {
 	if live == nil {
 		t.Fatal("no live section")
 	}
-	if region := query(live, "[data-news]"); attr(region, "aria-live") != "polite" {
+	if region := query(doc, ".doc-head [data-news]"); attr(region, "aria-live") != "polite" {
 		t.Errorf("the news region is not a polite live region")
 	}
 	var scripts []string
