@@ -48,11 +48,14 @@ const (
 // counts one card short.
 const (
 	roomCharsPerLine = 60
-	roomLine         = 27 // 1.0625rem × 1.6
-	roomGap          = 17 // the space under a paragraph: the allowance
-	roomHead         = 30 // the margin's first line: ¶, the count, Annotate
-	roomCard         = 68 // a card: its author line, two lines of words, the gap
-	roomMore         = 22 // "N more notes" or "n more from your teachers"
+	// roomLine is a line of the footnotes (0.9375rem × 1.6), the
+	// shortest line a margin sits beside; the essay's paragraphs have
+	// 27 px lines (1.0625rem × 1.6), for which the estimate errs low.
+	roomLine = 24
+	roomGap  = 17 // the space under a paragraph: the allowance
+	roomHead = 30 // the margin's first line: ¶, the count, Annotate
+	roomCard = 68 // a card: its author line, two lines of words, the gap
+	roomMore = 22 // "N more notes" or "n more from your teachers"
 )
 
 // cardRoom is how many of threads (the threads that are not the guide's)

@@ -169,7 +169,7 @@ if (body) {
   body.addEventListener("keydown", (e) => {
     if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
     const t = e.target;
-    if (e.key === "Enter" && t.matches("mark.hl[data-note]") && !t.closest(".conversation")) {
+    if (e.key === "Enter" && t.matches("mark.hl[data-note][role=button]") && !t.closest(".conversation")) {
       e.preventDefault();
       openConversation(t.closest("[data-block]").dataset.block, { notes: marksAt(t), opener: t });
     } else if (e.key === "Escape" && t.closest(".conversation") && current) {

@@ -199,14 +199,12 @@ function init(root) {
     // the open conversation), else the way into the first changed block,
     // so a keyboard or screen reader user lands on the news.
     swapped.sort((a, b) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1));
+    // An open conversation covers its margin's cards: its note first.
     let target = null;
     for (const el of swapped) {
-      for (const n of el.querySelectorAll(".conversation .note[data-note], .margin a.card[data-note]")) {
-        if (newIDs.has(n.dataset.note) && !n.closest("[hidden]")) {
-          target = n;
-          break;
-        }
-      }
+      const open = [...el.querySelectorAll(":scope > .conversation .note[data-note]")];
+      const cards = [...el.querySelectorAll(":scope > .margin a.card[data-note]")];
+      target = [...open, ...cards].find((n) => newIDs.has(n.dataset.note) && n.checkVisibility({ visibilityProperty: true }));
       if (target) break;
     }
     target = target || swapped[0].querySelector(".margin a.open") || swapped[0];

@@ -67,9 +67,12 @@ function fit(wrap) {
   for (const li of items) li.hidden = false;
   let hidden = 0;
   if (WIDE.matches) {
-    const left = list.getBoundingClientRect().left;
+    const box = list.getBoundingClientRect();
     for (const li of items) {
-      if (li.getBoundingClientRect().left > left + 1) {
+      // Wrapped into a second column, or (the first card alone in its
+      // column, which cannot wrap) cut by the margin's end.
+      const r = li.getBoundingClientRect();
+      if (r.left > box.left + 1 || r.bottom > box.bottom + 0.5) {
         li.hidden = true;
         if (!li.classList.contains("guide-thread")) hidden++;
       }
@@ -90,9 +93,17 @@ function fit(wrap) {
   more.textContent = `${n} more ${n === 1 ? "note" : "notes"}`;
 }
 
+// outer lists the highlights of a paragraph that lie in no other: a
+// highlight inside another is part of it (overlapping highlights open all
+// their notes together, conversation.js), not a control of its own, as
+// controls may not nest.
+function outer(p) {
+  return p ? [...p.querySelectorAll("mark.hl[data-note]")].filter((m) => !m.parentElement.closest("mark.hl")) : [];
+}
+
 // rove makes the highlights of wrap's paragraph one stop for Tab.
 function rove(wrap) {
-  const marks = wrap.firstElementChild ? [...wrap.firstElementChild.querySelectorAll("mark.hl[data-note]")] : [];
+  const marks = outer(wrap.firstElementChild);
   marks.forEach((m, i) => {
     m.tabIndex = i === 0 ? 0 : -1;
     m.setAttribute("role", "button");
@@ -102,10 +113,10 @@ function rove(wrap) {
 
 function onMarkKey(e) {
   const m = e.target;
-  if (!m.matches || !m.matches("mark.hl[data-note]") || m.closest(".conversation")) return;
+  if (!m.matches || !m.matches("mark.hl[data-note][role=button]") || m.closest(".conversation")) return;
   if (e.key !== "ArrowRight" && e.key !== "ArrowLeft") return;
   if (e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
-  const marks = [...m.closest("[data-anchor]").querySelectorAll("mark.hl[data-note]")];
+  const marks = outer(m.closest("[data-anchor]"));
   const i = marks.indexOf(m) + (e.key === "ArrowRight" ? 1 : -1);
   if (i < 0 || i >= marks.length) return;
   e.preventDefault();
