@@ -201,7 +201,7 @@ type marginFacts struct {
 	DriftAt   string  `json:"driftAt"`
 	Over      float64 `json:"over"` // the largest run past the paragraph's bottom
 	OverAt    string  `json:"overAt"`
-	Clipped   string  `json:"clipped"` // a card cut by its margin's edge
+	Clipped   string  `json:"clipped"` // a card (or line) cut by its margin's edge
 	Cards     int     `json:"cards"`   // cards in sight
 	PageH     float64 `json:"pageH"`
 	TextH     float64 `json:"textH"`
@@ -229,12 +229,10 @@ const marginFactsJS = `(() => {
 			if (!el.checkVisibility({visibilityProperty: true})) continue;
 			const r = el.getBoundingClientRect();
 			if (r.height === 0 || r.left >= mr.right - 1) continue; // wrapped out of sight
-			if (el.matches("li")) {
-				f.cards++;
-				if (r.bottom > mr.bottom + 0.5 && !f.clipped) {
-					f.clipped = w.dataset.block + " (" + JSON.stringify(w.firstElementChild.textContent.slice(0, 40)) + "): card " +
-						Math.round(r.top - mr.top) + " to " + Math.round(r.bottom - mr.top) + " px in a margin " + Math.round(mr.height) + " px tall";
-				}
+			if (el.matches("li")) f.cards++;
+			if (r.bottom > mr.bottom + 0.5 && !f.clipped) {
+				f.clipped = w.dataset.block + " (" + JSON.stringify(w.firstElementChild.textContent.slice(0, 40)) + "): " +
+					(el.className || el.tagName) + " " + Math.round(r.top - mr.top) + " to " + Math.round(r.bottom - mr.top) + " px in a margin " + Math.round(mr.height) + " px tall";
 			}
 			bottom = Math.max(bottom, Math.min(r.bottom, mr.bottom));
 		}

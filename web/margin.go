@@ -58,21 +58,19 @@ const (
 	roomMore = 22 // "N more notes" or "n more from your teachers"
 )
 
-// cardRoom is how many of threads (the threads that are not the guide's)
-// fit as cards beside block b, after the guide's first note when guide is
-// set (and its "n more from your teachers" when guideMore is).
-func cardRoom(b *content.Block, guide, guideMore bool, threads int) int {
+// marginRoom is the height, in CSS pixels, a margin beside block b has
+// under its first line.
+func marginRoom(b *content.Block) int {
 	lines := 1
 	if !(len(b.Kind) == 2 && b.Kind[0] == 'h') {
 		lines = max(1, (utf8.RuneCountInString(b.Text)+roomCharsPerLine-1)/roomCharsPerLine)
 	}
-	room := lines*roomLine + roomGap - roomHead
-	if guide {
-		room -= roomCard
-		if guideMore {
-			room -= roomMore
-		}
-	}
+	return lines*roomLine + roomGap - roomHead
+}
+
+// cardsIn is how many of threads fit as cards in room pixels, with
+// "N more notes" under them when some do not.
+func cardsIn(room, threads int) int {
 	k := room / roomCard
 	if k < threads {
 		k = (room - roomMore) / roomCard // "N more notes" takes a line
@@ -116,7 +114,8 @@ type summaryView struct {
 
 // summaryThreads chooses, from one block's threads in the margin's order
 // (guide notes first), the guide's first note and as many other threads
-// as fit beside b as cards.
+// as fit beside b as cards. A margin too short for the guide's card
+// counts the guide's notes among the others in "N more notes".
 func summaryThreads(b *content.Block, ts []*thread) (guide *thread, guideMore int, cards []*thread, more int) {
 	guides := 0
 	for _, t := range ts {
@@ -124,14 +123,26 @@ func summaryThreads(b *content.Block, ts []*thread) (guide *thread, guideMore in
 			guides++
 		}
 	}
-	room := cardRoom(b, guides > 0, guides > 1, len(ts)-guides)
+	room := marginRoom(b)
+	need := roomCard
+	if guides > 1 {
+		need += roomMore // "n more from your teachers"
+	}
+	showGuide := guides > 0 && room >= need
+	if showGuide {
+		room -= need
+	}
+	k := cardsIn(room, len(ts)-guides)
 	for _, t := range ts {
+		isGuide := t.note.Guide && !t.lone
 		switch {
-		case t.note.Guide && !t.lone && guide == nil:
+		case isGuide && !showGuide:
+			more++
+		case isGuide && guide == nil:
 			guide = t
-		case t.note.Guide && !t.lone:
+		case isGuide:
 			guideMore++
-		case len(cards) < room:
+		case len(cards) < k:
 			cards = append(cards, t)
 		default:
 			more++

@@ -74,7 +74,7 @@ function fit(wrap) {
       const r = li.getBoundingClientRect();
       if (r.left > box.left + 1 || r.bottom > box.bottom + 0.5) {
         li.hidden = true;
-        if (!li.classList.contains("guide-thread")) hidden++;
+        hidden += 1 + Number(li.dataset.more || 0); // the guide's card stands for its notes
       }
     }
   }
