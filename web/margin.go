@@ -48,14 +48,12 @@ const (
 // counts one card short.
 const (
 	roomCharsPerLine = 60
-	// roomLine is a line of the footnotes (0.9375rem × 1.6), the
-	// shortest line a margin sits beside; the essay's paragraphs have
-	// 27 px lines (1.0625rem × 1.6), for which the estimate errs low.
-	roomLine = 24
-	roomGap  = 17 // the space under a paragraph: the allowance
-	roomHead = 30 // the margin's first line: ¶, the count, Annotate
-	roomCard = 68 // a card: its author line, two lines of words, the gap
-	roomMore = 22 // "N more notes" or "n more from your teachers"
+	roomLine         = 27 // 1.0625rem × 1.6
+	roomFootLine     = 24 // a footnote's line (content.Block.Footnote): 0.9375rem × 1.6
+	roomGap          = 17 // the space under a paragraph: the allowance
+	roomHead         = 30 // the margin's first line: ¶, the count, Annotate
+	roomCard         = 68 // a card: its author line, two lines of words, the gap
+	roomMore         = 22 // "N more notes" or "n more from your teachers"
 )
 
 // marginRoom is the height, in CSS pixels, a margin beside block b has
@@ -65,7 +63,11 @@ func marginRoom(b *content.Block) int {
 	if !(len(b.Kind) == 2 && b.Kind[0] == 'h') {
 		lines = max(1, (utf8.RuneCountInString(b.Text)+roomCharsPerLine-1)/roomCharsPerLine)
 	}
-	return lines*roomLine + roomGap - roomHead
+	line := roomLine
+	if b.Footnote {
+		line = roomFootLine
+	}
+	return lines*line + roomGap - roomHead
 }
 
 // cardsIn is how many of threads fit as cards in room pixels, with
