@@ -46,6 +46,7 @@ type Block struct {
 	Index     int    // position in document order, from 0
 	Anchor    string // "p-1a2b3c4d", "p-1a2b3c4d-2", or an inherited anchor
 	Kind      string // "p", "h1".."h6" or "li"
+	Footnote  bool   // in a footnote's text, set smaller than the essay's
 	HeadingID string // the heading's slug id; "" for other kinds
 	Text      string // canonical text (docs/anchoring.md)
 	Hash      string // hex SHA-256 of Text

@@ -113,7 +113,7 @@ func (t *anchorTransformer) Transform(doc *ast.Document, reader text.Reader, pc 
 			return ast.WalkContinue, nil
 		}
 		job.slots[slot] = len(job.blocks)
-		job.blocks = append(job.blocks, &Block{Index: len(job.blocks), Kind: kind})
+		job.blocks = append(job.blocks, &Block{Index: len(job.blocks), Kind: kind, Footnote: inFootnote(n)})
 		nodes = append(nodes, n)
 		return ast.WalkContinue, nil
 	})
@@ -575,4 +575,14 @@ func Load(fsys fs.FS) ([]*Document, error) {
 	}
 	sort.Slice(docs, func(i, j int) bool { return docs[i].Slug < docs[j].Slug })
 	return docs, nil
+}
+
+// inFootnote reports whether n is inside a footnote's text.
+func inFootnote(n ast.Node) bool {
+	for p := n.Parent(); p != nil; p = p.Parent() {
+		if p.Kind() == east.KindFootnote {
+			return true
+		}
+	}
+	return false
 }

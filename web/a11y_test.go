@@ -474,12 +474,16 @@ func TestA11yAxe(t *testing.T) {
 			b.signInAs(f.ann)
 			visit("library", "/", http.StatusOK)
 			visit("reading page", slug, http.StatusOK)
-			if n := eval[int](b, `document.querySelectorAll(".doc-body .note").length`); n != 4 {
-				t.Errorf("%d notes in the text, want 4 (private, public, bo's, highlight)", n)
+			if n := eval[int](b, `document.querySelectorAll(".doc-body .margin a.card").length`); n != 4 {
+				t.Errorf("%d cards in the margins, want 4 (private, public, bo's, highlight)", n)
 			}
-			if n := eval[int](b, `document.querySelectorAll("#earlier .note").length`); n != 1 {
+			if n := eval[int](b, `document.querySelectorAll("#earlier a.card").length`); n != 1 {
 				t.Errorf("%d notes on an earlier version, want 1", n)
 			}
+			// A paragraph's conversation, open beside it.
+			b.do(chromedp.Click(chromedp.CSS(blockSel(f.third)+" .margin a.open")),
+				chromedp.WaitVisible(chromedp.CSS(blockSel(f.third)+" > .conversation .note")))
+			check("conversation")
 
 			// The inline editor (reader.js), opened from an Annotate link.
 			block := blockSel(f.logics)
@@ -506,7 +510,7 @@ func TestA11yAxe(t *testing.T) {
 			}
 			check("inline editor, note saved")
 			// …editing one's own note in place.
-			b.navigate(slug)
+			b.navigate(slug + "#" + f.logics) // its conversation open
 			b.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`#note-%s a[data-action="edit"]`, f.public))),
 				chromedp.WaitVisible(chromedp.CSS(editor+` textarea[name="body"]`)))
 			check("inline editor, editing a note")
@@ -729,7 +733,12 @@ func TestA11yAxeSeminar(t *testing.T) {
 			a.visit("notifications, teacher", "/notifications", http.StatusOK)
 			count("notifications, teacher", ".notification.unread", 1)
 			a.visit("reading page, teacher", s.groupReadPath(), http.StatusOK)
-			count("reading page, teacher", ".note.is-hidden", 1)
+			count("reading page, teacher", "a.card.is-hidden", 1)
+			asideAt := s.app.paragraph(t, 4).Anchor
+			b.navigate(s.groupReadPath() + "#" + asideAt) // its conversation open
+			b.do(chromedp.WaitVisible(chromedp.CSS(blockSel(asideAt) + " > .conversation .note")))
+			a.check("conversation, teacher")
+			count("conversation, teacher", ".conversation .note.is-hidden", 1)
 			a.visit("thread page, teacher", "/notes/"+guide, http.StatusOK)
 			count("thread page, teacher", ".note.reply.accepted", 1)
 			a.visit("tour page, first stop", tourURL(essaySlug, s.group.ID, 1), http.StatusOK)
@@ -756,19 +765,27 @@ func TestA11yAxeSeminar(t *testing.T) {
 			a.visit("print edition, group layer", "/read/"+essaySlug+"/print?layers=group:"+gid, http.StatusOK)
 			count("print edition, group layer", ".ed-note.ed-guide .ed-replies", 1)
 			a.visit("reading page, member", s.groupReadPath(), http.StatusOK)
-			count("reading page, member", ".note.guide.question", 1)
-			count("reading page, member", ".note.reply", 2)
-			count("reading page, member", `button.react[aria-pressed="true"]`, 1)
+			count("reading page, member", "a.card.guide", 1)
+			b.navigate(s.groupReadPath() + "#" + s.p.Anchor) // its conversation open
+			b.do(chromedp.WaitVisible(chromedp.CSS(blockSel(s.p.Anchor) + " > .conversation .note")))
+			a.check("conversation, member")
+			count("conversation, member", ".conversation .note.guide.question", 1)
+			count("conversation, member", ".conversation .note.reply", 2)
+			count("conversation, member", `.conversation button.react[aria-pressed="true"]`, 1)
 			s.teacher.note(s.app.paragraph(t, 6).Anchor, "And here: which logic wins?", s.groupAudience(), true)
 			b.waitJS(`document.querySelector(".live-news[aria-live=polite] .live-button")?.textContent === "1 new note"`)
 			a.check("reading page, 1 new note")
+			// On a phone the reading tools are folded behind one line.
+			eval[chromedp.Void](b, `document.querySelector("details.reading-tools").open = true`)
 			b.do(chromedp.Click(chromedp.CSS("a.tour-link")))
 			b.waitJS(`document.querySelector(".tour-bar [role=status]")?.textContent === "Stop 1 of 2"`)
 			a.check("reading page, tour mode and the news button")
 			b.key(kb.Escape)
 			b.waitJS(`!document.querySelector(".tour-bar")`)
 			b.do(chromedp.Click(chromedp.CSS(".live-news .live-button")))
-			b.waitJS(`document.activeElement?.matches(".note.guide.question")`)
+			// The new guide note's card; on a phone, where cards fold
+			// under the count, its paragraph's way in.
+			b.waitJS(`document.activeElement?.matches(".margin a.card.guide, [data-block].has-notes > .margin a.open")`)
 			a.check("reading page, news shown")
 			t.Logf("%d page states checked with axe-core", a.checked)
 		})

@@ -45,9 +45,16 @@ func TestRemovedMemberNoLongerWritesInTheGroup(t *testing.T) {
 	after := s.bo.reply(g, "bo answers after")
 	mark := s.teacher.note(s.p.Anchor, "the last word", "public", false)
 
-	// Her page: her notes, marked closed, without Edit or a reply form,
-	// and none of the group's replies.
-	doc := s.ann.page(s.readPath(), http.StatusOK)
+	// Her paragraph's conversation: her notes, marked closed, without
+	// Edit or a reply form, and none of the group's replies; her reading
+	// page does not name them either.
+	page := readBody(s.ann.get(s.readPath()))
+	for _, id := range []string{before, feedback, after} {
+		if strings.Contains(page, id) {
+			t.Errorf("LEAK: ann's reading page names %s", id)
+		}
+	}
+	doc := s.ann.page(s.convPath(), http.StatusOK)
 	for _, id := range []string{g, f, own} {
 		n := query(doc, "#note-"+id)
 		if n == nil {
@@ -198,9 +205,14 @@ func TestReplierKeepsTheirReplyAfterNarrowing(t *testing.T) {
 	wantRefused(t, "edit form", c.get("/notes/"+r+"/edit"), http.StatusForbidden, "no longer open to you")
 
 	// The reading page keeps it where the thread was, alone, and counts
-	// it as the library does.
+	// it as the library does; so does the paragraph's conversation.
+	doc = c.page(s.convPath(), http.StatusOK)
+	if query(doc, "#note-"+r+" .note-closed") == nil || query(doc, "#note-"+n) != nil || strings.Contains(text(doc), "open question") {
+		t.Error("conversation: want the reply alone, without the note")
+	}
 	doc = c.page(s.readPath(), http.StatusOK)
-	if m := s.margin(doc); query(m, "#note-"+r+" .note-closed") == nil || query(doc, "#note-"+n) != nil || strings.Contains(text(doc), "open question") {
+	if m := s.margin(doc); query(m, `a.card[data-note="`+r+`"]`) == nil || strings.Contains(text(doc), "open question") ||
+		!strings.Contains(text(query(m, `a.card[data-note="`+r+`"]`)), "no longer open to you") {
 		t.Error("reading page: want the reply alone in its margin, without the note")
 	}
 	if got := text(query(doc, ".doc-meta")); !strings.HasPrefix(got, "1 note ") {

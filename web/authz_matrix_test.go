@@ -745,13 +745,17 @@ func mxPerRole(t *testing.T, m *mxMatrix, c *client, r mxRole, notes []*mxNote, 
 		pages[doc], pageDocs[doc] = body, mxParse(t, body)
 	}
 	allPages := pages[essaySlug] + pages[mxDoc2]
+	// A margin shows a summary: the first words of the threads that fit
+	// beside their paragraph as cards, and counts the rest. It never names
+	// a note the reader may not see; its counts are checked below.
 	for _, n := range notes {
-		m.see("document page", n.key, r, visible(n, r), n.shows(visible(n, r), pages[n.doc], allPages))
+		if !visible(n, r) {
+			m.see("document page: words (never)", n.key, r, false, n.shows(false, "", allPages))
+		}
 	}
 	for _, n := range notes {
-		if n.hide {
-			// The author sees why it was hidden, and so do the teachers.
-			m.see("document page: hidden reason", n.key, r, visible(n, r), strings.Contains(pages[n.doc], n.reason))
+		if card := query(pageDocs[n.doc], `a.card[data-note="`+n.id+`"]`); card != nil && n.parent == "" {
+			m.see("document page: card", n.key, r, visible(n, r), strings.Contains(text(card), n.marker))
 		}
 	}
 	for _, doc := range docs {
@@ -766,8 +770,11 @@ func mxPerRole(t *testing.T, m *mxMatrix, c *client, r mxRole, notes []*mxNote, 
 		if visible(n, r) {
 			want = 1
 		}
-		m.count("document page: margin count", n.key, r, want,
-			mxLeading(text(query(pageDocs[n.doc], `[data-block="`+n.anchor+`"] .count`))))
+		got := 0 // a margin without notes shows no count
+		if c := query(pageDocs[n.doc], `[data-block="`+n.anchor+`"] a.open .count`); c != nil {
+			got = mxLeading(text(c))
+		}
+		m.count("document page: margin count", n.key, r, want, got)
 	}
 	m.see("document page: post-first banner", mxDoc2+"?group=G", r, r == mxMember,
 		query(pageDocs[mxDoc2], ".post-first") != nil)
@@ -785,7 +792,9 @@ func mxPerRole(t *testing.T, m *mxMatrix, c *client, r mxRole, notes []*mxNote, 
 		allBlocks.WriteString(body)
 	}
 	for _, n := range notes {
-		m.see("block fragment", n.key, r, visible(n, r), n.shows(visible(n, r), blocks[n.anchor], allBlocks.String()))
+		if !visible(n, r) {
+			m.see("block fragment: words (never)", n.key, r, false, n.shows(false, "", allBlocks.String()))
+		}
 	}
 
 	// A paragraph's notes page, where a margin sends the reader for the
@@ -803,6 +812,51 @@ func mxPerRole(t *testing.T, m *mxMatrix, c *client, r mxRole, notes []*mxNote, 
 	}
 	for _, n := range notes {
 		m.see("paragraph notes page", n.key, r, visible(n, r), n.shows(visible(n, r), paragraphs[n.doc+"#"+n.anchor], allParagraphs.String()))
+	}
+	for _, n := range notes {
+		if n.hide {
+			// The author sees why it was hidden, and so do the teachers.
+			m.see("paragraph notes page: hidden reason", n.key, r, visible(n, r), strings.Contains(allParagraphs.String(), n.reason))
+		}
+	}
+	// The same conversation as the panel beside the paragraph fetches it,
+	// and as a highlight opens it: asking for every note of the document
+	// by id (?notes=) shows only those the reader may see.
+	var allIDs []string
+	for _, n := range notes {
+		if n.parent == "" {
+			allIDs = append(allIDs, n.id)
+		}
+	}
+	panels, filtered := map[string]string{}, map[string]string{}
+	var allPanels, allFiltered strings.Builder
+	for _, n := range notes {
+		key := n.doc + "#" + n.anchor
+		if _, done := panels[key]; n.parent != "" || done {
+			continue
+		}
+		st, body := mxGet(c, "/read/"+n.doc+"/notes/"+n.anchor+"?part=conversation&group="+G, nil)
+		m.status("conversation panel", "status "+n.key, r, 200, st)
+		panels[key] = body
+		allPanels.WriteString(body)
+		st, body = mxGet(c, "/read/"+n.doc+"/notes/"+n.anchor+"?notes="+strings.Join(allIDs, ","), nil)
+		m.status("conversation of a highlight", "status "+n.key, r, 200, st)
+		filtered[key] = body
+		allFiltered.WriteString(body)
+	}
+	for _, n := range notes {
+		key := n.doc + "#" + n.anchor
+		m.see("conversation panel", n.key, r, visible(n, r), n.shows(visible(n, r), panels[key], allPanels.String()))
+		// The page echoes its own URL, every id asked for with it (a
+		// signed-out reader's "sign in and come back"): the words and the
+		// notes' own elements are what count.
+		el := `id="note-` + n.id + `"`
+		if visible(n, r) {
+			m.see("conversation of a highlight", n.key, r, true, strings.Contains(filtered[key], n.marker) && strings.Contains(filtered[key], el))
+		} else {
+			m.see("conversation of a highlight", n.key, r, false, strings.Contains(allFiltered.String(), n.marker) ||
+				strings.Contains(allFiltered.String(), el) || n.reason != "" && strings.Contains(allFiltered.String(), n.reason))
+		}
 	}
 
 	// Each note's own page, its edit form and its annotation.

@@ -50,28 +50,47 @@ func parseFragment(t *testing.T, markup string) *html.Node {
 	return n
 }
 
-// checkNoteInBlock checks, in a block's markup as the browser has it, that it holds
-// one note whose body contains body and that phrase is highlighted in the
-// text.
+// checkNoteInBlock checks, in a block's markup as the browser has it, that
+// its margin has one card whose words contain body and that phrase is
+// highlighted in the text.
 func checkNoteInBlock(t *testing.T, markup, anchor, phrase, body string) {
 	t.Helper()
 	wrap := query(parseFragment(t, markup), blockSel(anchor))
 	if wrap == nil {
 		t.Fatalf("no block %s in %s", anchor, truncate(markup, 500))
 	}
-	notes := queryAll(wrap, ".margin .note")
-	if len(notes) != 1 {
-		t.Fatalf("%d notes in the margin of %s, want 1", len(notes), anchor)
+	cards := queryAll(wrap, ".margin a.card")
+	if len(cards) != 1 {
+		t.Fatalf("%d cards in the margin of %s, want 1", len(cards), anchor)
 	}
-	if got := text(query(notes[0], ".note-body")); !strings.Contains(got, body) {
-		t.Errorf("note body = %q, want it to contain %q", got, body)
+	if got := text(query(cards[0], ".card-words")); !strings.Contains(got, body) {
+		t.Errorf("card words = %q, want them to contain %q", got, body)
 	}
 	if got := text(query(wrap, "#"+anchor+" mark.hl")); got != phrase {
 		t.Errorf("highlight in the text = %q, want %q", got, phrase)
 	}
+}
+
+// checkNoteInConversation checks, in a block's markup, that its open
+// conversation holds one note whose body contains body, quoting phrase,
+// and returns the note.
+func checkNoteInConversation(t *testing.T, markup, anchor, phrase, body string) *html.Node {
+	t.Helper()
+	panel := query(parseFragment(t, markup), blockSel(anchor)+" > .conversation")
+	if panel == nil {
+		t.Fatalf("the conversation of %s is not open", anchor)
+	}
+	notes := queryAll(panel, ".note-list > li > .note")
+	if len(notes) != 1 {
+		t.Fatalf("%d notes in the conversation of %s, want 1", len(notes), anchor)
+	}
+	if got := text(query(notes[0], ".note-body")); !strings.Contains(got, body) {
+		t.Errorf("note body = %q, want it to contain %q", got, body)
+	}
 	if got := text(query(notes[0], "blockquote.quote")); got != phrase {
 		t.Errorf("note quotes %q, want %q", got, phrase)
 	}
+	return notes[0]
 }
 
 // TestBrowserAnnotateWithJavaScript is the enhanced path: sign up through
@@ -105,7 +124,9 @@ func TestBrowserAnnotateWithJavaScript(t *testing.T) {
 	}
 
 	b.do(chromedp.Click(chromedp.CSS("button.float-annotate")))
-	editor := block + " .margin form.inline-editor"
+	// The editor opens at the top of the paragraph's conversation, beside
+	// the paragraph.
+	editor := block + " > .conversation form.inline-editor"
 	textarea := editor + ` textarea[name="body"]`
 	b.do(chromedp.WaitVisible(chromedp.CSS(textarea)))
 	if got := run(b, chromedp.Text(chromedp.CSS(editor+" q"))); got != phrase {
@@ -114,12 +135,13 @@ func TestBrowserAnnotateWithJavaScript(t *testing.T) {
 	if !eval[bool](b, fmt.Sprintf(`document.activeElement === document.querySelector(%q)`, textarea)) {
 		t.Error("the editor did not put focus in the note field")
 	}
+	checkBeside(t, b, anchor)
 	const body = "How *dense*, and measured how?"
 	b.do(
 		chromedp.SendKeys(chromedp.CSS(textarea), body),
 		chromedp.SetValue(chromedp.CSS(editor+` select[name="audience"]`), "public"),
 		chromedp.Click(chromedp.CSS(editor+` button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(block+" .margin .note")),
+		chromedp.WaitVisible(chromedp.CSS(block+" > .conversation .note")),
 		chromedp.WaitNotPresent(chromedp.CSS(editor)),
 	)
 	b.do(chromedp.WaitNotVisible(chromedp.CSS("button.float-annotate")))
@@ -127,55 +149,68 @@ func TestBrowserAnnotateWithJavaScript(t *testing.T) {
 		t.Fatalf("the page reloaded to save the note (marker = %q)", got)
 	}
 	checkNoteInBlock(t, b.outerHTML(chromedp.CSS(block)), anchor, phrase, "How dense, and measured how?")
-	if got := text(query(parseFragment(t, b.outerHTML(chromedp.CSS(block))), ".note-body em")); got != "dense" {
+	note := checkNoteInConversation(t, b.outerHTML(chromedp.CSS(block)), anchor, phrase, "How dense, and measured how?")
+	if got := text(query(note, ".note-body em")); got != "dense" {
 		t.Errorf("Markdown not rendered in the note: <em> = %q", got)
 	}
-	if got := text(query(parseFragment(t, b.outerHTML(chromedp.CSS(block))), ".audience")); !strings.Contains(strings.ToLower(got), "public") {
+	if got := text(query(note, ".audience")); !strings.Contains(strings.ToLower(got), "public") {
 		t.Errorf("audience badge = %q, want public", got)
 	}
-	if !eval[bool](b, fmt.Sprintf(`document.activeElement.matches(%q)`, block+" .margin .note")) {
+	if !eval[bool](b, fmt.Sprintf(`document.activeElement.matches(%q)`, block+" > .conversation .note")) {
 		t.Errorf("focus is not on the new note after saving: %s", eval[string](b, `document.activeElement.outerHTML.slice(0, 120)`))
 	}
 
-	// At 1280 px the note is in the margin, level with its paragraph.
+	// At 1280 px the conversation is beside its paragraph, level with it.
 	checkBeside(t, b, anchor)
 
+	// The address names the paragraph: a reload opens it with its
+	// conversation.
+	if loc := b.location(); !strings.HasSuffix(loc, "#"+anchor) {
+		t.Errorf("with its conversation open the address is %s, not the paragraph's", loc)
+	}
 	b.do(chromedp.Reload())
 	if eval[bool](b, `"glossaNoReload" in window`) {
 		t.Fatal("reload did not reload")
 	}
+	b.do(chromedp.WaitVisible(chromedp.CSS(block + " > .conversation .note")))
 	checkNoteInBlock(t, b.outerHTML(chromedp.CSS(block)), anchor, phrase, "How dense, and measured how?")
+	checkNoteInConversation(t, b.outerHTML(chromedp.CSS(block)), anchor, phrase, "How dense, and measured how?")
 	checkBeside(t, b, anchor)
 }
 
-// checkBeside checks the wide layout: the block's first note is to the
-// right of its paragraph and its top is level with the paragraph's.
+// checkBeside checks the wide layout: the block's margin is level with
+// its paragraph and its open conversation is to the right of the
+// paragraph, just under the margin's first line (¶, which closes it).
 func checkBeside(t *testing.T, b *browser, anchor string) {
 	t.Helper()
 	p := b.box("#" + anchor)
-	n := b.box(blockSel(anchor) + " .margin .note")
-	if d := n.Top - p.Top; d < -60 || d > 60 {
-		t.Errorf("wide layout: note top %.0f, paragraph top %.0f: not level", n.Top, p.Top)
+	if m := b.box(blockSel(anchor) + " > .margin"); m.Top-p.Top < -2 || m.Top-p.Top > 2 {
+		t.Errorf("wide layout: margin top %.0f, paragraph top %.0f: not level", m.Top, p.Top)
+	}
+	tools := b.box(blockSel(anchor) + " > .margin .tools")
+	n := b.box(blockSel(anchor) + " > .conversation")
+	if n.Top < tools.Bottom-1 || n.Top > p.Top+40 {
+		t.Errorf("wide layout: conversation top %.0f, paragraph top %.0f, margin's first line ends at %.0f: not beside the paragraph", n.Top, p.Top, tools.Bottom)
 	}
 	if n.Left < p.Right {
-		t.Errorf("wide layout: note starts at x=%.0f, inside its paragraph (which ends at x=%.0f)", n.Left, p.Right)
+		t.Errorf("wide layout: conversation starts at x=%.0f, inside its paragraph (which ends at x=%.0f)", n.Left, p.Right)
 	}
 	if n.Right > float64(b.width) {
-		t.Errorf("wide layout: note ends at x=%.0f, past the %d px window", n.Right, b.width)
+		t.Errorf("wide layout: conversation ends at x=%.0f, past the %d px window", n.Right, b.width)
 	}
 }
 
 // checkUnder checks the narrow layout: the block's margin starts below its
-// paragraph.
+// paragraph, and fits the window.
 func checkUnder(t *testing.T, b *browser, anchor string) {
 	t.Helper()
 	p := b.box("#" + anchor)
-	n := b.box(blockSel(anchor) + " .margin .note")
-	if n.Top <= p.Bottom {
-		t.Errorf("narrow layout: note top %.0f is not under its paragraph (bottom %.0f)", n.Top, p.Bottom)
+	n := b.box(blockSel(anchor) + " > .margin")
+	if n.Top < p.Bottom-1 {
+		t.Errorf("narrow layout: margin top %.0f is not under its paragraph (bottom %.0f)", n.Top, p.Bottom)
 	}
 	if n.Left < 0 || n.Right > float64(b.width) {
-		t.Errorf("narrow layout: note spans x=%.0f..%.0f, outside the %d px window", n.Left, n.Right, b.width)
+		t.Errorf("narrow layout: margin spans x=%.0f..%.0f, outside the %d px window", n.Left, n.Right, b.width)
 	}
 }
 
@@ -218,6 +253,15 @@ func TestBrowserAnnotateWithoutJavaScript(t *testing.T) {
 
 	b.do(chromedp.Reload())
 	checkNoteInBlock(t, b.outerHTML(chromedp.CSS(block)), anchor, phrase, body)
+
+	// "¶ 1 note" opens the paragraph's conversation as a page.
+	b.clickAndWait(chromedp.CSS(block + " .margin a.open"))
+	if loc, want := b.location(), app.ts.URL+"/read/"+essaySlug+"/notes/"+anchor; loc != want {
+		t.Fatalf("¶ led to %s, want %s", loc, want)
+	}
+	if got := text(query(parseFragment(t, b.outerHTML("main")), ".note-list .note .note-body")); got != body {
+		t.Errorf("the conversation's note says %q", got)
+	}
 }
 
 // TestBrowserKeyboardAnnotate: a keyboard user tabs to a paragraph's
@@ -270,12 +314,13 @@ func TestBrowserKeyboardAnnotate(t *testing.T) {
 	b.tabTo(editor+` button[type="submit"]`, 4)
 	b.key(kb.Enter)
 	b.do(
-		chromedp.WaitVisible(chromedp.CSS(block+" .margin .note")),
+		chromedp.WaitVisible(chromedp.CSS(block+" > .conversation .note")),
 		chromedp.WaitNotPresent(chromedp.CSS(editor)),
 	)
 	checkNoteInBlock(t, b.outerHTML(chromedp.CSS(block)), anchor, phrase, body)
+	checkNoteInConversation(t, b.outerHTML(chromedp.CSS(block)), anchor, phrase, body)
 	// Focus moves to the new note, so the next Tab continues from there.
-	if !eval[bool](b, fmt.Sprintf(`document.activeElement.matches(%q)`, block+" .margin .note")) {
+	if !eval[bool](b, fmt.Sprintf(`document.activeElement.matches(%q)`, block+" > .conversation .note")) {
 		t.Errorf("focus is not on the new note after saving: %s", eval[string](b, `document.activeElement.outerHTML.slice(0, 120)`))
 	}
 	if got := eval[string](b, `document.querySelector("[aria-live][data-reader-status]")?.textContent || ""`); got != "Note saved." {
@@ -283,21 +328,19 @@ func TestBrowserKeyboardAnnotate(t *testing.T) {
 	}
 }
 
-// TestBrowserScreenshots renders the annotated essay at 1280 and 390 px,
-// checks the margin is beside the paragraph on the wide screen and under it
-// on the phone with nothing wider than the screen, and saves screenshots
-// for a person to look at.
+// TestBrowserScreenshots renders the essay as a class has annotated it
+// (newClass: twenty students, about two hundred notes and replies) at 1280
+// and 390 px, checks the margin is beside the paragraph on the wide screen
+// and under it on the phone with nothing wider than the screen, opens a
+// paragraph's conversation, and saves screenshots for a person to look at
+// (the README's come from here).
 func TestBrowserScreenshots(t *testing.T) {
 	chromiumPath(t) // skip (or fail) before any work if there is no browser
 	t.Parallel()
 	app := newApp(t)
-	ann := app.signUp(t, "ann")
-	bo := app.signUp(t, "bo")
-	third := app.paragraphWith(t, "Ties among the nation-states")
+	c := newClass(t, app)
+	third := c.busy
 	logics := app.paragraphWith(t, "two logics")
-	ann.createNote(third.Anchor, "dense and determinative", "A claim worth testing: *how* dense, and by which measure — trade, travel, treaties?", "public")
-	bo.createNote(third.Anchor, "Asia for Asians", "Whose slogan? It has a long history, from the 1930s to Xi Jinping's 2014 CICA speech.", "public")
-	ann.createNote(logics.Anchor, "", "The second logic (path dependence) comes three paragraphs later.", "private")
 	dir := screenshotDir(t)
 
 	for _, tc := range []struct {
@@ -306,18 +349,15 @@ func TestBrowserScreenshots(t *testing.T) {
 		opts          []browserOption
 		check         func(*testing.T, *browser, string)
 	}{
-		{"1280", 1280, 900, nil, checkBeside},
+		{"1280", 1280, 900, nil, checkLevel},
 		{"390", 390, 844, []browserOption{asPhone()}, checkUnder},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := newBrowser(t, app, append(tc.opts, withViewport(tc.width, tc.height))...)
-			b.signInAs(ann)
-			b.navigate("/read/" + essaySlug)
+			b.signInAs(c.student)
+			b.navigate(c.path())
 			for _, a := range []string{third.Anchor, logics.Anchor} {
 				tc.check(t, b, a)
-			}
-			if n := eval[int](b, `document.querySelectorAll(".doc-body .note").length`); n != 3 {
-				t.Errorf("%d notes on the page, want 3", n)
 			}
 			if w := eval[int](b, `document.documentElement.scrollWidth`); w > tc.width {
 				wide := eval[string](b, fmt.Sprintf(`[...document.querySelectorAll("body *")]
@@ -333,10 +373,41 @@ func TestBrowserScreenshots(t *testing.T) {
 				t.Errorf("third paragraph is %.2f lines tall: a line is taller than the others (footnote mark?)", lines)
 			}
 			saveScreenshot(t, dir, fmt.Sprintf("read-%s-top.png", tc.name), run(b, chromedp.CaptureScreenshot()))
-			eval[chromedp.Void](b, fmt.Sprintf(`document.getElementById(%q).closest("[data-block]").scrollIntoView({block: "start"})`, third.Anchor))
+			eval[chromedp.Void](b, fmt.Sprintf(`document.getElementById(%q).closest("[data-block]").previousElementSibling.scrollIntoView({block: "start"})`, third.Anchor))
 			saveScreenshot(t, dir, fmt.Sprintf("read-%s.png", tc.name), run(b, chromedp.CaptureScreenshot()))
 			saveScreenshot(t, dir, fmt.Sprintf("read-%s-full.png", tc.name), run(b, chromedp.FullScreenshot(100)))
+
+			// The busy paragraph's conversation, opened in place.
+			b.do(chromedp.Click(chromedp.CSS(blockSel(third.Anchor) + " .margin a.open")))
+			b.do(chromedp.WaitVisible(chromedp.CSS(blockSel(third.Anchor) + " > .conversation .note")))
+			if tc.width > 1000 {
+				checkBeside(t, b, third.Anchor)
+			}
+			eval[chromedp.Void](b, fmt.Sprintf(`document.getElementById(%q).scrollIntoView({block: "start"}); scrollBy(0, -16)`, third.Anchor))
+			saveScreenshot(t, dir, fmt.Sprintf("read-%s-conversation.png", tc.name), run(b, chromedp.CaptureScreenshot()))
 		})
+	}
+}
+
+// checkLevel checks the wide layout: the block's margin is to the right of
+// its paragraph, its top level with the paragraph's, and it ends where the
+// block does (the allowance: the space under the paragraph).
+func checkLevel(t *testing.T, b *browser, anchor string) {
+	t.Helper()
+	p := b.box("#" + anchor)
+	m := b.box(blockSel(anchor) + " > .margin")
+	w := b.box(blockSel(anchor))
+	if d := m.Top - p.Top; d < -2 || d > 2 {
+		t.Errorf("wide layout: margin top %.0f, paragraph top %.0f: not level", m.Top, p.Top)
+	}
+	if m.Bottom > w.Bottom+0.5 {
+		t.Errorf("wide layout: margin ends at %.0f, past its block (%.0f)", m.Bottom, w.Bottom)
+	}
+	if m.Left < p.Right {
+		t.Errorf("wide layout: margin starts at x=%.0f, inside its paragraph (which ends at x=%.0f)", m.Left, p.Right)
+	}
+	if m.Right > float64(b.width) {
+		t.Errorf("wide layout: margin ends at x=%.0f, past the %d px window", m.Right, b.width)
 	}
 }
 

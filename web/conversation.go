@@ -162,6 +162,26 @@ func (s *Server) contextQuery(r *http.Request, slug string) url.Values {
 	return q
 }
 
+// conversationURL is the conversation of paragraph anchor at the page
+// holding note (when given), with the context of the page r came from.
+func (s *Server) conversationURL(r *http.Request, e *docEntry, anchor, note string) string {
+	q := s.contextQuery(r, e.slug)
+	keep := url.Values{}
+	for _, k := range []string{"group", "sort"} {
+		if v := q.Get(k); v != "" {
+			keep.Set(k, v)
+		}
+	}
+	if note != "" {
+		keep.Set("note", note)
+	}
+	u := "/read/" + e.slug + "/notes/" + anchor
+	if len(keep) > 0 {
+		u += "?" + keep.Encode()
+	}
+	return u
+}
+
 // readURL is the reading page with the context of the page r came from.
 func (s *Server) readURL(r *http.Request, slug string) string {
 	q := s.contextQuery(r, slug)
@@ -329,7 +349,12 @@ func (s *Server) conversationView(r *http.Request, p *readPage, e *docEntry, rc 
 		p.Locked = locked
 	}
 	if rc.viewer.UserID != 0 && !p.Old {
-		p.Audiences = audienceOptions(rc.groups, defaultAudience(rc), "")
+		aud, err := s.writingTo(r.Context(), rc, e)
+		if err != nil {
+			return err
+		}
+		p.Audiences = audienceOptions(rc.groups, aud, "")
+		p.WritingTo = &writingToView{Action: "/read/" + e.slug + "/writing-to", Audiences: p.Audiences}
 		return s.withTagLists(r.Context(), rc, p.Audiences)
 	}
 	return nil
@@ -365,7 +390,7 @@ func (s *Server) afterConversation(w http.ResponseWriter, r *http.Request, root 
 	}
 	back := "/notes/" + root.ID
 	if placedNow(e, root) {
-		back = s.readURL(r, e.slug)
+		back = s.conversationURL(r, e, root.Current.Anchor, focusID)
 	}
 	if ref := s.refererPage(r); ref != nil && (strings.HasPrefix(ref.Path, "/notes/") && strings.Count(ref.Path, "/") == 2 ||
 		isParagraphNotesPath(ref.Path, e.slug)) {
@@ -614,7 +639,7 @@ func (s *Server) reasonForm(w http.ResponseWriter, r *http.Request, action strin
 	}
 	back := "/notes/" + n.ID
 	if placedNow(e, n) {
-		back = "/read/" + e.slug + "#note-" + n.ID
+		back = s.conversationURL(r, e, n.Current.Anchor, n.ID) + "#note-" + n.ID
 	}
 	p := reasonPage{basePage: s.base(r, title), Action: action, Note: nv, Reason: reason, Errors: fe, BackURL: back}
 	return s.render(w, status, "reason.html", p)

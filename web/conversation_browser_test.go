@@ -24,9 +24,10 @@ func seedConversation(t *testing.T, s *seminar) (guide, member string) {
 	return guide, member
 }
 
-// TestBrowserConversation: with JavaScript, a reply and a reaction go in
-// without a reload, focus stays on what the reader acted on, and the guide
-// layer's switch hides and shows guide notes in place.
+// TestBrowserConversation: with JavaScript, a paragraph's conversation
+// opens beside it; a reply and a reaction in it go in without a reload,
+// focus stays on what the reader acted on, the margin's summary follows,
+// and the guide layer's switch hides and shows guide notes in place.
 func TestBrowserConversation(t *testing.T) {
 	chromiumPath(t)
 	t.Parallel()
@@ -37,6 +38,8 @@ func TestBrowserConversation(t *testing.T) {
 	b.navigate(s.groupReadPath())
 	eval[chromedp.Void](b, `window.glossaNoReload = "still here"`)
 	block := blockSel(s.p.Anchor)
+	b.do(chromedp.Click(chromedp.CSS(block + " .margin a.open")))
+	b.do(chromedp.WaitVisible(chromedp.CSS("#note-" + member)))
 
 	// A reaction: the button is pressed, its count goes up, focus stays.
 	btn := fmt.Sprintf(`#note-%s form.react-form:first-of-type button`, member)
@@ -52,7 +55,7 @@ func TestBrowserConversation(t *testing.T) {
 
 	// A reply: open the thread's reply box, type, send; the reply appears
 	// and has focus.
-	box := fmt.Sprintf(`#notes-%s details.reply-box:has(form[action="/notes/%s/replies"])`, s.p.Anchor, member)
+	box := fmt.Sprintf(`%s > .conversation details.reply-box:has(form[action="/notes/%s/replies"])`, block, member)
 	b.do(chromedp.Click(chromedp.CSS(box + " > summary")))
 	b.do(
 		chromedp.SendKeys(chromedp.CSS(box+" textarea"), "Trade, I would say; @bo, see footnote 2."),
@@ -64,6 +67,10 @@ func TestBrowserConversation(t *testing.T) {
 	}
 	if got := eval[string](b, `document.activeElement.querySelector(".mention")?.textContent || ""`); got != "@bo" {
 		t.Errorf("mention in the new reply: %q", got)
+	}
+	// The margin's card counts it.
+	if got := eval[string](b, fmt.Sprintf(`document.querySelector(%q).textContent`, block+` .margin a.card[data-note="`+member+`"] .card-replies`)); got != "1 reply" {
+		t.Errorf("the note's card says %q after the reply", got)
 	}
 
 	// Editing a reply in place: no audience or question fields (a reply
@@ -106,9 +113,10 @@ func TestBrowserConversation(t *testing.T) {
 	if got := eval[string](b, `String(window.glossaNoReload)`); got != "still here" {
 		t.Fatalf("the page reloaded (marker = %q)", got)
 	}
-	// The choice is the session's: a reload keeps it.
+	// The choice is kept: a reload (which opens the paragraph's
+	// conversation again, its address being the paragraph's) keeps it.
 	b.do(chromedp.Reload())
-	b.do(chromedp.WaitReady(chromedp.CSS("article.doc")))
+	b.do(chromedp.WaitReady(chromedp.CSS(guideSel)))
 	if eval[bool](b, fmt.Sprintf(`document.querySelector(%q).checkVisibility()`, guideSel)) {
 		t.Error("guide notes shown again after a reload")
 	}
@@ -143,15 +151,25 @@ func TestBrowserConversationScreenshots(t *testing.T) {
 					.slice(0, 5).map(e => e.tagName + "." + e.className).join(", ")`, tc.width))
 				t.Errorf("page is %d px wide in a %d px window; too wide: %s", w, tc.width, wide)
 			}
-			// The guide note is first beside its paragraph, labelled.
-			first := eval[string](b, fmt.Sprintf(`document.querySelector(%q).dataset.note`, blockSel(s.p.Anchor)+" .note-list > li > .note"))
+			// The guide note is first beside its paragraph, labelled, and
+			// first in its conversation.
+			first := eval[string](b, fmt.Sprintf(`document.querySelector(%q).dataset.note`, blockSel(s.p.Anchor)+" .margin a.card"))
 			if first != guide {
-				t.Errorf("first note in the margin is %s, want the guide %s", first, guide)
+				t.Errorf("first card in the margin is %s, want the guide %s", first, guide)
+			}
+			if tc.width == 1280 {
+				checkLevel(t, b, s.p.Anchor)
+			} else {
+				checkUnder(t, b, s.p.Anchor)
+			}
+			b.do(chromedp.Click(chromedp.CSS(blockSel(s.p.Anchor) + " .margin a.open")))
+			b.do(chromedp.WaitVisible(chromedp.CSS(blockSel(s.p.Anchor) + " > .conversation .note")))
+			first = eval[string](b, fmt.Sprintf(`document.querySelector(%q).dataset.note`, blockSel(s.p.Anchor)+" > .conversation .note-list > li > .note"))
+			if first != guide {
+				t.Errorf("first note in the conversation is %s, want the guide %s", first, guide)
 			}
 			if tc.width == 1280 {
 				checkBeside(t, b, s.p.Anchor)
-			} else {
-				checkUnder(t, b, s.p.Anchor)
 			}
 			eval[chromedp.Void](b, fmt.Sprintf(`document.querySelector(%q).scrollIntoView({block: "start"})`, blockSel(s.p.Anchor)))
 			saveScreenshot(t, dir, fmt.Sprintf("conversation-%s.png", tc.name), run(b, chromedp.CaptureScreenshot()))
@@ -161,7 +179,8 @@ func TestBrowserConversationScreenshots(t *testing.T) {
 			// The teacher's view of the same margin.
 			tb := newBrowser(t, s.app, append(tc.opts, withViewport(tc.width, tc.height))...)
 			tb.signInAs(s.teacher)
-			tb.navigate(s.groupReadPath())
+			tb.navigate(s.groupReadPath() + "#" + s.p.Anchor)
+			tb.do(chromedp.WaitVisible(chromedp.CSS(blockSel(s.p.Anchor) + " > .conversation .note")))
 			eval[chromedp.Void](tb, fmt.Sprintf(`document.querySelector(%q).scrollIntoView({block: "start"})`, blockSel(s.p.Anchor)))
 			saveScreenshot(t, dir, fmt.Sprintf("conversation-%s-teacher.png", tc.name), run(tb, chromedp.CaptureScreenshot()))
 			tb.navigate("/notifications")

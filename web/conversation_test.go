@@ -52,6 +52,13 @@ func (s *seminar) margin(doc *html.Node) *html.Node {
 	return query(doc, `[data-block="`+s.p.Anchor+`"] .margin`)
 }
 
+// convPath is the conversation of the seminar's paragraph: every note on
+// it, with the forms (the margin shows a summary).
+func (s *seminar) convPath() string { return "/read/" + essaySlug + "/notes/" + s.p.Anchor }
+func (s *seminar) groupConvPath() string {
+	return s.convPath() + "?group=" + strconv.FormatInt(s.group.ID, 10)
+}
+
 // postJSON posts a form as the reader's JavaScript does and decodes the
 // answer.
 func (c *client) postJSON(path string, v url.Values, status int) map[string]any {
@@ -118,19 +125,28 @@ func TestRepliesThroughForms(t *testing.T) {
 		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Referer": {s.app.ts.URL + s.groupReadPath()}})
 	res.Body.Close()
 	loc := res.Header.Get("Location")
-	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, s.groupReadPath()+"#note-") {
-		t.Fatalf("reply: %d to %q, want 303 to %s#note-…", res.StatusCode, loc, s.groupReadPath())
+	want := s.groupConvPath() + "&note="
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, want) {
+		t.Fatalf("reply: %d to %q, want 303 to %s…#note-…", res.StatusCode, loc, want)
 	}
-	replyID := strings.TrimPrefix(loc, s.groupReadPath()+"#note-")
+	replyID, _, _ := strings.Cut(strings.TrimPrefix(loc, want), "#")
+	if !strings.HasSuffix(loc, "#note-"+replyID) {
+		t.Errorf("reply: back to %q, not at the reply", loc)
+	}
 
-	doc := s.ann.page(s.readPath(), http.StatusOK)
-	m := s.margin(doc)
+	// The margin counts the reply on its note's card; the conversation
+	// shows it under its note.
+	if got := text(query(s.margin(s.ann.page(s.readPath(), http.StatusOK)), `a.card[data-note="`+id+`"] .card-replies`)); got != "1 reply" {
+		t.Errorf("the note's card says %q, want 1 reply", got)
+	}
+	doc := s.ann.page(s.convPath(), http.StatusOK)
+	m := query(doc, "main")
 	if got := noteIDs(m, ".note-list > li > .note"); !slices.Equal(got, []string{id}) {
-		t.Fatalf("top-level notes in the margin: %v, want [%s]", got, id)
+		t.Fatalf("top-level notes in the conversation: %v, want [%s]", got, id)
 	}
 	r := query(m, `details.replies .note.reply[data-note="`+replyID+`"]`)
 	if r == nil {
-		t.Fatal("the reply is not under its note in the margin")
+		t.Fatal("the reply is not under its note in the conversation")
 	}
 	if got := text(query(r, ".note-body")); got != "Trade, surely. @ann agrees?" {
 		t.Errorf("reply body %q", got)
@@ -170,9 +186,10 @@ func TestRepliesThroughForms(t *testing.T) {
 		t.Errorf("reply to a reply has parent %q, want %q", n.ParentID, id)
 	}
 
-	// JavaScript gets the block, with the new reply in it.
+	// JavaScript gets the block's summary, the new reply counted on its
+	// note's card, and the reply's id, for the conversation to show.
 	out := s.ann.postJSON("/notes/"+id+"/replies", url.Values{"body": {"Thanks."}}, http.StatusCreated)
-	if out["anchor"] != s.p.Anchor || !strings.Contains(out["block"].(string), `data-note="`+out["id"].(string)+`"`) {
+	if out["anchor"] != s.p.Anchor || out["id"] == "" || !strings.Contains(out["block"].(string), "3 replies") {
 		t.Errorf("JSON answer: %v", out)
 	}
 
@@ -192,7 +209,7 @@ func TestRepliesThroughForms(t *testing.T) {
 		t.Errorf("signed-out reply: %d to %q", res.StatusCode, res.Header.Get("Location"))
 	}
 	// Nor see its replies, anywhere.
-	doc = s.outside.page(s.readPath(), http.StatusOK)
+	doc = s.outside.page(s.convPath(), http.StatusOK)
 	if query(doc, "#note-"+replyID) != nil || query(doc, "#note-"+id) != nil {
 		t.Error("an outsider sees the group's thread")
 	}
@@ -306,13 +323,16 @@ func TestReactionsToggleCountAndSort(t *testing.T) {
 	first := s.ann.note(s.p.Anchor, "First in reading order", "public", false)
 	second := s.bo.note(s.p.Anchor, "Second, but helpful", "public", true)
 
-	doc := s.teacher.page(s.readPath(), http.StatusOK)
+	doc := s.teacher.page(s.convPath(), http.StatusOK)
 	b := reactButton(doc, second, "helpful")
-	if b == nil || attr(b, "aria-pressed") != "false" || text(query(b, ".react-n")) != "0" {
-		t.Fatalf("helpful button before: %v", text(b))
+	if b == nil || attr(b, "aria-pressed") != "false" || query(b, ".react-n") != nil || text(b) != "Helpful" {
+		t.Fatalf("helpful button before: %q (a count only above zero)", text(b))
 	}
 	if reactButton(doc, second, "same") == nil {
-		t.Error("no “I have this question too” button")
+		t.Error("no “I have this question too” button on a question")
+	}
+	if reactButton(doc, first, "same") != nil {
+		t.Error("“I have this question too” on a note that asks nothing")
 	}
 	// Toggle on, through the form.
 	s.teacher.post("/notes/"+second+"/react", url.Values{"kind": {"helpful"}, "on": {"1"}}, http.StatusSeeOther)
@@ -320,7 +340,7 @@ func TestReactionsToggleCountAndSort(t *testing.T) {
 	s.ann.postJSON("/notes/"+second+"/react", url.Values{"kind": {"same"}, "on": {"1"}}, http.StatusOK)
 	// Twice on is still one.
 	s.ann.postJSON("/notes/"+second+"/react", url.Values{"kind": {"helpful"}, "on": {"1"}}, http.StatusOK)
-	doc = s.teacher.page(s.readPath(), http.StatusOK)
+	doc = s.teacher.page(s.convPath(), http.StatusOK)
 	b = reactButton(doc, second, "helpful")
 	if attr(b, "aria-pressed") != "true" || text(query(b, ".react-n")) != "2" {
 		t.Errorf("after two helpful: pressed %s, count %s", attr(b, "aria-pressed"), text(query(b, ".react-n")))
@@ -329,7 +349,7 @@ func TestReactionsToggleCountAndSort(t *testing.T) {
 		t.Errorf("a pressed button's form turns it off; on = %q", on)
 	}
 	// The author sees the counts, as text, and no buttons.
-	doc = s.bo.page(s.readPath(), http.StatusOK)
+	doc = s.bo.page(s.convPath(), http.StatusOK)
 	if reactButton(doc, second, "helpful") != nil {
 		t.Error("the author may react to their own note")
 	}
@@ -338,8 +358,8 @@ func TestReactionsToggleCountAndSort(t *testing.T) {
 	}
 	// Off again.
 	s.teacher.post("/notes/"+second+"/react", url.Values{"kind": {"helpful"}, "on": {"0"}}, http.StatusSeeOther)
-	doc = s.teacher.page(s.readPath(), http.StatusOK)
-	if b := reactButton(doc, second, "helpful"); attr(b, "aria-pressed") != "false" || text(query(b, ".react-n")) != "1" {
+	doc = s.teacher.page(s.convPath(), http.StatusOK)
+	if b := reactButton(doc, second, "helpful"); attr(b, "aria-pressed") != "false" || text(query(b, ".react-n")) != "1" || text(b) != "Helpful 1" {
 		t.Errorf("after off: %s %s", attr(b, "aria-pressed"), text(b))
 	}
 	if res := s.teacher.postForm("/notes/"+second+"/react", url.Values{"kind": {"love"}, "on": {"1"}}); res.StatusCode != http.StatusUnprocessableEntity {
@@ -348,15 +368,15 @@ func TestReactionsToggleCountAndSort(t *testing.T) {
 
 	// Sorting: reading order by default; by reactions puts the second first.
 	order := func(path string) []string {
-		return noteIDs(s.margin(s.teacher.page(path, http.StatusOK)), ".note-list > li > .note")
+		return noteIDs(s.teacher.page(path, http.StatusOK), "main .note-list > li > .note")
 	}
-	if got := order(s.readPath()); !slices.Equal(got, []string{first, second}) {
+	if got := order(s.convPath()); !slices.Equal(got, []string{first, second}) {
 		t.Errorf("reading order: %v", got)
 	}
-	if got := order(s.readPath() + "?sort=reactions"); !slices.Equal(got, []string{second, first}) {
+	if got := order(s.convPath() + "?sort=reactions"); !slices.Equal(got, []string{second, first}) {
 		t.Errorf("by reactions: %v", got)
 	}
-	if got := order(s.readPath() + "?sort=time"); !slices.Equal(got, []string{second, first}) {
+	if got := order(s.convPath() + "?sort=time"); !slices.Equal(got, []string{second, first}) {
 		t.Errorf("newest first: %v", got)
 	}
 	doc = s.teacher.page(s.readPath()+"?sort=reactions", http.StatusOK)
@@ -392,7 +412,7 @@ func TestQuestionAcceptResolve(t *testing.T) {
 	a1 := s.ann.reply(q, "Path dependence.")
 	a2 := s.bo.reply(q, "Shared threats.")
 
-	doc := s.ann.page(s.readPath(), http.StatusOK)
+	doc := s.ann.page(s.convPath(), http.StatusOK)
 	note := query(doc, "#note-"+q)
 	if got := text(query(note, ".badge-question")); got != "Question" {
 		t.Errorf("question badge %q", got)
@@ -415,13 +435,13 @@ func TestQuestionAcceptResolve(t *testing.T) {
 	}
 
 	// The teacher accepts one reply and resolves the thread.
-	doc = s.teacher.page(s.readPath(), http.StatusOK)
+	doc = s.teacher.page(s.convPath(), http.StatusOK)
 	if f := query(doc, `#note-`+a2+` form[action="/notes/`+q+`/accept"]`); f == nil || attr(query(f, `input[name="reply"]`), "value") != a2 {
 		t.Fatal("the teacher has no Accept button on a reply")
 	}
 	s.teacher.post("/notes/"+q+"/accept", url.Values{"reply": {a2}}, http.StatusSeeOther)
 	s.teacher.post("/notes/"+q+"/resolve", url.Values{"resolved": {"1"}}, http.StatusSeeOther)
-	doc = s.ann.page(s.readPath(), http.StatusOK)
+	doc = s.ann.page(s.convPath(), http.StatusOK)
 	if got := text(query(doc, "#note-"+a2+" .badge-accepted")); got != "Accepted answer" {
 		t.Errorf("accepted reply badge %q", got)
 	}
@@ -431,7 +451,7 @@ func TestQuestionAcceptResolve(t *testing.T) {
 	if got := text(query(doc, "#note-"+q+" .badge-resolved")); got != "Resolved" {
 		t.Errorf("resolved badge %q", got)
 	}
-	doc = s.teacher.page(s.readPath(), http.StatusOK)
+	doc = s.teacher.page(s.convPath(), http.StatusOK)
 	if got := text(query(doc, `form[action="/notes/`+q+`/resolve"] button`)); !strings.HasPrefix(got, "Reopen") {
 		t.Errorf("resolve button on a resolved thread: %q", got)
 	}
@@ -454,7 +474,7 @@ func TestQuestionAcceptResolve(t *testing.T) {
 
 	// Any author may ask; a public question has no teachers to resolve it.
 	pub := s.ann.note(s.p.Anchor, "Is this a fair summary?", "public", true)
-	doc = s.teacher.page(s.readPath(), http.StatusOK)
+	doc = s.teacher.page(s.convPath(), http.StatusOK)
 	if query(doc, "#note-"+pub+" .badge-question") == nil || query(doc, "#note-"+pub+" .badge-guide") != nil {
 		t.Error("a member's public question: badges wrong")
 	}
@@ -483,14 +503,14 @@ func TestModeration(t *testing.T) {
 	reply := s.bo.reply(id, "Agreed, rude.")
 
 	// Members flag; teachers hide; nobody moderates their own note.
-	doc := s.bo.page(s.readPath(), http.StatusOK)
+	doc := s.bo.page(s.convPath(), http.StatusOK)
 	if query(doc, `#note-`+id+` a[href="/notes/`+id+`/flag"]`) == nil {
 		t.Error("a member has no Flag link")
 	}
 	if query(doc, `a[href="/notes/`+id+`/hide"]`) != nil {
 		t.Error("a member has a Hide link")
 	}
-	if query(s.ann.page(s.readPath(), http.StatusOK), `a[href="/notes/`+id+`/flag"]`) != nil {
+	if query(s.ann.page(s.convPath(), http.StatusOK), `a[href="/notes/`+id+`/flag"]`) != nil {
 		t.Error("the author may flag their own note")
 	}
 	s.ann.page("/notes/"+id+"/hide", http.StatusForbidden)
@@ -519,7 +539,7 @@ func TestModeration(t *testing.T) {
 	}
 
 	// The teacher hides it, with a reason.
-	doc = s.teacher.page(s.readPath(), http.StatusOK)
+	doc = s.teacher.page(s.convPath(), http.StatusOK)
 	if query(doc, `#note-`+id+` a[href="/notes/`+id+`/hide"]`) == nil {
 		t.Fatal("the teacher has no Hide link")
 	}
@@ -529,16 +549,16 @@ func TestModeration(t *testing.T) {
 	s.teacher.post("/notes/"+id+"/hide", url.Values{"reason": {"Please keep it civil."}}, http.StatusSeeOther)
 
 	// Who sees what.
-	doc = s.ann.page(s.readPath(), http.StatusOK)
+	doc = s.ann.page(s.convPath(), http.StatusOK)
 	if got := text(query(doc, "#note-"+id+" .hidden-reason")); got != "Hidden by a teacher: Please keep it civil." {
 		t.Errorf("author sees %q", got)
 	}
-	doc = s.teacher.page(s.readPath(), http.StatusOK)
+	doc = s.teacher.page(s.convPath(), http.StatusOK)
 	if query(doc, "#note-"+id+" .badge-hidden") == nil || query(doc, `form[action="/notes/`+id+`/restore"]`) == nil {
 		t.Error("the teacher does not see it marked hidden with Restore")
 	}
 	for _, c := range []*client{s.bo, s.outside, s.app.client(t)} {
-		doc := c.page(s.readPath(), http.StatusOK)
+		doc := c.page(s.convPath(), http.StatusOK)
 		// bo keeps his own reply, alone: the thread is not open to him.
 		ownReply := c == s.bo && query(doc, "#note-"+reply+" .note-closed") != nil
 		if query(doc, "#note-"+id) != nil || (query(doc, "#note-"+reply) != nil && !ownReply) {
@@ -554,7 +574,7 @@ func TestModeration(t *testing.T) {
 
 	// Restore.
 	s.teacher.post("/notes/"+id+"/restore", nil, http.StatusSeeOther)
-	if query(s.bo.page(s.readPath(), http.StatusOK), "#note-"+id) == nil {
+	if query(s.bo.page(s.convPath(), http.StatusOK), "#note-"+id) == nil {
 		t.Error("restored note not shown")
 	}
 
@@ -613,7 +633,7 @@ func TestAudienceChangeMovesReplies(t *testing.T) {
 
 	id := s.ann.note(s.p.Anchor, "For the group", s.groupAudience(), false)
 	reply := s.teacher.reply(id, "Good point")
-	if query(s.bo.page(s.readPath(), http.StatusOK), "#note-"+reply) == nil {
+	if query(s.bo.page(s.convPath(), http.StatusOK), "#note-"+reply) == nil {
 		t.Fatal("member does not see the reply")
 	}
 	// The author narrows the note to herself through the edit form: the
@@ -625,7 +645,7 @@ func TestAudienceChangeMovesReplies(t *testing.T) {
 	version := attr(query(doc, `input[name="version"]`), "value")
 	s.ann.post("/notes/"+id+"/edit", url.Values{"body": {"For the group"}, "audience": {"private"}, "version": {version}}, http.StatusSeeOther)
 	for _, c := range []*client{s.bo, s.teacher} {
-		doc := c.page(s.readPath(), http.StatusOK)
+		doc := c.page(s.convPath(), http.StatusOK)
 		// tess keeps her own reply, alone, closed.
 		ownReply := c == s.teacher && query(doc, "#note-"+reply+" .note-closed") != nil
 		if query(doc, "#note-"+id) != nil || (query(doc, "#note-"+reply) != nil && !ownReply) {
@@ -661,7 +681,7 @@ func TestAudienceChangeMovesReplies(t *testing.T) {
 	if a.Audience != "private" || a.Body == nil || a.Body.Value != "For the group" {
 		t.Errorf("after the refusals the note is %q, %+v", a.Audience, a.Body)
 	}
-	if query(s.bo.page(s.readPath(), http.StatusOK), "#note-"+reply) != nil {
+	if query(s.bo.page(s.convPath(), http.StatusOK), "#note-"+reply) != nil {
 		t.Error("LEAK: the reply came back to the group")
 	}
 
@@ -682,10 +702,10 @@ func TestAudienceChangeMovesReplies(t *testing.T) {
 	}
 	// A teachers-only note: the member and the teachers, nobody else.
 	private := s.bo.note(s.p.Anchor, "Am I on track?", "teachers:"+strconv.FormatInt(s.group.ID, 10), false)
-	if query(s.teacher.page(s.readPath(), http.StatusOK), "#note-"+private) == nil {
+	if query(s.teacher.page(s.convPath(), http.StatusOK), "#note-"+private) == nil {
 		t.Error("teacher does not see a note for the teachers")
 	}
-	if query(s.ann.page(s.readPath(), http.StatusOK), "#note-"+private) != nil {
+	if query(s.ann.page(s.convPath(), http.StatusOK), "#note-"+private) != nil {
 		t.Error("another member sees a note for the teachers")
 	}
 }
@@ -696,10 +716,15 @@ func TestGuideLayer(t *testing.T) {
 	guide := s.teacher.note(s.p.Anchor, "Read this paragraph twice.", s.groupAudience(), true)
 	public := s.outside.note(s.p.Anchor, "Someone else's", "public", false)
 
-	doc := s.bo.page(s.readPath(), http.StatusOK)
-	got := noteIDs(s.margin(doc), ".note-list > li > .note")
+	doc := s.bo.page(s.convPath(), http.StatusOK)
+	got := noteIDs(doc, "main .note-list > li > .note")
 	if len(got) != 3 || got[0] != guide {
-		t.Fatalf("margin order %v, want the guide %s first", got, guide)
+		t.Fatalf("conversation order %v, want the guide %s first", got, guide)
+	}
+	// The margin's summary: the guide's note first, on its own card.
+	if cards := noteIDs(s.margin(s.bo.page(s.readPath(), http.StatusOK)), "a.card"); len(cards) == 0 || cards[0] != guide ||
+		query(s.margin(s.bo.page(s.readPath(), http.StatusOK)), `li.guide-thread > a.card.guide[data-note="`+guide+`"]`) == nil {
+		t.Errorf("margin cards %v, want the guide %s first, marked", cards, guide)
 	}
 	g := query(doc, "#note-"+guide)
 	if !strings.Contains(" "+attr(g, "class")+" ", " guide ") || text(query(g, ".badge-guide")) != "Guide" {
@@ -714,11 +739,12 @@ func TestGuideLayer(t *testing.T) {
 		}
 	}
 	// Guide first whatever the order.
-	if got := noteIDs(s.margin(s.bo.page(s.readPath()+"?sort=time", http.StatusOK)), ".note-list > li > .note"); got[0] != guide {
+	if got := noteIDs(s.bo.page(s.convPath()+"?sort=time", http.StatusOK), "main .note-list > li > .note"); got[0] != guide {
 		t.Errorf("newest first: %v", got)
 	}
 
 	// On by default; the switch is a form that works without JavaScript.
+	doc = s.bo.page(s.readPath(), http.StatusOK)
 	if attr(query(doc, "article.doc"), "data-guide") != "on" {
 		t.Error("guide layer not on by default")
 	}
@@ -756,7 +782,7 @@ func TestGuideLayer(t *testing.T) {
 	}
 	// A reply by the teacher is not a guide note.
 	r := s.teacher.reply(member, "Teacher's answer")
-	if query(s.ann.page(s.readPath(), http.StatusOK), "#note-"+r+" .badge-guide") != nil {
+	if query(s.ann.page(s.convPath(), http.StatusOK), "#note-"+r+" .badge-guide") != nil {
 		t.Error("a teacher's reply is labelled Guide")
 	}
 }
@@ -853,14 +879,14 @@ func TestShareGuide(t *testing.T) {
 
 	guide := s.teacher.note(s.p.Anchor, "Notice the verbs.", s.groupAudience(), true)
 	mine := s.ann.note(s.p.Anchor, "A member's note", s.groupAudience(), false)
-	doc := s.teacher.page(s.readPath(), http.StatusOK)
+	doc := s.teacher.page(s.convPath(), http.StatusOK)
 	if query(doc, `form[action="/notes/`+guide+`/share"] button`) == nil {
 		t.Fatal("no Share button on the teacher's guide note")
 	}
-	if query(s.ann.page(s.readPath(), http.StatusOK), `form[action="/notes/`+mine+`/share"]`) != nil {
+	if query(s.ann.page(s.convPath(), http.StatusOK), `form[action="/notes/`+mine+`/share"]`) != nil {
 		t.Error("Share offered on a member's note")
 	}
-	if query(s.outside.page(s.readPath(), http.StatusOK), ".badge-guide") != nil {
+	if query(s.outside.page(s.convPath(), http.StatusOK), ".badge-guide") != nil {
 		t.Fatal("Seminar B sees a guide note before it was shared")
 	}
 	res := s.teacher.post("/notes/"+guide+"/share", nil, http.StatusSeeOther)
@@ -870,7 +896,7 @@ func TestShareGuide(t *testing.T) {
 	if got := text(query(s.teacher.page("/notes/"+guide+"?shared=1", http.StatusOK), `[role="status"]`)); !strings.HasPrefix(got, "Shared with 1 more group") {
 		t.Errorf("share message %q", got)
 	}
-	doc = s.outside.page(s.readPath(), http.StatusOK)
+	doc = s.outside.page(s.convPath(), http.StatusOK)
 	copyNote := query(doc, ".note.guide")
 	if copyNote == nil || text(query(copyNote, ".note-body")) != "Notice the verbs." || query(copyNote, ".badge-question") == nil {
 		t.Fatal("Seminar B does not see the shared guide question")
@@ -885,7 +911,7 @@ func TestShareGuide(t *testing.T) {
 	// Replies stay in their own group's copy.
 	copyID := attr(copyNote, "data-note")
 	r := s.outside.reply(copyID, "From Seminar B")
-	if query(s.ann.page(s.readPath(), http.StatusOK), "#note-"+r) != nil {
+	if query(s.ann.page(s.convPath(), http.StatusOK), "#note-"+r) != nil {
 		t.Error("Seminar A sees Seminar B's reply")
 	}
 }
@@ -928,8 +954,11 @@ func TestPostFirstNoticeAndGroupContext(t *testing.T) {
 	if got := text(query(doc, ".post-first")); !strings.Contains(got, "Post first") {
 		t.Errorf("no post-first notice: %q", got)
 	}
-	if query(doc, "#note-"+guide) == nil || query(doc, "#note-"+peer) != nil {
+	if query(doc, `a.card[data-note="`+guide+`"]`) == nil || strings.Contains(readBody(s.bo.get(s.groupReadPath())), peer) {
 		t.Error("post first: want the guide, not the peer's note")
+	}
+	if got := text(query(s.margin(doc), "a.open .count")); got != "1 note" {
+		t.Errorf("post first: the margin counts %q, want the guide alone", got)
 	}
 	// ?group= carries to the Annotate link and the inline editor's default.
 	if href := attr(query(doc, `[data-block="`+s.p.Anchor+`"] a.annotate`), "href"); !strings.HasSuffix(href, "&group="+strconv.FormatInt(s.group.ID, 10)) {
@@ -948,7 +977,7 @@ func TestPostFirstNoticeAndGroupContext(t *testing.T) {
 	// Once bo writes, the notice goes and the peer's note shows.
 	s.bo.note(s.p.Anchor, "Mine", s.groupAudience(), false)
 	doc = s.bo.page(s.groupReadPath(), http.StatusOK)
-	if query(doc, ".post-first") != nil || query(doc, "#note-"+peer) == nil {
+	if query(doc, ".post-first") != nil || query(doc, `a.card[data-note="`+peer+`"]`) == nil {
 		t.Error("after posting: notice still there or the peer's note still hidden")
 	}
 }
@@ -961,7 +990,7 @@ func TestBlockFragmentKeepsOrder(t *testing.T) {
 	second := s.bo.note(s.p.Anchor, "newer", "public", false)
 	frag := func(h http.Header, q string) []string {
 		res := s.ann.do("GET", "/read/"+essaySlug+"/blocks/"+s.p.Anchor+q, nil, h)
-		return noteIDs(parsePage(t, res, http.StatusOK), ".note-list > li > .note")
+		return noteIDs(parsePage(t, res, http.StatusOK), ".margin a.card")
 	}
 	if got := frag(nil, ""); !slices.Equal(got, []string{first, second}) {
 		t.Errorf("default order %v", got)

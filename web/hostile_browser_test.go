@@ -101,7 +101,7 @@ func TestHostileInBrowser(t *testing.T) {
 	}
 	// The reading page again with the members' and their JavaScript at
 	// work (live updates, the reader's editor), then every page of the
-	// paragraph's notes, following "more".
+	// paragraph's conversation, following "more".
 	b.signInAs(s.ann)
 	images := 0
 	next := s.groupReadPath()
@@ -118,7 +118,8 @@ func TestHostileInBrowser(t *testing.T) {
 		if n := eval[int](b, `document.querySelectorAll(".note img").length`); n != 0 {
 			t.Errorf("%s: %d images in notes", next, n)
 		}
-		next = eval[string](b, `(document.querySelector("[data-block='`+s.p.Anchor+`'] .more-notes a, a[rel=next]") || {}).getAttribute?.("href") ?? ""`)
+		// From the reading page, the paragraph's conversation as a page.
+		next = eval[string](b, `(document.querySelector("[data-block='`+s.p.Anchor+`'] .margin a.open:not([aria-expanded=true]), main > section a[rel=next]") || {}).getAttribute?.("href") ?? ""`)
 	}
 	if images == 0 {
 		t.Error("the remote image's note shows no link to the image")

@@ -261,8 +261,9 @@ func TestImportedNotesMarked(t *testing.T) {
 		t.Fatalf("imported notes as bob sees them: %+v %+v", old, future)
 	}
 
-	// bob, in the group, on the reading page and the note's page.
-	for _, path := range []string{"/read/" + essaySlug, "/notes/" + old.ID} {
+	// bob, in the group, in the paragraph's conversation and on the
+	// note's page.
+	for _, path := range []string{"/read/" + essaySlug + "/notes/" + p.Anchor, "/notes/" + old.ID} {
 		doc := c.bob.page(path, 200)
 		when := query(doc, "#note-"+old.ID+" .when")
 		if got := strings.Join(strings.Fields(text(when)), " "); got != "imported; written 2 Jan 2016" || query(when, ".imported") == nil {
@@ -331,14 +332,18 @@ func TestImportedOrphanQuoteLabelled(t *testing.T) {
 
 	doc := ann.page("/read/"+essaySlug, 200)
 	earlier := query(doc, "#earlier")
+	if query(earlier, `a.card[data-note="`+id+`"]`) == nil {
+		t.Error("the reading page does not list the orphan")
+	}
+	if orig := text(query(earlier, ".orig")); !strings.Contains(orig, "the importer’s words, not found in the essay") || !strings.Contains(orig, made) || strings.Contains(orig, "Written on") {
+		t.Errorf("the orphan's origin line: %q", orig)
+	}
+	earlier = ann.page("/read/"+essaySlug+"/notes/earlier", 200)
 	if by := query(earlier, "#note-"+id+" .quote-by"); by == nil || !strings.Contains(text(by), "Quoted by the importer") {
-		t.Error("the reading page shows the orphan's quote unlabelled")
+		t.Error("the notes on an earlier version show the orphan's quote unlabelled")
 	}
 	if q := query(earlier, "#note-"+id+" .quote-imported"); q == nil || text(q) != made {
-		t.Error("the reading page lost the orphan's quote")
-	}
-	if orig := text(query(earlier, ".orig")); !strings.Contains(orig, "the importer’s words, not found in the essay") || strings.Contains(orig, "Written on") {
-		t.Errorf("the orphan's origin line: %q", orig)
+		t.Error("the notes on an earlier version lost the orphan's quote")
 	}
 	doc = ann.page("/notes/"+id, 200)
 	if query(doc, "#note-"+id+" .quote-by") == nil {

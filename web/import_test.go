@@ -116,12 +116,14 @@ func TestImportHypothesis(t *testing.T) {
 		t.Errorf("highlight: %+v", hl)
 	}
 
-	// The reading page shows them: the fuzzy note's mark, the orphan under
-	// the earlier version, and the script as nothing that runs.
-	doc := ann.page("/read/"+essaySlug, 200)
-	if n := query(doc, `[data-note-id="`+fuzzy.ID+`"] .words-changed, #note-`+fuzzy.ID+` .words-changed`); n == nil {
+	// The pages show them: the fuzzy note's mark in its paragraph's
+	// conversation, the orphan under the earlier version, and the script
+	// as nothing that runs.
+	doc := ann.page("/read/"+essaySlug+"/notes/"+fuzzy.Current.Anchor, 200)
+	if n := query(doc, `#note-`+fuzzy.ID+` .words-changed`); n == nil {
 		t.Error("the fuzzy note has no words-changed mark")
 	}
+	doc = ann.page("/read/"+essaySlug, 200)
 	earlier := query(doc, "#earlier")
 	if !strings.Contains(text(earlier), "This sentence was cut from the final version.") || !strings.Contains(text(earlier), "a quantum leap in naval shipbuilding capacity") {
 		t.Errorf("the orphan is not under the earlier version: %q", text(earlier))
@@ -147,7 +149,24 @@ func TestImportHypothesis(t *testing.T) {
 // (What was inside an inline script tag may show as plain text.)
 func assertInert(t *testing.T, c *client, id, words string) {
 	t.Helper()
-	for _, path := range []string{"/notes/" + id, "/read/" + essaySlug} {
+	n := must(c.app.db.Note(context.Background(), viewerOfUser(t, c.app, c.name), id))
+	conv := "/read/" + essaySlug + "/notes/" + n.Current.Anchor
+	if n.Current.Status == store.StatusOrphan {
+		conv = "/read/" + essaySlug + "/notes/earlier"
+	}
+	// The reading page shows its first words on a card, as text.
+	doc := c.page("/read/"+essaySlug, 200)
+	if len(queryAll(doc, "script:not([src]), .margin img, #earlier img")) > 0 {
+		t.Error("the reading page has an inline script or an image in a margin")
+	}
+	for el := range doc.Descendants() {
+		for _, at := range el.Attr {
+			if el.Type == html.ElementNode && strings.HasPrefix(at.Key, "on") {
+				t.Errorf("the reading page: <%s %s=%q>", el.Data, at.Key, at.Val)
+			}
+		}
+	}
+	for _, path := range []string{"/notes/" + id, conv} {
 		doc := c.page(path, 200)
 		var body *html.Node
 		for _, n := range queryAll(doc, ".note-body") {

@@ -106,9 +106,12 @@ func TestKeyboardNoteWorkflow(t *testing.T) {
 	b.key(body)
 	b.tabTo(editor+` button[type="submit"]`, 6)
 	b.key(kb.Enter)
-	b.do(chromedp.WaitNotPresent(chromedp.CSS(editor)), chromedp.WaitVisible(chromedp.CSS(block+" .margin .note")))
+	// The note is in the paragraph's conversation, open beside it, and
+	// on a card in its margin.
+	b.do(chromedp.WaitNotPresent(chromedp.CSS(editor)), chromedp.WaitVisible(chromedp.CSS(block+" > .conversation .note")))
 	checkNoteInBlock(t, b.outerHTML(chromedp.CSS(block)), anchor, phrase, body)
-	id := eval[string](b, fmt.Sprintf(`document.querySelector(%q).dataset.note`, block+" .margin .note"))
+	checkNoteInConversation(t, b.outerHTML(chromedp.CSS(block)), anchor, phrase, body)
+	id := eval[string](b, fmt.Sprintf(`document.querySelector(%q).dataset.note`, block+" > .conversation .note"))
 	note := "#note-" + id
 	focusIs("saving", note)
 
@@ -148,7 +151,7 @@ func TestKeyboardNoteWorkflow(t *testing.T) {
 	if !eval[bool](b, fmt.Sprintf(`!!document.querySelector(%q)`, note)) {
 		t.Error("deleting the reply took the note with it")
 	}
-	focusIs("deleting the reply", block+" .note, "+block+" a.annotate")
+	focusIs("deleting the reply", block+" .note, "+block+" a.annotate, "+block+" > .conversation")
 	if got := eval[string](b, `document.querySelector("[aria-live][data-reader-status]")?.textContent || ""`); got != "Note deleted." {
 		t.Errorf("live region says %q after deleting, want %q", got, "Note deleted.")
 	}

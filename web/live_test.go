@@ -837,7 +837,7 @@ func TestLivePageParts(t *testing.T) {
 	if live == nil {
 		t.Fatal("no live section")
 	}
-	if region := query(live, "[data-news]"); attr(region, "aria-live") != "polite" {
+	if region := query(doc, ".doc-head [data-news]"); attr(region, "aria-live") != "polite" {
 		t.Errorf("the news region is not a polite live region")
 	}
 	var scripts []string
@@ -874,7 +874,8 @@ func (b *browser) waitJS(cond string) {
 // their own browsers. Each sees the other arrive ("1 other reader here
 // now"). The teacher writes a group note; the student's page offers
 // "1 new note" in a polite live region without touching the margin;
-// pressing it shows the note in place, focused, without a reload. The
+// pressing it shows the note's card in place, focused and marked new,
+// without a reload. The
 // teacher's own page offers nothing: the note is theirs.
 func TestBrowserLiveNewNote(t *testing.T) {
 	app := newApp(t)
@@ -895,7 +896,7 @@ func TestBrowserLiveNewNote(t *testing.T) {
 
 	anchor := br.thirdParagraph()
 	note := liveNote(t, app, tess, anchor, store.Members, g.ID, "Why do these alliances last?")
-	noteSel := fmt.Sprintf(`[data-block=%q] .note[data-note=%q]`, anchor, note.ID)
+	noteSel := fmt.Sprintf(`[data-block=%q] .margin a.card[data-note=%q]`, anchor, note.ID)
 
 	br.waitJS(`document.querySelector(".live-news[aria-live=polite] .live-button")?.textContent === "1 new note"`)
 	if eval[bool](br, fmt.Sprintf(`document.querySelector(%q) !== null`, noteSel)) {
@@ -930,7 +931,11 @@ func TestBrowserLiveNewNote(t *testing.T) {
 	}
 	br.waitJS(`document.querySelector(".live-button")?.textContent === "1 new note and 1 update"`)
 	br.do(chromedp.Click(chromedp.CSS(".live-button")))
-	br.waitJS(fmt.Sprintf(`document.activeElement && document.activeElement.matches('.note[data-note=%q]')`, second.ID))
+	br.waitJS(fmt.Sprintf(`document.activeElement && document.activeElement.matches('.margin a.card[data-note=%q]')`, second.ID))
+	// New until seen: the note's card is marked.
+	if !eval[bool](br, fmt.Sprintf(`document.querySelector('.margin a.card[data-note=%q]').matches(".is-new")`, second.ID)) {
+		t.Error("the new note's card is not marked new")
+	}
 }
 
 // TestBrowserTourKeyboard: with the keyboard alone a member walks the

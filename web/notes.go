@@ -160,6 +160,10 @@ type annotatePage struct {
 	Form      noteForm
 	Errors    fieldErrors
 	Audiences []audienceOption
+	// Confirm asks whether a highlight goes to its audience (askHighlight);
+	// ShareLabel is the button that says yes.
+	Confirm    string
+	ShareLabel string
 }
 
 // noteForm is what the person typed, kept across a failed submit.
@@ -181,9 +185,13 @@ func (s *Server) annotatePage(r *http.Request, e *docEntry, anchor, title string
 	}
 	base := s.base(r, title)
 	base.Scripts = []string{"js/tags.js"}
+	aud, err := s.writingTo(r.Context(), rc, e)
+	if err != nil {
+		return annotatePage{}, err
+	}
 	return annotatePage{
 		basePage: base, Slug: e.slug, DocTitle: e.current.Meta.Title, Anchor: anchor,
-		Label: blockLabels(e.current)[b.Index], BlockHTML: b.HTML(), Form: noteForm{Audience: defaultAudience(rc)},
+		Label: blockLabels(e.current)[b.Index], BlockHTML: b.HTML(), Form: noteForm{Audience: aud},
 	}, nil
 }
 
@@ -291,6 +299,15 @@ func (s *Server) handleCreateNote(w http.ResponseWriter, r *http.Request) error 
 		}
 		return s.render(w, http.StatusUnprocessableEntity, "annotate.html", p)
 	}
+	// A highlight (a note without words) is the reader's own unless they
+	// say otherwise: one to others asks first (highlight=share to show it,
+	// highlight=private to keep it).
+	switch h := r.PostForm.Get("highlight"); {
+	case h == "private":
+		audience, group = store.Private, 0
+	case h != "share" && strings.TrimSpace(body) == "" && audience != store.Private:
+		return s.askHighlight(w, r, e, rc, anchor, form)
+	}
 	n, err := s.db.CreateNote(r.Context(), store.NewNote{
 		DocumentID: e.id, AuthorID: u.ID, Audience: audience, GroupID: group, Question: form.Question,
 		Body: body, Target: target, Mentions: s.bodies.mentions(body), Tags: tags,
@@ -299,6 +316,33 @@ func (s *Server) handleCreateNote(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	return s.afterChange(w, r, e, n.Current.Anchor, n.ID, http.StatusCreated)
+}
+
+// askHighlight answers a note without words to an audience other than
+// only me: nothing is saved yet, and the reader is asked whether to show
+// the highlight to that audience or keep it to themselves, their form
+// kept. The reader's JavaScript gets the question as JSON (confirm).
+func (s *Server) askHighlight(w http.ResponseWriter, r *http.Request, e *docEntry, rc *readerCtx, anchor string, form noteForm) error {
+	label := writingToView{Audiences: audienceOptions(rc.groups, form.Audience, "")}.Label()
+	msg := "A highlight has no words, so it is yours alone unless you say otherwise. Show it to " + label + "?"
+	if wantsJSON(r) {
+		w.Header().Set("Cache-Control", "no-store")
+		return writeJSON(w, http.StatusUnprocessableEntity, jsonType, struct {
+			Error   string `json:"error"`
+			Status  int    `json:"status"`
+			Confirm string `json:"confirm"`
+			Share   string `json:"share"`
+		}{msg, http.StatusUnprocessableEntity, msg, "Show it to " + label})
+	}
+	p, err := s.annotatePage(r, e, anchor, "Annotate", rc)
+	if err != nil {
+		return err
+	}
+	p.Form, p.Confirm, p.ShareLabel = form, msg, "Show it to "+label
+	if err := s.withAudiences(r.Context(), &p, rc, form.Audience); err != nil {
+		return err
+	}
+	return s.render(w, http.StatusUnprocessableEntity, "annotate.html", p)
 }
 
 // wantsJSON is true for the reader's JavaScript, which posts the same forms
@@ -312,7 +356,24 @@ func wantsJSON(r *http.Request) bool {
 // fresh HTML, rendered by the same template as the page.
 func (s *Server) afterChange(w http.ResponseWriter, r *http.Request, e *docEntry, anchor, noteID string, status int) error {
 	if !wantsJSON(r) {
-		http.Redirect(w, r, s.readURL(r, e.slug)+"#"+anchor, http.StatusSeeOther)
+		back := s.readURL(r, e.slug) + "#" + anchor
+		if ref := s.refererPage(r); ref != nil && isParagraphNotesPath(ref.Path, e.slug) {
+			// The conversation's own form: back to it, at the note.
+			q := ref.Query()
+			q.Del("from")
+			q.Del("note")
+			if noteID != "" {
+				q.Set("note", noteID)
+			}
+			back = ref.Path
+			if len(q) > 0 {
+				back += "?" + q.Encode()
+			}
+			if noteID != "" {
+				back += "#note-" + noteID
+			}
+		}
+		http.Redirect(w, r, back, http.StatusSeeOther)
 		return nil
 	}
 	bv, err := s.blockFor(r, e, anchor)

@@ -115,39 +115,43 @@ func TestPagesWithHugeNotesAreBounded(t *testing.T) {
 	}
 	anon := app.client(t)
 
-	// The reading page: bounded, each margin with its first threads and a
-	// way to the rest.
+	// The reading page: its margins are summaries, so its size follows
+	// the essay, not the notes; each margin counts its notes, shows a few
+	// as cards and leads to its conversation, which shows them all, page
+	// by page, each once.
 	doc, size := boundedPage(t, anon, "/read/"+essaySlug)
 	t.Logf("reading page: %d bytes", size)
+	if size > 120<<10 {
+		t.Errorf("the reading page is %d bytes with %d long notes: it grows with the notes", size, 2*perParagraph+45)
+	}
 	margin := query(doc, "[data-block='"+p0+"'] .margin")
-	more := query(margin, ".more-notes a")
-	if more == nil {
-		t.Fatalf("paragraph 1's margin has no link to the rest of its %d notes", perParagraph)
+	open := query(margin, "a.open")
+	if got := text(query(open, ".count")); got != fmt.Sprint(perParagraph, " notes") {
+		t.Errorf("paragraph 1's margin counts %q, want %d notes", got, perParagraph)
 	}
-	shown := topNotes(margin)
-	if len(shown) == 0 || len(shown) >= perParagraph {
-		t.Errorf("paragraph 1's margin shows %d of its %d notes", len(shown), perParagraph)
+	cards := noteIDs(margin, "a.card")
+	if len(cards) == 0 || len(cards) > marginCards {
+		t.Errorf("paragraph 1's margin has %d cards", len(cards))
 	}
-	if !strings.Contains(text(more), fmt.Sprint(perParagraph-len(shown), " more notes")) {
-		t.Errorf("the link says %q; %d more notes are not shown", text(more), perParagraph-len(shown))
+	if got := text(query(margin, ".more")); got != fmt.Sprint(perParagraph-len(cards), " more notes") {
+		t.Errorf("the margin says %q; %d notes are not on its cards", got, perParagraph-len(cards))
 	}
-
-	// "N more notes" and the pages after it show the rest, each once.
-	got := walk(t, anon, hrefOf(more), func(d *html.Node) string { return hrefOf(query(d, "a[rel=next]")) }, topNotes)
-	for _, id := range shown {
-		if got[id] {
-			t.Errorf("%s is in the margin and again on the paragraph's page", id)
+	for _, id := range cards {
+		if !on0[id] {
+			t.Errorf("card %s is not a note of paragraph 1", id)
 		}
-		got[id] = true
 	}
+	conv := hrefOf(open)
+	got := walk(t, anon, conv, func(d *html.Node) string { return hrefOf(query(d, "a[rel=next]")) }, topNotes)
 	if len(got) != len(on0) {
-		t.Errorf("the margin and its continuation show %d notes; paragraph 1 has %d", len(got), len(on0))
+		t.Errorf("the conversation shows %d notes; paragraph 1 has %d", len(got), len(on0))
 	}
 	for id := range on0 {
 		if !got[id] {
 			t.Errorf("note %s is on no page", id)
 		}
 	}
+	more := query(must(html.Parse(strings.NewReader(readBody(anon.get(conv))))), "a[rel=next]")
 
 	// A form sent from that page (a reaction, without JavaScript) comes
 	// back to it, where the note is.
@@ -160,11 +164,11 @@ func TestPagesWithHugeNotesAreBounded(t *testing.T) {
 		t.Errorf("a reaction on the paragraph's page: %d to %q, want back to %s", res.StatusCode, loc, page2)
 	}
 
-	// The long thread: its first replies in the margin, the rest on the
-	// note's pages.
-	thread := query(doc, "#replies-"+root.ID)
+	// The long thread: its first replies in the conversation, the rest on
+	// the note's pages.
+	thread := query(must(html.Parse(strings.NewReader(readBody(anon.get(conv))))), "#replies-"+root.ID)
 	if thread == nil {
-		t.Fatal("the long thread is not in the margin")
+		t.Fatal("the long thread is not in the conversation")
 	}
 	inMargin := map[string]bool{}
 	for _, n := range queryAll(thread, "article.reply") {
@@ -212,8 +216,11 @@ func TestPagesWithHugeNotesAreBounded(t *testing.T) {
 	if earlierMore == nil {
 		t.Fatal("no link to the rest of the notes on an earlier version")
 	}
+	if n := len(queryAll(earlier, "a.card")); n == 0 || n > earlierCards {
+		t.Errorf("%d cards of notes on an earlier version on the reading page", n)
+	}
 	lost := walk(t, ann, hrefOf(earlierMore), func(d *html.Node) string { return hrefOf(query(d, "a[rel=next]")) }, topNotes)
-	if n := len(lost) + len(topNotes(earlier)); n != lostNotes {
+	if n := len(lost); n != lostNotes {
 		t.Errorf("%d notes on an earlier version shown, want %d", n, lostNotes)
 	}
 

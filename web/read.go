@@ -18,6 +18,9 @@ import (
 type libraryPage struct {
 	basePage
 	Docs []libraryDoc
+	// Groups are the reader's groups: each document offers "Read with G",
+	// the reading page in that group's context.
+	Groups []store.Membership
 }
 
 type libraryDoc struct {
@@ -36,6 +39,11 @@ func (s *Server) handleLibrary(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := libraryPage{basePage: s.base(r, "Library")}
+	if p.User != nil {
+		if p.Groups, err = s.db.Memberships(r.Context(), p.User.ID); err != nil {
+			return err
+		}
+	}
 	for _, e := range s.docs.all() {
 		p.Docs = append(p.Docs, libraryDoc{
 			Slug: e.slug, Meta: e.current.Meta, Standfirst: e.current.StandfirstHTML,
@@ -52,8 +60,8 @@ type readPage struct {
 	Meta       content.Meta
 	Standfirst template.HTML
 	Parts      []partView
-	Earlier    []noteView // notes whose words are not in this revision, as many as the page shows
-	// EarlierTotal counts them all; EarlierMore links to the rest.
+	Earlier    []cardView // notes whose words are not in this revision: the first few
+	// EarlierTotal counts them all; EarlierMore is their own page.
 	EarlierTotal int
 	EarlierMore  string
 	Revision     int
@@ -71,7 +79,8 @@ type readPage struct {
 	Group       *store.Membership
 	Locked      bool // post first hides peers' notes in Group for now
 	Audiences   []audienceOption
-	GuideToggle string // where the guide toggle form posts
+	GuideToggle string         // where the guide toggle form posts
+	WritingTo   *writingToView // signed in, on the current revision
 
 	// Reading together (issue 3, live.go): where the live stream starts,
 	// who is here, the guided tours. Nil on earlier revisions.
@@ -87,7 +96,8 @@ type partView struct {
 	Block *blockView
 }
 
-// blockView is one anchorable block with its controls and margin.
+// blockView is one anchorable block with its controls and its margin's
+// summary (margin.go).
 type blockView struct {
 	Slug      string
 	Anchor    string
@@ -95,19 +105,16 @@ type blockView struct {
 	HeadingID string
 	Label     string // how the margin names the block to screen readers
 	HTML      template.HTML
-	Notes     []noteView // the threads shown: at most marginThreads
-	Total     int        // the threads on the block
-	MoreURL   string     // where the rest are, when Total > len(Notes)
-	ReadOnly  bool       // an old revision: no annotating
+	Summary   summaryView
+	Total     int    // the threads on the block
+	Open      string // the block's conversation: its notes page
+	ReadOnly  bool   // an old revision: no annotating
 	SignedIn  bool
 	Group     int64 // ?group= of the page, carried to the annotate form
 }
 
 func (b *blockView) Heading() bool  { return len(b.Kind) == 2 && b.Kind[0] == 'h' }
 func (b *blockView) ListItem() bool { return b.Kind == "li" }
-
-// More is how many threads the margin leaves to its paragraph's page.
-func (b *blockView) More() int { return b.Total - len(b.Notes) }
 
 // AnnotateURL is the no-JavaScript way to annotate this block.
 func (b *blockView) AnnotateURL() string {
@@ -326,7 +333,7 @@ func (s *Server) handleRead(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p.Live = live
-	p.Scripts = []string{"js/reader.js", "js/live.js", "js/tour.js", "js/tags.js", "js/margins.js"}
+	p.Scripts = []string{"js/reader.js", "js/live.js", "js/tour.js", "js/tags.js", "js/margin.js", "js/conversation.js"}
 	b, err := s.renderBytes("read.html", "base", p)
 	if err != nil {
 		return err
@@ -357,7 +364,7 @@ func (s *Server) handleRevision(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p.Scripts = []string{"js/margins.js"}
+	p.Scripts = []string{"js/margin.js", "js/conversation.js"}
 	return s.render(w, http.StatusOK, "read.html", p)
 }
 
@@ -385,8 +392,8 @@ func (s *Server) readView(r *http.Request, e *docEntry, d *content.Document, rev
 	if old {
 		revNo = rev.Number
 	}
-	if p.EarlierTotal > len(p.Earlier) {
-		p.EarlierMore = paragraphNotesURL(e.slug, revNo, earlierAnchor, len(p.Earlier), rc)
+	if p.EarlierTotal > 0 {
+		p.EarlierMore = paragraphNotesURL(e.slug, revNo, earlierAnchor, 0, rc)
 	}
 	if err := s.conversationView(r, &p, e, rc, m); err != nil {
 		return readPage{}, err
@@ -399,9 +406,7 @@ func (s *Server) readView(r *http.Request, e *docEntry, d *content.Document, rev
 			continue
 		}
 		b := d.Blocks[part.Block]
-		bv := s.blockView(e.slug, b, labels[b.Index], m.notes[b.Anchor], m.marks[b.Anchor], rc, old)
-		m.more(bv, revNo, rc)
-		p.Parts[i] = partView{Block: bv}
+		p.Parts[i] = partView{Block: s.blockView(e.slug, b, labels[b.Index], m, revNo, rc, old)}
 	}
 	return p, nil
 }
@@ -416,13 +421,13 @@ func (s *Server) revisionNotes(ctx context.Context, v store.Viewer, e *docEntry,
 	return s.db.Notes(ctx, v, q)
 }
 
-// margins is where the notes go on one revision's page: as many as the
-// page may show (bounds.go), and how many there are.
+// margins is where the notes go on one revision's page: each block's
+// summary and the words its notes mark, and how many there are.
 type margins struct {
-	notes        map[string][]noteView     // by anchor: the threads shown, each with its shown replies
+	summaries    map[string]summaryView    // by anchor
 	total        map[string]int            // by anchor: the threads there
-	marks        map[string][]content.Mark // by anchor: the shown threads' quotes
-	earlier      []noteView                // notes whose words are not on this page, shown
+	marks        map[string][]content.Mark // by anchor: quotes marked in the text
+	earlier      []cardView                // notes whose words are not on this page: the first few
 	earlierTotal int                       // all of those
 	placed       int                       // notes and replies placed in the text
 	guides       int                       // guide notes placed in the text
@@ -432,29 +437,22 @@ type margins struct {
 // paragraph's notes page does a paragraph (anchors begin with "p-").
 const earlierAnchor = "earlier"
 
-// more fills in a block's count and the link to the rest of its notes.
-func (m margins) more(bv *blockView, rev int, rc *readerCtx) {
-	bv.Total = m.total[bv.Anchor]
-	if bv.More() > 0 {
-		bv.MoreURL = paragraphNotesURL(bv.Slug, rev, bv.Anchor, len(bv.Notes), rc)
-	}
-}
-
 // placeNotes sorts notes (read without their bodies) into the blocks of
 // revision rev, where their current target says (on an old revision,
 // notes come with their target on it: store.NoteQuery.RevisionID), and
-// chooses, renders and marks in the text those the page shows: in reading
-// order, at most marginThreads threads a margin with at most
-// threadReplies replies each, within the page's budget (bounds.go). Notes
-// not placed on rev, orphans included, go to the "earlier version" list.
-// With only set, just that block's margin is made.
+// makes each block's summary (margin.go): it reads the bodies of the
+// notes on cards only, so a page's work and size follow its paragraphs,
+// not its notes. Notes not placed on rev, orphans included, go to the
+// "earlier version" list, whose first few are cards too. With only set,
+// just that block's summary is made.
 //
 // Replies go under their note (the thread), never into the text: they sit
 // on their parent's words; a lone reply (threadsOf) sits alone where its
 // thread was and marks no words. Each margin lists guide notes first,
-// then the rest in the reader's chosen order (rc.sort).
+// then the rest in the reader's chosen order (rc.sort). The words of the
+// first marginThreads threads of that order are marked in the text.
 func (s *Server) placeNotes(ctx context.Context, notes []store.Note, e *docEntry, d *content.Document, rev store.Revision, rc *readerCtx, only string) (margins, error) {
-	m := margins{notes: map[string][]noteView{}, total: map[string]int{}, marks: map[string][]content.Mark{}}
+	m := margins{summaries: map[string]summaryView{}, total: map[string]int{}, marks: map[string][]content.Mark{}}
 	byAnchor, earlier := placeThreads(notes, d, rev)
 	m.earlierTotal = len(earlier)
 	for a, ts := range byAnchor {
@@ -468,61 +466,63 @@ func (s *Server) placeNotes(ctx context.Context, notes []store.Note, e *docEntry
 		}
 	}
 
-	// Choose, in reading order, before reading a body.
-	b := newPageBudget()
-	pick := func(ts []*thread) []*thread {
-		var out []*thread
-		for _, t := range ts {
-			if len(out) == marginThreads || !b.choose(t, threadReplies, false) {
-				break
-			}
-			out = append(out, t)
-		}
-		return out
+	type chosen struct {
+		guide     *thread
+		guideMore int
+		cards     []*thread
+		more      int
 	}
-	chosen := map[string][]*thread{}
-	var all []*thread
+	picks := map[string]chosen{}
+	var read []*thread // the threads whose note's body a card shows
 	for _, blk := range d.Blocks {
-		if only == "" || blk.Anchor == only {
-			chosen[blk.Anchor] = pick(byAnchor[blk.Anchor])
-			all = append(all, chosen[blk.Anchor]...)
-		}
-	}
-	var earlierChosen []*thread
-	if only == "" {
-		earlierChosen = pick(earlier)
-		all = append(all, earlierChosen...)
-	}
-	if err := s.loadBodies(ctx, rc.viewer, all); err != nil {
-		return m, err
-	}
-
-	// Render them, in the same order, until the page is full.
-	revNumbers := revisionNumbers(e)
-	render := func(ts []*thread) ([]noteView, []*thread) {
-		var out []noteView
-		for i, t := range ts {
-			nv := s.threadView(t, rc, e.slug, revNumbers, true)
-			if !b.fits(htmlSize(nv), false) {
-				return out, ts[:i]
-			}
-			out = append(out, nv)
-		}
-		return out, ts
-	}
-	for _, blk := range d.Blocks {
-		nvs, ts := render(chosen[blk.Anchor])
-		if len(nvs) == 0 {
+		ts := byAnchor[blk.Anchor]
+		if len(ts) == 0 || only != "" && blk.Anchor != only {
 			continue
 		}
-		m.notes[blk.Anchor] = nvs
+		var c chosen
+		c.guide, c.guideMore, c.cards, c.more = summaryThreads(blk, ts)
+		picks[blk.Anchor] = c
+		if c.guide != nil {
+			read = append(read, c.guide)
+		}
+		read = append(read, c.cards...)
+		marked := 0
 		for _, t := range ts {
+			if marked == marginThreads {
+				break
+			}
 			if t.note.Current.Exact != "" && !t.lone {
 				m.marks[blk.Anchor] = append(m.marks[blk.Anchor], markFor(t.note, t.note.Current.Target, rc.viewer))
+				marked++
 			}
 		}
 	}
-	m.earlier, _ = render(earlierChosen)
+	var earlierShown []*thread
+	if only == "" {
+		earlierShown = earlier[:min(len(earlier), earlierCards)]
+		read = append(read, earlierShown...)
+	}
+	if err := s.loadBodies(ctx, rc.viewer, read); err != nil {
+		return m, err
+	}
+	for a, c := range picks {
+		sv := summaryView{GuideMore: c.guideMore, More: c.more}
+		if c.guide != nil {
+			g := s.card(c.guide, rc.viewer)
+			sv.Guide = &g
+		}
+		for _, t := range c.cards {
+			sv.Cards = append(sv.Cards, s.card(t, rc.viewer))
+		}
+		m.summaries[a] = sv
+	}
+	revNumbers := revisionNumbers(e)
+	for _, t := range earlierShown {
+		c := s.card(t, rc.viewer)
+		c.Slug, c.OrigRevision, c.OrigAnchor, c.OrigExact = e.slug, revNumbers[t.note.Original.RevisionID], t.note.Original.Anchor, t.note.Original.Exact
+		c.ImportedQuote = t.note.ImportedQuote
+		m.earlier = append(m.earlier, c)
+	}
 	return m, nil
 }
 
@@ -534,14 +534,18 @@ func markFor(n store.Note, t store.Target, viewer store.Viewer) content.Mark {
 	return content.Mark{Start: t.Start, End: t.End, ID: n.ID, Class: class}
 }
 
-func (s *Server) blockView(slug string, b *content.Block, label string, notes []noteView, marks []content.Mark, rc *readerCtx, old bool) *blockView {
+// blockView is the view of block b of revision rev (its number, 0 for the
+// current one) with its margin's summary from m.
+func (s *Server) blockView(slug string, b *content.Block, label string, m margins, rev int, rc *readerCtx, old bool) *blockView {
 	h := b.HTML()
-	if len(marks) > 0 {
+	if marks := m.marks[b.Anchor]; len(marks) > 0 {
 		h = b.Highlight(marks)
 	}
 	return &blockView{
 		Slug: slug, Anchor: b.Anchor, Kind: b.Kind, HeadingID: b.HeadingID, Label: label,
-		HTML: h, Notes: notes, ReadOnly: old, SignedIn: rc.viewer.UserID != 0, Group: rc.group,
+		HTML: h, Summary: m.summaries[b.Anchor], Total: m.total[b.Anchor],
+		Open:     paragraphNotesURL(slug, rev, b.Anchor, 0, rc),
+		ReadOnly: old, SignedIn: rc.viewer.UserID != 0, Group: rc.group,
 	}
 }
 
@@ -601,7 +605,5 @@ func (s *Server) blockWith(ctx context.Context, e *docEntry, anchor string, rc *
 	if err != nil {
 		return nil, err
 	}
-	bv := s.blockView(e.slug, b, blockLabels(e.current)[b.Index], m.notes[anchor], m.marks[anchor], rc, false)
-	m.more(bv, 0, rc)
-	return bv, nil
+	return s.blockView(e.slug, b, blockLabels(e.current)[b.Index], m, 0, rc, false), nil
 }

@@ -51,11 +51,14 @@ func TestReadPageAnchorsAndControls(t *testing.T) {
 		if wrap == nil {
 			t.Fatalf("no wrapper for %s", anchor)
 		}
-		if query(wrap, `a.pilcrow[href="#`+anchor+`"]`) == nil {
-			t.Errorf("%s: no link to itself", anchor)
+		// ¶ opens its conversation (its notes page, or with JavaScript a
+		// panel beside it, at #p-…), and says how many notes it has.
+		open := query(wrap, `.margin a.open[href="/read/`+essaySlug+`/notes/`+anchor+`"]`)
+		if open == nil || text(query(open, ".pilcrow")) != "¶" {
+			t.Errorf("%s: no ¶ link to its notes", anchor)
 		}
-		if query(wrap, ".count") == nil {
-			t.Errorf("%s: no note count", anchor)
+		if got := text(open); !strings.Contains(got, "none yet") || query(open, ".count") != nil {
+			t.Errorf("%s: a paragraph without notes says %q", anchor, got)
 		}
 		annotate := query(wrap, "a.annotate")
 		if href := attr(annotate, "href"); !strings.HasPrefix(href, "/signin?next=") {
@@ -251,18 +254,23 @@ func TestNoteFlowWithoutJavaScript(t *testing.T) {
 		t.Helper()
 		doc := c.page("/read/"+essaySlug, http.StatusOK)
 		wrap := query(doc, `[data-block="`+p.Anchor+`"]`)
-		note := query(wrap, ".margin .note")
-		if note == nil {
+		card := query(wrap, ".margin a.card")
+		if card == nil {
 			t.Fatal("note not in the paragraph's margin")
 		}
-		if got := text(query(note, ".note-body em")); got != "two" {
-			t.Errorf("markdown body not rendered: %q", text(note))
+		if got := text(query(card, ".card-words")); got != "Which two?" {
+			t.Errorf("the card's words: %q", got)
 		}
 		if got := text(query(wrap, "mark.hl")); got != "two logics" {
 			t.Errorf("highlight = %q", got)
 		}
-		if got := text(query(wrap, ".count")); !strings.HasPrefix(got, "1") {
+		if got := text(query(wrap, "a.open .count")); !strings.HasPrefix(got, "1") {
 			t.Errorf("count = %q", got)
+		}
+		// Its conversation has the note whole.
+		conv := c.page(attr(query(wrap, "a.open"), "href"), http.StatusOK)
+		if got := text(query(conv, ".note .note-body em")); got != "two" {
+			t.Errorf("markdown body not rendered: %q", text(query(conv, ".note")))
 		}
 	}
 	check(ann)
@@ -420,7 +428,7 @@ func TestRevisionKeepsNotes(t *testing.T) {
 		t.Errorf("unchanged paragraph lost its anchor %s", first.Anchor)
 	}
 	doc := ann2.page("/read/t", http.StatusOK)
-	if got := text(query(doc, `[data-block="`+first.Anchor+`"] .note-body`)); got != "on first" {
+	if got := text(query(ann2.page("/read/t/notes/"+first.Anchor, http.StatusOK), `.note .note-body`)); got != "on first" {
 		t.Errorf("note on unchanged paragraph: %q", got)
 	}
 	// The edited third paragraph inherits its anchor and the quote moves.
@@ -436,7 +444,11 @@ func TestRevisionKeepsNotes(t *testing.T) {
 		t.Fatal("no link to revision 1")
 	}
 	old := ann2.page(strings.Split(link, "#")[0], http.StatusOK)
-	if got := text(query(old, `[data-block="`+second.Anchor+`"] .note-body`)); got != "on second" {
+	if got := text(query(old, `[data-block="`+second.Anchor+`"] a.open .count`)); got != "1 note" {
+		t.Errorf("revision 1 does not count the note where it was written: %q", got)
+	}
+	old = ann2.page(attr(query(old, `[data-block="`+second.Anchor+`"] a.open`), "href"), http.StatusOK)
+	if got := text(query(old, `.note .note-body`)); got != "on second" {
 		t.Errorf("revision 1 does not show the note where it was written: %q", got)
 	}
 }

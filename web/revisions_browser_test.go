@@ -34,8 +34,11 @@ func TestBrowserReattachBySelecting(t *testing.T) {
 		if width > 600 {
 			name = "desktop"
 		}
+		// The fuzzy note's conversation, opened from its margin.
+		b.do(chromedp.Click(`.doc-body .blk.has-notes > .margin a.open`))
+		b.do(chromedp.WaitVisible(`.conversation .note`))
 		saveScreenshot(t, dir, "revised-"+name+".png", run(b, chromedp.FullScreenshot(100)))
-		if !eval[bool](b, `(() => { const m = document.querySelector(".note .words-changed"); return !!m && m.getBoundingClientRect().height > 0 })()`) {
+		if !eval[bool](b, `(() => { const m = document.querySelector(".conversation .note .words-changed"); return !!m && m.getBoundingClientRect().height > 0 })()`) {
 			t.Errorf("at %d px the fuzzy note's mark is not visible", width)
 		}
 	}
@@ -71,8 +74,13 @@ func TestBrowserReattachBySelecting(t *testing.T) {
 	if got := eval[string](b, `document.querySelector('[data-block="`+anchors[3]+`"] mark.hl').textContent`); got != "Closing words" {
 		t.Errorf("re-attached note marks %q", got)
 	}
+	// The server's page counts it in its new paragraph's margin, whose
+	// conversation shows it.
 	doc := ann.page("/read/t", http.StatusOK)
-	if query(doc, "#earlier") != nil || !strings.Contains(text(query(doc, `[data-block="`+anchors[3]+`"]`)), "on the cut") {
+	if query(doc, "#earlier") != nil || text(query(doc, `[data-block="`+anchors[3]+`"] a.open .count`)) != "1 note" {
 		t.Error("after re-attaching, the server's page still lists the note as lost")
+	}
+	if conv := ann.page("/read/t/notes/"+anchors[3], http.StatusOK); !strings.Contains(text(query(conv, ".note-list")), "on the cut") {
+		t.Error("after re-attaching, the note is not in its new paragraph's conversation")
 	}
 }

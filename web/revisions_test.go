@@ -1,6 +1,8 @@
 package web
 
 import (
+	"golang.org/x/net/html"
+
 	"context"
 	"encoding/csv"
 	"net/http"
@@ -88,11 +90,13 @@ func TestRevisionReaderSeesNotesFollowTheirWords(t *testing.T) {
 	if query(doc, `[data-block="`+anchors[2]+`"]`) != nil {
 		t.Errorf("the cut paragraph's anchor %s is still in the text", anchors[2])
 	}
-	sixty := query(doc, `[data-block="`+anchors[0]+`"] .note`)
+	// Each paragraph's conversation has its notes whole.
+	conv := func(path string) *html.Node { return query(ann.page(path, http.StatusOK), "main .note-list") }
+	sixty := query(conv("/read/t/notes/"+anchors[0]), ".note")
 	if text(query(sixty, ".note-body")) != "ann on sixty" || query(sixty, ".words-changed") != nil {
 		t.Errorf("note on the unchanged paragraph: %q", text(sixty))
 	}
-	hub := query(doc, `[data-block="`+anchors[1]+`"] .note`)
+	hub := query(conv("/read/t/notes/"+anchors[1]), ".note")
 	if got := text(query(doc, `[data-block="`+anchors[1]+`"] mark.hl`)); got != "hub and spokes network" {
 		t.Errorf("typo-fixed quote marks %q, want the corrected words", got)
 	}
@@ -115,8 +119,11 @@ func TestRevisionReaderSeesNotesFollowTheirWords(t *testing.T) {
 
 	// Revision 1 as it stood: the cut paragraph with both of ann's notes.
 	old := ann.page("/read/t/rev/1", http.StatusOK)
-	if got := text(query(old, `[data-block="`+anchors[2]+`"] .note-body`)); got != "ann on the cut" {
-		t.Errorf("revision 1 margin of the cut paragraph: %q", got)
+	if got := text(query(conv("/read/t/rev/1/notes/"+anchors[2]), ".note-body")); got != "ann on the cut" {
+		t.Errorf("revision 1 conversation of the cut paragraph: %q", got)
+	}
+	if got := attr(query(old, `[data-block="`+anchors[2]+`"] a.open`), "href"); got != "/read/t/rev/1/notes/"+anchors[2] {
+		t.Errorf("revision 1's margin leads to %q, not to its conversation on revision 1", got)
 	}
 	if got := text(query(old, `[data-block="`+anchors[1]+`"] mark.hl`)); got != "hub and spkes network" {
 		t.Errorf("revision 1 marks %q, want the words as they were", got)
@@ -173,9 +180,8 @@ func TestRevisionReaderSeesNotesFollowTheirWords(t *testing.T) {
 		t.Errorf("re-attached note marks %q", got)
 	}
 	// Revision 1 still shows it where it was written.
-	old = ann.page("/read/t/rev/1", http.StatusOK)
-	if got := text(query(old, `[data-block="`+anchors[2]+`"] .note-body`)); got != "ann on the cut" {
-		t.Errorf("after re-attaching, revision 1 margin of the cut paragraph: %q", got)
+	if got := text(query(conv("/read/t/rev/1/notes/"+anchors[2]), ".note-body")); got != "ann on the cut" {
+		t.Errorf("after re-attaching, revision 1 conversation of the cut paragraph: %q", got)
 	}
 
 	// Someone else may not re-attach it.
@@ -380,8 +386,8 @@ func TestWordsChangedMarkLasts(t *testing.T) {
 	app.close()
 	for i, src := range []string{revV2, revV2 + "\nOne more paragraph at the end.\n"} {
 		app = newAppAt(t, dbPath, withContent(fstest.MapFS{"t.md": {Data: []byte(src)}}))
-		doc := app.signIn(t, "ann").page("/read/t", http.StatusOK)
-		if mark := query(doc, `[data-block="`+hub+`"] .note .words-changed`); mark == nil {
+		doc := app.signIn(t, "ann").page("/read/t/notes/"+hub, http.StatusOK)
+		if mark := query(doc, `main .note .words-changed`); mark == nil {
 			t.Errorf("revision %d: no mark on the note whose words changed", i+2)
 		}
 		app.close()

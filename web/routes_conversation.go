@@ -18,6 +18,7 @@ func (s *Server) conversationRoutes(r chi.Router) {
 	r.Post("/notes/{id}/flag", s.page(s.handleFlag))
 	r.Post("/notes/{id}/share", s.page(s.handleShare))
 	r.Post("/prefs/guide", s.page(s.handleGuidePref))
+	r.Post("/read/{slug}/writing-to", s.page(s.handleWritingTo))
 	r.Get("/notifications", s.page(s.handleNotifications))
 	r.Post("/notifications/read", s.page(s.handleMarkRead))
 }

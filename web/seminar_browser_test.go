@@ -92,7 +92,7 @@ func TestBrowserSeminar(t *testing.T) {
 	tb.clickAndWait(chromedp.CSS(fmt.Sprintf(`#doc-%s .doc-links a[href=%q]`, essaySlug, readPath)))
 	writeInline(tb, p6, "Stop here: what would falsify the argument so far?", audience, false)
 	writeInline(tb, p0, "Read this paragraph twice: the thesis is in its last sentence.", audience, false)
-	if n := eval[int](tb, `document.querySelectorAll(".doc-body .note.guide .badge-guide").length`); n != 2 {
+	if n := eval[int](tb, `document.querySelectorAll(".doc-body .margin a.card.guide .guide-mark").length`); n != 2 {
 		t.Errorf("%d guide notes labelled Guide on the teacher's page, want 2", n)
 	}
 	tb.navigate(groupPath)
@@ -134,14 +134,17 @@ func TestBrowserSeminar(t *testing.T) {
 	}
 	const news = `document.querySelector(".live-news[aria-live=polite] .live-button")?.textContent`
 	sb.waitJS(news + ` === "1 new note"`)
-	if eval[bool](sb, fmt.Sprintf(`!!document.querySelector(%q)`, qSel)) {
+	qCard := fmt.Sprintf(`.margin a.card[data-note=%q]`, question)
+	if eval[bool](sb, fmt.Sprintf(`!!document.querySelector(%q)`, qCard)) {
 		t.Error("the question was pushed into sam's margin before he asked")
 	}
 	eval[chromedp.Void](sb, `document.querySelector(".live").scrollIntoView({block: "center"})`)
 	shot(t, sb, dir, "seminar-1280-student-news.png")
 	sb.do(chromedp.Click(chromedp.CSS(".live-news .live-button")))
-	sb.waitJS(fmt.Sprintf(`document.activeElement?.matches(%q)`, qSel))
-	checkGuideQuestion(t, sb, p2, question, own)
+	// sam's own note left the paragraph's conversation open: the
+	// question is shown there, focused.
+	sb.waitJS(fmt.Sprintf(`document.activeElement?.matches(%q)`, blockSel(p2)+" > .conversation "+qSel))
+	checkGuideQuestion(t, sb, blockSel(p2)+" > .conversation", question, own)
 	if got := eval[string](sb, `document.querySelector(".live-news").textContent.trim()`); got != "Showing 1 new note." {
 		t.Errorf("live region after showing the news: %q", got)
 	}
@@ -150,7 +153,7 @@ func TestBrowserSeminar(t *testing.T) {
 	samReply := replyInline(sb, p2, question, "The ideational one: “Asia for Asians” is an idea, not a treaty.")
 
 	// --- The reply reaches the teacher live. ---
-	tb.waitJS(news + ` === "1 new note"`)
+	tb.waitJS(news + ` === "1 new reply"`)
 	tb.do(chromedp.Click(chromedp.CSS(".live-news .live-button")))
 	tb.waitJS(fmt.Sprintf(`document.activeElement?.matches("#note-%s.reply")`, samReply))
 	if got := eval[string](tb, fmt.Sprintf(`document.querySelector("#note-%s .note-body").textContent.trim()`, samReply)); !strings.HasPrefix(got, "The ideational one") {
@@ -166,29 +169,32 @@ func TestBrowserSeminar(t *testing.T) {
 	}
 	nb.do(chromedp.Reload())
 	nb.do(chromedp.WaitReady(chromedp.CSS("article.doc")))
-	checkGuideQuestion(t, nb, p2, question, own)
+	// The margin's ¶ leads to the paragraph's conversation, a page.
+	nb.clickAndWait(chromedp.CSS(blockSel(p2) + " .margin a.open"))
+	checkGuideQuestion(t, nb, "main", question, own)
 	if !eval[bool](nb, fmt.Sprintf(`!!document.querySelector("%s ~ details.replies #note-%s")`, qSel, samReply)) {
 		t.Error("after a reload, nora does not see sam's reply under the question")
 	}
 	if n := eval[int](nb, `document.querySelectorAll(".live-button").length`); n != 0 {
 		t.Errorf("nora's page (no JavaScript) shows %d live buttons", n)
 	}
-	box := fmt.Sprintf(`%s details.reply-box:has(form[action="/notes/%s/replies"])`, blockSel(p2), question)
+	box := fmt.Sprintf(`main details.reply-box:has(form[action="/notes/%s/replies"])`, question)
 	nb.do(chromedp.Click(chromedp.CSS(box + " > summary")))
 	nb.do(chromedp.SendKeys(chromedp.CSS(box+" textarea"), "Both, I think; the next paragraph names the second."))
 	nb.clickAndWait(chromedp.CSS(box + ` button[type="submit"]`))
 	loc := nb.location()
-	if !strings.HasPrefix(loc, app.ts.URL+readPath+"#note-") {
-		t.Fatalf("nora's reply led to %s, want %s#note-…", loc, readPath)
+	convPath := "/read/" + essaySlug + "/notes/" + p2
+	if !strings.HasPrefix(loc, app.ts.URL+convPath) || !strings.Contains(loc, "#note-") {
+		t.Fatalf("nora's reply led to %s, want back to the conversation, %s…#note-…", loc, convPath)
 	}
-	noraReply := strings.TrimPrefix(loc, app.ts.URL+readPath+"#note-")
+	noraReply := loc[strings.Index(loc, "#note-")+len("#note-"):]
 	if !eval[bool](nb, fmt.Sprintf(`!!document.querySelector("%s ~ details.replies #note-%s.reply.mine")`, qSel, noraReply)) {
 		t.Errorf("nora's reply %s is not under the question after posting", noraReply)
 	}
-	eval[chromedp.Void](nb, fmt.Sprintf(`document.querySelector(%q).scrollIntoView({block: "start"})`, blockSel(p2)))
+	eval[chromedp.Void](nb, fmt.Sprintf(`document.querySelector("#note-%s").scrollIntoView({block: "start"})`, question))
 	shot(t, nb, dir, "seminar-1280-nojs-thread.png")
 
-	tb.waitJS(news + ` === "1 new note"`)
+	tb.waitJS(news + ` === "1 new reply"`)
 	tb.do(chromedp.Click(chromedp.CSS(".live-news .live-button")))
 	tb.waitJS(fmt.Sprintf(`document.activeElement?.matches("#note-%s.reply")`, noraReply))
 
@@ -213,7 +219,7 @@ func TestBrowserSeminar(t *testing.T) {
 	// sam's page offers nora's reply (and the teacher's changes, unless
 	// they came within a moment of his own reply and were taken for its
 	// echo); showing the news fetches the whole block as it is now.
-	sb.waitJS(news + `?.startsWith("1 new note")`)
+	sb.waitJS(news + `?.startsWith("1 new reply")`)
 	sb.do(chromedp.Click(chromedp.CSS(".live-news .live-button")))
 	sb.waitJS(fmt.Sprintf(`document.activeElement?.matches("#note-%s.reply")`, noraReply))
 	if !eval[bool](sb, fmt.Sprintf(`!!document.querySelector("#note-%s.reply.mine.accepted .badge-accepted")`, samReply)) {
@@ -257,7 +263,7 @@ func TestBrowserSeminar(t *testing.T) {
 	}
 	sb.key("n")
 	at(1)
-	if !eval[bool](sb, fmt.Sprintf(`document.querySelector("%s").checkVisibility()`, qSel)) {
+	if !eval[bool](sb, fmt.Sprintf(`document.querySelector(%q).checkVisibility()`, blockSel(p2)+" "+qCard)) {
 		t.Error("the question is not shown beside its stop")
 	}
 	shot(t, sb, dir, "seminar-1280-student-tour.png")
@@ -283,8 +289,8 @@ func TestBrowserSeminar(t *testing.T) {
 
 	// --- nora walks the tour as pages. ---
 	nb.navigate(readPath)
-	if !eval[bool](nb, fmt.Sprintf(`!!document.querySelector("#note-%s.accepted") && !!document.querySelector("%s .badge-resolved")`, samReply, qSel)) {
-		t.Error("nora's page does not show the accepted answer and the resolved question")
+	if got := eval[string](nb, fmt.Sprintf(`document.querySelector(%q)?.textContent`, qCard+" .question-mark")); got != "Answered" {
+		t.Errorf("nora's margin marks the question %q, want Answered", got)
 	}
 	nb.clickAndWait("a.tour-link")
 	stopPage := func(k int) {
@@ -333,7 +339,9 @@ func TestBrowserSeminar(t *testing.T) {
 	sp.navigate(readPath)
 	shot(t, sp, dir, "seminar-390-student-top.png")
 	eval[chromedp.Void](sp, fmt.Sprintf(`document.querySelector(%q).scrollIntoView({block: "start"})`, blockSel(p2)))
-	checkGuideQuestion(t, sp, p2, question, own)
+	sp.do(chromedp.Click(chromedp.CSS(blockSel(p2) + " .margin a.open")))
+	sp.do(chromedp.WaitVisible(chromedp.CSS(blockSel(p2) + " > .conversation " + qSel)))
+	checkGuideQuestion(t, sp, blockSel(p2)+" > .conversation", question, own)
 	shot(t, sp, dir, "seminar-390-student-thread.png")
 	// nora's "I have this question too" reaches sam's phone as an update.
 	app.signIn(t, "nora").postJSON("/notes/"+question+"/react", url.Values{"kind": {"same"}, "on": {"1"}}, 200)
@@ -345,6 +353,8 @@ func TestBrowserSeminar(t *testing.T) {
 	if got := eval[string](sp, fmt.Sprintf(`document.querySelector("%s form.react-form:nth-of-type(2) .react-n").textContent`, qSel)); got != "1" {
 		t.Errorf("“I have this question too” count after the update: %q", got)
 	}
+	// On a phone the reading tools fold behind one line.
+	sp.do(chromedp.Click(chromedp.CSS("details.reading-tools > summary")))
 	sp.do(chromedp.Click(chromedp.CSS("a.tour-link")))
 	sp.waitJS(fmt.Sprintf(`document.activeElement?.matches('[data-block=%q].tour-current')`, p0))
 	sp.do(chromedp.Click(chromedp.CSS(".tour-bar .tour-next")))
@@ -439,13 +449,14 @@ func writeInline(b *browser, anchor, body, audience string, question bool) strin
 	if id == "" {
 		b.t.Fatalf("after saving, focus is on %s, not the new note", eval[string](b, `document.activeElement.outerHTML.slice(0, 120)`))
 	}
-	if got := eval[string](b, fmt.Sprintf(`document.querySelector(%q)?.textContent.trim()`, block+" #note-"+id+" .note-body")); got != body {
+	if got := eval[string](b, fmt.Sprintf(`document.querySelector(%q)?.textContent.trim()`, block+" > .conversation #note-"+id+" .note-body")); got != body {
 		b.t.Errorf("the new note beside %s reads %q", anchor, got)
 	}
 	return id
 }
 
-// replyInline answers note parent through its reply form in the margin and
+// replyInline answers note parent through its reply form in the paragraph's
+// open conversation and
 // returns the reply's id, which has focus.
 func replyInline(b *browser, anchor, parent, body string) string {
 	b.t.Helper()
@@ -463,10 +474,11 @@ func replyInline(b *browser, anchor, parent, body string) string {
 	return id
 }
 
-// checkGuideQuestion checks that question is shown beside its paragraph,
-// first, above the reader's own note there, labelled Guide and Question
-// (words, not colour alone) before any other label, and framed.
-func checkGuideQuestion(t *testing.T, b *browser, anchor, question, own string) {
+// checkGuideQuestion checks that question is shown in its paragraph's
+// conversation (in scope: the panel, or the page), first, above the
+// reader's own note there, labelled Guide and Question (words, not colour
+// alone) before any other label, and framed.
+func checkGuideQuestion(t *testing.T, b *browser, scope, question, own string) {
 	t.Helper()
 	type facts struct {
 		Order   []string `json:"order"`
@@ -478,14 +490,14 @@ func checkGuideQuestion(t *testing.T, b *browser, anchor, question, own string) 
 		const q = document.querySelector("#note-%s");
 		if (!q) return {order: [], badges: [], visible: false, border: ""};
 		return {
-			order: [...document.querySelectorAll('[data-block=%q] .note-list > li > .note')].map(n => n.dataset.note),
+			order: [...document.querySelectorAll(%q)].map(n => n.dataset.note),
 			badges: [...q.querySelectorAll(".note-head .badge")].map(e => e.textContent.trim()),
 			visible: q.checkVisibility(),
 			border: getComputedStyle(q).borderLeftStyle + " " + getComputedStyle(q).borderTopStyle,
 		};
-	})()`, question, anchor))
+	})()`, question, scope+" .note-list > li > .note"))
 	if len(f.Order) != 2 || f.Order[0] != question || f.Order[1] != own {
-		t.Errorf("margin of %s holds %v, want the question %s first, then %s", anchor, f.Order, question, own)
+		t.Errorf("conversation (%s) holds %v, want the question %s first, then %s", scope, f.Order, question, own)
 	}
 	if len(f.Badges) < 2 || f.Badges[0] != "Guide" || f.Badges[1] != "Question" {
 		t.Errorf("the question's labels: %q, want Guide and Question", f.Badges)

@@ -39,9 +39,9 @@ func TestTagsInForms(t *testing.T) {
 	s.ann.post("/read/"+essaySlug+"/notes", url.Values{"anchor": {anchor}, "body": {"Mine."},
 		"audience": {"private"}, "tags": {"exam prep"}}, http.StatusSeeOther)
 
-	doc := s.ann.page(s.readPath(), http.StatusOK)
+	doc := s.ann.page(s.convPath(), http.StatusOK)
 	var got []string
-	for _, a := range queryAll(s.margin(doc), `.note ul.tags a`) {
+	for _, a := range queryAll(doc, `main .note ul.tags a`) {
 		got = append(got, text(a))
 		if u, _ := url.Parse(attr(a, "href")); u.Path != "/notebook" || u.Query().Get("tag") != text(a) || u.Query().Get("show") != "all" {
 			t.Errorf("tag link %q does not lead to the notebook's notes with the tag", attr(a, "href"))
@@ -63,8 +63,8 @@ func TestTagsInForms(t *testing.T) {
 	}
 
 	// Edit: the form shows the tags, a new list replaces them.
-	id := noteIDs(s.margin(s.ann.page(s.readPath(), http.StatusOK)), ".note")[0]
-	for _, n := range noteIDs(s.margin(doc), ".note") {
+	id := noteIDs(doc, "main .note")[0]
+	for _, n := range noteIDs(doc, "main .note") {
 		if strings.Contains(text(query(doc, `#note-`+n)), "Realist reading.") {
 			id = n
 		}

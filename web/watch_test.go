@@ -90,7 +90,7 @@ func TestWritesByAnotherProcessReachTheServer(t *testing.T) {
 	}
 
 	// The server still writes, on the new revision.
-	ann.createNote(cur.current.Blocks[2].Anchor, "", "Written after the revision.", "public")
+	ann.createNote(cur.current.Blocks[3].Anchor, "", "Written after the revision.", "public")
 	if !strings.Contains(page(), "Written after the revision.") {
 		t.Error("a note written after the revision is not on the page")
 	}

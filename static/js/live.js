@@ -6,9 +6,14 @@
 //     Last-Event-ID, and the server resumes exactly there;
 //   - notes that others create, edit, hide, delete or react to are not
 //     pushed under the reader's eyes: they are queued behind a button
-//     ("2 new notes", "1 update") in a polite live region, and pressing it
-//     fetches each changed block through the same template and rule as the
-//     page, swaps it in place and moves focus to the first new note;
+//     ("2 new notes and 1 reply", "1 update") in a polite live region, and
+//     pressing it fetches the summary of each changed paragraph through the
+//     same template and rule as the page and swaps only that (and that
+//     paragraph's conversation, when it is the open one), then moves focus
+//     to the first new note;
+//   - new notes and replies stay marked "New" until they have been in
+//     view for a moment (or their conversation was opened); a paragraph
+//     whose new notes are not on its cards says how many in its margin;
 //   - the "readers here now" line follows the presence events.
 //
 // The reader's own acts are not news: each event says whether the reader
@@ -21,7 +26,11 @@
 // root.dataset.seen holds the id of the last event handled, shown or not,
 // so a test (or a curious reader) can tell the stream is caught up.
 
-import { swapBlock, fetchBlock, blockElement, OWN_CHANGE } from "./blocks.js";
+import { swapBlock, fetchBlock, blockElement, OWN_CHANGE, SWAPPED } from "./blocks.js";
+import { conversationFor, reloadConversation } from "./conversation.js";
+
+// SEEN_MS: how long a new note stays in view before it counts as seen.
+const SEEN_MS = 1500;
 
 const root = document.querySelector("[data-live]");
 if (root && "EventSource" in window) {
@@ -30,12 +39,14 @@ if (root && "EventSource" in window) {
 
 function init(root) {
   const slug = root.dataset.slug;
-  const news = root.querySelector("[data-news]");
+  const news = document.querySelector("[data-news]");
   const presence = root.querySelector("[data-presence]");
 
-  // queue: anchor → {seq, notes: Map(note id → "new" | "update")}
+  // queue: anchor → {seq, notes: Map(note id → "new" | "reply" | "update")}
   const queue = new Map();
   let seq = 0;
+  // unseen: note id → anchor, the new notes and replies shown but not seen.
+  const unseen = new Map();
 
   const button = document.createElement("button");
   button.type = "button";
@@ -78,13 +89,14 @@ function init(root) {
     }
     q.seq = ++seq;
     const prev = q.notes.get(ev.note);
+    const isNew = prev === "new" || prev === "reply";
     if (ev.kind === "created") {
-      q.notes.set(ev.note, "new");
-    } else if (prev === "new" && (ev.kind === "deleted" || ev.kind === "withdrawn" || ev.kind === "hidden")) {
+      q.notes.set(ev.note, ev.parent ? "reply" : "new");
+    } else if (isNew && (ev.kind === "deleted" || ev.kind === "withdrawn" || ev.kind === "hidden")) {
       // Gone before it was shown: nothing to show.
       q.notes.delete(ev.note);
       if (q.notes.size === 0) queue.delete(ev.anchor);
-    } else if (prev !== "new") {
+    } else if (!isNew) {
       q.notes.set(ev.note, "update");
     }
     render();
@@ -92,14 +104,16 @@ function init(root) {
 
   function counts() {
     let fresh = 0;
+    let replies = 0;
     let updates = 0;
     for (const q of queue.values()) {
       for (const v of q.notes.values()) {
         if (v === "new") fresh++;
+        else if (v === "reply") replies++;
         else updates++;
       }
     }
-    return { fresh, updates };
+    return { fresh, replies, updates };
   }
 
   // render updates the button, a little after the last event, so a burst
@@ -110,21 +124,22 @@ function init(root) {
     renderTimer = setTimeout(renderNow, 300);
   }
   function renderNow() {
-    const { fresh, updates } = counts();
-    if (fresh === 0 && updates === 0) {
+    const { fresh, replies, updates } = counts();
+    if (fresh === 0 && replies === 0 && updates === 0) {
       button.remove();
       return;
     }
     const parts = [];
     if (fresh) parts.push(`${fresh} new ${fresh === 1 ? "note" : "notes"}`);
+    if (replies) parts.push(`${replies} new ${replies === 1 ? "reply" : "replies"}`);
     if (updates) parts.push(`${updates} ${updates === 1 ? "update" : "updates"}`);
     button.textContent = parts.join(" and ");
     status.textContent = "";
     if (!button.isConnected) news.prepend(button);
   }
 
-  // busy: the reader is writing in this block; swapping it would lose
-  // their text, so it stays queued.
+  // busy: the reader is writing in this block's conversation; loading it
+  // again would lose their text, so it stays queued.
   function busy(wrap) {
     if (wrap.querySelector("form.inline-editor")) return true;
     for (const f of wrap.querySelectorAll("textarea, input:not([type=hidden]):not([type=radio]):not([type=checkbox])")) {
@@ -164,34 +179,112 @@ function init(root) {
         queue.delete(anchor);
         continue;
       }
-      for (const [id, v] of q.notes) if (v === "new") newIDs.add(id);
-      const el = swapBlock(wrap, html, { own: false });
-      swapped.push(el);
+      for (const [id, v] of q.notes) {
+        if (v === "new" || v === "reply") {
+          newIDs.add(id);
+          unseen.set(id, anchor);
+        }
+      }
+      swapBlock(wrap, html, { own: false });
+      if (conversationFor(anchor)) await reloadConversation(anchor);
+      swapped.push(wrap);
       // Events that arrived while the block was on its way may not be in
       // it: they stay queued.
       if (queue.get(anchor) === q && q.seq === at) queue.delete(anchor);
     }
     renderNow();
     if (swapped.length === 0) return;
-    // Focus the first new note in reading order, else the first changed
-    // block, so a keyboard or screen reader user lands on the news.
+    for (const el of swapped) mark(el);
+    // Focus the first new note in reading order (its card, or the note in
+    // the open conversation), else the way into the first changed block,
+    // so a keyboard or screen reader user lands on the news.
     swapped.sort((a, b) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1));
+    // An open conversation covers its margin's cards: its note first.
     let target = null;
     for (const el of swapped) {
-      for (const n of el.querySelectorAll(".note[data-note]")) {
-        if (newIDs.has(n.dataset.note)) {
-          target = n;
-          break;
-        }
-      }
+      const open = [...el.querySelectorAll(":scope > .conversation .note[data-note]")];
+      const cards = [...el.querySelectorAll(":scope > .margin a.card[data-note]")];
+      target = [...open, ...cards].find((n) => newIDs.has(n.dataset.note) && n.checkVisibility({ visibilityProperty: true }));
       if (target) break;
     }
-    target = target || swapped[0];
-    if (!target.hasAttribute("tabindex")) target.tabIndex = -1;
+    target = target || swapped[0].querySelector(".margin a.open") || swapped[0];
+    if (!target.hasAttribute("tabindex") && !target.matches("a[href]")) target.tabIndex = -1;
     target.focus();
     const n = newIDs.size;
-    status.textContent = n ? `Showing ${n} new ${n === 1 ? "note" : "notes"}.` : "Updated.";
+    status.textContent = n ? `Showing ${n} new ${n === 1 ? "note" : "notes and replies"}.` : "Updated.";
   }
+
+  // --- new until seen ---------------------------------------------------
+  // mark shows, in a block, which of its notes are new: a card or a note
+  // in the conversation gets "New"; the margin says how many new notes
+  // are not on its cards. An element in view for SEEN_MS is seen.
+  const timers = new Map();
+  const watch = new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      const id = e.target.dataset.note;
+      if (e.isIntersecting) {
+        if (!timers.has(e.target)) timers.set(e.target, setTimeout(() => seen(id), SEEN_MS));
+      } else {
+        clearTimeout(timers.get(e.target));
+        timers.delete(e.target);
+      }
+    }
+  }, { threshold: 0.6 });
+
+  function mark(wrap) {
+    const anchor = wrap.dataset.block;
+    let off = 0;
+    for (const [id, a] of unseen) {
+      if (a !== anchor) continue;
+      const els = [...wrap.querySelectorAll(`.margin a.card[data-note="${CSS.escape(id)}"], .conversation .note[data-note="${CSS.escape(id)}"]`)];
+      for (const el of els) {
+        if (el.classList.contains("is-new")) continue;
+        el.classList.add("is-new");
+        const badge = document.createElement("span");
+        badge.className = "new-badge";
+        badge.textContent = "New";
+        (el.querySelector(".card-head, .note-head") || el).append(badge);
+        watch.observe(el);
+      }
+      if (!els.some((el) => el.matches(".margin a.card") && !el.closest("[hidden]"))) off++;
+    }
+    const open = wrap.querySelector(":scope > .margin a.open");
+    let badge = open && open.querySelector(".new-badge");
+    if (off && open && !conversationFor(anchor)) {
+      if (!badge) {
+        badge = document.createElement("span");
+        badge.className = "new-badge";
+        open.append(badge);
+      }
+      badge.textContent = `${off} new`;
+    } else {
+      badge?.remove();
+    }
+  }
+
+  function seen(id) {
+    const anchor = unseen.get(id);
+    unseen.delete(id);
+    const wrap = anchor && blockElement(anchor);
+    if (!wrap) return;
+    for (const el of wrap.querySelectorAll(`[data-note="${CSS.escape(id)}"].is-new`)) {
+      el.classList.remove("is-new");
+      el.querySelector(".new-badge")?.remove();
+      watch.unobserve(el);
+      clearTimeout(timers.get(el));
+      timers.delete(el);
+    }
+    mark(wrap);
+  }
+
+  // A swap (the reader's own, or margin.js's refit) and an opened
+  // conversation redraw the marks; opening a conversation shows its new
+  // notes, marked there, so the margin's count of them goes.
+  document.addEventListener(SWAPPED, (e) => mark(e.detail.block));
+  document.addEventListener("glossa:conversation", (e) => {
+    const wrap = blockElement(e.detail.anchor);
+    if (wrap) mark(wrap);
+  });
 
   function showPresence(groups) {
     if (!presence) return;

@@ -1,22 +1,26 @@
 // reader.js enhances the reading page. Without it everything still works
 // through the "Annotate" links and the note forms; with it:
 //   - selecting words inside one paragraph shows an "Annotate" button;
-//   - the button, or a paragraph's "Annotate" link, opens an editor in that
-//     paragraph's margin, and saving puts the note there without a reload;
+//   - the button, or a paragraph's "Annotate" link, opens an editor at the
+//     top of that paragraph's conversation (conversation.js), beside the
+//     paragraph, and saving puts the note there without a reload;
 //   - "Edit" and "Delete" on one's own notes work in place too;
-//   - the conversation's forms in the margin (replies, reactions, resolve,
-//     accept, restore) post without a reload, and focus stays where it was;
+//   - the conversation's forms (replies, reactions, resolve, accept,
+//     restore) post without a reload, and focus stays where it was;
 //   - the guide layer's switch shows or hides guide notes without a reload;
 //   - "Re-attach to new words" on a note that lost its words lets its author
 //     select the new words in the text;
 //   - "Pick words in the text" in a new note's editor lets a keyboard user
 //     choose the phrase in the paragraph itself with the arrow keys.
 // The server renders every piece of HTML (it answers the same form posts
-// with JSON holding the block's new HTML), so there is one template and one
-// set of validation rules.
+// with JSON holding the block's new HTML, and the conversation is its
+// page's HTML), so there is one template and one set of validation rules.
+// After each act the block's summary is swapped and its conversation
+// loaded again.
 
 import { rangeToOffsets, words } from "./canon.js";
 import { swapBlock } from "./blocks.js";
+import { openConversation, reloadConversation, conversationFor } from "./conversation.js";
 
 const doc = document.querySelector("article.doc");
 if (doc && !doc.hasAttribute("data-old")) {
@@ -173,7 +177,6 @@ function init(doc) {
   function openEditor(wrap, opts) {
     closeEditors();
     const anchor = wrap.dataset.block;
-    const margin = wrap.querySelector(".margin");
     const editing = Boolean(opts.note);
     const form = document.createElement("form");
     form.className = "inline-editor stack";
@@ -261,8 +264,14 @@ function init(doc) {
       });
       return;
     }
-    margin.querySelector(".tools").after(form);
-    form.querySelector(opts.exact ? "textarea" : "input, textarea").focus();
+    // A new note: at the top of the paragraph's conversation, beside it.
+    const open = conversationFor(anchor) ? Promise.resolve(conversationFor(anchor)) : openConversation(anchor, { opener: returnFocus, focus: false });
+    open.then((panel) => {
+      if (!panel) return;
+      const at = panel.querySelector(".conv-new") || panel.querySelector(".conv-meta");
+      at.after(form);
+      form.querySelector(opts.exact ? "textarea" : "input, textarea").focus();
+    });
   }
 
   // --- picking a phrase with the keyboard -------------------------------
@@ -411,6 +420,8 @@ function init(doc) {
     const srcAud = src.querySelector("select[name=audience]");
     const aud = form.querySelector("select[name=audience]");
     if (srcAud && aud) {
+      const label = form.querySelector(`label[for="${CSS.escape(aud.id)}"]`);
+      if (label) label.textContent = "Who can see it";
       aud.replaceChildren(...[...srcAud.options].map((o) => o.cloneNode(true)));
       aud.value = srcAud.value;
       const q = form.querySelector("input[name=question]");
@@ -439,7 +450,8 @@ function init(doc) {
       });
       const data = await res.json().catch(() => ({}));
       if (!res.ok) {
-        showError(form, data);
+        if (data.confirm) askHighlight(form, wrap, data);
+        else showError(form, data);
         return;
       }
       replaceBlock(wrap, data.block, data.id);
@@ -449,6 +461,31 @@ function init(doc) {
     } finally {
       btn.disabled = false;
     }
+  }
+
+  // askHighlight asks, in the editor, whether a note without words goes
+  // to the audience chosen or stays the reader's own (the server asked:
+  // data.confirm), then sends it again with the answer.
+  function askHighlight(form, wrap, data) {
+    let box = form.querySelector(".confirm");
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "confirm";
+      box.setAttribute("role", "alert");
+      box.innerHTML = '<p></p><p class="actions"><button type="button" class="primary small" data-keep>Keep it to me</button> <button type="button" class="secondary small" data-share></button></p>';
+      form.querySelector(".form-error").before(box);
+      const answer = (v) => {
+        for (const f of form.querySelectorAll("input[name=highlight]")) f.remove();
+        form.append(hidden("highlight", v));
+        box.remove();
+        submit(form, wrap);
+      };
+      box.querySelector("[data-keep]").addEventListener("click", () => answer("private"));
+      box.querySelector("[data-share]").addEventListener("click", () => answer("share"));
+    }
+    box.querySelector("p").textContent = data.confirm;
+    box.querySelector("[data-share]").textContent = data.share;
+    box.querySelector("[data-keep]").focus();
   }
 
   function showError(form, data) {
@@ -478,15 +515,20 @@ function init(doc) {
     replaceBlock(wrap, data.block);
   }
 
-  // replaceBlock swaps in the server's fresh HTML for a block, then puts
-  // focus on the new note (or the block) so keyboard users stay in place.
-  function replaceBlock(wrap, html, noteID) {
-    const fresh = swapBlock(wrap, html); // tells live.js it was the reader's own act
+  // replaceBlock swaps in the server's fresh summary for a block and loads
+  // its conversation again, then puts focus on the note (or the
+  // conversation) so keyboard users stay in place.
+  async function replaceBlock(wrap, html, noteID) {
+    swapBlock(wrap, html); // tells live.js it was the reader's own act
     window.getSelection()?.removeAllRanges();
+    const anchor = wrap.dataset.block;
+    const panel = conversationFor(anchor)
+      ? await reloadConversation(anchor, { note: noteID || "" })
+      : await openConversation(anchor, { note: noteID || "", focus: false });
     // The highlight in the text carries data-note too; focus the note itself.
-    const note = noteID && fresh.querySelector(`.note[data-note="${CSS.escape(noteID)}"]`);
-    const focus = note || fresh.querySelector(".annotate") || fresh;
-    if (note) note.tabIndex = -1;
+    const note = noteID && panel && panel.querySelector(`.note[data-note="${CSS.escape(noteID)}"]`);
+    const focus = note || panel || wrap.querySelector(".margin a.open");
+    if (!focus.hasAttribute("tabindex")) focus.tabIndex = -1;
     focus.focus();
     announce(note ? "Note saved." : "Note deleted.");
   }
@@ -537,9 +579,11 @@ function init(doc) {
         location.reload(); // the thread is not in the text (an earlier version)
         return;
       }
-      const fresh = swapBlock(wrap, data.block);
-      // Focus: the same control in the fresh block (a reaction's button
-      // now says its new state), else the note concerned (a new reply).
+      swapBlock(wrap, data.block);
+      const fresh = (await reloadConversation(wrap.dataset.block, { note: data.id || "" })) || wrap;
+      // Focus: the same control in the fresh conversation (a reaction's
+      // button now says its new state), else the note concerned (a new
+      // reply).
       let target = null;
       if (kind !== "reply") {
         const same = [...fresh.querySelectorAll("form[data-swap]")].find((f) => formKey(f) === key);
@@ -549,7 +593,8 @@ function init(doc) {
         target = fresh.querySelector(`.note[data-note="${CSS.escape(data.id)}"]`);
         if (target) target.tabIndex = -1;
       }
-      target = target || fresh.querySelector(".annotate") || fresh;
+      target = target || fresh;
+      if (!target.hasAttribute("tabindex") && !target.matches("button, a[href]")) target.tabIndex = -1;
       for (let d = target.closest("details"); d; d = d.parentElement.closest("details")) d.open = true;
       target.focus();
       if (said[kind]) announce(said[kind]);
@@ -567,6 +612,32 @@ function init(doc) {
     const note = form.closest("[data-note]");
     const kind = form.querySelector("input[name=kind]");
     return [note ? note.dataset.note : "", form.getAttribute("action"), kind ? kind.value : ""].join("|");
+  }
+
+  // --- "Writing to": the audience of new notes --------------------------
+  // Choosing one keeps it (for this reader and essay) at once; editors
+  // opened after start from it.
+  const writing = doc.querySelector("form[data-writing-to]");
+  if (writing) {
+    const select = writing.elements.audience;
+    writing.querySelector("[data-set]").hidden = true;
+    select.addEventListener("change", async () => {
+      const res = await fetch(writing.action, {
+        method: "POST",
+        headers: { Accept: "application/json" },
+        body: new URLSearchParams(new FormData(writing)),
+      }).catch(() => null);
+      if (!res || !res.ok) {
+        writing.submit();
+        return;
+      }
+      const data = await res.json();
+      const tpl = document.getElementById("note-fields");
+      for (const o of tpl ? tpl.content.querySelectorAll("select[name=audience] option") : []) {
+        o.defaultSelected = o.value === data.audience;
+      }
+      announce(`Writing to ${data.label}.`);
+    });
   }
 
   // --- the guide layer's switch ------------------------------------------

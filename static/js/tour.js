@@ -40,12 +40,17 @@ function start(link, anchors) {
   const status = document.createElement("p");
   status.className = "tour-status";
   status.setAttribute("role", "status");
-  const keys = document.createElement("p");
-  keys.className = "tour-keys";
-  keys.textContent = "Keys: → or n, next; ← or p, previous; Esc, end.";
-  bar.append(prev, status, next, end, keys);
-  const live = link.closest("[data-live]") || link.parentElement;
-  live.after(bar);
+  bar.append(prev, status, next, end);
+  // Key hints only where there are keys: not on a touch screen.
+  if (!window.matchMedia("(pointer: coarse)").matches) {
+    const keys = document.createElement("p");
+    keys.className = "tour-keys";
+    keys.textContent = "Keys: → or n, next; ← or p, previous; Esc, end.";
+    bar.append(keys);
+  }
+  // After the reading bar, outside the reading tools (folded on a phone).
+  const at = link.closest(".reading-bar") || link.closest("[data-live]") || link.parentElement;
+  at.after(bar);
 
   let k = -1;
   let current = null;
