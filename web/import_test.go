@@ -735,8 +735,8 @@ func TestImportMovedToAnotherParagraph(t *testing.T) {
 		n.ImportedQuote || n.QuoteByImporter() {
 		t.Errorf("imported note: %+v (imported quote %v)", n.Current, n.ImportedQuote)
 	}
-	doc := ann.page("/read/"+essaySlug, 200)
-	if mark := query(doc, `[data-block="`+to.Anchor+`"] .note .words-moved`); mark == nil {
+	doc := ann.page("/read/"+essaySlug+"/notes/"+to.Anchor, 200)
+	if mark := query(doc, `.note-list .note .words-moved`); mark == nil {
 		t.Error("the moved note has no mark saying it moved with its words")
 	}
 }

@@ -523,10 +523,10 @@ func TestRevisionMovedNote(t *testing.T) {
 		t.Errorf("ann's revision 2 counts on the page = %s, want %s", got, want)
 	}
 
-	// The reading page: the moved note says so, quietly, and not that its
-	// words changed.
-	doc := ann.page("/read/t", http.StatusOK)
-	note := query(doc, `[data-block="`+hub+`"] .note`)
+	// The paragraph's conversation: the moved note says so, quietly, and
+	// not that its words changed.
+	doc := ann.page("/read/t/notes/"+hub, http.StatusOK)
+	note := query(doc, `.note-list .note`)
 	if got := text(query(note, ".note-body")); got != "ann on treaties" {
 		t.Fatalf("the note in the paragraph split off: %q", got)
 	}
@@ -538,9 +538,15 @@ func TestRevisionMovedNote(t *testing.T) {
 	if query(note, ".words-changed") != nil {
 		t.Errorf("the moved note says its words changed: %q", text(query(note, ".words-changed")))
 	}
-	for _, other := range queryAll(doc, `[data-block="`+anchors[1]+`"] .note, [data-block="`+anchors[2]+`"] .note`) {
-		if query(other, ".words-moved, .words-changed") != nil {
-			t.Errorf("a note that stayed in its paragraph carries a mark: %q", text(other))
+	for _, a := range anchors[1:3] {
+		others := queryAll(ann.page("/read/t/notes/"+a, http.StatusOK), `.note-list .note`)
+		if len(others) == 0 {
+			t.Errorf("no notes in the conversation of %s", a)
+		}
+		for _, other := range others {
+			if query(other, ".words-moved, .words-changed") != nil {
+				t.Errorf("a note that stayed in its paragraph carries a mark: %q", text(other))
+			}
 		}
 	}
 	// So does the print edition (beside its paragraph).
