@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -575,4 +576,52 @@ func TestEventsForMatchesEvents(t *testing.T) {
 	if err != nil || w.Last == 0 || !w.Full || len(w.Events) != 0 {
 		t.Errorf("EventsFor(no viewers) = %+v, %v", w, err)
 	}
+}
+
+// BenchmarkEventsFor: a lecture. 1,000 members of one group stream the
+// essay; its teacher writes one note to the group, and one read says who
+// of them may see it. Compare BenchmarkEventsPerViewer, the same answer
+// asked viewer by viewer.
+func BenchmarkEventsFor(b *testing.B) {
+	s, viewers, after := lecture(b, 1000)
+	ctx := context.Background()
+	for b.Loop() {
+		w, err := s.db.EventsFor(ctx, viewers, s.d1.ID, after, 100)
+		if err != nil || len(w.Events) != 1 || len(w.Seen[0]) != len(viewers) {
+			b.Fatalf("%d events, %v", len(w.Events), err)
+		}
+	}
+}
+
+func BenchmarkEventsPerViewer(b *testing.B) {
+	s, viewers, after := lecture(b, 1000)
+	ctx := context.Background()
+	for b.Loop() {
+		for _, v := range viewers {
+			evs, err := s.db.Events(ctx, v, s.d1.ID, after, 100)
+			if err != nil || len(evs) != 1 {
+				b.Fatalf("%d events, %v", len(evs), err)
+			}
+		}
+	}
+}
+
+// lecture makes n members of the seminar's group and a note by its
+// teacher, and returns the members as viewers and where the note's event
+// begins.
+func lecture(b *testing.B, n int) (*seminar, []Viewer, int64) {
+	ctx := context.Background()
+	s := newSeminar(b)
+	var viewers []Viewer
+	for i := range n {
+		u := mustUser(b, s.db, fmt.Sprintf("student%d", i))
+		mustJoin(b, s.db, u, s.g)
+		viewers = append(viewers, vw(u))
+	}
+	after, err := s.db.LastEventID(ctx, s.d1.ID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.groupNote(b, s.teacher, s.d1, "for the lecture")
+	return s, viewers, after
 }
