@@ -309,3 +309,50 @@ func (f *feed) streamsAt(doc, after int64) int {
 	}
 	return n
 }
+
+// TestLivePresenceListsEachGroupOnce: when a student arrives in a lecture
+// that thirty others stream, every stream is told (the right number, the
+// student never counting themselves), and the group's members are listed
+// once for all of them, not once per reader (counted, not timed).
+func TestLivePresenceListsEachGroupOnce(t *testing.T) {
+	app := newApp(t)
+	app.srv.presence.setDebounce(10 * time.Millisecond)
+	tess := app.signUp(t, "tess")
+	var students []*client
+	for i := range 31 {
+		students = append(students, app.signUp(t, fmt.Sprintf("student%02d", i)))
+	}
+	liveGroup(t, app, "Lecture", tess, students...)
+	class, late := students[:30], students[30]
+
+	var streams []*sseStream
+	for _, c := range class {
+		streams = append(streams, c.openStream(eventsPath, nil))
+	}
+	// Each stream is told of the others as they come; wait until every
+	// one shows the whole class.
+	for i, s := range streams {
+		for {
+			gp := s.presence()
+			if len(gp) != 1 {
+				t.Fatalf("stream %d: presence %v", i, gp)
+			}
+			if gp[0].Readers == len(class)-1 {
+				break
+			}
+		}
+	}
+	before := app.srv.presence.listed.Load()
+	ls := late.openStream(eventsPath, nil)
+	if gp := ls.presence(); len(gp) != 1 || gp[0].Readers != len(class) {
+		t.Errorf("the late student's presence: %v, want %d others", gp, len(class))
+	}
+	for i, s := range streams {
+		if gp := s.presence(); len(gp) != 1 || gp[0].Readers != len(class) {
+			t.Errorf("stream %d, when the late student came: %v, want %d others", i, gp, len(class))
+		}
+	}
+	if n := app.srv.presence.listed.Load() - before; n > 2 {
+		t.Errorf("the group's members were listed %d times for one arrival among %d readers; want once or twice", n, len(class)+1)
+	}
+}
