@@ -490,29 +490,40 @@ func (f *feed) end(ctx context.Context, s *Server, doc int64, gen uint64) (int64
 // window reads, for a stream of viewer at generation gen, doc's log after
 // after (at most eventBatch events), given end as the log's end at that
 // generation or later. It shares a read that covers viewer, or begins one
-// for every viewer at that position; a read it begins keeps that end: its
+// for the viewers at that position that no read it may use covers (so a
+// stream that arrives late, or keeps arriving, costs a read of its own
+// viewer, not of everyone's again); a read it begins keeps that end: its
 // window is read after it was.
 func (f *feed) window(ctx context.Context, s *Server, viewer store.Viewer, doc, after, end int64, gen uint64) (*windowRead, error) {
 	k := streamPos{doc, after}
 	f.mu.Lock()
 	f.saw(gen)
 	var r *windowRead
-	for _, c := range f.windows[k] {
-		if _, ok := c.index[viewer]; ok && c.gen >= gen {
+	usable := slices.DeleteFunc(slices.Clone(f.windows[k]), func(c *windowRead) bool { return c.gen < gen })
+	for _, c := range usable {
+		if _, ok := c.index[viewer]; ok {
 			r = c
 			break
 		}
 	}
 	if r == nil {
+		// For the viewers here that no read this stream may use covers:
+		// all of them at a commit's first read; after it, this one and
+		// any others who arrived late, never again those it covers.
 		r = &windowRead{sharedRead: sharedRead{gen: f.newest, done: make(chan struct{})}, end: end,
-			index: make(map[store.Viewer]int, len(f.at[k])+1)}
+			index: map[store.Viewer]int{viewer: 0}, viewers: []store.Viewer{viewer}}
+	nextViewer:
 		for v := range f.at[k] {
+			if _, ok := r.index[v]; ok {
+				continue
+			}
+			for _, c := range usable {
+				if _, ok := c.index[v]; ok {
+					continue nextViewer
+				}
+			}
 			r.index[v] = len(r.viewers)
 			r.viewers = append(r.viewers, v)
-		}
-		if _, ok := r.index[viewer]; !ok {
-			r.index[viewer] = len(r.viewers)
-			r.viewers = append(r.viewers, viewer)
 		}
 		f.windows[k] = append(f.windows[k], r)
 		f.reads.Add(1)
