@@ -8,26 +8,35 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 )
 
-// fanOutRows measures live fan-out twice: cfg.readers readers who are not
-// signed in (all one viewer), then cfg.readers distinct signed-in members
-// of one group, a lecture, each reader an account of its own, reading a
-// note their teacher writes to the group.
+// fanOutRows measures live fan-out for each number of readers in
+// cfg.readers twice: that many readers who are not signed in (all one
+// viewer), then that many distinct signed-in members of one group, a
+// lecture, each reader an account of its own, reading a note their
+// teacher writes to the group. The lecture is signed up once, as large
+// as the largest number; each smaller class is the first of its members.
 func fanOutRows(ctx context.Context, cfg config, g *glossaServer) ([]row, error) {
 	public, err := annotationJSON(ctx, g, "A note for every reader.")
 	if err != nil {
 		return nil, err
 	}
-	rows, err := fanOut(ctx, cfg, g, fmt.Sprintf("%s SSE readers not signed in", thousands(cfg.readers)), make([]string, cfg.readers), public)
-	if err != nil {
-		return nil, err
+	var rows []row
+	for _, n := range cfg.readers {
+		fmt.Fprintf(cfg.log, "  live fan-out to %d readers not signed in\n", n)
+		r, err := fanOut(ctx, cfg, g, fmt.Sprintf("%s SSE readers not signed in", thousands(n)), make([]string, n), public)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, r...)
 	}
-	fmt.Fprintf(cfg.log, "  signing up %d members of one group\n", cfg.readers)
-	cookies, group, err := lecture(ctx, cfg, g)
+	most := slices.Max(cfg.readers)
+	fmt.Fprintf(cfg.log, "  signing up %d members of one group\n", most)
+	cookies, group, err := lecture(ctx, most, g)
 	if err != nil {
 		return nil, err
 	}
@@ -40,25 +49,28 @@ func fanOutRows(ctx context.Context, cfg config, g *glossaServer) ([]row, error)
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(cfg.log, "  live fan-out to %d signed-in members\n", cfg.readers)
-	class, err := fanOut(ctx, cfg, g, fmt.Sprintf("%s distinct signed-in members of one group", thousands(cfg.readers)), cookies, toGroup)
-	if err != nil {
-		return nil, err
+	for _, n := range cfg.readers {
+		fmt.Fprintf(cfg.log, "  live fan-out to %d signed-in members\n", n)
+		r, err := fanOut(ctx, cfg, g, fmt.Sprintf("%s distinct signed-in members of one group", thousands(n)), cookies[:n], toGroup)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, r...)
 	}
-	return append(rows, class...), nil
+	return rows, nil
 }
 
 // lecture makes a group taught by the bench user and n members, each
 // signed up through the sign-up form, and returns their session cookies
 // and the group's id.
-func lecture(ctx context.Context, cfg config, g *glossaServer) ([]string, int64, error) {
+func lecture(ctx context.Context, n int, g *glossaServer) ([]string, int64, error) {
 	grp, err := g.db.CreateGroup(ctx, g.user.ID, "Lecture")
 	if err != nil {
 		return nil, 0, err
 	}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	cookies := make([]string, cfg.readers)
-	errs := make(chan error, cfg.readers)
+	cookies := make([]string, n)
+	errs := make(chan error, n)
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range 8 {
@@ -92,7 +104,7 @@ func lecture(ctx context.Context, cfg config, g *glossaServer) ([]string, int64,
 			}
 		})
 	}
-	for i := range cfg.readers {
+	for i := range n {
 		next <- i
 	}
 	close(next)

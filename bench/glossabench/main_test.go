@@ -16,7 +16,7 @@ import (
 // are left out (they build a binary and start Chromium).
 func TestMeasureSmall(t *testing.T) {
 	cfg := config{rounds: 1, duration: 100 * time.Millisecond, clients: 2, pageNotes: 20,
-		readers: 20, fanNotes: 2, dbNotes: 200, publishes: 2, log: io.Discard}
+		readers: []int{20}, fanNotes: 2, dbNotes: 200, publishes: 2, log: io.Discard}
 	if testing.Verbose() {
 		cfg.log = os.Stderr
 	}
@@ -47,7 +47,7 @@ func TestMeasureSmall(t *testing.T) {
 // exist.
 func TestOnly(t *testing.T) {
 	cfg := config{rounds: 1, duration: 100 * time.Millisecond, clients: 2, pageNotes: 20,
-		readers: 20, fanNotes: 2, dbNotes: 200, publishes: 2, log: io.Discard}
+		readers: []int{20}, fanNotes: 2, dbNotes: 200, publishes: 2, log: io.Discard}
 	var err error
 	if cfg.only, err = parseOnly("create"); err != nil {
 		t.Fatal(err)
