@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -87,21 +89,38 @@ func (db *DB) Events(ctx context.Context, v Viewer, documentID, afterID int64, l
 		return nil, fmt.Errorf("events: %w", err)
 	}
 	defer tx.Rollback()
-	vis := visibility(visRow{alias: "e"})
-	// The event row does not say whether the note was hidden when the
-	// event happened, so moderation is checked on the note as it is now:
-	// once hidden, none of its events (an edit by its author, a reaction)
-	// reach those it is hidden from, except the "hidden" one itself.
-	rows, err := tx.QueryContext(ctx, `
-		SELECT e.id, e.kind, e.note_id, coalesce(e.parent_id, ''), e.anchor, e.author_id, e.actor_id, e.created_at
-		FROM events e JOIN notes cn ON cn.id = e.note_id
-		WHERE e.document_id = :doc AND e.id > :after AND `+vis+`
-		  AND (e.kind = 'hidden' OR `+notHidden("cn")+`)
+	rows, err := tx.QueryContext(ctx, eventSelect+`
+		JOIN notes cn ON cn.id = e.note_id
+		WHERE e.document_id = :doc AND e.id > :after AND `+eventVisible("")+`
 		ORDER BY e.id LIMIT :limit`,
 		append(viewerArgs(v), sql.Named("doc", documentID), sql.Named("after", afterID), sql.Named("limit", limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("events: %w", err)
 	}
+	out, err := scanEvents(rows)
+	if err != nil {
+		return nil, fmt.Errorf("events: %w", err)
+	}
+	return out, nil
+}
+
+// eventVisible is the visibility rule for an event row aliased e, joined
+// to its note as cn, for the viewer whose id is the SQL expression u (""
+// for :viewer). The event row does not say whether the note was hidden
+// when the event happened, so moderation is checked on the note as it is
+// now: once hidden, none of its events (an edit by its author, a
+// reaction) reach those it is hidden from, except the "hidden" one
+// itself.
+func eventVisible(u string) string {
+	return visibility(visRow{alias: "e", viewer: u}) + `
+		  AND (e.kind = 'hidden' OR ` + notHidden("cn", cmp.Or(u, ":viewer")) + `)`
+}
+
+const eventSelect = `
+	SELECT e.id, e.kind, e.note_id, coalesce(e.parent_id, ''), e.anchor, e.author_id, e.actor_id, e.created_at
+	FROM events e`
+
+func scanEvents(rows *sql.Rows) ([]Event, error) {
 	defer rows.Close()
 	var out []Event
 	for rows.Next() {
@@ -110,14 +129,117 @@ func (db *DB) Events(ctx context.Context, v Viewer, documentID, afterID int64, l
 			at string
 		)
 		if err := rows.Scan(&e.ID, &e.Kind, &e.NoteID, &e.ParentID, &e.Anchor, &e.AuthorID, &e.ActorID, &at); err != nil {
-			return nil, fmt.Errorf("events: %w", err)
+			return nil, err
 		}
+		var err error
 		if e.At, err = parseTime(at); err != nil {
-			return nil, fmt.Errorf("events: %w", err)
+			return nil, err
 		}
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// EventWindow is a stretch of a document's event log and, for each of its
+// events, which of the viewers asked about may see it (EventsFor).
+type EventWindow struct {
+	// Last is the id of the window's last event, whoever may see it (0
+	// when the window is empty); Full says the window holds as many
+	// events as were asked for, so more may follow.
+	Last int64
+	Full bool
+	// Events are the window's events that at least one of the viewers may
+	// see, oldest first; Seen[i] lists those viewers, as indexes into the
+	// viewers EventsFor was given, in increasing order.
+	Events []Event
+	Seen   [][]int
+}
+
+// EventsFor is Events for many viewers at once: it reads the document's
+// log after afterID, up to limit events whoever may see them, and asks
+// the visibility rule, in one statement, which of viewers may see each
+// event, with the memberships of now. A live stream of each viewer then
+// sends Events[i] when its viewer is in Seen[i] and moves past Last. The
+// rule is the one Events applies, evaluated for each (event, viewer)
+// pair: it takes the viewer from a column of the viewers' list instead of
+// the :viewer parameter, so the answer for a viewer is Events' answer.
+// The work grows with the number of events times the number of viewers,
+// in one statement, instead of one statement per viewer.
+func (db *DB) EventsFor(ctx context.Context, viewers []Viewer, documentID, afterID int64, limit int) (EventWindow, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	var w EventWindow
+	tx, err := db.ro.BeginTx(ctx, nil)
+	if err != nil {
+		return w, fmt.Errorf("events for viewers: %w", err)
+	}
+	defer tx.Rollback()
+	// One transaction: the window and the rule see the same state.
+	rows, err := tx.QueryContext(ctx, eventSelect+`
+		WHERE e.document_id = :doc AND e.id > :after
+		ORDER BY e.id LIMIT :limit`,
+		sql.Named("doc", documentID), sql.Named("after", afterID), sql.Named("limit", limit))
+	if err != nil {
+		return w, fmt.Errorf("events for viewers: %w", err)
+	}
+	window, err := scanEvents(rows)
+	if err != nil {
+		return w, fmt.Errorf("events for viewers: %w", err)
+	}
+	if len(window) == 0 {
+		return w, nil
+	}
+	w.Last, w.Full = window[len(window)-1].ID, len(window) == limit
+	if len(viewers) == 0 {
+		return w, nil
+	}
+	ids := make([]int64, len(viewers))
+	for i, v := range viewers {
+		ids[i] = v.UserID
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return w, fmt.Errorf("events for viewers: %w", err)
+	}
+	// v is the viewers' list, one row per viewer (json_each's key is the
+	// index, its value the user id); CROSS JOIN keeps it the inner loop,
+	// so each event's row and note are found once.
+	rows, err = tx.QueryContext(ctx, `
+		SELECT e.id, v.key
+		FROM events e JOIN notes cn ON cn.id = e.note_id CROSS JOIN json_each(:viewers) v
+		WHERE e.document_id = :doc AND e.id > :after AND e.id <= :last AND `+eventVisible("v.value")+`
+		ORDER BY e.id, v.key`,
+		sql.Named("viewers", string(list)), sql.Named("doc", documentID), sql.Named("after", afterID), sql.Named("last", w.Last))
+	if err != nil {
+		return w, fmt.Errorf("events for viewers: %w", err)
+	}
+	defer rows.Close()
+	next := 0 // the window's events are in id order, as the pairs are
+	for rows.Next() {
+		var (
+			id int64
+			i  int
+		)
+		if err := rows.Scan(&id, &i); err != nil {
+			return w, fmt.Errorf("events for viewers: %w", err)
+		}
+		if n := len(w.Events); n == 0 || w.Events[n-1].ID != id {
+			for next < len(window) && window[next].ID != id {
+				next++
+			}
+			if next == len(window) {
+				return w, fmt.Errorf("events for viewers: event %d is not in the window", id)
+			}
+			w.Events = append(w.Events, window[next])
+			w.Seen = append(w.Seen, nil)
+		}
+		w.Seen[len(w.Seen)-1] = append(w.Seen[len(w.Seen)-1], i)
+	}
+	if err := rows.Err(); err != nil {
+		return w, fmt.Errorf("events for viewers: %w", err)
+	}
+	return w, nil
 }
 
 // LastEventID is the id of a document's newest event (0 if none): where a

@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -455,4 +457,171 @@ func TestEventActors(t *testing.T) {
 	if got := actors(mark); !slices.Equal(got, []int64{s.author.ID}) {
 		t.Errorf("delete: actors %v, want the author", got)
 	}
+}
+
+// TestEventsForMatchesEvents: one EventsFor read for every viewer of the
+// visibility matrix at once (signed out, an outsider, a member, teachers,
+// authors, a member removed after writing, a viewer given twice) gives
+// each viewer exactly the events Events gives it alone, field for field,
+// in order, and the "created" events the matrix expects; read in small
+// windows, the windows tile the log.
+func TestEventsForMatchesEvents(t *testing.T) {
+	ctx := context.Background()
+	m := newMatrix(t)
+	db := m.db
+	// Rex writes to the group, then is removed from it: he keeps his own
+	// note and loses the group's.
+	rex := mustUser(t, db, "rex")
+	mustJoin(t, db, rex, m.g)
+	rexNote := m.groupNote(t, rex, m.d1, "rex's note")
+	afterRex := m.groupNote(t, m.author, m.d1, "after rex wrote")
+	if err := db.RemoveMember(ctx, m.teacher.ID, m.g.ID, rex.ID); err != nil {
+		t.Fatal(err)
+	}
+	afterRemoval := m.groupNote(t, m.author, m.d1, "after rex left")
+
+	names := append(slices.Clone(matrixViewers), "rex", vMember)
+	viewers := make([]Viewer, len(names))
+	for i, n := range names {
+		viewers[i] = m.viewers[n]
+	}
+	viewers[len(names)-2] = vw(rex)
+
+	for _, d := range []Document{m.d1, m.d2} {
+		end, err := db.LastEventID(ctx, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, limit := range []int{1000, 3} {
+			got := make([][]Event, len(viewers))
+			after, windows := int64(0), 0
+			for {
+				w, err := db.EventsFor(ctx, viewers, d.ID, after, limit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				windows++
+				if len(w.Events) != len(w.Seen) {
+					t.Fatalf("%d events, %d Seen lists", len(w.Events), len(w.Seen))
+				}
+				for j, ev := range w.Events {
+					if ev.ID <= after || ev.ID > w.Last || len(w.Seen[j]) == 0 || !slices.IsSorted(w.Seen[j]) {
+						t.Errorf("window after %d, last %d: event %d seen by %v", after, w.Last, ev.ID, w.Seen[j])
+					}
+					for _, i := range w.Seen[j] {
+						got[i] = append(got[i], ev)
+					}
+				}
+				if !w.Full {
+					if w.Last != 0 && w.Last != end {
+						t.Errorf("the last window ends at %d, the log at %d", w.Last, end)
+					}
+					break
+				}
+				after = w.Last
+			}
+			if limit == 3 && windows < 3 {
+				t.Errorf("%s: %d windows of 3 events", d.Slug, windows)
+			}
+			for i, v := range viewers {
+				want, err := db.Events(ctx, v, d.ID, 0, 1000)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(got[i], want) {
+					t.Errorf("%s, windows of %d, %s: EventsFor gives\n%v\nEvents gives\n%v", d.Slug, limit, names[i], got[i], want)
+				}
+				if names[i] == "rex" {
+					continue
+				}
+				var created, wantCreated []string
+				for _, e := range got[i] {
+					if e.Kind == EventCreated && e.NoteID != rexNote.ID {
+						created = append(created, e.NoteID)
+					}
+				}
+				for _, mn := range m.notes {
+					seenBy := mn.sees
+					if mn.createdSeenBy != nil {
+						seenBy = mn.createdSeenBy
+					}
+					if seenBy[names[i]] && mn.note.DocumentID == d.ID {
+						wantCreated = append(wantCreated, mn.key)
+					}
+				}
+				slices.Sort(wantCreated)
+				matrixOnly := slices.DeleteFunc(m.keysOf(created), func(k string) bool { return strings.HasPrefix(k, "?") })
+				if s := diff(matrixOnly, wantCreated); s != "" {
+					t.Errorf("%s, %s: created events: %s", d.Slug, names[i], s)
+				}
+			}
+		}
+	}
+	// Rex, removed, still has his own note's event and none of the
+	// group's notes after it.
+	evs, err := db.Events(ctx, vw(rex), m.d1.ID, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rexSaw []string
+	for _, e := range evs {
+		rexSaw = append(rexSaw, e.NoteID)
+	}
+	if !slices.Contains(rexSaw, rexNote.ID) || slices.Contains(rexSaw, afterRex.ID) || slices.Contains(rexSaw, afterRemoval.ID) {
+		t.Errorf("rex's events: %v; want his note %s and neither %s nor %s", rexSaw, rexNote.ID, afterRex.ID, afterRemoval.ID)
+	}
+
+	// No viewers: the window still moves.
+	w, err := db.EventsFor(ctx, nil, m.d1.ID, 0, 2)
+	if err != nil || w.Last == 0 || !w.Full || len(w.Events) != 0 {
+		t.Errorf("EventsFor(no viewers) = %+v, %v", w, err)
+	}
+}
+
+// BenchmarkEventsFor: a lecture. 1,000 members of one group stream the
+// essay; its teacher writes one note to the group, and one read says who
+// of them may see it. Compare BenchmarkEventsPerViewer, the same answer
+// asked viewer by viewer.
+func BenchmarkEventsFor(b *testing.B) {
+	s, viewers, after := lecture(b, 1000)
+	ctx := context.Background()
+	for b.Loop() {
+		w, err := s.db.EventsFor(ctx, viewers, s.d1.ID, after, 100)
+		if err != nil || len(w.Events) != 1 || len(w.Seen[0]) != len(viewers) {
+			b.Fatalf("%d events, %v", len(w.Events), err)
+		}
+	}
+}
+
+func BenchmarkEventsPerViewer(b *testing.B) {
+	s, viewers, after := lecture(b, 1000)
+	ctx := context.Background()
+	for b.Loop() {
+		for _, v := range viewers {
+			evs, err := s.db.Events(ctx, v, s.d1.ID, after, 100)
+			if err != nil || len(evs) != 1 {
+				b.Fatalf("%d events, %v", len(evs), err)
+			}
+		}
+	}
+}
+
+// lecture makes n members of the seminar's group and a note by its
+// teacher, and returns the members as viewers and where the note's event
+// begins.
+func lecture(b *testing.B, n int) (*seminar, []Viewer, int64) {
+	ctx := context.Background()
+	s := newSeminar(b)
+	var viewers []Viewer
+	for i := range n {
+		u := mustUser(b, s.db, fmt.Sprintf("student%d", i))
+		mustJoin(b, s.db, u, s.g)
+		viewers = append(viewers, vw(u))
+	}
+	after, err := s.db.LastEventID(ctx, s.d1.ID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.groupNote(b, s.teacher, s.d1, "for the lecture")
+	return s, viewers, after
 }

@@ -38,15 +38,22 @@ import (
 // moves the whole thread at once; which is why UpdateNote lets a thread
 // with others' replies only narrow (audienceWithin).
 //
-// The rule uses only named parameters (:viewer), never positional ones.
+// The rule uses only named parameters (:viewer), never positional ones;
+// or, instead of :viewer, a column that holds the viewer (visRow.viewer).
 
-// visRow says which of a row's states the rule checks. The event log's
-// rows carry a note's audience as it was, but not whether it is hidden or
-// deleted now (a deletion event must still reach those who saw the note).
+// visRow says which of a row's states the rule checks, and for whom. The
+// event log's rows carry a note's audience as it was, but not whether it
+// is hidden or deleted now (a deletion event must still reach those who
+// saw the note).
 type visRow struct {
 	alias   string
 	hidden  bool // check hidden_at
 	deleted bool // check deleted_at
+	// viewer is the SQL expression of the viewer's user id (0: signed
+	// out): the named parameter :viewer when empty, or a column, so that
+	// one statement can ask the rule for many viewers at once (a row per
+	// viewer, as store.DB.EventsFor does) without a second copy of it.
+	viewer string
 }
 
 // visibleTo returns the rule for notes aliased n.
@@ -58,53 +65,56 @@ func viewerArgs(v Viewer) []any { return []any{sql.Named("viewer", v.UserID)} }
 
 // visibility builds the rule for one row.
 func visibility(r visRow) string {
-	a := r.alias
+	a, u := r.alias, r.viewer
+	if u == "" {
+		u = ":viewer"
+	}
 	var conds []string
 	if r.deleted {
 		conds = append(conds, a+".deleted_at IS NULL")
 	}
 	if r.hidden {
-		conds = append(conds, notHidden(a))
+		conds = append(conds, notHidden(a, u))
 	}
 	root := "r_" + a
 	conds = append(conds, `(
-		(`+a+`.parent_id IS NULL AND `+audienceOK(a)+`)
+		(`+a+`.parent_id IS NULL AND `+audienceOK(a, u)+`)
 		OR (`+a+`.parent_id IS NOT NULL AND (
-			(:viewer <> 0 AND `+a+`.author_id = :viewer)
+			(`+u+` <> 0 AND `+a+`.author_id = `+u+`)
 			OR EXISTS (
 				SELECT 1 FROM notes `+root+`
 				WHERE `+root+`.id = `+a+`.parent_id AND `+root+`.deleted_at IS NULL
-				  AND `+notHidden(root)+` AND `+reachable(root)+` AND `+postFirstOK(root)+`))))`,
-		postFirstOK(a))
+				  AND `+notHidden(root, u)+` AND `+reachable(root, u)+` AND `+postFirstOK(root, u)+`))))`,
+		postFirstOK(a, u))
 	return "(" + strings.Join(conds, "\n\t AND ") + ")"
 }
 
-// audienceOK: the viewer wrote the note, or is in its audience.
-func audienceOK(a string) string {
-	return `((:viewer <> 0 AND ` + a + `.author_id = :viewer) OR ` + reachable(a) + `)`
+// audienceOK: viewer u wrote the note, or is in its audience.
+func audienceOK(a, u string) string {
+	return `((` + u + ` <> 0 AND ` + a + `.author_id = ` + u + `) OR ` + reachable(a, u) + `)`
 }
 
-// reachable: the viewer is in the note's audience as it stands today,
+// reachable: viewer u is in the note's audience as it stands today,
 // authorship aside: everyone for a public note; its author for a private
 // one; the teachers of G, and its author while a member of G, for a note
 // to the teachers of G; the members of G for a note to G.
-func reachable(a string) string {
+func reachable(a, u string) string {
 	return `(` + a + `.audience = 'public'
-		OR (:viewer <> 0 AND ` + a + `.audience = 'private' AND ` + a + `.author_id = :viewer)
-		OR (:viewer <> 0 AND ` + a + `.audience = 'teachers' AND (` + teaches(":viewer", a+".group_id") + `
-			OR (` + a + `.author_id = :viewer AND ` + belongs(":viewer", a+".group_id") + `)))
-		OR (:viewer <> 0 AND ` + a + `.audience = 'group' AND ` + belongs(":viewer", a+".group_id") + `))`
+		OR (` + u + ` <> 0 AND ` + a + `.audience = 'private' AND ` + a + `.author_id = ` + u + `)
+		OR (` + u + ` <> 0 AND ` + a + `.audience = 'teachers' AND (` + teaches(u, a+".group_id") + `
+			OR (` + a + `.author_id = ` + u + ` AND ` + belongs(u, a+".group_id") + `)))
+		OR (` + u + ` <> 0 AND ` + a + `.audience = 'group' AND ` + belongs(u, a+".group_id") + `))`
 }
 
-// postFirstOK: post first does not hide this group note from the viewer.
-func postFirstOK(a string) string {
+// postFirstOK: post first does not hide this group note from viewer u.
+func postFirstOK(a, u string) string {
 	return `(` + a + `.audience <> 'group'
-		OR (:viewer <> 0 AND ` + a + `.author_id = :viewer)
+		OR (` + u + ` <> 0 AND ` + a + `.author_id = ` + u + `)
 		OR NOT EXISTS (SELECT 1 FROM group_documents gd
 			WHERE gd.group_id = ` + a + `.group_id AND gd.document_id = ` + a + `.document_id AND gd.post_first = 1)
-		OR ` + teaches(":viewer", a+".group_id") + `
+		OR ` + teaches(u, a+".group_id") + `
 		OR ` + teaches(a+".author_id", a+".group_id") + `
-		OR (:viewer <> 0 AND ` + unlocksPostFirst(":viewer", a+".group_id", a+".document_id") + `))`
+		OR (` + u + ` <> 0 AND ` + unlocksPostFirst(u, a+".group_id", a+".document_id") + `))`
 }
 
 // unlocksPostFirst is "user u has contributed to group g on document d",
@@ -126,9 +136,9 @@ func unlocksPostFirst(u, g, d string) string {
 			  AND NOT EXISTS (SELECT 1 FROM notes wp WHERE wp.id = w.parent_id AND wp.hidden_at IS NOT NULL))`
 }
 
-// notHidden: moderation does not hide the note from the viewer.
-func notHidden(a string) string {
-	return `(` + a + `.hidden_at IS NULL OR (:viewer <> 0 AND (` + a + `.author_id = :viewer OR ` + teaches(":viewer", a+".group_id") + `)))`
+// notHidden: moderation does not hide the note from viewer u.
+func notHidden(a, u string) string {
+	return `(` + a + `.hidden_at IS NULL OR (` + u + ` <> 0 AND (` + a + `.author_id = ` + u + ` OR ` + teaches(u, a+".group_id") + `)))`
 }
 
 // teaches is "user u is a teacher of group g"; belongs, "a member of any role".

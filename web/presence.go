@@ -22,8 +22,13 @@ import (
 // again within a second) costs one recount per reader, not one per
 // connection. The count is made once per reader, not per stream: the
 // streams of one account on one document share it (presenceShared), so a
-// reader with a thousand streams costs what a reader with one does. Each
-// stream sends a presence event only when the numbers it shows change.
+// reader with a thousand streams costs what a reader with one does. And a
+// reader's count is made of per-group counts (groupHere), each made once
+// for every reader of that group: when one of a thousand students of a
+// lecture arrives, the group's members are listed once, not once per
+// student, and a student's groups are read again only after a commit.
+// Each stream sends a presence event only when the numbers it shows
+// change.
 type presence struct {
 	mu       sync.Mutex
 	docs     map[int64]*docPresence
@@ -31,8 +36,12 @@ type presence struct {
 	// counts holds each reader's last count per document, shared by their
 	// streams while nothing it depends on changed.
 	counts map[presenceKey]*presenceCount
-	// computed counts the counts made (presenceIn), for tests.
-	computed atomic.Int64
+	// groups[doc][group] is the group's members on doc, shared by every
+	// reader's count while nothing it depends on changed.
+	groups map[int64]map[int64]*groupHere
+	// computed counts the counts made (presenceIn), for tests; listed,
+	// the groups' members listed (groupHere).
+	computed, listed atomic.Int64
 	// stamps[doc] is when doc's set of users last changed, on a clock
 	// that only moves forward: a page cached under a stamp is never taken
 	// for a later state, even after the document emptied and filled again.
@@ -59,12 +68,23 @@ type presenceCount struct {
 	stamp, gen uint64
 	done       chan struct{}
 	val        []groupPresence
+	ms         []store.Membership // the reader's groups at generation gen
+	err        error
+}
+
+// groupHere is one group's members with a document open (user ids), made
+// when the document's presence stamp and the store's generation were as
+// recorded. done is closed when here and err are set.
+type groupHere struct {
+	stamp, gen uint64
+	done       chan struct{}
+	here       map[int64]bool
 	err        error
 }
 
 func newPresence() *presence {
 	return &presence{docs: map[int64]*docPresence{}, stamps: map[int64]uint64{}, debounce: 500 * time.Millisecond,
-		counts: map[presenceKey]*presenceCount{}}
+		counts: map[presenceKey]*presenceCount{}, groups: map[int64]map[int64]*groupHere{}}
 }
 
 // setDebounce changes the notification delay (tests make it short).
@@ -120,6 +140,7 @@ func (p *presence) leave(doc, user int64, w *watcher) {
 			d.timer.Stop()
 		}
 		delete(p.docs, doc)
+		delete(p.groups, doc)
 	}
 }
 
@@ -223,11 +244,27 @@ func (s *Server) presenceShared(ctx context.Context, viewer store.Viewer, docID 
 	stamp := p.stamps[docID]
 	c := p.counts[k]
 	if c == nil || c.stamp != stamp || c.gen != gen {
+		// The reader's groups change only with a commit: after one
+		// who came or went, the last count's are still good.
+		var ms []store.Membership
+		if c != nil && c.gen == gen && c.ms != nil {
+			select {
+			case <-c.done:
+				ms = c.ms
+			default:
+			}
+		}
 		c = &presenceCount{stamp: stamp, gen: gen, done: make(chan struct{})}
 		p.counts[k] = c
 		go func() {
 			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readTimeout)
-			c.val, c.err = s.presenceFor(cctx, viewer, docID)
+			if ms == nil {
+				ms, c.err = s.db.Memberships(cctx, viewer.UserID)
+			}
+			if c.err == nil {
+				c.ms = ms
+				c.val, c.err = s.presenceIn(cctx, ms, viewer, docID)
+			}
 			cancel()
 			if c.err != nil { // not kept: the next stream tries again
 				p.mu.Lock()
@@ -251,23 +288,83 @@ func (s *Server) presenceShared(ctx context.Context, viewer store.Viewer, docID 
 // presenceIn is presenceFor with the viewer's memberships at hand.
 func (s *Server) presenceIn(ctx context.Context, ms []store.Membership, viewer store.Viewer, docID int64) ([]groupPresence, error) {
 	s.presence.computed.Add(1)
-	here := s.presence.readers(docID)
-	delete(here, viewer.UserID)
 	out := make([]groupPresence, 0, len(ms))
 	for _, m := range ms {
-		gp := groupPresence{ID: m.Group.ID, Name: m.Group.Name}
-		if len(here) > 0 {
-			members, err := s.db.Members(ctx, m.Group.ID)
-			if err != nil {
-				return nil, err
-			}
-			for _, mem := range members {
-				if here[mem.User.ID] {
-					gp.Readers++
-				}
-			}
+		here, err := s.groupHere(ctx, docID, m.Group.ID)
+		if err != nil {
+			return nil, err
+		}
+		gp := groupPresence{ID: m.Group.ID, Name: m.Group.Name, Readers: len(here)}
+		if here[viewer.UserID] {
+			gp.Readers-- // never the viewer
 		}
 		out = append(out, gp)
 	}
 	return out, nil
+}
+
+// groupHere returns the members of group with document doc open, shared
+// by every reader counting while neither the document's readers (its
+// presence stamp) nor the store (memberships: its generation) changed.
+// The list runs on its own, so a reader who leaves does not cancel it for
+// the others. The map is shared: read it, never change it.
+func (s *Server) groupHere(ctx context.Context, doc, group int64) (map[int64]bool, error) {
+	p := s.presence
+	gen := s.db.Generation() // before the list reads anything
+	p.mu.Lock()
+	stamp := p.stamps[doc]
+	gs := p.groups[doc]
+	if gs == nil {
+		gs = map[int64]*groupHere{}
+		// Kept while the document has streams (leave drops it);
+		// for a page of a document nobody streams, not kept.
+		if p.docs[doc] != nil {
+			p.groups[doc] = gs
+		}
+	}
+	g := gs[group]
+	if g == nil || g.stamp != stamp || g.gen != gen {
+		g = &groupHere{stamp: stamp, gen: gen, done: make(chan struct{})}
+		gs[group] = g
+		go func() {
+			gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readTimeout)
+			g.here, g.err = s.listHere(gctx, doc, group)
+			cancel()
+			if g.err != nil { // not kept: the next reader tries again
+				p.mu.Lock()
+				if gs[group] == g {
+					delete(gs, group)
+				}
+				p.mu.Unlock()
+			}
+			close(g.done)
+		}()
+	}
+	p.mu.Unlock()
+	select {
+	case <-g.done:
+		return g.here, g.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// listHere lists the members of group who have doc open now.
+func (s *Server) listHere(ctx context.Context, doc, group int64) (map[int64]bool, error) {
+	readers := s.presence.readers(doc)
+	here := map[int64]bool{}
+	if len(readers) == 0 {
+		return here, nil
+	}
+	s.presence.listed.Add(1)
+	members, err := s.db.Members(ctx, group)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range members {
+		if readers[m.User.ID] {
+			here[m.User.ID] = true
+		}
+	}
+	return here, nil
 }

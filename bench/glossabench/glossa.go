@@ -43,8 +43,9 @@ func startGlossa(ctx context.Context, path string, log *slog.Logger) (*glossaSer
 	// One bench user writes as fast as it can: the per-user write limit
 	// (120 a minute in production) would measure the limiter, not glossa.
 	srv, err := web.New(ctx, web.Config{DB: db, Content: content.Essays, Templates: templates.FS, Static: static.FS, Logger: log,
-		// The fan-out's readers are all signed out, on one address.
-		WriteLimit: 1 << 30, MaxStreams: 1 << 20, MaxStreamsPerAddress: 1 << 20})
+		// The fan-out's readers are on one address, signed out or signed
+		// up there (a class of a thousand), each account streaming once.
+		WriteLimit: 1 << 30, SignInLimit: 1 << 30, MaxStreams: 1 << 20, MaxStreamsPerAddress: 1 << 20})
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -11,6 +11,7 @@
 //	go run ./bench/glossabench -quick     # a shorter, noisier run
 //	go run ./bench/glossabench -md BENCHMARKS-table.md
 //	go run ./bench/glossabench -quick -only create   # one row group
+//	go run ./bench/glossabench -only fanout -readers 200,600,1000
 //
 // The peak-memory row builds ./cmd/glossa and runs it as a child process,
 // so it needs the go command and the repository's source; the page-weight
@@ -27,6 +28,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -48,7 +50,7 @@ type config struct {
 	duration  time.Duration // per round and side
 	clients   int           // concurrent keep-alive clients
 	pageNotes int           // visible notes for the second page row
-	readers   int           // SSE readers for the fan-out row
+	readers   []int         // SSE readers for the fan-out rows, one pair of rows per count
 	fanNotes  int           // notes created during the fan-out row
 	dbNotes   int           // notes in the database for the publish and memory rows
 	publishes int           // timed publishes (edit and undo alternate)
@@ -69,13 +71,13 @@ type config struct {
 
 func fullConfig() config {
 	return config{rounds: 5, duration: 2 * time.Second, clients: 8, pageNotes: 1000,
-		readers: 1000, fanNotes: 40, dbNotes: 10000, publishes: 6, child: true, browser: true,
+		readers: []int{1000}, fanNotes: 40, dbNotes: 10000, publishes: 6, child: true, browser: true,
 		pageReaders: 8, classNotes: 10000, classReaders: 100}
 }
 
 func quickConfig() config {
 	return config{rounds: 3, duration: 500 * time.Millisecond, clients: 8, pageNotes: 1000,
-		readers: 1000, fanNotes: 15, dbNotes: 10000, publishes: 2, child: true, browser: true,
+		readers: []int{1000}, fanNotes: 15, dbNotes: 10000, publishes: 2, child: true, browser: true,
 		pageReaders: 8, classNotes: 10000, classReaders: 100}
 }
 
@@ -86,6 +88,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	md := fset.String("md", "", "also write the table as Markdown to this file")
 	memLimit := fset.String("child-gomemlimit", "", "run the memory row's cmd/glossa with this GOMEMLIMIT (e.g. 48MiB), to see what a soft limit does")
 	only := fset.String("only", "", "run only these row groups, comma-separated: "+strings.Join(rowGroups, ", "))
+	readers := fset.String("readers", "", "the fan-out's numbers of readers, comma-separated (default 1000): a pair of rows for each, signed out and signed in")
 	if err := fset.Parse(args); err != nil {
 		return err
 	}
@@ -100,6 +103,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	cfg.childMemLimit = *memLimit
 	if cfg.only, err = parseOnly(*only); err != nil {
 		return err
+	}
+	if *readers != "" {
+		if cfg.readers, err = parseCounts(*readers); err != nil {
+			return fmt.Errorf("-readers: %w", err)
+		}
 	}
 	raiseFileLimit(stderr)
 
@@ -145,6 +153,19 @@ func parseOnly(s string) (map[string]bool, error) {
 		only[name] = true
 	}
 	return only, nil
+}
+
+// parseCounts reads a comma-separated list of positive numbers.
+func parseCounts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("%q is not a positive number", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // runs reports whether the row group name is to be measured.
@@ -256,7 +277,7 @@ func measure(ctx context.Context, cfg config, dir string) ([]row, error) {
 	}
 
 	if cfg.runs("fanout") {
-		logf("live fan-out: %d readers, %d notes", cfg.readers, cfg.fanNotes)
+		logf("live fan-out: %v readers, %d notes", cfg.readers, cfg.fanNotes)
 		fan, err := fanOutRows(ctx, cfg, g)
 		if err != nil {
 			return nil, err
