@@ -458,6 +458,18 @@ func TestBrowserClass(t *testing.T) {
 			t.Errorf("n: focus on %s, want a note's card", eval[string](b, `document.activeElement.outerHTML.slice(0, 120)`))
 		}
 
+		// A note's page links into the essay, its conversation open at the
+		// note, in focus.
+		b.navigate(c.path())
+		b.do(chromedp.Click(chromedp.CSS(open)), chromedp.WaitVisible(chromedp.CSS(busy+" > .conversation .note")))
+		last := eval[string](b, fmt.Sprintf(`[...document.querySelectorAll(%q)].at(-1).dataset.note`, busy+" > .conversation .note-list > li > article.note"))
+		b.navigate("/notes/" + last)
+		at := busy + ` > .conversation .note[data-note="` + last + `"]`
+		b.do(chromedp.Click(chromedp.CSS(`a[href*="?note=`+last+`#"]`)), chromedp.WaitVisible(chromedp.CSS(at)))
+		if !eval[bool](b, fmt.Sprintf(`document.activeElement === document.querySelector(%q)`, at)) {
+			t.Errorf("after following a note's link into the essay, focus is on %s, want the note", eval[string](b, `document.activeElement.outerHTML.slice(0, 120)`))
+		}
+
 		// axe on the open conversation, at 1280 px and as a phone.
 		src := axeSource(t)
 		for _, w := range []struct {

@@ -178,13 +178,15 @@ if (body) {
     }
   });
 
-  // A link to a paragraph opens its conversation.
+  // A link to a paragraph opens its conversation; a link to a note (a
+  // note's page links to ?note=…#p-…) opens it at that note, in focus.
   const fromHash = () => {
     const id = decodeURIComponent(location.hash.slice(1));
     if (!id.startsWith("p-") || conversationFor(id)) return;
     const wrap = blockElement(id);
     if (!wrap || !wrap.querySelector(":scope > .margin a.open")) return;
-    openConversation(id, { focus: false, opener: wrap.querySelector(":scope > .margin a.open") });
+    const note = new URLSearchParams(location.search).get("note") || "";
+    openConversation(id, { note, focus: note !== "", opener: wrap.querySelector(":scope > .margin a.open") });
   };
   window.addEventListener("hashchange", fromHash);
   fromHash();
