@@ -8,10 +8,8 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
-	"maps"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 
 	"glossa/store"
@@ -52,17 +50,10 @@ func errBadRequest(msg string) error {
 	return &httpError{status: http.StatusBadRequest, msg: msg}
 }
 
-// fieldErrors are validation errors keyed by form field or JSON property.
-// They are shown next to the field, with what the person typed kept.
-type fieldErrors map[string]string
-
-func (fe fieldErrors) Error() string {
-	parts := make([]string, 0, len(fe))
-	for _, k := range slices.Sorted(maps.Keys(fe)) {
-		parts = append(parts, k+": "+fe[k])
-	}
-	return strings.Join(parts, "; ")
-}
+// fieldErrors are validation errors keyed by form field or JSON property
+// (store.FieldErrors). They are shown next to the field, with what the
+// person typed kept.
+type fieldErrors = store.FieldErrors
 
 // statusOf maps an error to its HTTP status and public message.
 func statusOf(err error) (int, string) {
