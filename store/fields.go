@@ -90,3 +90,39 @@ func ParseAudience(v string, roles map[int64]Role, fe FieldErrors) (Audience, in
 	fe["audience"] = fmt.Sprintf("Audience %q is not one of: private, public, teachers:GROUP, group:GROUP.", v)
 	return Private, 0
 }
+
+// FieldError is a value the store refuses: which field (a form field or
+// JSON property; "" when the problem is the request as a whole) and what
+// is wrong with it, in words for the person who sent it. It is ErrInvalid
+// (errors.Is), and its Error is "invalid: field: problem".
+type FieldError struct {
+	Field   string
+	Problem string
+}
+
+func (e *FieldError) Error() string {
+	if e.Field == "" {
+		return ErrInvalid.Error() + ": " + e.Problem
+	}
+	return ErrInvalid.Error() + ": " + e.Field + ": " + e.Problem
+}
+
+func (e *FieldError) Unwrap() error { return ErrInvalid }
+
+// Sentence is the problem as a sentence to show: "Name: a group needs a
+// name."
+func (e *FieldError) Sentence() string {
+	msg := e.Problem
+	if e.Field != "" {
+		msg = e.Field + ": " + msg
+	}
+	if msg == "" {
+		return "That request is not valid."
+	}
+	return strings.ToUpper(msg[:1]) + msg[1:] + "."
+}
+
+// invalid is a *FieldError.
+func invalid(field, format string, args ...any) error {
+	return &FieldError{Field: field, Problem: fmt.Sprintf(format, args...)}
+}

@@ -23,10 +23,10 @@ type User struct {
 // "bоb" beside "bob") is ErrNameLookalike.
 func (db *DB) CreateUser(ctx context.Context, name string, passwordHash []byte) (User, error) {
 	if name == "" {
-		return User{}, fmt.Errorf("create user: %w: name is empty", ErrInvalid)
+		return User{}, fmt.Errorf("create user: %w", invalid("", "name is empty"))
 	}
 	if len(passwordHash) == 0 {
-		return User{}, fmt.Errorf("create user %q: %w: password hash is empty", name, ErrInvalid)
+		return User{}, fmt.Errorf("create user %q: %w", name, invalid("", "password hash is empty"))
 	}
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
@@ -140,7 +140,7 @@ func userByID(ctx context.Context, tx *sql.Tx, id int64) (User, error) {
 // It returns ErrNotFound if there is no such user.
 func (db *DB) CreateToken(ctx context.Context, userID int64, tokenHash []byte) error {
 	if len(tokenHash) == 0 {
-		return fmt.Errorf("create token for user %d: %w: token hash is empty", userID, ErrInvalid)
+		return fmt.Errorf("create token for user %d: %w", userID, invalid("", "token hash is empty"))
 	}
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"glossa/content"
 	"glossa/store"
+	"glossa/transfer"
 )
 
 // Limits on notes.
@@ -23,21 +24,9 @@ const (
 	maxFormBytes = 64 << 10           // a whole form post
 )
 
-// noteInput is a note as a form or the API sends it, before validation.
-type noteInput struct {
-	Anchor   string
-	Phrase   string // a form's phrase field: looked up leniently in the block
-	Start    *int   // code points (TextPositionSelector, or the reader's JS)
-	End      *int
-	Exact    string // a TextQuoteSelector's quote, checked against the text
-	Prefix   string
-	Suffix   string
-	Body     string
-	Audience string
-	Question bool
-	Parent   string   // a reply's parent (the API's motivation "replying")
-	Tags     []string // as sent, before validation (the API's tagging bodies)
-}
+// noteInput is a note as a form or the API sends it, before validation
+// (transfer.NoteInput).
+type noteInput = transfer.NoteInput
 
 // conflict is the 409 of docs/anchoring.md: the client's quote is not
 // what the text holds at its offsets, or is not in the block at all.
