@@ -112,14 +112,22 @@ func (e *FieldError) Unwrap() error { return ErrInvalid }
 // Sentence is the problem as a sentence to show: "Name: a group needs a
 // name."
 func (e *FieldError) Sentence() string {
-	msg := e.Problem
-	if e.Field != "" {
-		msg = e.Field + ": " + msg
+	if e.Field == "" {
+		if e.Problem == "" {
+			return "That request is not valid."
+		}
+		return e.Text()
 	}
-	if msg == "" {
-		return "That request is not valid."
+	return strings.ToUpper(e.Field[:1]) + e.Field[1:] + ": " + e.Problem + "."
+}
+
+// Text is the problem alone as a sentence, for a form that shows it
+// next to its field: "A name has at most 32 characters."
+func (e *FieldError) Text() string {
+	if e.Problem == "" {
+		return "That value is not valid."
 	}
-	return strings.ToUpper(msg[:1]) + msg[1:] + "."
+	return strings.ToUpper(e.Problem[:1]) + e.Problem[1:] + "."
 }
 
 // invalid is a *FieldError.

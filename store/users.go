@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/mattn/go-sqlite3"
 )
@@ -17,13 +20,35 @@ type User struct {
 	CreatedAt time.Time
 }
 
-// CreateUser adds a user; ErrNameTaken if the name exists. Names compare
+// MaxNameLen is the longest user name, in code points.
+const MaxNameLen = 32
+
+// ValidateName checks a user name: 1 to MaxNameLen letters, digits, '-',
+// '_' or '.', starting with a letter or digit (so that @mentions find
+// it). A name that breaks them is a *FieldError on "name".
+func ValidateName(name string) error {
+	if name == "" {
+		return invalid("name", "choose a name")
+	}
+	if utf8.RuneCountInString(name) > MaxNameLen {
+		return invalid("name", "a name has at most %d characters", MaxNameLen)
+	}
+	for i, c := range name {
+		if !unicode.IsLetter(c) && !unicode.IsDigit(c) && (i == 0 || !strings.ContainsRune("-_.", c)) {
+			return invalid("name", "a name has letters, digits, '-', '_' and '.', and starts with a letter or digit")
+		}
+	}
+	return nil
+}
+
+// CreateUser adds a user whose name keeps the rules of ValidateName;
+// ErrNameTaken if the name exists. Names compare
 // by NameKey: Unicode case folding after NFKC, so "Åsa" takes "åsa" too.
 // A name that only looks like one that exists (NameSkeleton: Cyrillic
 // "bоb" beside "bob") is ErrNameLookalike.
 func (db *DB) CreateUser(ctx context.Context, name string, passwordHash []byte) (User, error) {
-	if name == "" {
-		return User{}, fmt.Errorf("create user: %w", invalid("", "name is empty"))
+	if err := ValidateName(name); err != nil {
+		return User{}, fmt.Errorf("create user %q: %w", name, err)
 	}
 	if len(passwordHash) == 0 {
 		return User{}, fmt.Errorf("create user %q: %w", name, invalid("", "password hash is empty"))
