@@ -5,7 +5,7 @@ package transfer
 // Two formats are read. W3C Web Annotation JSON-LD: one Annotation, an
 // array of them, an AnnotationPage, or an AnnotationCollection whose first
 // page is embedded (glossa's own export is one); annotations are read as
-// the API reads them (readBodies, readSelectors). And a Hypothesis export:
+// the API reads them (ReadBodies, ReadSelectors). And a Hypothesis export:
 // an array of its annotations, {"rows": [...]} (its API) or
 // {"annotations": [...]} (its client's export).
 //

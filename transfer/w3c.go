@@ -15,7 +15,7 @@ import (
 
 // --- JSON shapes -----------------------------------------------------------
 
-// annotation is a W3C Web Annotation as glossa writes and reads it.
+// Annotation is a W3C Web Annotation as glossa writes and reads it.
 type Annotation struct {
 	Context    any          `json:"@context,omitempty"`
 	ID         string       `json:"id,omitempty"`
@@ -56,7 +56,7 @@ type Annotation struct {
 	Tags []string `json:"-"`
 }
 
-// importedState says how an imported annotation came in: At, when
+// ImportedState says how an imported annotation came in: At, when
 // (absent for imports from before glossa recorded it); QuoteByImporter,
 // that the quote of its target (an orphan's TextQuoteSelector) is words
 // the file gave, not found in the essay: the importer's, not the essay's.
@@ -112,25 +112,27 @@ func (a *Annotation) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// hiddenState is a note hidden by a teacher, as its author and the
+// HiddenState is a note hidden by a teacher, as its author and the
 // group's teachers see it (nobody else sees the note at all).
 type HiddenState struct {
 	Reason string `json:"reason"`
 }
 
-// apiReactions counts an annotation's reactions and lists the caller's.
+// Reactions counts an annotation's reactions and lists the caller's.
 type Reactions struct {
 	Helpful int      `json:"helpful"`
 	Same    int      `json:"same"`
 	Mine    []string `json:"mine"`
 }
 
+// Agent is an annotation's creator.
 type Agent struct {
 	ID   string `json:"id"`
 	Type string `json:"type"`
 	Name string `json:"name"`
 }
 
+// TextualBody is a body of text: the note (Markdown) or a tag.
 type TextualBody struct {
 	Type    string `json:"type"`
 	Value   string `json:"value"`
@@ -138,6 +140,8 @@ type TextualBody struct {
 	Purpose string `json:"purpose,omitempty"`
 }
 
+// Target is what an annotation is on: a document with its selectors, or
+// (a reply) the annotation it answers.
 type Target struct {
 	Source   string              `json:"source,omitempty"`
 	Selector OneOrMany[Selector] `json:"selector,omitempty"`
@@ -173,7 +177,7 @@ func (t *Target) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// audienceField reads "audience" as a string ("group:7") or an object
+// AudienceField reads "audience" as a string ("group:7") or an object
 // ({"group": 7}, {"teachers": 7}); it keeps the string form.
 type AudienceField string
 
@@ -196,6 +200,8 @@ func (a *AudienceField) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// Selector is a FragmentSelector (the paragraph's anchor), a
+// TextQuoteSelector or a TextPositionSelector.
 type Selector struct {
 	Type       string              `json:"type"`
 	ConformsTo string              `json:"conformsTo,omitempty"`
@@ -208,13 +214,14 @@ type Selector struct {
 	Suffix     string              `json:"suffix,omitempty"`
 }
 
+// TimeState names the revision a target's selectors hold on.
 type TimeState struct {
 	Type       string `json:"type"`
 	SourceDate string `json:"sourceDate,omitempty"`
 	Cached     string `json:"cached,omitempty"`
 }
 
-// oneOrMany reads a JSON-LD value that may be one object or an array of
+// OneOrMany reads a JSON-LD value that may be one object or an array of
 // them; it writes one object when there is one.
 type OneOrMany[T any] []T
 
@@ -256,7 +263,7 @@ func marshalJSON(v any) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// incoming is an annotation as a client sends it: the body may be one
+// Incoming is an annotation as a client sends it: the body may be one
 // TextualBody, several (the first without a purpose or with "commenting"
 // is the note), or the bodyValue shorthand.
 type Incoming struct {
@@ -268,7 +275,7 @@ type Incoming struct {
 	Question   *bool                      `json:"question"`
 }
 
-// readBodies reads an incoming annotation's bodies into ni: the comment
+// ReadBodies reads an incoming annotation's bodies into ni: the comment
 // (the first TextualBody without a purpose or with "commenting" or
 // "describing", or bodyValue) and the tags (TextualBody with the purpose
 // "tagging", or without a purpose when the motivation is "tagging").
@@ -310,7 +317,7 @@ func ReadBodies(in Incoming, ni *NoteInput, fe store.FieldErrors) {
 	}
 }
 
-// readSelectors reads a target's selectors into ni: the FragmentSelector
+// ReadSelectors reads a target's selectors into ni: the FragmentSelector
 // names the block; TextPositionSelector and TextQuoteSelector refine it,
 // whether nested in refinedBy or given beside it as alternatives. It
 // returns the types it does not know.
@@ -430,7 +437,7 @@ func ToAnnotation(base string, n store.Note, d Document, withContext bool) Annot
 	return a
 }
 
-// parentID is the note id in a reply target's IRI: an annotation's
+// ParentID is the note id in a reply target's IRI: an annotation's
 // (…/api/annotations/{id}) or a note page's (…/notes/{id}).
 func ParentID(iri string) string {
 	u, err := url.Parse(iri)
@@ -444,7 +451,7 @@ func ParentID(iri string) string {
 	return id
 }
 
-// noteInput is a note as a form or the API sends it, before validation.
+// NoteInput is a note as a form or the API sends it, before validation.
 type NoteInput struct {
 	Anchor   string
 	Phrase   string // a form's phrase field: looked up leniently in the block
