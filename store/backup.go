@@ -26,7 +26,7 @@ var ErrBackupExists = errors.New("backup file already exists")
 // overwrite it.
 func (db *DB) Backup(ctx context.Context, path string) error {
 	if path == "" {
-		return fmt.Errorf("backup: %w: empty path", ErrInvalid)
+		return fmt.Errorf("backup: %w", invalid("", "empty path"))
 	}
 	if _, err := os.Lstat(path); err == nil {
 		return fmt.Errorf("backup to %s: %w; choose a new name or remove it first", path, ErrBackupExists)

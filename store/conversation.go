@@ -37,7 +37,7 @@ func visibleNote(ctx context.Context, tx *sql.Tx, viewerID int64, id string) (no
 // see and still write in (mayWriteIn), and returns the note as they see it.
 func (db *DB) React(ctx context.Context, userID int64, id string, kind Reaction, on bool) (Note, error) {
 	if kind != Helpful && kind != SameQuestion {
-		return Note{}, fmt.Errorf("react: %w: unknown reaction %q", ErrInvalid, kind)
+		return Note{}, fmt.Errorf("react: %w", invalid("", "unknown reaction %q", kind))
 	}
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
@@ -119,7 +119,7 @@ func (db *DB) teacherWrite(ctx context.Context, what string, actorID int64, id s
 func (db *DB) SetResolved(ctx context.Context, actorID int64, id string, resolved bool) (Note, error) {
 	return db.teacherWrite(ctx, "resolve", actorID, id, func(tx *sql.Tx, h noteHead) error {
 		if h.parentID != "" {
-			return fmt.Errorf("%w: a reply is resolved with its thread; resolve %q", ErrInvalid, h.parentID)
+			return invalid("", "a reply is resolved with its thread; resolve %q", h.parentID)
 		}
 		var at any
 		if resolved {
@@ -137,10 +137,10 @@ func (db *DB) SetResolved(ctx context.Context, actorID int64, id string, resolve
 func (db *DB) Accept(ctx context.Context, actorID int64, id, replyID string) (Note, error) {
 	return db.teacherWrite(ctx, "accept answer", actorID, id, func(tx *sql.Tx, h noteHead) error {
 		if h.parentID != "" {
-			return fmt.Errorf("%w: answers are accepted on the question, %q", ErrInvalid, h.parentID)
+			return invalid("", "answers are accepted on the question, %q", h.parentID)
 		}
 		if !h.question && replyID != "" {
-			return fmt.Errorf("%w: %q is not a question; mark it as one first", ErrInvalid, id)
+			return invalid("", "%q is not a question; mark it as one first", id)
 		}
 		var accepted any
 		if replyID != "" {
@@ -149,7 +149,7 @@ func (db *DB) Accept(ctx context.Context, actorID int64, id, replyID string) (No
 				return err
 			}
 			if rh.parentID != id {
-				return fmt.Errorf("%w: %q is not a reply to %q", ErrInvalid, replyID, id)
+				return invalid("", "%q is not a reply to %q", replyID, id)
 			}
 			accepted = replyID
 		}
@@ -166,11 +166,11 @@ func validateReason(reason string) (string, error) {
 	reason = strings.TrimSpace(reason)
 	switch n := utf8.RuneCountInString(reason); {
 	case !utf8.ValidString(reason):
-		return "", fmt.Errorf("%w: reason: not valid UTF-8", ErrInvalid)
+		return "", invalid("reason", "not valid UTF-8")
 	case n == 0:
-		return "", fmt.Errorf("%w: reason: say why", ErrInvalid)
+		return "", invalid("reason", "say why")
 	case n > maxReason:
-		return "", fmt.Errorf("%w: reason: at most %d characters, not %d", ErrInvalid, maxReason, n)
+		return "", invalid("reason", "at most %d characters, not %d", maxReason, n)
 	}
 	return reason, nil
 }
@@ -185,7 +185,7 @@ func (db *DB) Hide(ctx context.Context, actorID int64, id, reason string) (Note,
 	}
 	return db.teacherWrite(ctx, "hide", actorID, id, func(tx *sql.Tx, h noteHead) error {
 		if h.authorID == actorID {
-			return fmt.Errorf("%w: delete or edit your own note instead of hiding it", ErrInvalid)
+			return invalid("", "delete or edit your own note instead of hiding it")
 		}
 		// Logged before hiding: the event reaches those who saw the note.
 		if err := logEvent(ctx, tx, EventHidden, id, actorID); err != nil {
@@ -238,7 +238,7 @@ func (db *DB) FlagNote(ctx context.Context, userID int64, id, reason string) err
 		return fmt.Errorf("flag: %w", err)
 	}
 	if h.groupID == 0 {
-		return fmt.Errorf("flag: %w: only notes in a group can be flagged, to its teachers", ErrInvalid)
+		return fmt.Errorf("flag: %w", invalid("", "only notes in a group can be flagged, to its teachers"))
 	}
 	if _, err := tx.ExecContext(ctx, `
 		INSERT INTO flags (note_id, user_id, reason, created_at) VALUES (?, ?, ?, ?)
@@ -355,7 +355,7 @@ func (db *DB) ShareGuide(ctx context.Context, actorID int64, id string) ([]Note,
 		return nil, fmt.Errorf("share guide note %q: %w", id, err)
 	}
 	if h.parentID != "" || h.audience != Members {
-		return nil, fmt.Errorf("share guide note %q: %w: only a note to a whole group can be shared", id, ErrInvalid)
+		return nil, fmt.Errorf("share guide note %q: %w", id, invalid("", "only a note to a whole group can be shared"))
 	}
 	// A copy is shared through its original: sharing the copy would put a
 	// second copy into the original's group.
@@ -364,7 +364,7 @@ func (db *DB) ShareGuide(ctx context.Context, actorID int64, id string) ([]Note,
 		return nil, fmt.Errorf("share guide note %q: %w", id, err)
 	}
 	if sharedFrom.Valid {
-		return nil, fmt.Errorf("share guide note %q: %w: it is a copy; share the original, %q", id, ErrInvalid, sharedFrom.String)
+		return nil, fmt.Errorf("share guide note %q: %w", id, invalid("", "it is a copy; share the original, %q", sharedFrom.String))
 	}
 	if err := requireTeacher(ctx, tx, actorID, h.groupID); err != nil {
 		return nil, fmt.Errorf("share guide note %q: %w", id, err)

@@ -270,22 +270,22 @@ func (db *DB) Publish(ctx context.Context, p Publication) (Revision, bool, error
 func (p Publication) validate() error {
 	switch {
 	case p.Slug == "":
-		return fmt.Errorf("%w: slug is empty", ErrInvalid)
+		return invalid("", "slug is empty")
 	case p.SourceHash == "":
-		return fmt.Errorf("%w: source hash is empty", ErrInvalid)
+		return invalid("", "source hash is empty")
 	}
 	anchors := make(map[string]bool, len(p.Blocks))
 	positions := make(map[int]bool, len(p.Blocks))
 	for i, b := range p.Blocks {
 		switch {
 		case b.Anchor == "":
-			return fmt.Errorf("%w: block %d: anchor is empty", ErrInvalid, i)
+			return invalid("", "block %d: anchor is empty", i)
 		case anchors[b.Anchor]:
-			return fmt.Errorf("%w: block %d: anchor %q appears twice", ErrInvalid, i, b.Anchor)
+			return invalid("", "block %d: anchor %q appears twice", i, b.Anchor)
 		case b.Position < 0:
-			return fmt.Errorf("%w: block %d: position %d is negative", ErrInvalid, i, b.Position)
+			return invalid("", "block %d: position %d is negative", i, b.Position)
 		case positions[b.Position]:
-			return fmt.Errorf("%w: block %d: position %d appears twice", ErrInvalid, i, b.Position)
+			return invalid("", "block %d: position %d appears twice", i, b.Position)
 		}
 		anchors[b.Anchor] = true
 		positions[b.Position] = true
@@ -502,11 +502,11 @@ func (c Current) validate(anchors map[string]bool) error {
 	switch c.Status {
 	case StatusExact, StatusMapped, StatusMoved, StatusFuzzy:
 		if !anchors[c.Anchor] {
-			return fmt.Errorf("%w: status %s but anchor %q is not in the new revision", ErrInvalid, c.Status, c.Anchor)
+			return invalid("", "status %s but anchor %q is not in the new revision", c.Status, c.Anchor)
 		}
 	case StatusOrphan:
 	default:
-		return fmt.Errorf("%w: unknown status %q", ErrInvalid, c.Status)
+		return invalid("", "unknown status %q", c.Status)
 	}
 	return c.Target.validate("current target")
 }
@@ -517,18 +517,18 @@ func (c Current) validate(anchors map[string]bool) error {
 func (t Target) validate(what string) error {
 	switch {
 	case t.RevisionID == 0:
-		return fmt.Errorf("%w: %s: revision is missing", ErrInvalid, what)
+		return invalid("", "%s: revision is missing", what)
 	case t.Anchor == "":
-		return fmt.Errorf("%w: %s: anchor is empty", ErrInvalid, what)
+		return invalid("", "%s: anchor is empty", what)
 	case t.Start < 0 || t.End < t.Start:
-		return fmt.Errorf("%w: %s: offsets %d..%d are not 0 <= start <= end", ErrInvalid, what, t.Start, t.End)
+		return invalid("", "%s: offsets %d..%d are not 0 <= start <= end", what, t.Start, t.End)
 	case !utf8.ValidString(t.Exact) || !utf8.ValidString(t.Prefix) || !utf8.ValidString(t.Suffix):
-		return fmt.Errorf("%w: %s: quote is not valid UTF-8", ErrInvalid, what)
+		return invalid("", "%s: quote is not valid UTF-8", what)
 	case utf8.RuneCountInString(t.Exact) != t.End-t.Start:
-		return fmt.Errorf("%w: %s: exact is %d code points but offsets %d..%d span %d",
-			ErrInvalid, what, utf8.RuneCountInString(t.Exact), t.Start, t.End, t.End-t.Start)
+		return invalid("", "%s: exact is %d code points but offsets %d..%d span %d",
+			what, utf8.RuneCountInString(t.Exact), t.Start, t.End, t.End-t.Start)
 	case t.Exact == "" && t.Start != 0:
-		return fmt.Errorf("%w: %s: a whole-block target (empty exact) must have start = end = 0, not %d", ErrInvalid, what, t.Start)
+		return invalid("", "%s: a whole-block target (empty exact) must have start = end = 0, not %d", what, t.Start)
 	}
 	return nil
 }
@@ -539,7 +539,7 @@ func (t Target) validate(what string) error {
 // where it came from. A known origin is never changed.
 func (db *DB) RecordOrigin(ctx context.Context, revisionID int64, origin string) error {
 	if origin == "" {
-		return fmt.Errorf("record origin of revision %d: %w: origin is empty", revisionID, ErrInvalid)
+		return fmt.Errorf("record origin of revision %d: %w", revisionID, invalid("", "origin is empty"))
 	}
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {

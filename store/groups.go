@@ -64,9 +64,9 @@ func validateGroupName(name string) (string, error) {
 	name = strings.TrimSpace(name)
 	switch n := utf8.RuneCountInString(name); {
 	case n == 0:
-		return "", fmt.Errorf("%w: name: a group needs a name", ErrInvalid)
+		return "", invalid("name", "a group needs a name")
 	case n > 100:
-		return "", fmt.Errorf("%w: name: a group name has at most 100 characters, not %d", ErrInvalid, n)
+		return "", invalid("name", "a group name has at most 100 characters, not %d", n)
 	}
 	return name, nil
 }
@@ -297,7 +297,7 @@ func (db *DB) Leave(ctx context.Context, userID, groupID int64) error {
 		return fmt.Errorf("leave group %d: %w", groupID, err)
 	}
 	if g.OwnerID == userID {
-		return fmt.Errorf("leave group %d: %w: the group's creator cannot leave it", groupID, ErrInvalid)
+		return fmt.Errorf("leave group %d: %w", groupID, invalid("", "the group's creator cannot leave it"))
 	}
 	res, err := tx.ExecContext(ctx, `DELETE FROM memberships WHERE group_id = ? AND user_id = ?`, groupID, userID)
 	if err != nil {
@@ -335,7 +335,7 @@ func (db *DB) removeMember(ctx context.Context, actorID, groupID, userID int64, 
 		}
 		switch {
 		case userID == g.OwnerID:
-			return fmt.Errorf("%w: the group's creator cannot be removed", ErrInvalid)
+			return invalid("", "the group's creator cannot be removed")
 		case role == RoleTeacher && actorID != g.OwnerID:
 			return fmt.Errorf("only the group's creator removes a co-teacher: %w", ErrForbidden)
 		}
@@ -417,7 +417,7 @@ func (db *DB) Removals(ctx context.Context, actorID, groupID int64) ([]Removal, 
 // member again (only the owner may). The owner's role does not change.
 func (db *DB) SetRole(ctx context.Context, actorID, groupID, userID int64, role Role) error {
 	if role != RoleTeacher && role != RoleMember {
-		return fmt.Errorf("set role: %w: unknown role %q", ErrInvalid, role)
+		return fmt.Errorf("set role: %w", invalid("", "unknown role %q", role))
 	}
 	_, err := db.groupWrite(ctx, "set role", actorID, groupID, func(tx *sql.Tx, g Group) error {
 		old, err := memberRole(ctx, tx, userID, groupID)
@@ -426,7 +426,7 @@ func (db *DB) SetRole(ctx context.Context, actorID, groupID, userID int64, role 
 		}
 		switch {
 		case userID == g.OwnerID:
-			return fmt.Errorf("%w: the group's creator is always a teacher", ErrInvalid)
+			return invalid("", "the group's creator is always a teacher")
 		case old == RoleTeacher && role == RoleMember && actorID != g.OwnerID:
 			return fmt.Errorf("only the group's creator makes a co-teacher a member again: %w", ErrForbidden)
 		}

@@ -63,14 +63,14 @@ func (a Audience) validate(groupID int64) error {
 	switch a {
 	case Private, Public:
 		if groupID != 0 {
-			return fmt.Errorf("%w: audience %q takes no group", ErrInvalid, a)
+			return invalid("", "audience %q takes no group", a)
 		}
 	case Teachers, Members:
 		if groupID == 0 {
-			return fmt.Errorf("%w: audience %q needs a group", ErrInvalid, a)
+			return invalid("", "audience %q needs a group", a)
 		}
 	default:
-		return fmt.Errorf("%w: unknown audience %q", ErrInvalid, a)
+		return invalid("", "unknown audience %q", a)
 	}
 	return nil
 }
@@ -440,7 +440,7 @@ func inheritParent(ctx context.Context, tx *sql.Tx, n *NewNote) error {
 		return err
 	}
 	if parentOf.Valid {
-		return fmt.Errorf("%w: parent %q is itself a reply; reply to %q", ErrInvalid, n.ParentID, parentOf.String)
+		return invalid("", "parent %q is itself a reply; reply to %q", n.ParentID, parentOf.String)
 	}
 	n.GroupID = group.Int64
 	// The parent may be visible only because its author wrote it: someone
@@ -486,7 +486,7 @@ const MaxQuoteContext = 32
 func checkQuote(ctx context.Context, tx *sql.Tx, t Target, blockLen int, what string) error {
 	for _, c := range []struct{ name, v string }{{"prefix", t.Prefix}, {"suffix", t.Suffix}} {
 		if n := utf8.RuneCountInString(c.v); n > MaxQuoteContext {
-			return fmt.Errorf("%w: %s: the quote's %s is %d characters; at most %d", ErrInvalid, what, c.name, n, MaxQuoteContext)
+			return invalid("", "%s: the quote's %s is %d characters; at most %d", what, c.name, n, MaxQuoteContext)
 		}
 	}
 	n := t.End - t.Start // validate checked it is the quote's length
@@ -499,7 +499,7 @@ func checkQuote(ctx context.Context, tx *sql.Tx, t Target, blockLen int, what st
 		return err
 	}
 	if n > longest {
-		return fmt.Errorf("%w: %s: the quote is %d characters, longer than any paragraph of the essay (at most %d)", ErrInvalid, what, n, longest)
+		return invalid("", "%s: the quote is %d characters, longer than any paragraph of the essay (at most %d)", what, n, longest)
 	}
 	return nil
 }
@@ -544,14 +544,14 @@ func checkTarget(ctx context.Context, tx *sql.Tx, docID int64, t *Original, auth
 		return f, fmt.Errorf("document %d: %w", docID, ErrNotFound)
 	}
 	if !revOfDoc || !hash.Valid {
-		return f, fmt.Errorf("%w: target: no block %q in revision %d of document %d", ErrInvalid, t.Anchor, t.RevisionID, docID)
+		return f, invalid("target", "no block %q in revision %d of document %d", t.Anchor, t.RevisionID, docID)
 	}
 	switch t.BlockHash {
 	case "":
 		t.BlockHash = hash.String
 	case hash.String:
 	default:
-		return f, fmt.Errorf("%w: target: block hash %q is not that of block %q (%q)", ErrInvalid, t.BlockHash, t.Anchor, hash.String)
+		return f, invalid("target", "block hash %q is not that of block %q (%q)", t.BlockHash, t.Anchor, hash.String)
 	}
 	f.slug, f.blockLen = slug.String, int(blockLen.Int64)
 	if authorName.Valid {
@@ -620,8 +620,8 @@ func withoutBody(q string) string {
 // exists: they have lost their words, and the reader shows them apart.
 func (db *DB) Notes(ctx context.Context, v Viewer, q NoteQuery) ([]Note, error) {
 	if q.Offset < 0 || q.Limit < 0 {
-		return nil, fmt.Errorf("notes of document %d: %w: offset %d and limit %d must not be negative",
-			q.DocumentID, ErrInvalid, q.Offset, q.Limit)
+		return nil, fmt.Errorf("notes of document %d: %w", q.DocumentID,
+			invalid("", "offset %d and limit %d must not be negative", q.Offset, q.Limit))
 	}
 	limit := q.Limit
 	if limit == 0 {
@@ -837,7 +837,7 @@ func (db *DB) UpdateNote(ctx context.Context, authorID int64, id string, ifVersi
 	moved := u.Audience != old.audience || u.GroupID != old.groupID
 	if moved && old.hidden {
 		// Moving it would take it away from the teachers who hid it.
-		return Note{}, fmt.Errorf("update note %q: %w: audience: a note hidden by a teacher cannot change audience", id, ErrInvalid)
+		return Note{}, fmt.Errorf("update note %q: %w", id, invalid("audience", "a note hidden by a teacher cannot change audience"))
 	}
 	if moved && u.GroupID != 0 {
 		if _, err := roleIn(ctx, tx, authorID, u.GroupID); err != nil {

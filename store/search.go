@@ -144,10 +144,10 @@ func (q SearchQuery) String() string {
 func ParseSearch(s string) (SearchQuery, error) {
 	var q SearchQuery
 	if !utf8.ValidString(s) {
-		return q, fmt.Errorf("%w: the search is not valid UTF-8 text", ErrInvalid)
+		return q, invalid("", "the search is not valid UTF-8 text")
 	}
 	if n := utf8.RuneCountInString(s); n > MaxSearchChars {
-		return q, fmt.Errorf("%w: the search has %d characters; at most %d", ErrInvalid, n, MaxSearchChars)
+		return q, invalid("", "the search has %d characters; at most %d", n, MaxSearchChars)
 	}
 	i := 0
 	for {
@@ -180,7 +180,7 @@ func ParseSearch(s string) (SearchQuery, error) {
 		if i < len(s) && s[i] == '"' {
 			end := strings.IndexByte(s[i+1:], '"')
 			if end < 0 {
-				return SearchQuery{}, fmt.Errorf("%w: the phrase %s has no closing double quote", ErrInvalid, s[i:])
+				return SearchQuery{}, invalid("", "the phrase %s has no closing double quote", s[i:])
 			}
 			t.Value, t.Phrase = s[i+1:i+1+end], true
 			i += end + 2
@@ -201,9 +201,9 @@ func ParseSearch(s string) (SearchQuery, error) {
 		case t.Field == FieldText && !hasWord(t.Value):
 			continue // punctuation alone: nothing to look for
 		case t.Value == "":
-			return SearchQuery{}, fmt.Errorf("%w: the filter %s: needs a value, as in %s:%s", ErrInvalid, t.Field, t.Field, fieldExample[t.Field])
+			return SearchQuery{}, invalid("", "the filter %s: needs a value, as in %s:%s", t.Field, t.Field, fieldExample[t.Field])
 		case t.Field == FieldQuote && !hasWord(t.Value):
-			return SearchQuery{}, fmt.Errorf("%w: quote:%s has no words to look for", ErrInvalid, t.Value)
+			return SearchQuery{}, invalid("", "quote:%s has no words to look for", t.Value)
 		case t.Field == FieldTag:
 			tag, err := ValidateTag(t.Value)
 			if err != nil {
@@ -213,14 +213,14 @@ func ParseSearch(s string) (SearchQuery, error) {
 		}
 		q.Terms = append(q.Terms, t)
 		if len(q.Terms) > MaxSearchTerms {
-			return SearchQuery{}, fmt.Errorf("%w: the search has more than %d words, phrases and filters", ErrInvalid, MaxSearchTerms)
+			return SearchQuery{}, invalid("", "the search has more than %d words, phrases and filters", MaxSearchTerms)
 		}
 	}
 	if len(q.Terms) == 0 {
 		if strings.TrimSpace(s) == "" {
-			return q, fmt.Errorf("%w: the search is empty: type words to find, or a filter such as tag:realism", ErrInvalid)
+			return q, invalid("the search is empty", "type words to find, or a filter such as tag:realism")
 		}
-		return q, fmt.Errorf("%w: the search has no words to look for, only punctuation", ErrInvalid)
+		return q, invalid("", "the search has no words to look for, only punctuation")
 	}
 	if err := checkWords(q); err != nil {
 		return SearchQuery{}, err
@@ -237,7 +237,7 @@ func checkWords(q SearchQuery) error {
 		}
 	}
 	if n > MaxSearchWords {
-		return fmt.Errorf("%w: the search has %d words to look for (each word of a phrase counts); at most %d", ErrInvalid, n, MaxSearchWords)
+		return invalid("", "the search has %d words to look for (each word of a phrase counts); at most %d", n, MaxSearchWords)
 	}
 	return nil
 }
@@ -313,14 +313,14 @@ var (
 func (db *DB) Search(ctx context.Context, v Viewer, q SearchQuery) (SearchResults, error) {
 	var out SearchResults
 	if len(q.Terms) == 0 || len(q.Terms) > MaxSearchTerms {
-		return out, fmt.Errorf("search: %w: %d terms; a search has 1 to %d", ErrInvalid, len(q.Terms), MaxSearchTerms)
+		return out, fmt.Errorf("search: %w", invalid("", "%d terms; a search has 1 to %d", len(q.Terms), MaxSearchTerms))
 	}
 	if err := checkWords(q); err != nil {
 		return out, fmt.Errorf("search: %w", err)
 	}
 	if q.Offset < 0 || q.Limit < 0 || q.Limit > MaxSearchLimit {
-		return out, fmt.Errorf("search: %w: offset %d and limit %d: neither may be negative, and the limit is at most %d",
-			ErrInvalid, q.Offset, q.Limit, MaxSearchLimit)
+		return out, fmt.Errorf("search: %w", invalid("", "offset %d and limit %d: neither may be negative, and the limit is at most %d",
+			q.Offset, q.Limit, MaxSearchLimit))
 	}
 	b, err := buildSearch(v, q)
 	if err != nil {
@@ -512,7 +512,7 @@ func searchTerms(q SearchQuery) (*searchSQL, error) {
 			}
 			alternatives[t.Field] = append(alternatives[t.Field], set.column+` IN (`+set.sql+`)`)
 		default:
-			return nil, fmt.Errorf("%w: unknown search field %q", ErrInvalid, t.Field)
+			return nil, invalid("", "unknown search field %q", t.Field)
 		}
 	}
 	for _, f := range []SearchField{FieldUser, FieldGroup, FieldDoc} {

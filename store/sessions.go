@@ -46,7 +46,7 @@ func (db *DB) FindSession(ctx context.Context, token string) (Session, error) {
 // SaveSession stores the session under token, replacing any it had.
 func (db *DB) SaveSession(ctx context.Context, token string, data []byte, expiry time.Time) error {
 	if token == "" {
-		return fmt.Errorf("save session: %w: token is empty", ErrInvalid)
+		return fmt.Errorf("save session: %w", invalid("", "token is empty"))
 	}
 	if _, err := db.sql.ExecContext(ctx, `REPLACE INTO sessions (token, data, expiry) VALUES (?, ?, julianday(?))`,
 		token, data, julianDayArg(expiry)); err != nil {

@@ -53,7 +53,7 @@ var (
 
 	// ErrWidens: an audience change would show others' replies to readers
 	// they did not write for. It is an ErrInvalid too, naming "audience".
-	ErrWidens = fmt.Errorf("%w: audience: others have replied to this note, so its audience may narrow but not widen", ErrInvalid)
+	ErrWidens = invalid("audience", "others have replied to this note, so its audience may narrow but not widen")
 )
 
 // DB is glossa's database.
@@ -134,7 +134,7 @@ func Open(ctx context.Context, path string) (*DB, error) { return open(ctx, path
 // migration take it from there.
 func open(ctx context.Context, path string, upTo int) (*DB, error) {
 	if path == "" {
-		return nil, fmt.Errorf("open database: %w: empty path", ErrInvalid)
+		return nil, fmt.Errorf("open database: %w", invalid("", "empty path"))
 	}
 	// The pragmas live in the DSN, so every connection the pool opens gets
 	// them, not only the first. synchronous=FULL: a note answered 201 has

@@ -25,18 +25,18 @@ const (
 // with the reason.
 func ValidateTag(tag string) (string, error) {
 	if !utf8.ValidString(tag) {
-		return "", fmt.Errorf("%w: a tag is not valid UTF-8 text", ErrInvalid)
+		return "", invalid("", "a tag is not valid UTF-8 text")
 	}
 	t := strings.Join(strings.Fields(strings.ToLower(norm.NFC.String(tag))), " ")
 	if t == "" {
-		return "", fmt.Errorf("%w: a tag is empty", ErrInvalid)
+		return "", invalid("", "a tag is empty")
 	}
 	if n := utf8.RuneCountInString(t); n > MaxTagChars {
-		return "", fmt.Errorf("%w: the tag %q has %d characters; a tag has at most %d", ErrInvalid, t, n, MaxTagChars)
+		return "", invalid("", "the tag %q has %d characters; a tag has at most %d", t, n, MaxTagChars)
 	}
 	for _, r := range t {
 		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.Is(unicode.Mn, r) && !strings.ContainsRune(" -_.'&", r) {
-			return "", fmt.Errorf("%w: the tag %q has %q; tags hold letters, digits, spaces and - _ . ' &", ErrInvalid, t, r)
+			return "", invalid("", "the tag %q has %q; tags hold letters, digits, spaces and - _ . ' &", t, r)
 		}
 	}
 	return t, nil
@@ -56,7 +56,7 @@ func NormalizeTags(tags []string, max int) ([]string, error) {
 	slices.Sort(out)
 	out = slices.Compact(out)
 	if len(out) > max {
-		return nil, fmt.Errorf("%w: %d tags; at most %d", ErrInvalid, len(out), max)
+		return nil, invalid("", "%d tags; at most %d", len(out), max)
 	}
 	return out, nil
 }
@@ -209,7 +209,7 @@ func (db *DB) SetGroupTags(ctx context.Context, actorID, groupID int64, tags []s
 		}
 	}
 	if len(clean) > MaxGroupTags {
-		return nil, fmt.Errorf("tags of group %d: %w: %d tags; at most %d", groupID, ErrInvalid, len(clean), MaxGroupTags)
+		return nil, fmt.Errorf("tags of group %d: %w", groupID, invalid("", "%d tags; at most %d", len(clean), MaxGroupTags))
 	}
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {

@@ -296,7 +296,7 @@ func importedSince(ctx context.Context, tx *sql.Tx, authorID int64, since, until
 func importNote(ctx context.Context, tx *sql.Tx, authorID, documentID, curRev int64, n ImportNote, stored map[string]string, at time.Time) (ImportResult, error) {
 	res := ImportResult{Key: n.Key}
 	if n.Source == "" {
-		return res, fmt.Errorf("%w: source: every imported note names where it comes from", ErrInvalid)
+		return res, invalid("source", "every imported note names where it comes from")
 	}
 	var (
 		id      string
@@ -341,7 +341,7 @@ func importNote(ctx context.Context, tx *sql.Tx, authorID, documentID, curRev in
 		if n.ParentKey != "" {
 			p, ok := stored[n.ParentKey]
 			if !ok {
-				return res, fmt.Errorf("%w: parent %q is not a note of this import", ErrInvalid, n.ParentKey)
+				return res, invalid("", "parent %q is not a note of this import", n.ParentKey)
 			}
 			nn.ParentID = p
 		}
@@ -447,7 +447,7 @@ func checkImportTargets(ctx context.Context, tx *sql.Tx, documentID, curRev int6
 		return err
 	}
 	if cur.RevisionID != curRev {
-		return fmt.Errorf("%w: current target: revision %d is not the document's current revision", ErrInvalid, cur.RevisionID)
+		return invalid("current target", "revision %d is not the document's current revision", cur.RevisionID)
 	}
 	curLen := 0 // the current block's length: none for an orphan
 	switch cur.Status {
@@ -458,12 +458,12 @@ func checkImportTargets(ctx context.Context, tx *sql.Tx, documentID, curRev int6
 			return err
 		}
 		if !n.Valid {
-			return fmt.Errorf("%w: current target: no block %q in the current revision", ErrInvalid, cur.Anchor)
+			return invalid("current target", "no block %q in the current revision", cur.Anchor)
 		}
 		curLen = int(n.Int64)
 	case StatusOrphan:
 	default:
-		return fmt.Errorf("%w: current target: unknown status %q", ErrInvalid, cur.Status)
+		return invalid("current target", "unknown status %q", cur.Status)
 	}
 	if err := cur.Target.validate("current target"); err != nil {
 		return err
@@ -472,7 +472,7 @@ func checkImportTargets(ctx context.Context, tx *sql.Tx, documentID, curRev int6
 		return err
 	}
 	if cur.Score < 0 || cur.Score > 1 {
-		return fmt.Errorf("%w: current target: score %v is not between 0 and 1", ErrInvalid, cur.Score)
+		return invalid("current target", "score %v is not between 0 and 1", cur.Score)
 	}
 	if cur.Status == StatusOrphan {
 		orig.BlockHash = ""
@@ -484,7 +484,7 @@ func checkImportTargets(ctx context.Context, tx *sql.Tx, documentID, curRev int6
 			return err
 		}
 		if !n.Valid {
-			return fmt.Errorf("%w: original target: no block %q in revision %d of document %d", ErrInvalid, orig.Anchor, orig.RevisionID, documentID)
+			return invalid("original target", "no block %q in revision %d of document %d", orig.Anchor, orig.RevisionID, documentID)
 		}
 		return checkQuote(ctx, tx, orig.Target, int(n.Int64), "original target")
 	}

@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/mattn/go-sqlite3"
 )
@@ -17,16 +20,38 @@ type User struct {
 	CreatedAt time.Time
 }
 
-// CreateUser adds a user; ErrNameTaken if the name exists. Names compare
+// MaxNameLen is the longest user name, in code points.
+const MaxNameLen = 32
+
+// ValidateName checks a user name: 1 to MaxNameLen letters, digits, '-',
+// '_' or '.', starting with a letter or digit (so that @mentions find
+// it). A name that breaks them is a *FieldError on "name".
+func ValidateName(name string) error {
+	if name == "" {
+		return invalid("name", "choose a name")
+	}
+	if utf8.RuneCountInString(name) > MaxNameLen {
+		return invalid("name", "a name has at most %d characters", MaxNameLen)
+	}
+	for i, c := range name {
+		if !unicode.IsLetter(c) && !unicode.IsDigit(c) && (i == 0 || !strings.ContainsRune("-_.", c)) {
+			return invalid("name", "a name has letters, digits, '-', '_' and '.', and starts with a letter or digit")
+		}
+	}
+	return nil
+}
+
+// CreateUser adds a user whose name keeps the rules of ValidateName;
+// ErrNameTaken if the name exists. Names compare
 // by NameKey: Unicode case folding after NFKC, so "Åsa" takes "åsa" too.
 // A name that only looks like one that exists (NameSkeleton: Cyrillic
 // "bоb" beside "bob") is ErrNameLookalike.
 func (db *DB) CreateUser(ctx context.Context, name string, passwordHash []byte) (User, error) {
-	if name == "" {
-		return User{}, fmt.Errorf("create user: %w: name is empty", ErrInvalid)
+	if err := ValidateName(name); err != nil {
+		return User{}, fmt.Errorf("create user %q: %w", name, err)
 	}
 	if len(passwordHash) == 0 {
-		return User{}, fmt.Errorf("create user %q: %w: password hash is empty", name, ErrInvalid)
+		return User{}, fmt.Errorf("create user %q: %w", name, invalid("", "password hash is empty"))
 	}
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
@@ -140,7 +165,7 @@ func userByID(ctx context.Context, tx *sql.Tx, id int64) (User, error) {
 // It returns ErrNotFound if there is no such user.
 func (db *DB) CreateToken(ctx context.Context, userID int64, tokenHash []byte) error {
 	if len(tokenHash) == 0 {
-		return fmt.Errorf("create token for user %d: %w: token hash is empty", userID, ErrInvalid)
+		return fmt.Errorf("create token for user %d: %w", userID, invalid("", "token hash is empty"))
 	}
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -25,6 +26,13 @@ func TestCreateUser(t *testing.T) {
 		{"Ann2", []byte("h"), nil},
 		{"", []byte("h"), ErrInvalid},
 		{"Cid", nil, ErrInvalid},
+		// The account rules: web checks them, and so does the store.
+		{"-dan", []byte("h"), ErrInvalid},
+		{"dan smith", []byte("h"), ErrInvalid},
+		{"dan<script>", []byte("h"), ErrInvalid},
+		{strings.Repeat("d", MaxNameLen+1), []byte("h"), ErrInvalid},
+		{strings.Repeat("d", MaxNameLen), []byte("h"), nil},
+		{"dan.smith_2-b", []byte("h"), nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -302,5 +310,46 @@ func TestNameSkeletonsForOldAccounts(t *testing.T) {
 	}
 	if _, err := db.CreateUser(ctx, "b0b", []byte("h")); !errors.Is(err, ErrNameLookalike) {
 		t.Errorf("a third bob: %v, want ErrNameLookalike", err)
+	}
+}
+
+// A name that breaks the rules is a *FieldError on "name", whose
+// sentence is the one the sign-up form shows, and nothing is written.
+func TestCreateUserNameRules(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
+	for name, want := range map[string]string{
+		"":                                "Choose a name.",
+		strings.Repeat("é", MaxNameLen+1): "A name has at most 32 characters.",
+		"_ann":                            "A name has letters, digits, '-', '_' and '.', and starts with a letter or digit.",
+		"ann bob":                         "A name has letters, digits, '-', '_' and '.', and starts with a letter or digit.",
+	} {
+		_, err := db.CreateUser(ctx, name, []byte("h"))
+		var fe *FieldError
+		if !errors.As(err, &fe) || fe.Field != "name" || fe.Text() != want || !errors.Is(err, ErrInvalid) {
+			t.Errorf("CreateUser(%q) = %v, want a FieldError on name saying %q", name, err, want)
+		}
+		if _, _, err := db.UserByName(ctx, name); !errors.Is(err, ErrNotFound) {
+			t.Errorf("CreateUser(%q) wrote a user (%v)", name, err)
+		}
+	}
+}
+
+// A FieldError says which field and what is wrong; wrapped with context
+// it is still ErrInvalid, and its sentence is what people see.
+func TestFieldErrorSentence(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
+	u := mustUser(t, db, "Ann")
+	_, err := db.CreateGroup(ctx, u.ID, "  ")
+	var fe *FieldError
+	if !errors.As(err, &fe) || fe.Field != "name" || fe.Sentence() != "Name: a group needs a name." || !errors.Is(err, ErrInvalid) {
+		t.Fatalf("CreateGroup with no name = %v (%#v)", err, fe)
+	}
+	if _, err := ValidateTag(""); !errors.As(err, &fe) || fe.Field != "" || fe.Sentence() != "A tag is empty." {
+		t.Errorf("ValidateTag(\"\") = %v", err)
+	}
+	if !errors.As(ErrWidens, &fe) || fe.Field != "audience" || !errors.Is(ErrWidens, ErrInvalid) {
+		t.Errorf("ErrWidens = %#v", ErrWidens)
 	}
 }

@@ -10,8 +10,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/url"
-	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,6 +19,7 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 
 	"glossa/store"
+	"glossa/transfer"
 )
 
 // The JSON API follows the W3C Web Annotation Data Model and Protocol:
@@ -29,11 +28,9 @@ import (
 // README.md documents every property, including glossa's "audience".
 
 const (
-	annoContext   = "http://www.w3.org/ns/anno.jsonld"
 	ldpContext    = "http://www.w3.org/ns/ldp.jsonld"
-	annoType      = `application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"`
+	annoType      = transfer.AnnoType
 	jsonType      = "application/json; charset=utf-8"
-	rfc3236       = "http://tools.ietf.org/rfc/rfc3236"
 	containerPage = 100 // annotations per container page
 	maxAPIBody    = 64 << 10
 )
@@ -64,336 +61,19 @@ func (s *Server) baseURL(r *http.Request) string {
 
 // --- JSON shapes -----------------------------------------------------------
 
-// annotation is a W3C Web Annotation as glossa writes and reads it.
-type annotation struct {
-	Context    any          `json:"@context,omitempty"`
-	ID         string       `json:"id,omitempty"`
-	Type       string       `json:"type"`
-	Motivation string       `json:"motivation,omitempty"`
-	Created    string       `json:"created,omitempty"`
-	Modified   string       `json:"modified,omitempty"`
-	Creator    *agent       `json:"creator,omitempty"`
-	Body       *textualBody `json:"body,omitempty"`
-	Target     *target      `json:"target,omitempty"`
-	// Audience is glossa's: who may see the annotation, "private" (only
-	// its creator; the default), "teachers:ID" (its creator and the
-	// teachers of group ID), "group:ID" (the members of group ID) or
-	// "public" (everyone). A reply has its thread's.
-	Audience string `json:"audience,omitempty"`
-	// Status is glossa's: how the current target was found after the
-	// document was revised ("exact", "mapped", "moved", "fuzzy" or "orphan").
-	Status string `json:"status,omitempty"`
-	// Score is glossa's: how sure that placement is, from 0 (orphan) to 1.
-	Score *float64 `json:"score,omitempty"`
-
-	// Conversation, glossa's terms (README, "Conversation").
-	Question   bool          `json:"question,omitempty"`
-	Resolved   bool          `json:"resolved,omitempty"`
-	Accepted   string        `json:"accepted,omitempty"` // IRI of the accepted reply
-	Guide      bool          `json:"guide,omitempty"`
-	Hidden     *hiddenState  `json:"hidden,omitempty"`
-	SharedFrom string        `json:"sharedFrom,omitempty"` // IRI of the original guide note
-	Reactions  *apiReactions `json:"reactions,omitempty"`
-	// Imported is glossa's: the annotation came in from a file (an
-	// import), so its created and modified are the file's claim, not
-	// glossa's record.
-	Imported *importedState `json:"imported,omitempty"`
-
-	// Tags are written as extra bodies, TextualBody with the purpose
-	// "tagging" (docs/anchoring.md, "Export shape"): "body" is then an array,
-	// the comment first. See MarshalJSON.
-	Tags []string `json:"-"`
-}
-
-// importedState says how an imported annotation came in: At, when
-// (absent for imports from before glossa recorded it); QuoteByImporter,
-// that the quote of its target (an orphan's TextQuoteSelector) is words
-// the file gave, not found in the essay: the importer's, not the essay's.
-type importedState struct {
-	At              string `json:"at,omitempty"`
-	QuoteByImporter bool   `json:"quoteByImporter,omitempty"`
-}
-
-// MarshalJSON writes an annotation; with tags, "body" is an array of the
-// comment (if any) and one tagging body per tag, at the end of the object.
-// Without tags it is the single TextualBody it always was.
-func (a annotation) MarshalJSON() ([]byte, error) {
-	type plain annotation
-	if len(a.Tags) == 0 {
-		return marshalJSON(plain(a))
-	}
-	bodies := make([]textualBody, 0, len(a.Tags)+1)
-	if a.Body != nil {
-		bodies = append(bodies, *a.Body)
-	}
-	for _, t := range a.Tags {
-		bodies = append(bodies, textualBody{Type: "TextualBody", Value: t, Purpose: "tagging"})
-	}
-	p := plain(a)
-	p.Body = nil
-	// The outer "body" is shallower than plain's, so it is the one written.
-	return marshalJSON(struct {
-		plain
-		Body []textualBody `json:"body"`
-	}{p, bodies})
-}
-
-// UnmarshalJSON reads what MarshalJSON writes: tagging bodies become Tags,
-// the first other body the comment.
-func (a *annotation) UnmarshalJSON(b []byte) error {
-	type plain annotation
-	var p struct {
-		plain
-		Body oneOrMany[textualBody] `json:"body"`
-	}
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
-	}
-	*a = annotation(p.plain)
-	for _, tb := range p.Body {
-		switch {
-		case tb.Purpose == "tagging":
-			a.Tags = append(a.Tags, tb.Value)
-		case a.Body == nil:
-			a.Body = &tb
-		}
-	}
-	return nil
-}
-
-// hiddenState is a note hidden by a teacher, as its author and the
-// group's teachers see it (nobody else sees the note at all).
-type hiddenState struct {
-	Reason string `json:"reason"`
-}
-
-// apiReactions counts an annotation's reactions and lists the caller's.
-type apiReactions struct {
-	Helpful int      `json:"helpful"`
-	Same    int      `json:"same"`
-	Mine    []string `json:"mine"`
-}
-
-type agent struct {
-	ID   string `json:"id"`
-	Type string `json:"type"`
-	Name string `json:"name"`
-}
-
-type textualBody struct {
-	Type    string `json:"type"`
-	Value   string `json:"value"`
-	Format  string `json:"format,omitempty"`
-	Purpose string `json:"purpose,omitempty"`
-}
-
-type target struct {
-	Source   string              `json:"source,omitempty"`
-	Selector oneOrMany[selector] `json:"selector,omitempty"`
-	State    *timeState          `json:"state,omitempty"`
-	// IRI is a reply's target: the annotation it answers. It is written
-	// as the IRI alone, a string; read from a string or {"id": IRI}.
-	IRI string `json:"-"`
-}
-
-func (t target) MarshalJSON() ([]byte, error) {
-	if t.IRI != "" {
-		return marshalJSON(t.IRI)
-	}
-	type plain target
-	return marshalJSON(plain(t))
-}
-
-func (t *target) UnmarshalJSON(b []byte) error {
-	if s := strings.TrimSpace(string(b)); strings.HasPrefix(s, `"`) {
-		*t = target{}
-		return json.Unmarshal(b, &t.IRI)
-	}
-	type plain target
-	var p struct {
-		plain
-		ID string `json:"id"`
-	}
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
-	}
-	*t = target(p.plain)
-	t.IRI = p.ID
-	return nil
-}
-
-// audienceField reads "audience" as a string ("group:7") or an object
-// ({"group": 7}, {"teachers": 7}); it keeps the string form.
-type audienceField string
-
-func (a *audienceField) UnmarshalJSON(b []byte) error {
-	if s := strings.TrimSpace(string(b)); !strings.HasPrefix(s, "{") {
-		var v string
-		if err := json.Unmarshal(b, &v); err != nil {
-			return errors.New(`audience is a string ("private", "public", "teachers:ID", "group:ID") or {"group": ID} or {"teachers": ID}`)
-		}
-		*a = audienceField(v)
-		return nil
-	}
-	var o map[string]int64
-	if err := json.Unmarshal(b, &o); err != nil || len(o) != 1 {
-		return errors.New(`an audience object has one property, "group" or "teachers", whose value is a group id`)
-	}
-	for k, v := range o {
-		*a = audienceField(k + ":" + strconv.FormatInt(v, 10))
-	}
-	return nil
-}
-
-type selector struct {
-	Type       string              `json:"type"`
-	ConformsTo string              `json:"conformsTo,omitempty"`
-	Value      string              `json:"value,omitempty"`
-	RefinedBy  oneOrMany[selector] `json:"refinedBy,omitempty"`
-	Start      *int                `json:"start,omitempty"`
-	End        *int                `json:"end,omitempty"`
-	Exact      string              `json:"exact,omitempty"`
-	Prefix     string              `json:"prefix,omitempty"`
-	Suffix     string              `json:"suffix,omitempty"`
-}
-
-type timeState struct {
-	Type       string `json:"type"`
-	SourceDate string `json:"sourceDate,omitempty"`
-	Cached     string `json:"cached,omitempty"`
-}
-
-// oneOrMany reads a JSON-LD value that may be one object or an array of
-// them; it writes one object when there is one.
-type oneOrMany[T any] []T
-
-func (o *oneOrMany[T]) UnmarshalJSON(b []byte) error {
-	if t := strings.TrimSpace(string(b)); strings.HasPrefix(t, "[") {
-		var many []T
-		if err := json.Unmarshal(b, &many); err != nil {
-			return err
-		}
-		*o = many
-		return nil
-	}
-	var one T
-	if err := json.Unmarshal(b, &one); err != nil {
-		return err
-	}
-	*o = oneOrMany[T]{one}
-	return nil
-}
-
-func (o oneOrMany[T]) MarshalJSON() ([]byte, error) {
-	if len(o) == 1 {
-		return marshalJSON(o[0])
-	}
-	return marshalJSON([]T(o))
-}
-
-// marshalJSON is json.Marshal without escaping <, > and &: the custom
-// marshalers use it so that whoever writes the whole value decides
-// (writeJSON escapes them, as json.Marshal does; an export file, read by
-// people, does not).
-func marshalJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
-
-// incoming is an annotation as a client sends it: the body may be one
-// TextualBody, several (the first without a purpose or with "commenting"
-// is the note), or the bodyValue shorthand.
-type incoming struct {
-	Motivation string                     `json:"motivation"`
-	Body       oneOrMany[json.RawMessage] `json:"body"`
-	BodyValue  *string                    `json:"bodyValue"`
-	Target     *target                    `json:"target"`
-	Audience   audienceField              `json:"audience"`
-	Question   *bool                      `json:"question"`
-}
-
-// readBodies reads an incoming annotation's bodies into ni: the comment
-// (the first TextualBody without a purpose or with "commenting" or
-// "describing", or bodyValue) and the tags (TextualBody with the purpose
-// "tagging", or without a purpose when the motivation is "tagging").
-func readBodies(in incoming, ni *noteInput, fe fieldErrors) {
-	if in.BodyValue != nil {
-		ni.Body = *in.BodyValue
-		return
-	}
-	if len(in.Body) == 0 {
-		return
-	}
-	found := false
-	for _, rb := range in.Body {
-		var tb textualBody
-		err := json.Unmarshal(rb, &tb)
-		text := err == nil && (tb.Type == "" || tb.Type == "TextualBody")
-		if text && (tb.Purpose == "tagging" || in.Motivation == "tagging" && tb.Purpose == "") {
-			ni.Tags = append(ni.Tags, tb.Value)
-			continue
-		}
-		if found {
-			continue
-		}
-		switch {
-		case err != nil:
-			fe["body"] = "A body must be a TextualBody object."
-		case !text:
-			fe["body"] = fmt.Sprintf("Body type %q is not supported; use TextualBody.", tb.Type)
-		case tb.Purpose == "" || tb.Purpose == "commenting" || tb.Purpose == "describing":
-			ni.Body, found = tb.Value, true
-			continue
-		default:
-			continue // another purpose: not glossa's to keep
-		}
-		break
-	}
-	if !found && len(ni.Tags) == 0 && fe["body"] == "" {
-		fe["body"] = "No TextualBody with the purpose commenting was found."
-	}
-}
-
-// readSelectors reads a target's selectors into ni: the FragmentSelector
-// names the block; TextPositionSelector and TextQuoteSelector refine it,
-// whether nested in refinedBy or given beside it as alternatives. It
-// returns the types it does not know.
-func readSelectors(t *target, ni *noteInput, fe fieldErrors) (unknown []string) {
-	var sels []selector
-	for _, sel := range t.Selector {
-		sels = append(sels, sel)
-		sels = append(sels, sel.RefinedBy...)
-	}
-	for _, sel := range sels {
-		switch sel.Type {
-		case "FragmentSelector":
-			ni.Anchor = sel.Value
-		case "TextPositionSelector":
-			if sel.Start == nil || sel.End == nil {
-				fe["target.selector"] = "A TextPositionSelector needs start and end."
-			}
-			ni.Start, ni.End = sel.Start, sel.End
-		case "TextQuoteSelector":
-			if sel.Exact == "" {
-				fe["target.selector"] = "A TextQuoteSelector needs exact."
-			}
-			ni.Exact, ni.Prefix, ni.Suffix = sel.Exact, sel.Prefix, sel.Suffix
-		default:
-			unknown = append(unknown, sel.Type)
-		}
-	}
-	return unknown
-}
+// The W3C Web Annotation model is the transfer package's; the handlers
+// name its types as they always have.
+type (
+	annotation = transfer.Annotation
+	target     = transfer.Target
+	selector   = transfer.Selector
+	incoming   = transfer.Incoming
+)
 
 // --- conversions -----------------------------------------------------------
 
 func (s *Server) annotationIRI(r *http.Request, id string) string {
-	return s.baseURL(r) + "/api/annotations/" + id
+	return transfer.AnnotationIRI(s.baseURL(r), id)
 }
 
 // An annotation's ETag is "v{version}-{digest}": the note's version in the
@@ -476,85 +156,9 @@ func (s *Server) writeAnnotation(w http.ResponseWriter, r *http.Request, status 
 	return writeBody(w, status, annoType, b)
 }
 
-// toAnnotation renders a note as a W3C annotation.
+// toAnnotation renders a note as a W3C annotation (transfer.ToAnnotation).
 func (s *Server) toAnnotation(r *http.Request, n store.Note, e *docEntry, withContext bool) annotation {
-	base := s.baseURL(r)
-	a := annotation{
-		ID: s.annotationIRI(r, n.ID), Type: "Annotation", Motivation: "commenting",
-		Created: n.CreatedAt.UTC().Format(time.RFC3339), Modified: n.UpdatedAt.UTC().Format(time.RFC3339),
-		Creator:  &agent{ID: base + "/users/" + n.Author.Name, Type: "Person", Name: n.Author.Name},
-		Audience: audienceValue(n.Audience, n.GroupID), Status: string(n.Current.Status),
-		Question: n.Question, Resolved: n.Resolved, Guide: n.Guide,
-		Reactions: &apiReactions{Helpful: n.Helpful, Same: n.Same, Mine: []string{}},
-	}
-	if n.AcceptedID != "" {
-		a.Accepted = s.annotationIRI(r, n.AcceptedID)
-	}
-	if n.SharedFrom != "" {
-		a.SharedFrom = s.annotationIRI(r, n.SharedFrom)
-	}
-	if n.Hidden {
-		a.Hidden = &hiddenState{Reason: n.HiddenReason}
-	}
-	if n.Imported {
-		a.Imported = &importedState{}
-		if !n.ImportedAt.IsZero() {
-			a.Imported.At = n.ImportedAt.UTC().Format(time.RFC3339)
-		}
-		a.Imported.QuoteByImporter = n.QuoteByImporter()
-	}
-	if n.MyHelpful {
-		a.Reactions.Mine = append(a.Reactions.Mine, string(store.Helpful))
-	}
-	if n.MySame {
-		a.Reactions.Mine = append(a.Reactions.Mine, string(store.SameQuestion))
-	}
-	if withContext {
-		a.Context = annoContext
-	}
-	switch {
-	case n.ParentID != "":
-		a.Motivation = "replying"
-	case n.Body == "":
-		a.Motivation = "highlighting"
-	case n.Question:
-		a.Motivation = "questioning"
-	}
-	if n.Body != "" {
-		a.Body = &textualBody{Type: "TextualBody", Value: n.Body, Format: "text/markdown"}
-	}
-	if len(n.Tags) > 0 {
-		a.Tags = n.Tags
-	}
-	if n.ParentID != "" {
-		// W3C: a reply's target is the annotation it answers.
-		a.Target = &target{IRI: s.annotationIRI(r, n.ParentID)}
-		return a
-	}
-	score := n.Current.Score
-	a.Score = &score
-	t := n.Current.Target
-	frag := selector{Type: "FragmentSelector", ConformsTo: rfc3236, Value: t.Anchor}
-	if t.Exact != "" {
-		start, end := t.Start, t.End
-		frag.RefinedBy = oneOrMany[selector]{
-			{Type: "TextQuoteSelector", Exact: t.Exact, Prefix: t.Prefix, Suffix: t.Suffix},
-			{Type: "TextPositionSelector", Start: &start, End: &end},
-		}
-	}
-	a.Target = &target{Source: base + "/read/" + e.slug, Selector: oneOrMany[selector]{frag}}
-	// The state names the revision where the selectors hold: for an
-	// orphan, the last one its words were found on (it keeps the target it
-	// had there), not the current one, where they are not. An orphan
-	// that never had a place has no such revision, and no state.
-	for _, rev := range append(e.revs, e.rev) {
-		if rev.ID == n.PlacedOn {
-			a.Target.State = &timeState{Type: "TimeState", SourceDate: rev.PublishedAt.UTC().Format(time.RFC3339),
-				Cached: fmt.Sprintf("%s/read/%s/rev/%d", base, e.slug, rev.Number)}
-			break
-		}
-	}
-	return a
+	return transfer.ToAnnotation(s.baseURL(r), n, e.transferDoc(), withContext)
 }
 
 // decodeJSON decodes a request body into v; what names the body in the
@@ -598,7 +202,7 @@ func readIncoming(w http.ResponseWriter, r *http.Request, slug string) (noteInpu
 	if in.Question != nil {
 		ni.Question = *in.Question
 	}
-	readBodies(in, &ni, fe)
+	transfer.ReadBodies(in, &ni, fe)
 	if in.Motivation == "highlighting" && strings.TrimSpace(ni.Body) != "" {
 		fe["motivation"] = "A highlighting annotation has no body; use commenting."
 	}
@@ -629,7 +233,7 @@ func readIncoming(w http.ResponseWriter, r *http.Request, slug string) (noteInpu
 	if src := in.Target.Source; src != "" && !strings.HasSuffix(strings.TrimRight(src, "/"), "/read/"+slug) {
 		fe["target.source"] = fmt.Sprintf("The target source %q is not this document (/read/%s).", src, slug)
 	}
-	for _, t := range readSelectors(in.Target, &ni, fe) {
+	for _, t := range transfer.ReadSelectors(in.Target, &ni, fe) {
 		fe["target.selector"] = fmt.Sprintf("Selector type %q is not supported; use a FragmentSelector refined by TextPositionSelector and/or TextQuoteSelector.", t)
 	}
 	if ni.Anchor == "" && fe["target.selector"] == "" {
@@ -641,19 +245,8 @@ func readIncoming(w http.ResponseWriter, r *http.Request, slug string) (noteInpu
 	return ni, nil
 }
 
-// parentID is the note id in a reply target's IRI: an annotation's
-// (…/api/annotations/{id}) or a note page's (…/notes/{id}).
-func parentID(iri string) string {
-	u, err := url.Parse(iri)
-	if err != nil {
-		return ""
-	}
-	dir, id := path.Split(strings.TrimSuffix(u.Path, "/"))
-	if (!strings.HasSuffix(dir, "/api/annotations/") && !strings.HasSuffix(dir, "/notes/")) || id == "" {
-		return ""
-	}
-	return id
-}
+// parentID is the note id in a reply target's IRI (transfer.ParentID).
+func parentID(iri string) string { return transfer.ParentID(iri) }
 
 // newNoteData is a validated new annotation.
 type newNoteData struct {
@@ -915,14 +508,14 @@ func (s *Server) containerBody(r *http.Request, e *docEntry) ([]byte, string, er
 		if err != nil {
 			return nil, "", err
 		}
-		p.Context = annoContext
+		p.Context = transfer.AnnoContext
 		p.PartOf = &partOf{ID: cid, Total: total}
 		b, err := encodeJSON(p)
 		return b, p.ID, err
 	}
 
 	c := container{
-		Context: []string{annoContext, ldpContext}, ID: cid, Type: []string{"BasicContainer", "AnnotationCollection"},
+		Context: []string{transfer.AnnoContext, ldpContext}, ID: cid, Type: []string{"BasicContainer", "AnnotationCollection"},
 		Label: "Annotations on " + e.current.Meta.Title, Total: total,
 	}
 	if pages > 0 {

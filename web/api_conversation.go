@@ -39,18 +39,8 @@ func (s *Server) replyParent(ctx context.Context, e *docEntry, id string) (store
 	return p, nil
 }
 
-// replyBody checks a reply's body: like a note's, but never empty.
-func replyBody(body string) (string, error) {
-	fe := fieldErrors{}
-	body = validateBody(body, fe)
-	if strings.TrimSpace(body) == "" && fe["body"] == "" {
-		fe["body"] = "A reply needs a body."
-	}
-	if len(fe) > 0 {
-		return "", fe
-	}
-	return body, nil
-}
+// replyBody checks a reply's body (store.ReplyBody).
+func replyBody(body string) (string, error) { return store.ReplyBody(body) }
 
 // apiPutReply replaces a reply's body; its target must stay its parent.
 func (s *Server) apiPutReply(w http.ResponseWriter, r *http.Request, n store.Note, e *docEntry, u *store.User, version int64, in noteInput) error {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"glossa/transfer"
 	"io"
 	"net/http"
 	"strings"
@@ -76,7 +77,7 @@ func TestAPICreateAnswersAsGet(t *testing.T) {
 	create("highlight", w3c(q.Anchor, nil, "", "public"))
 	create("teachers", w3c(p.Anchor, nil, "For the teachers.", fmt.Sprintf("teachers:%d", g.ID)))
 	parent := create("group question by its teacher", question)
-	reply := map[string]any{"@context": annoContext, "type": "Annotation",
+	reply := map[string]any{"@context": transfer.AnnoContext, "type": "Annotation",
 		"body":   map[string]any{"type": "TextualBody", "value": "Because, @bob.", "format": "text/markdown"},
 		"target": parent}
 	create("reply", reply)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"glossa/transfer"
 	"net/http"
 	"strings"
 	"testing"
@@ -9,12 +10,12 @@ import (
 
 // w3c builds an annotation as a client would send it.
 func w3c(anchor string, refine []map[string]any, body, audience string) map[string]any {
-	sel := map[string]any{"type": "FragmentSelector", "conformsTo": rfc3236, "value": anchor}
+	sel := map[string]any{"type": "FragmentSelector", "conformsTo": transfer.RFC3236, "value": anchor}
 	if refine != nil {
 		sel["refinedBy"] = refine
 	}
 	a := map[string]any{
-		"@context": annoContext, "type": "Annotation",
+		"@context": transfer.AnnoContext, "type": "Annotation",
 		"target": map[string]any{"source": "http://example.test/read/" + essaySlug, "selector": sel},
 	}
 	if body != "" {
@@ -79,7 +80,7 @@ func TestAPIRoundTrip(t *testing.T) {
 		t.Fatalf("Location %q, id %q, ETag %q", loc, created.ID, tag)
 	}
 	frag, pos, quo := selectors(t, created)
-	if frag.Value != p.Anchor || frag.ConformsTo != rfc3236 {
+	if frag.Value != p.Anchor || frag.ConformsTo != transfer.RFC3236 {
 		t.Errorf("fragment selector %+v", frag)
 	}
 	if pos == nil || *pos.Start != start || *pos.End != end {

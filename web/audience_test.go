@@ -11,6 +11,7 @@ package web
 
 import (
 	"fmt"
+	"glossa/transfer"
 	"net/http"
 	"net/url"
 	"strings"
@@ -299,9 +300,9 @@ func TestImportedReplyIntoAGroupLeft(t *testing.T) {
 	g := s.ann.note(s.p.Anchor, "ann to the seminar", s.groupAudience(), false)
 	s.ann.post(fmt.Sprintf("/groups/%d/leave", s.group.ID), nil, http.StatusSeeOther)
 	file := jsonOf([]any{
-		map[string]any{"@context": annoContext, "id": "urn:x:late", "type": "Annotation", "motivation": "replying",
+		map[string]any{"@context": transfer.AnnoContext, "id": "urn:x:late", "type": "Annotation", "motivation": "replying",
 			"bodyValue": "a late word to the seminar", "target": s.app.ts.URL + "/api/annotations/" + g},
-		map[string]any{"@context": annoContext, "id": "urn:x:mine", "type": "Annotation", "bodyValue": "my own",
+		map[string]any{"@context": transfer.AnnoContext, "id": "urn:x:mine", "type": "Annotation", "bodyValue": "my own",
 			"target": map[string]any{"source": s.app.ts.URL + "/read/" + essaySlug,
 				"selector": map[string]any{"type": "FragmentSelector", "value": s.p.Anchor}}},
 	})

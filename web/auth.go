@@ -12,7 +12,6 @@ import (
 	"path"
 	"runtime"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/alexedwards/argon2id"
@@ -101,25 +100,20 @@ func HashToken(token string) []byte {
 
 // Limits on account fields.
 const (
-	maxNameLen     = 32
+	maxNameLen     = store.MaxNameLen
 	minPasswordLen = 8
 	maxPasswordLen = 1024
 )
 
-// ValidateName checks a user name: 1–32 letters, digits, '-', '_' or '.',
-// starting with a letter or digit (so @mentions can find it later).
+// ValidateName checks a user name (store.ValidateName, which
+// store.CreateUser enforces too), with the problem as a sentence for the
+// form.
 func ValidateName(name string) error {
-	if name == "" {
-		return errors.New("Choose a name.")
-	}
-	if utf8.RuneCountInString(name) > maxNameLen {
-		return fmt.Errorf("A name has at most %d characters.", maxNameLen)
-	}
-	for i, c := range name {
-		ok := unicode.IsLetter(c) || unicode.IsDigit(c) || (i > 0 && strings.ContainsRune("-_.", c))
-		if !ok {
-			return errors.New("A name has letters, digits, '-', '_' and '.', and starts with a letter or digit.")
-		}
+	var fe *store.FieldError
+	if err := store.ValidateName(name); errors.As(err, &fe) {
+		return errors.New(fe.Text())
+	} else if err != nil {
+		return err
 	}
 	return nil
 }

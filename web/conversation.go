@@ -202,36 +202,12 @@ func (s *Server) readURL(r *http.Request, slug string) string {
 
 // audienceValue names an audience as forms and the API do: "private",
 // "public", "teachers:ID", "group:ID".
-func audienceValue(a store.Audience, groupID int64) string {
-	if groupID != 0 {
-		return string(a) + ":" + strconv.FormatInt(groupID, 10)
-	}
-	return string(a)
-}
+func audienceValue(a store.Audience, groupID int64) string { return store.AudienceValue(a, groupID) }
 
-// parseAudience maps a form's or the API's audience to the store's; ""
-// means private. A group audience needs the author to be in the group
-// (the store checks too; here the field gets the message).
+// parseAudience maps a form's or the API's audience to the store's
+// (store.ParseAudience).
 func parseAudience(v string, roles map[int64]store.Role, fe fieldErrors) (store.Audience, int64) {
-	kind, id, hasGroup := strings.Cut(strings.TrimSpace(v), ":")
-	switch a := store.Audience(kind); {
-	case !hasGroup && (a == "" || a == store.Private):
-		return store.Private, 0
-	case !hasGroup && a == store.Public:
-		return store.Public, 0
-	case hasGroup && (a == store.Teachers || a == store.Members):
-		g, err := strconv.ParseInt(id, 10, 64)
-		if err != nil || g <= 0 {
-			break
-		}
-		if _, ok := roles[g]; !ok {
-			fe["audience"] = fmt.Sprintf("You are not a member of group %d; choose another audience.", g)
-			return store.Private, 0
-		}
-		return a, g
-	}
-	fe["audience"] = fmt.Sprintf("Audience %q is not one of: private, public, teachers:GROUP, group:GROUP.", v)
-	return store.Private, 0
+	return store.ParseAudience(v, roles, fe)
 }
 
 // audienceOption is one choice of the note form's audience select.

@@ -15,6 +15,7 @@ import (
 
 	"glossa/content"
 	"glossa/store"
+	"glossa/transfer"
 )
 
 // seminar is a group reading the essay: a teacher, two members and an
@@ -224,7 +225,7 @@ func TestRepliesThroughAPI(t *testing.T) {
 
 	var got annotation
 	res := s.bo.apiJSON("POST", container, map[string]any{
-		"@context": annoContext, "type": "Annotation", "motivation": "replying",
+		"@context": transfer.AnnoContext, "type": "Annotation", "motivation": "replying",
 		"body": map[string]any{"type": "TextualBody", "value": "An answer", "format": "text/markdown"}, "target": parentIRI,
 	}, nil, &got)
 	if res.StatusCode != http.StatusCreated {

@@ -21,6 +21,7 @@ import (
 
 	"glossa/content"
 	"glossa/store"
+	"glossa/transfer"
 )
 
 // testBase is the base URL of the export tests' servers: two servers with
@@ -195,11 +196,11 @@ func orphansFile(e *docEntry) string {
 	src := testBase + "/read/" + e.slug
 	b := e.current.Blocks
 	anns := []map[string]any{
-		{"@context": annoContext, "id": "urn:uuid:8e7d2a4e-5b4c-4c1e-9a52-0d2b1f7c3a10", "type": "Annotation", "created": "2023-01-05T10:00:00Z",
+		{"@context": transfer.AnnoContext, "id": "urn:uuid:8e7d2a4e-5b4c-4c1e-9a52-0d2b1f7c3a10", "type": "Annotation", "created": "2023-01-05T10:00:00Z",
 			"body": map[string]any{"type": "TextualBody", "value": "On words that were cut."},
 			"target": map[string]any{"source": src, "selector": map[string]any{"type": "FragmentSelector", "value": b[5].Anchor,
 				"refinedBy": []map[string]any{{"type": "TextQuoteSelector", "exact": "a sentence the author removed", "prefix": "Before ", "suffix": " after"}}}}},
-		{"@context": annoContext, "id": "urn:uuid:1f0c8a57-3d1e-4b9a-8f3c-6a4e2d9b7c21", "type": "Annotation", "created": "2023-01-05T10:05:00Z",
+		{"@context": transfer.AnnoContext, "id": "urn:uuid:1f0c8a57-3d1e-4b9a-8f3c-6a4e2d9b7c21", "type": "Annotation", "created": "2023-01-05T10:05:00Z",
 			"body":   []map[string]any{{"type": "TextualBody", "value": "On a paragraph that is gone."}, {"type": "TextualBody", "value": "lost", "purpose": "tagging"}},
 			"target": map[string]any{"source": src, "selector": map[string]any{"type": "FragmentSelector", "value": "p-0000dead"}}},
 	}
@@ -219,11 +220,11 @@ func exportAs(t *testing.T, c *client, format, scope string) (string, *http.Resp
 }
 
 // importAs posts a file to the import API and decodes the report.
-func importAs(t *testing.T, c *client, data string) (ImportReport, int) {
+func importAs(t *testing.T, c *client, data string) (transfer.Report, int) {
 	t.Helper()
 	res := c.do("POST", "/api/documents/"+essaySlug+"/import", strings.NewReader(data), http.Header{"Content-Type": {"application/ld+json"}})
 	body := readBody(res)
-	var rep ImportReport
+	var rep transfer.Report
 	if res.StatusCode == 200 {
 		if err := json.Unmarshal([]byte(body), &rep); err != nil {
 			t.Fatalf("report: %v\n%s", err, body)
@@ -231,7 +232,7 @@ func importAs(t *testing.T, c *client, data string) (ImportReport, int) {
 	} else {
 		var e jsonError
 		json.Unmarshal([]byte(body), &e)
-		rep.Lines = []ReportLine{{Outcome: "error", Reason: e.Error}}
+		rep.Lines = []transfer.ReportLine{{Outcome: "error", Reason: e.Error}}
 	}
 	return rep, res.StatusCode
 }
@@ -271,13 +272,13 @@ func TestExportImportRoundTrip(t *testing.T) {
 		t.Fatalf("seeded %d notes of ann's, %d with tags, %d replies: too few for the test", len(mine), tagged, replies)
 	}
 	first := map[string]string{}
-	for _, f := range []string{formatJSONLD, formatCSV, formatMarkdown} {
+	for _, f := range []string{transfer.FormatJSONLD, transfer.FormatCSV, transfer.FormatMarkdown} {
 		first[f], _ = exportAs(t, c.ann, f, "mine")
 	}
 	var coll struct {
 		Total int `json:"total"`
 	}
-	if err := json.Unmarshal([]byte(first[formatJSONLD]), &coll); err != nil || coll.Total != len(mine)+2 {
+	if err := json.Unmarshal([]byte(first[transfer.FormatJSONLD]), &coll); err != nil || coll.Total != len(mine)+2 {
 		t.Fatalf("export holds %d annotations (%v), want %d", coll.Total, err, len(mine)+2)
 	}
 
@@ -286,14 +287,14 @@ func TestExportImportRoundTrip(t *testing.T) {
 	if c2.group.ID != c.group.ID {
 		t.Fatalf("group ids differ: %d and %d", c.group.ID, c2.group.ID)
 	}
-	rep, st := importAs(t, c2.ann, first[formatJSONLD])
+	rep, st := importAs(t, c2.ann, first[transfer.FormatJSONLD])
 	if st != 200 || rep.Imported != coll.Total || rep.Rejected != 0 || rep.Skipped != 0 || rep.Orphaned != 2 || rep.Replies != replies ||
-		rep.Exact != coll.Total-2-replies || rep.Format != formatW3C {
+		rep.Exact != coll.Total-2-replies || rep.Format != transfer.FormatW3C {
 		t.Fatalf("import into a fresh database: %d %s\n%v", st, rep.Summary(), rep.Lines)
 	}
 	// The same, but for the marks of an import: every note is imported
 	// on the fresh server, its dates the file's.
-	for _, f := range []string{formatJSONLD, formatCSV, formatMarkdown} {
+	for _, f := range []string{transfer.FormatJSONLD, transfer.FormatCSV, transfer.FormatMarkdown} {
 		again, _ := exportAs(t, c2.ann, f, "mine")
 		if marks := importMarks(t, f, again); marks != coll.Total {
 			t.Errorf("%s export after the round trip marks %d notes imported, want all %d", f, marks, coll.Total)
@@ -304,13 +305,13 @@ func TestExportImportRoundTrip(t *testing.T) {
 	}
 
 	// Again into the same database: nothing new.
-	rep, st = importAs(t, c2.ann, first[formatJSONLD])
+	rep, st = importAs(t, c2.ann, first[transfer.FormatJSONLD])
 	if st != 200 || rep.Imported != 0 || rep.Skipped != coll.Total {
 		t.Errorf("second import: %d %s", st, rep.Summary())
 	}
 	// And the first server's own export, imported back there, is already
 	// there.
-	rep, st = importAs(t, c.ann, first[formatJSONLD])
+	rep, st = importAs(t, c.ann, first[transfer.FormatJSONLD])
 	if st != 200 || rep.Imported != 0 || rep.Skipped != coll.Total {
 		t.Errorf("import into the database it came from: %d %s", st, rep.Summary())
 	}
@@ -323,16 +324,16 @@ func TestExportImportRoundTrip(t *testing.T) {
 func importMarks(t *testing.T, format, body string) int {
 	t.Helper()
 	switch format {
-	case formatJSONLD:
+	case transfer.FormatJSONLD:
 		return strings.Count(body, `"imported": {`)
-	case formatCSV:
+	case transfer.FormatCSV:
 		rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
 		if err != nil {
 			t.Fatal(err)
 		}
 		n := 0
 		for _, r := range rows[1:] {
-			if r[slices.Index(csvColumns, "imported")] == "yes" && r[slices.Index(csvColumns, "imported_at")] != "" {
+			if r[slices.Index(transfer.CSVColumns, "imported")] == "yes" && r[slices.Index(transfer.CSVColumns, "imported_at")] != "" {
 				n++
 			}
 		}
@@ -346,7 +347,7 @@ func importMarks(t *testing.T, format, body string) int {
 func withoutImportMarks(t *testing.T, format, body string) string {
 	t.Helper()
 	switch format {
-	case formatJSONLD:
+	case transfer.FormatJSONLD:
 		var v map[string]any
 		if err := json.Unmarshal([]byte(body), &v); err != nil {
 			t.Fatal(err)
@@ -356,14 +357,14 @@ func withoutImportMarks(t *testing.T, format, body string) string {
 		}
 		out, _ := json.MarshalIndent(v, "", "  ")
 		return string(out)
-	case formatCSV:
+	case transfer.FormatCSV:
 		rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
 		if err != nil {
 			t.Fatal(err)
 		}
 		var b strings.Builder
 		for _, r := range rows {
-			b.WriteString(strings.Join(r[:slices.Index(csvColumns, "imported")], ",") + "\n")
+			b.WriteString(strings.Join(r[:slices.Index(transfer.CSVColumns, "imported")], ",") + "\n")
 		}
 		return b.String()
 	}
@@ -380,7 +381,7 @@ func TestExportW3CConformance(t *testing.T) {
 	seedAnnsNotes(t, a, c, 60, 25)
 	e := a.essay(t)
 	importAs(t, c.ann, orphansFile(e))
-	body, res := exportAs(t, c.ann, formatJSONLD, "mine")
+	body, res := exportAs(t, c.ann, transfer.FormatJSONLD, "mine")
 	if ct := res.Header.Get("Content-Type"); ct != annoType {
 		t.Errorf("Content-Type %q, want %q", ct, annoType)
 	}
@@ -467,14 +468,14 @@ func (w *w3cCheck) context(where string, obj map[string]any) {
 		return
 	}
 	if s, ok := ctx.(string); ok {
-		if s != annoContext {
-			w.fail(where, "@context %q is not %s (MUST)", s, annoContext)
+		if s != transfer.AnnoContext {
+			w.fail(where, "@context %q is not %s (MUST)", s, transfer.AnnoContext)
 		}
 		return
 	}
 	arr, ok := ctx.([]any)
-	if !ok || len(arr) < 2 || !slices.Contains(arr, any(annoContext)) {
-		w.fail(where, "@context %v: an array of two or more including %s, or the string alone (MUST)", ctx, annoContext)
+	if !ok || len(arr) < 2 || !slices.Contains(arr, any(transfer.AnnoContext)) {
+		w.fail(where, "@context %v: an array of two or more including %s, or the string alone (MUST)", ctx, transfer.AnnoContext)
 	}
 }
 
@@ -653,8 +654,8 @@ func (w *w3cCheck) annotation(where string, a map[string]any) {
 	if !ok {
 		w.fail(where, "a FragmentSelector has exactly one value (MUST)")
 	}
-	if ct, ok := frag["conformsTo"]; ok && ct != rfc3236 {
-		w.fail(where, "conformsTo %v, want %s", ct, rfc3236)
+	if ct, ok := frag["conformsTo"]; ok && ct != transfer.RFC3236 {
+		w.fail(where, "conformsTo %v, want %s", ct, transfer.RFC3236)
 	}
 	refined := values(frag["refinedBy"])
 	if len(refined) == 0 {
@@ -727,7 +728,7 @@ func TestExportMarkdown(t *testing.T) {
 	reply := must(a.db.CreateNote(context.Background(), store.NewNote{AuthorID: first.Author.ID, ParentID: first.ID, Body: "Answering myself."}))
 	importAs(t, c.ann, orphansFile(e))
 
-	md, res := exportAs(t, c.ann, formatMarkdown, "mine")
+	md, res := exportAs(t, c.ann, transfer.FormatMarkdown, "mine")
 	if ct := res.Header.Get("Content-Type"); ct != "text/markdown; charset=utf-8" {
 		t.Errorf("Content-Type %q", ct)
 	}
@@ -799,7 +800,7 @@ func TestExportMarkdownEscapesGroupName(t *testing.T) {
 		t.Fatal(err)
 	}
 	ann.createNote(a.paragraph(t, 0).Anchor, "", "For the class.", "group:"+strconv.FormatInt(g.ID, 10))
-	md, _ := exportAs(t, tess, formatMarkdown, "group:"+strconv.FormatInt(g.ID, 10))
+	md, _ := exportAs(t, tess, transfer.FormatMarkdown, "group:"+strconv.FormatInt(g.ID, 10))
 	var buf bytes.Buffer
 	if err := goldmark.New().Convert([]byte(md), &buf); err != nil {
 		t.Fatal(err)
@@ -837,7 +838,7 @@ func TestExportCSV(t *testing.T) {
 	a := newApp(t, withBaseURL(testBase))
 	c := newClassroom(t, a)
 	mine := seedAnnsNotes(t, a, c, 40, 15)
-	body, res := exportAs(t, c.ann, formatCSV, "mine")
+	body, res := exportAs(t, c.ann, transfer.FormatCSV, "mine")
 	if ct := res.Header.Get("Content-Type"); ct != "text/csv; charset=utf-8" {
 		t.Errorf("Content-Type %q", ct)
 	}

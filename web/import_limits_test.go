@@ -20,6 +20,7 @@ import (
 
 	"glossa/content"
 	"glossa/store"
+	"glossa/transfer"
 )
 
 func withImportLimits(notes, atOnce int) appOption {
@@ -173,7 +174,7 @@ func TestImportSkipsBeforePlacing(t *testing.T) {
 	}
 
 	// A reply whose thread was imported before joins it.
-	reply := jsonOf([]map[string]any{anns[0], {"@context": annoContext, "type": "Annotation", "id": "urn:x:reply", "motivation": "replying",
+	reply := jsonOf([]map[string]any{anns[0], {"@context": transfer.AnnoContext, "type": "Annotation", "id": "urn:x:reply", "motivation": "replying",
 		"body": map[string]any{"type": "TextualBody", "value": "a late reply"}, "target": "urn:x:0"}})
 	rep, st = importAs(t, ann, reply)
 	if st != 200 || rep.Skipped != 1 || rep.Replies != 1 {
@@ -362,15 +363,15 @@ func TestImportedOrphanQuoteLabelled(t *testing.T) {
 	if res := ann.apiJSON("GET", "/api/annotations/"+id, nil, nil, &got); res.StatusCode != 200 || got.Imported == nil || !got.Imported.QuoteByImporter {
 		t.Errorf("the API: %d %+v", res.StatusCode, got.Imported)
 	}
-	body, _ := exportAs(t, ann, formatCSV, "mine")
+	body, _ := exportAs(t, ann, transfer.FormatCSV, "mine")
 	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
-	if err != nil || len(rows) != 2 || rows[1][slices.Index(csvColumns, "importer_quote")] != "yes" {
+	if err != nil || len(rows) != 2 || rows[1][slices.Index(transfer.CSVColumns, "importer_quote")] != "yes" {
 		t.Errorf("the CSV: %v %v", rows, err)
 	}
-	if md, _ := exportAs(t, ann, formatMarkdown, "mine"); !strings.Contains(md, "**Imported with the quote “"+made+"”, the importer’s words, not the essay’s**") {
+	if md, _ := exportAs(t, ann, transfer.FormatMarkdown, "mine"); !strings.Contains(md, "**Imported with the quote “"+made+"”, the importer’s words, not the essay’s**") {
 		t.Errorf("the Markdown export:\n%s", md)
 	}
-	if js, _ := exportAs(t, ann, formatJSONLD, "mine"); !strings.Contains(js, `"quoteByImporter": true`) {
+	if js, _ := exportAs(t, ann, transfer.FormatJSONLD, "mine"); !strings.Contains(js, `"quoteByImporter": true`) {
 		t.Errorf("the JSON-LD export:\n%s", js)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"mime/multipart"
 	"net/http"
@@ -14,17 +13,17 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"golang.org/x/net/html"
 
 	"glossa/content"
 	"glossa/store"
+	"glossa/transfer"
 )
 
 // reportLine finds the report's line about annotation index.
-func reportLines(rep ImportReport, index int) []ReportLine {
-	var out []ReportLine
+func reportLines(rep transfer.Report, index int) []transfer.ReportLine {
+	var out []transfer.ReportLine
 	for _, l := range rep.Lines {
 		if l.Index == index {
 			out = append(out, l)
@@ -33,7 +32,7 @@ func reportLines(rep ImportReport, index int) []ReportLine {
 	return out
 }
 
-func hasLine(rep ImportReport, index int, outcome, reason string) bool {
+func hasLine(rep transfer.Report, index int, outcome, reason string) bool {
 	for _, l := range reportLines(rep, index) {
 		if l.Outcome == outcome && strings.Contains(l.Reason, reason) {
 			return true
@@ -58,7 +57,7 @@ func TestImportHypothesis(t *testing.T) {
 	if st != 200 {
 		t.Fatalf("import: %d %v", st, rep.Lines)
 	}
-	if rep.Format != formatHypothesis || rep.Annotations != 10 || rep.Imported != 7 || rep.Exact != 4 || rep.Fuzzy != 1 ||
+	if rep.Format != transfer.FormatHypothesis || rep.Annotations != 10 || rep.Imported != 7 || rep.Exact != 4 || rep.Fuzzy != 1 ||
 		rep.Orphaned != 1 || rep.Replies != 1 || rep.Rejected != 3 || rep.Skipped != 0 {
 		t.Errorf("report: %s", rep.Summary())
 	}
@@ -196,7 +195,7 @@ func assertInert(t *testing.T, c *client, id, words string) {
 
 // w3cOn builds a W3C annotation on the test essay.
 func w3cOn(id, anchor, exact, body string) map[string]any {
-	a := map[string]any{"@context": annoContext, "type": "Annotation",
+	a := map[string]any{"@context": transfer.AnnoContext, "type": "Annotation",
 		"target": map[string]any{"source": testBase + "/read/" + essaySlug,
 			"selector": map[string]any{"type": "FragmentSelector", "value": anchor}}}
 	if id != "" {
@@ -224,8 +223,8 @@ func TestImportBadFiles(t *testing.T) {
 	count := func() int {
 		return must(a.db.CountNotes(context.Background(), viewerOfUser(t, a, "ann"), e.id))
 	}
-	many := "[" + strings.TrimSuffix(strings.Repeat(`{"type":"Annotation"},`, maxImportAnnotations+1), ",") + "]"
-	huge := `{"type": "Annotation", "bodyValue": "` + strings.Repeat("x", maxImportBytes) + `"}`
+	many := "[" + strings.TrimSuffix(strings.Repeat(`{"type":"Annotation"},`, transfer.MaxAnnotations+1), ",") + "]"
+	huge := `{"type": "Annotation", "bodyValue": "` + strings.Repeat("x", transfer.MaxBytes) + `"}`
 	for _, tc := range []struct {
 		name, file string
 		status     int
@@ -238,7 +237,7 @@ func TestImportBadFiles(t *testing.T) {
 		{"some other object", `{"hello": "world"}`, 422, "holds no annotations glossa knows"},
 		{"a collection without its items", `{"type": "AnnotationCollection", "first": "https://x.test/page1"}`, 422, "only the address of its first page"},
 		{"items of the wrong type", `{"type": "AnnotationPage", "items": {"a": 1}}`, 422, "not an array of annotations"},
-		{"too many annotations", many, 422, fmt.Sprintf("holds %d annotations; glossa imports at most %d", maxImportAnnotations+1, maxImportAnnotations)},
+		{"too many annotations", many, 422, fmt.Sprintf("holds %d annotations; glossa imports at most %d", transfer.MaxAnnotations+1, transfer.MaxAnnotations)},
 		{"too large", huge, 413, "larger than the 10.0 MB"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -261,12 +260,12 @@ func TestImportBadFiles(t *testing.T) {
 	badDate["created"] = "yesterday"
 	other := w3cOn("urn:x:other", p.Anchor, "", "elsewhere")
 	other["target"].(map[string]any)["source"] = "https://glossa.example/read/another-essay"
-	noTarget := map[string]any{"@context": annoContext, "id": "urn:x:no-target", "type": "Annotation", "bodyValue": "floating"}
+	noTarget := map[string]any{"@context": transfer.AnnoContext, "id": "urn:x:no-target", "type": "Annotation", "bodyValue": "floating"}
 	twoTargets := w3cOn("urn:x:two-targets", p.Anchor, "", "twice")
 	twoTargets["target"] = []any{twoTargets["target"], twoTargets["target"]}
 	xpath := w3cOn("urn:x:xpath", "", "", "by xpath")
 	xpath["target"] = map[string]any{"source": testBase + "/read/" + essaySlug, "selector": map[string]any{"type": "XPathSelector", "value": "/p[6]"}}
-	orphanReply := map[string]any{"@context": annoContext, "id": "urn:x:orphan-reply", "type": "Annotation", "motivation": "replying",
+	orphanReply := map[string]any{"@context": transfer.AnnoContext, "id": "urn:x:orphan-reply", "type": "Annotation", "motivation": "replying",
 		"bodyValue": "to whom?", "target": testBase + "/api/annotations/aaaaaaaaaaaaaaaa"}
 	script := w3cOn("urn:x:script", p.Anchor, "two logics", "Look: <script>document.title='pwned'</script> <b onclick=\"x()\">bold</b>")
 	script["audience"] = "group:7"
@@ -372,7 +371,7 @@ func TestImportThreads(t *testing.T) {
 		}
 	}
 	reply := func(id, to, body, creator string) map[string]any {
-		r := map[string]any{"@context": annoContext, "id": id, "type": "Annotation", "motivation": "replying", "bodyValue": body, "target": to}
+		r := map[string]any{"@context": transfer.AnnoContext, "id": id, "type": "Annotation", "motivation": "replying", "bodyValue": body, "target": to}
 		if creator != "" {
 			r["creator"] = map[string]any{"id": testBase + "/users/" + creator, "type": "Person", "name": creator}
 		}
@@ -513,7 +512,7 @@ func TestExportImportPage(t *testing.T) {
 	}{
 		{nil, 400, "Choose a file to import"},
 		{[]byte("{nope"), 400, "not valid JSON"},
-		{bytes.Repeat([]byte(" "), maxImportBytes+1), 413, "larger than the 10.0 MB glossa imports at a time"},
+		{bytes.Repeat([]byte(" "), transfer.MaxBytes+1), 413, "larger than the 10.0 MB glossa imports at a time"},
 	} {
 		res := uploadFile(c.ann, essaySlug, "f.json", tc.data)
 		doc := parsePage(t, res, tc.status)
@@ -565,7 +564,7 @@ func TestExportPrivacy(t *testing.T) {
 		{c.tess, "group:" + g, []string{"ANN-GROUP", "ANN-REPLY", "BOB-GROUP", "BOB-FEEDBACK", "BOB-REPLY"}},
 		{otto, "group:" + strconv.FormatInt(h.ID, 10), nil},
 	} {
-		for _, f := range []string{formatJSONLD, formatCSV, formatMarkdown} {
+		for _, f := range []string{transfer.FormatJSONLD, transfer.FormatCSV, transfer.FormatMarkdown} {
 			body, _ := exportAs(t, tc.who, f, tc.scope)
 			for _, marker := range all {
 				if got, want := strings.Contains(body, marker), slices.Contains(tc.want, marker); got != want {
@@ -575,7 +574,7 @@ func TestExportPrivacy(t *testing.T) {
 		}
 	}
 	// ann's reply in bob's thread names the note it answers, never its words.
-	body, _ := exportAs(t, c.ann, formatJSONLD, "mine")
+	body, _ := exportAs(t, c.ann, transfer.FormatJSONLD, "mine")
 	if !strings.Contains(body, `"target": "`+testBase+`/api/annotations/`+notes["BOB-GROUP"].ID+`"`) {
 		t.Error("ann's reply does not name the note it answers")
 	}
@@ -625,14 +624,14 @@ func TestImportShapes(t *testing.T) {
 				"selector": []any{map[string]any{"type": "TextQuoteSelector", "exact": "two logics"}}}}})
 	}
 	for _, tc := range []struct{ name, file, format string }{
-		{"one annotation", w3c("1"), formatW3C},
-		{"an array", "[" + w3c("2") + "]", formatW3C},
-		{"a page", `{"type": "AnnotationPage", "items": [` + w3c("3") + `]}`, formatW3C},
-		{"a collection", `{"@context": "http://www.w3.org/ns/anno.jsonld", "type": ["BasicContainer", "AnnotationCollection"], "total": 1, "first": {"type": "AnnotationPage", "items": [` + w3c("4") + `]}}`, formatW3C},
-		{"hypothesis rows", "\ufeff[" + hyp("5") + "]", formatHypothesis},
-		{"hypothesis API", `{"total": 1, "rows": [` + hyp("6") + `]}`, formatHypothesis},
-		{"hypothesis client export", `{"export_date": "2024-06-01T08:00:00.000Z", "annotations": [` + hyp("7") + `]}`, formatHypothesis},
-		{"one hypothesis annotation", hyp("8"), formatHypothesis},
+		{"one annotation", w3c("1"), transfer.FormatW3C},
+		{"an array", "[" + w3c("2") + "]", transfer.FormatW3C},
+		{"a page", `{"type": "AnnotationPage", "items": [` + w3c("3") + `]}`, transfer.FormatW3C},
+		{"a collection", `{"@context": "http://www.w3.org/ns/anno.jsonld", "type": ["BasicContainer", "AnnotationCollection"], "total": 1, "first": {"type": "AnnotationPage", "items": [` + w3c("4") + `]}}`, transfer.FormatW3C},
+		{"hypothesis rows", "\ufeff[" + hyp("5") + "]", transfer.FormatHypothesis},
+		{"hypothesis API", `{"total": 1, "rows": [` + hyp("6") + `]}`, transfer.FormatHypothesis},
+		{"hypothesis client export", `{"export_date": "2024-06-01T08:00:00.000Z", "annotations": [` + hyp("7") + `]}`, transfer.FormatHypothesis},
+		{"one hypothesis annotation", hyp("8"), transfer.FormatHypothesis},
 	} {
 		rep, st := importAs(t, ann, tc.file)
 		if st != 200 || rep.Format != tc.format || rep.Imported != 1 || rep.Exact != 1 {
@@ -644,59 +643,6 @@ func TestImportShapes(t *testing.T) {
 	if rep.Imported != 1 || !hasLine(rep, 0, "note", "more annotations than the 1 on its first page") {
 		t.Errorf("partial collection: %s %v", rep.Summary(), rep.Lines)
 	}
-}
-
-// FuzzImportFile reads outside input: no file may panic the reader or the
-// placing, and every note it would write has a consistent target.
-func FuzzImportFile(f *testing.F) {
-	f.Add(must(os.ReadFile("testdata/hypothesis-export.json")))
-	f.Add([]byte(`[{"type":"Annotation","target":{"selector":{"type":"FragmentSelector","value":"p-3d0519cf","refinedBy":[{"type":"TextQuoteSelector","exact":"two logics"},{"type":"TextPositionSelector","start":9,"end":19}]}}}]`))
-	f.Add([]byte(`{"type":"AnnotationCollection","first":{"items":[{"type":"Annotation","motivation":["replying"],"target":"x"}]}}`))
-	f.Add([]byte(`{"rows":[{"id":"a","uri":"/read/pempel-2016-alliances-asia-pacific-order","references":["a"]}]}`))
-	f.Add([]byte(`[{"type":"Annotation","target":{"selector":{"type":"TextPositionSelector","start":-5,"end":99999999}}}]`))
-	a := newApp(f)
-	e := a.essay(f)
-	var prev []content.PrevBlock
-	for _, b := range e.current.Blocks {
-		prev = append(prev, content.PrevBlock{Anchor: b.Anchor, Hash: b.Hash, Text: b.Text})
-	}
-	align := content.Align(prev, e.current.Blocks)
-	f.Fuzz(func(t *testing.T, data []byte) {
-		format, raws, _, err := decodeImportFile(data)
-		if err != nil {
-			var he *httpError
-			if !errors.As(err, &he) || he.status < 400 || he.status >= 500 || he.msg == "" {
-				t.Fatalf("a bad file gave %v", err)
-			}
-			return
-		}
-		for i, raw := range raws {
-			opt := importOptions{anySource: i%2 == 1}
-			it := w3cItem(raw, e, i+1, opt)
-			if format == formatHypothesis {
-				it = hypothesisItem(raw, e, i+1, opt)
-			}
-			if it.reject != "" || it.reply {
-				continue
-			}
-			tg, reject := importTarget(e, it.in)
-			if reject != "" {
-				continue
-			}
-			orig, cur := placeImported(e, align, tg, it.in.Anchor)
-			for _, tg := range []store.Target{orig.Target, cur.Target} {
-				if tg.Anchor == "" || tg.Start < 0 || tg.End-tg.Start != utf8.RuneCountInString(tg.Exact) || tg.Exact == "" && tg.Start != 0 {
-					t.Fatalf("annotation %d: target %+v", i+1, tg)
-				}
-			}
-			if cur.Status != store.StatusOrphan {
-				b := e.current.Block(cur.Anchor)
-				if b == nil || cur.Exact != "" && content.Slice(b.Text, cur.Start, cur.End) != cur.Exact {
-					t.Fatalf("annotation %d: placed %+v, which is not the text", i+1, cur)
-				}
-			}
-		}
-	})
 }
 
 // An annotation that names one paragraph, with a quote and its context
@@ -713,7 +659,7 @@ func TestImportMovedToAnotherParagraph(t *testing.T) {
 	end := start + content.CodePoints(phrase)
 	exact, prefix, suffix, _ := content.QuoteContext(to.Text, start, end)
 	file, _ := json.Marshal(map[string]any{
-		"@context": annoContext, "id": "urn:uuid:5d9c3b1e-2f4a-4c8e-9b7d-1a6e0f3c2b90", "type": "Annotation",
+		"@context": transfer.AnnoContext, "id": "urn:uuid:5d9c3b1e-2f4a-4c8e-9b7d-1a6e0f3c2b90", "type": "Annotation",
 		"body": map[string]any{"type": "TextualBody", "value": "Named the wrong paragraph."},
 		"target": map[string]any{"source": testBase + "/read/" + e.slug, "selector": map[string]any{
 			"type": "FragmentSelector", "value": from.Anchor,

@@ -22,7 +22,7 @@ import (
 // year of notes brought back from another glossa. Placing a note whose
 // quote is not in the essay is the dear part of an import (about 20 ms for
 // a quote of 370 characters here: the approximate search), so it bounds
-// one reader's import work too. A file holds up to maxImportAnnotations; a larger
+// one reader's import work too. A file holds up to transfer.MaxAnnotations; a larger
 // import is split over days, or run by the operator with glossa import.
 const defaultImportLimit = 2000
 

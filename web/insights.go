@@ -20,6 +20,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"glossa/store"
+	"glossa/transfer"
 )
 
 // heatRow is one block of the essay in the heat map.
@@ -279,13 +280,5 @@ func writeCSV(w http.ResponseWriter, filename string, rows [][]string) error {
 	return err
 }
 
-// csvCell guards against CSV formula injection (OWASP): a cell starting
-// with = + - @ (or a tab or carriage return, which some spreadsheets skip
-// before looking) is taken as a formula by spreadsheets, so it gets a
-// leading single quote, which they show as text.
-func csvCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
+// csvCell guards against CSV formula injection (transfer.CSVCell).
+func csvCell(s string) string { return transfer.CSVCell(s) }

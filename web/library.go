@@ -15,6 +15,7 @@ import (
 
 	"glossa/content"
 	"glossa/store"
+	"glossa/transfer"
 )
 
 // library holds every document, rendered once per revision: the current
@@ -196,34 +197,32 @@ func (l *library) refresh(ctx context.Context) ([]string, error) {
 }
 
 // load renders a document's current revision from the source stored with
-// it.
+// it (transfer.LoadDocument).
 func (l *library) load(ctx context.Context, slug string) (*docEntry, error) {
-	sd, err := l.db.Document(ctx, slug)
+	td, err := transfer.LoadDocument(ctx, l.db, slug)
 	if err != nil {
 		return nil, err
 	}
-	d, err := content.Parse(slug, sd.Current.Source)
-	if err != nil {
-		return nil, fmt.Errorf("render revision %d of %s: %w", sd.Current.Number, slug, err)
-	}
-	return newEntry(ctx, l.db, sd, d)
+	return entryOf(td), nil
 }
 
+// newEntry is stored document sd with d, its current revision rendered
+// (transfer.NewDocument).
 func newEntry(ctx context.Context, db *store.DB, sd store.Document, d *content.Document) (*docEntry, error) {
-	// The stored anchors are the truth: render with them.
-	if !sameAnchors(sd.Current.Blocks, d) {
-		var err error
-		if d, err = d.WithAnchors(anchorsOf(sd.Current.Blocks)); err != nil {
-			return nil, err
-		}
-	}
-	revs, err := db.Revisions(ctx, sd.ID)
+	td, err := transfer.NewDocument(ctx, db, sd, d)
 	if err != nil {
 		return nil, err
 	}
-	rev := sd.Current
-	rev.Source, rev.Blocks = nil, nil
-	return &docEntry{id: sd.ID, slug: sd.Slug, current: d, rev: rev, revs: revs, old: map[int]*content.Document{}}, nil
+	return entryOf(td), nil
+}
+
+func entryOf(td transfer.Document) *docEntry {
+	return &docEntry{id: td.ID, slug: td.Slug, current: td.Current, rev: td.Rev, revs: td.Revs, old: map[int]*content.Document{}}
+}
+
+// transferDoc is e as the transfer package takes a document.
+func (e *docEntry) transferDoc() transfer.Document {
+	return transfer.Document{ID: e.id, Slug: e.slug, Current: e.current, Rev: e.rev, Revs: e.revs}
 }
 
 func storeBlocks(d *content.Document) []store.Block {
@@ -232,26 +231,6 @@ func storeBlocks(d *content.Document) []store.Block {
 		bs[i] = store.Block{Position: i, Anchor: b.Anchor, Hash: b.Hash, Text: b.Text}
 	}
 	return bs
-}
-
-func anchorsOf(bs []store.Block) []string {
-	as := make([]string, len(bs))
-	for i, b := range bs {
-		as[i] = b.Anchor
-	}
-	return as
-}
-
-func sameAnchors(bs []store.Block, d *content.Document) bool {
-	if len(bs) != len(d.Blocks) {
-		return false
-	}
-	for i, b := range bs {
-		if d.Blocks[i].Anchor != b.Anchor {
-			return false
-		}
-	}
-	return true
 }
 
 // doc returns the document with this slug, or errNotFound.
@@ -281,7 +260,7 @@ func (l *library) revision(ctx context.Context, e *docEntry, n int) (*content.Do
 	if err != nil {
 		return nil, rev, fmt.Errorf("render revision %d of %s: %w", n, e.slug, err)
 	}
-	if d, err = d.WithAnchors(anchorsOf(rev.Blocks)); err != nil {
+	if d, err = d.WithAnchors(transfer.AnchorsOf(rev.Blocks)); err != nil {
 		return nil, rev, fmt.Errorf("render revision %d of %s: %w", n, e.slug, err)
 	}
 	e.old[n] = d

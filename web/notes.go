@@ -15,29 +15,18 @@ import (
 
 	"glossa/content"
 	"glossa/store"
+	"glossa/transfer"
 )
 
 // Limits on notes.
 const (
-	maxBodyChars = 10000    // code points of Markdown
-	maxFormBytes = 64 << 10 // a whole form post
+	maxBodyChars = store.MaxBodyChars // code points of Markdown
+	maxFormBytes = 64 << 10           // a whole form post
 )
 
-// noteInput is a note as a form or the API sends it, before validation.
-type noteInput struct {
-	Anchor   string
-	Phrase   string // a form's phrase field: looked up leniently in the block
-	Start    *int   // code points (TextPositionSelector, or the reader's JS)
-	End      *int
-	Exact    string // a TextQuoteSelector's quote, checked against the text
-	Prefix   string
-	Suffix   string
-	Body     string
-	Audience string
-	Question bool
-	Parent   string   // a reply's parent (the API's motivation "replying")
-	Tags     []string // as sent, before validation (the API's tagging bodies)
-}
+// noteInput is a note as a form or the API sends it, before validation
+// (transfer.NoteInput).
+type noteInput = transfer.NoteInput
 
 // conflict is the 409 of docs/anchoring.md: the client's quote is not
 // what the text holds at its offsets, or is not in the block at all.
@@ -64,18 +53,8 @@ func firstDifference(quote, text string) string {
 	return fmt.Sprintf("they differ at character %d, where the quote has %s and the text %s", i+1, side(q), side(t))
 }
 
-// validateBody checks a note body: valid UTF-8 and at most maxBodyChars.
-func validateBody(body string, fe fieldErrors) string {
-	if !utf8.ValidString(body) {
-		fe["body"] = "The note is not valid UTF-8 text."
-		return body
-	}
-	body = strings.TrimRight(strings.ReplaceAll(body, "\r\n", "\n"), " \t\n")
-	if n := utf8.RuneCountInString(body); n > maxBodyChars {
-		fe["body"] = fmt.Sprintf("A note has at most %d characters; this one has %d.", maxBodyChars, n)
-	}
-	return body
-}
+// validateBody checks a note body (store.ValidateBody).
+func validateBody(body string, fe fieldErrors) string { return store.ValidateBody(body, fe) }
 
 // resolveTarget checks where a note goes on the current revision of e and
 // computes its quote from the server's own canonical text: the client's

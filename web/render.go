@@ -8,10 +8,8 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
-	"maps"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 
 	"glossa/store"
@@ -52,17 +50,10 @@ func errBadRequest(msg string) error {
 	return &httpError{status: http.StatusBadRequest, msg: msg}
 }
 
-// fieldErrors are validation errors keyed by form field or JSON property.
-// They are shown next to the field, with what the person typed kept.
-type fieldErrors map[string]string
-
-func (fe fieldErrors) Error() string {
-	parts := make([]string, 0, len(fe))
-	for _, k := range slices.Sorted(maps.Keys(fe)) {
-		parts = append(parts, k+": "+fe[k])
-	}
-	return strings.Join(parts, "; ")
-}
+// fieldErrors are validation errors keyed by form field or JSON property
+// (store.FieldErrors). They are shown next to the field, with what the
+// person typed kept.
+type fieldErrors = store.FieldErrors
 
 // statusOf maps an error to its HTTP status and public message.
 func statusOf(err error) (int, string) {
@@ -91,17 +82,14 @@ func statusOf(err error) (int, string) {
 	return http.StatusInternalServerError, "Something went wrong on our side. It has been logged; please try again."
 }
 
-// invalidMessage turns a store validation error ("create group: invalid:
-// name: a group needs a name") into the part meant for people.
+// invalidMessage is the part of a store validation error meant for
+// people (store.FieldError.Sentence).
 func invalidMessage(err error) string {
-	msg := err.Error()
-	if i := strings.LastIndex(msg, store.ErrInvalid.Error()+": "); i >= 0 {
-		msg = msg[i+len(store.ErrInvalid.Error())+2:]
+	var fe *store.FieldError
+	if errors.As(err, &fe) {
+		return fe.Sentence()
 	}
-	if msg == "" {
-		return "That request is not valid."
-	}
-	return strings.ToUpper(msg[:1]) + msg[1:] + "."
+	return "That request is not valid."
 }
 
 // page adapts a handler that returns an error: the error becomes an error
@@ -308,4 +296,12 @@ func writeJSONError(w http.ResponseWriter, status int, msg string, err error) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	_ = writeJSON(w, status, "application/json; charset=utf-8", je)
+}
+
+// plural is one or many, as n says.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

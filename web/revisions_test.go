@@ -16,6 +16,7 @@ import (
 
 	"glossa/content"
 	"glossa/store"
+	"glossa/transfer"
 )
 
 // The essay as an operator edits it between two runs of the server.
@@ -506,7 +507,7 @@ func TestRevisionMovedNote(t *testing.T) {
 	}
 	csvStatus := map[string]string{}
 	for _, r := range rows[1:] {
-		csvStatus[r[slices.Index(csvColumns, "body")]] = r[slices.Index(csvColumns, "status")]
+		csvStatus[r[slices.Index(transfer.CSVColumns, "body")]] = r[slices.Index(transfer.CSVColumns, "status")]
 	}
 	if csvStatus["ann on treaties"] != "moved" || csvStatus["ann on trade"] != "mapped" {
 		t.Errorf("CSV statuses %v", csvStatus)

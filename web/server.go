@@ -250,6 +250,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
+	r.Use(s.logRequests) // first, so it logs the answer of a panic too
 	r.Use(s.recoverPanics)
 	r.Use(securityHeaders)
 	r.Use(clientIP(s.cfg.TrustedProxies))

@@ -1,11 +1,11 @@
 package web
 
-// The export and import page, the API's export and import, and the entry
-// points of "glossa export" and "glossa import". Formats: export.go,
-// import.go. Routes: routes_export.go.
+// The export and import page, and the API's export and import: the HTTP
+// side of the transfer package, which reads and writes the files (and
+// which "glossa export" and "glossa import" call directly). Routes:
+// routes_export.go.
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,11 +13,12 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
-	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"glossa/store"
+	"glossa/transfer"
 )
 
 // transferPage is the page to export and import a document's notes, with
@@ -29,7 +30,7 @@ type transferPage struct {
 	Formats     []transferChoice
 	Scopes      []transferChoice
 	MaxImport   string
-	Report      *ImportReport
+	Report      *transfer.Report
 	ImportError string
 	// AnySource: the import form's "made on another page" box, ticked.
 	AnySource bool
@@ -46,12 +47,12 @@ type transferChoice struct {
 func (s *Server) transferPage(r *http.Request, u *store.User, e *docEntry) (transferPage, error) {
 	p := transferPage{
 		basePage: s.base(r, "Export and import notes · "+e.current.Meta.Title),
-		Slug:     e.slug, DocTitle: e.current.Meta.Title, MaxImport: byteSize(maxImportBytes),
+		Slug:     e.slug, DocTitle: e.current.Meta.Title, MaxImport: transfer.ByteSize(transfer.MaxBytes),
 		Sources: e.current.Meta.Source, ImportLimit: s.cfg.ImportLimit,
 		Formats: []transferChoice{
-			{Value: formatMarkdown, Label: "Markdown", Help: "to read: the essay’s paragraphs with their notes", Selected: true},
-			{Value: formatCSV, Label: "CSV", Help: "for a spreadsheet: one row per note and reply"},
-			{Value: formatJSONLD, Label: "W3C Web Annotation (JSON-LD)", Help: "to import here or elsewhere"},
+			{Value: transfer.FormatMarkdown, Label: "Markdown", Help: "to read: the essay’s paragraphs with their notes", Selected: true},
+			{Value: transfer.FormatCSV, Label: "CSV", Help: "for a spreadsheet: one row per note and reply"},
+			{Value: transfer.FormatJSONLD, Label: "W3C Web Annotation (JSON-LD)", Help: "to import here or elsewhere"},
 		},
 		Scopes: []transferChoice{{Value: "mine", Label: "My notes and replies", Selected: true}},
 	}
@@ -80,7 +81,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	if q := r.URL.Query(); q.Has("format") {
-		format, err := exportFormat(q.Get("format"))
+		format, err := transfer.ParseFormat(q.Get("format"))
 		if err != nil {
 			return err
 		}
@@ -93,16 +94,70 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, http.StatusOK, "export.html", p)
 }
 
+// serveExport sends document e's export for u as a download.
 func (s *Server) serveExport(w http.ResponseWriter, r *http.Request, u *store.User, e *docEntry, format, scope string) error {
-	sc, err := s.exportScopeOf(r.Context(), u, scope)
+	sc, err := transfer.ParseScope(r.Context(), s.db, u, scope)
 	if err != nil {
+		return transferError(err)
+	}
+	f, err := transfer.Export(r.Context(), s.db, s.baseURL(r), u, e.transferDoc(), format, sc)
+	if err != nil {
+		return transferError(err)
+	}
+	h := w.Header()
+	h.Set("Content-Type", f.ContentType)
+	h.Set("Content-Disposition", `attachment; filename="`+f.Name+`"`)
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, err = w.Write(f.Body)
+	return err
+}
+
+// transferStatus is the status of each kind of transfer.Error.
+var transferStatus = map[transfer.Kind]int{
+	transfer.Malformed:     http.StatusBadRequest,
+	transfer.TooLarge:      http.StatusRequestEntityTooLarge,
+	transfer.Unprocessable: http.StatusUnprocessableEntity,
+	transfer.OverAllowance: http.StatusTooManyRequests,
+	transfer.Forbidden:     http.StatusForbidden,
+}
+
+// transferError is a *transfer.Error as an HTTP answer: its status, its
+// message, and Retry-After when it says when to try again. Other errors
+// pass through.
+func transferError(err error) error {
+	var te *transfer.Error
+	if !errors.As(err, &te) {
 		return err
 	}
-	f, err := s.exportFile(r, u, e, format, sc)
-	if err != nil {
+	status, ok := transferStatus[te.Kind]
+	if !ok {
 		return err
 	}
-	return f.write(w)
+	he := &httpError{status: status, msg: te.Msg}
+	if !te.RetryAt.IsZero() {
+		he.header = http.Header{"Retry-After": {strconv.Itoa(max(1, int(time.Until(te.RetryAt).Seconds()+1)))}}
+	}
+	return he
+}
+
+// importError is a problem with an uploaded file as a whole.
+func importError(status int, format string, args ...any) error {
+	return &httpError{status: status, msg: fmt.Sprintf(format, args...)}
+}
+
+// retryAfter sets Retry-After when err says when to try again.
+func retryAfter(w http.ResponseWriter, err error) {
+	var he *httpError
+	if errors.As(err, &he) {
+		for k, v := range he.header {
+			w.Header()[k] = v
+		}
+	}
+	var be *busyError
+	if errors.As(err, &be) {
+		w.Header().Set("Retry-After", strconv.Itoa(be.retryAfter))
+	}
 }
 
 // apiExport serves GET /api/documents/{slug}/export: ?format= md, csv or
@@ -116,9 +171,9 @@ func (s *Server) apiExport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	format := formatJSONLD
+	format := transfer.FormatJSONLD
 	if v := r.URL.Query().Get("format"); v != "" {
-		if format, err = exportFormat(v); err != nil {
+		if format, err = transfer.ParseFormat(v); err != nil {
 			return err
 		}
 	}
@@ -143,8 +198,8 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rep, opt, err := s.importUpload(r.Context(), u, e, func() ([]byte, importOptions, error) { return readUpload(w, r) })
-	p.AnySource = opt.anySource
+	rep, opt, err := s.importUpload(r.Context(), u, e, func() ([]byte, transfer.Options, error) { return readUpload(w, r) })
+	p.AnySource = opt.AnySource
 	if err == nil {
 		p.Report = &rep
 		return s.render(w, http.StatusOK, "export.html", p)
@@ -165,39 +220,40 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 // limits of importlimits.go: the reader's slot is taken before read reads
 // the file, so nobody sends two at once, and one of the server's once it
 // is read, so that a slow upload holds none of them.
-func (s *Server) importUpload(ctx context.Context, u *store.User, e *docEntry, read func() ([]byte, importOptions, error)) (ImportReport, importOptions, error) {
+func (s *Server) importUpload(ctx context.Context, u *store.User, e *docEntry, read func() ([]byte, transfer.Options, error)) (transfer.Report, transfer.Options, error) {
 	leave, err := s.imports.reader(u.ID)
 	if err != nil {
-		return ImportReport{}, importOptions{}, err
+		return transfer.Report{}, transfer.Options{}, err
 	}
 	defer leave()
 	data, opt, err := read()
 	if err != nil {
-		return ImportReport{}, opt, err
+		return transfer.Report{}, opt, err
 	}
 	leaveServer, err := s.imports.server()
 	if err != nil {
-		return ImportReport{}, opt, err
+		return transfer.Report{}, opt, err
 	}
 	defer leaveServer()
-	rep, err := s.importData(ctx, u, e, data, opt, s.importAllowance())
-	return rep, opt, err
+	opt.Allowance, opt.Placed = s.importAllowance(), &s.imports.placed
+	rep, err := transfer.Import(ctx, s.db, u, e.transferDoc(), data, opt)
+	return rep, opt, transferError(err)
 }
 
-// readUpload reads the import form: its file, at most maxImportBytes,
+// readUpload reads the import form: its file, at most transfer.MaxBytes,
 // and its choices.
-func readUpload(w http.ResponseWriter, r *http.Request) ([]byte, importOptions, error) {
-	var opt importOptions
+func readUpload(w http.ResponseWriter, r *http.Request) ([]byte, transfer.Options, error) {
+	var opt transfer.Options
 	data, err := readUploadParts(w, r, &opt)
 	return data, opt, err
 }
 
 // readUploadParts reads the form's parts, in whatever order they come,
 // setting opt from its fields; it returns the file.
-func readUploadParts(w http.ResponseWriter, r *http.Request, opt *importOptions) ([]byte, error) {
+func readUploadParts(w http.ResponseWriter, r *http.Request, opt *transfer.Options) ([]byte, error) {
 	tooLarge := importError(http.StatusRequestEntityTooLarge,
-		"The file is larger than the %s glossa imports at a time. Split it, or export fewer notes at a time.", byteSize(maxImportBytes))
-	r.Body = http.MaxBytesReader(w, r.Body, maxImportBytes+64<<10) // the file and the form around it
+		"The file is larger than the %s glossa imports at a time. Split it, or export fewer notes at a time.", transfer.ByteSize(transfer.MaxBytes))
+	r.Body = http.MaxBytesReader(w, r.Body, transfer.MaxBytes+64<<10) // the file and the form around it
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return nil, importError(http.StatusBadRequest, "Send the file from the import form (multipart/form-data, in the field “file”).")
@@ -221,14 +277,14 @@ func readUploadParts(w http.ResponseWriter, r *http.Request, opt *importOptions)
 			if errors.As(err, &mbe) {
 				return nil, tooLarge
 			}
-			opt.anySource = string(v) == "any"
+			opt.AnySource = string(v) == "any"
 		case "file":
 			if file != nil {
 				continue
 			}
-			data, err := io.ReadAll(io.LimitReader(part, maxImportBytes+1))
+			data, err := io.ReadAll(io.LimitReader(part, transfer.MaxBytes+1))
 			switch {
-			case errors.As(err, &mbe) || len(data) > maxImportBytes:
+			case errors.As(err, &mbe) || len(data) > transfer.MaxBytes:
 				return nil, tooLarge
 			case err != nil:
 				return nil, importError(http.StatusBadRequest, "The file could not be read: %v.", err)
@@ -246,7 +302,7 @@ func readUploadParts(w http.ResponseWriter, r *http.Request, opt *importOptions)
 
 // apiImport serves POST /api/documents/{slug}/import: the file is the
 // request body (application/json or application/ld+json, at most
-// maxImportBytes); the answer is the report. A file that cannot be read
+// transfer.MaxBytes); the answer is the report. A file that cannot be read
 // at all is 400, 413 or 422 with the reason, and nothing is imported.
 func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) error {
 	u, err := requireUser(r)
@@ -262,21 +318,21 @@ func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) error {
 		return &httpError{status: http.StatusUnsupportedMediaType,
 			msg: "Send the file as the request body, as application/json or application/ld+json."}
 	}
-	var opt importOptions
+	var opt transfer.Options
 	switch v := r.URL.Query().Get("source"); v {
 	case "":
 	case "any":
-		opt.anySource = true
+		opt.AnySource = true
 	default:
 		return &httpError{status: http.StatusBadRequest,
 			msg: fmt.Sprintf("source=%q: the only choice is source=any, to place on this essay, by their quotes, notes made on other pages.", v)}
 	}
-	rep, _, err := s.importUpload(r.Context(), u, e, func() ([]byte, importOptions, error) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxImportBytes)
+	rep, _, err := s.importUpload(r.Context(), u, e, func() ([]byte, transfer.Options, error) {
+		r.Body = http.MaxBytesReader(w, r.Body, transfer.MaxBytes)
 		data, err := io.ReadAll(r.Body)
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, opt, importError(http.StatusRequestEntityTooLarge, "The file is larger than the %s glossa imports at a time. Split it.", byteSize(maxImportBytes))
+			return nil, opt, importError(http.StatusRequestEntityTooLarge, "The file is larger than the %s glossa imports at a time. Split it.", transfer.ByteSize(transfer.MaxBytes))
 		}
 		return data, opt, err
 	})
@@ -285,121 +341,4 @@ func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, jsonType, rep)
-}
-
-// --- the command line ------------------------------------------------------
-
-// plainError drops the HTTP status from a handler's error, for the
-// command line.
-func plainError(err error) error {
-	var he *httpError
-	if errors.As(err, &he) && he.status < 500 {
-		return errors.New(he.msg)
-	}
-	var fe fieldErrors
-	if errors.As(err, &fe) {
-		return errors.New(fe.Error())
-	}
-	if errors.Is(err, store.ErrForbidden) {
-		return errors.New("only the group's teachers can export its notes")
-	}
-	return err
-}
-
-func (s *Server) userNamed(ctx context.Context, name string) (*store.User, error) {
-	u, _, err := s.db.UserByName(ctx, name)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("no user named %q", name)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &u, nil
-}
-
-// ExportFile is "glossa export": document slug's notes as the user named
-// userName would download them, in format (md, csv or jsonld) and scope
-// (mine or group:ID). IRIs and links start with Config.BaseURL (by
-// default http://localhost:8080). It returns the file's name and content.
-func (s *Server) ExportFile(ctx context.Context, userName, slug, format, scope string) (string, []byte, error) {
-	u, err := s.userNamed(ctx, userName)
-	if err != nil {
-		return "", nil, err
-	}
-	e, err := s.docs.doc(slug)
-	if err != nil {
-		return "", nil, fmt.Errorf("no essay %q", slug)
-	}
-	f, err := exportFormat(format)
-	if err != nil {
-		return "", nil, plainError(err)
-	}
-	sc, err := s.exportScopeOf(ctx, u, scope)
-	if errors.Is(err, errNotFound) {
-		return "", nil, fmt.Errorf("%s is not in group %s", u.Name, strings.TrimPrefix(scope, "group:"))
-	}
-	if err != nil {
-		return "", nil, plainError(err)
-	}
-	r, err := http.NewRequestWithContext(ctx, http.MethodGet, "/", nil)
-	if err != nil {
-		return "", nil, err
-	}
-	r.Host = "localhost:8080"
-	file, err := s.exportFile(r, u, e, f, sc)
-	if err != nil {
-		return "", nil, plainError(err)
-	}
-	return file.name, file.body, nil
-}
-
-// ImportFile is "glossa import": data imported into document slug as the
-// user named userName, as the import form does it, but without its
-// allowance and limits (the operator runs it). With slug "", the document
-// is the one essay the file names. anySource: the file's notes belong to
-// that essay whatever page they were made on (the form's source=any).
-func (s *Server) ImportFile(ctx context.Context, userName, slug string, data []byte, anySource bool) (ImportReport, error) {
-	u, err := s.userNamed(ctx, userName)
-	if err != nil {
-		return ImportReport{}, err
-	}
-	var e *docEntry
-	if slug == "" {
-		// A file that cannot be read says so, rather than that it names
-		// no essay.
-		if _, _, _, err := decodeImportFile(data); err != nil {
-			return ImportReport{}, plainError(err)
-		}
-		if e, err = s.namedDocument(data); err != nil {
-			return ImportReport{}, err
-		}
-	} else if e, err = s.docs.doc(slug); err != nil {
-		return ImportReport{}, fmt.Errorf("no essay %q", slug)
-	}
-	rep, err := s.importData(ctx, u, e, data, importOptions{anySource: anySource}, store.ImportAllowance{})
-	return rep, plainError(err)
-}
-
-// namedDocument is the one essay whose reading page (/read/{slug}) or
-// original address (one of its sources) a file mentions.
-func (s *Server) namedDocument(data []byte) (*docEntry, error) {
-	var found []*docEntry
-	var slugs []string
-	for _, e := range s.docs.all() {
-		named := bytes.Contains(data, []byte("/read/"+e.slug))
-		for _, src := range e.current.Meta.Source {
-			named = named || bytes.Contains(data, []byte(src))
-		}
-		if named {
-			found = append(found, e)
-			slugs = append(slugs, e.slug)
-		}
-	}
-	switch len(found) {
-	case 1:
-		return found[0], nil
-	case 0:
-		return nil, errors.New("the file names none of the essays here: say which one with -doc")
-	}
-	return nil, fmt.Errorf("the file names several essays (%s): import it into one at a time with -doc", strings.Join(slugs, ", "))
 }

@@ -35,6 +35,7 @@ import (
 	"glossa/static"
 	"glossa/store"
 	"glossa/templates"
+	"glossa/transfer"
 	"glossa/web"
 )
 
@@ -470,24 +471,25 @@ func tokenNew(ctx context.Context, args []string, getenv func(string) string, st
 	return nil
 }
 
-// transferServer opens the database and a Server on it, for export and
-// import: they run as the server's own pages do, without listening. It is
-// given no essays, so it publishes nothing: it works on the documents the
-// database holds, each at its current revision, wherever it came from.
-func transferServer(ctx context.Context, dbPath, baseURL string, stderr io.Writer) (*store.DB, *web.Server, error) {
-	db, err := store.Open(ctx, dbPath)
-	if err != nil {
-		return nil, nil, err
+// userNamed is the user of db named name.
+func userNamed(ctx context.Context, db *store.DB, name string) (*store.User, error) {
+	u, _, err := db.UserByName(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("no user named %q", name)
 	}
-	srv, err := web.New(ctx, web.Config{
-		DB: db, Templates: templates.FS, Static: static.FS, BaseURL: baseURL,
-		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-	})
 	if err != nil {
-		db.Close()
-		return nil, nil, err
+		return nil, err
 	}
-	return db, srv, nil
+	return &u, nil
+}
+
+// loadEssay is document slug of db, rendered.
+func loadEssay(ctx context.Context, db *store.DB, slug string) (transfer.Document, error) {
+	d, err := transfer.LoadDocument(ctx, db, slug)
+	if errors.Is(err, store.ErrNotFound) {
+		return d, fmt.Errorf("no essay %q", slug)
+	}
+	return d, err
 }
 
 // export writes a reader's notes on one essay (or, for its teacher, a
@@ -511,16 +513,38 @@ func export(ctx context.Context, args []string, getenv func(string) string, stdo
 	if *user == "" || *doc == "" {
 		return errors.New("export needs -user NAME and -doc SLUG")
 	}
-	db, srv, err := transferServer(ctx, *dbPath, *baseURL, stderr)
+	db, err := store.Open(ctx, *dbPath)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	defer srv.Close()
-	_, body, err := srv.ExportFile(ctx, *user, *doc, *format, *scope)
+	u, err := userNamed(ctx, db, *user)
 	if err != nil {
 		return err
 	}
+	d, err := loadEssay(ctx, db, *doc)
+	if err != nil {
+		return err
+	}
+	f, err := transfer.ParseFormat(*format)
+	if err != nil {
+		return err
+	}
+	sc, err := transfer.ParseScope(ctx, db, u, *scope)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%s is not in group %s", u.Name, strings.TrimPrefix(*scope, "group:"))
+	}
+	if err != nil {
+		return err
+	}
+	file, err := transfer.Export(ctx, db, strings.TrimRight(*baseURL, "/"), u, d, f, sc)
+	if errors.Is(err, store.ErrForbidden) {
+		return errors.New("only the group's teachers can export its notes")
+	}
+	if err != nil {
+		return err
+	}
+	body := file.Body
 	if *out == "-" {
 		_, err = stdout.Write(body)
 		return err
@@ -560,13 +584,12 @@ func importNotes(ctx context.Context, args []string, getenv func(string) string,
 	if err != nil {
 		return err
 	}
-	db, srv, err := transferServer(ctx, *dbPath, "", stderr)
+	db, err := store.Open(ctx, *dbPath)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	defer srv.Close()
-	rep, err := srv.ImportFile(ctx, *user, *doc, data, *source == "any")
+	rep, err := importFile(ctx, db, *user, *doc, data, *source == "any")
 	if err != nil {
 		return fmt.Errorf("%s: %w", fset.Arg(0), err)
 	}
@@ -580,6 +603,35 @@ func importNotes(ctx context.Context, args []string, getenv func(string) string,
 		fmt.Fprintf(stdout, "  %s\n", l)
 	}
 	return nil
+}
+
+// importFile imports data into document slug as the user named
+// userName, as the import form does, but without its allowance and
+// limits (the operator runs it). With slug "", the document is the one
+// essay the file names.
+func importFile(ctx context.Context, db *store.DB, userName, slug string, data []byte, anySource bool) (transfer.Report, error) {
+	u, err := userNamed(ctx, db, userName)
+	if err != nil {
+		return transfer.Report{}, err
+	}
+	var d transfer.Document
+	if slug == "" {
+		// A file that cannot be read says so, rather than that it names
+		// no essay.
+		if err := transfer.CheckFile(data); err != nil {
+			return transfer.Report{}, err
+		}
+		docs, err := transfer.LoadDocuments(ctx, db)
+		if err != nil {
+			return transfer.Report{}, err
+		}
+		if d, err = transfer.NamedDocument(docs, data); err != nil {
+			return transfer.Report{}, err
+		}
+	} else if d, err = loadEssay(ctx, db, slug); err != nil {
+		return transfer.Report{}, err
+	}
+	return transfer.Import(ctx, db, u, d, data, transfer.Options{AnySource: anySource})
 }
 
 // backup copies the database to a new file while the server may be

@@ -1,9 +1,9 @@
-package web
+package transfer
 
-// Export (issue 5): a reader's notes on a document, or a group's notes for
+// Export: a reader's notes on a document, or a group's notes for
 // the group's teachers, as Markdown to read, CSV to count, or W3C Web
-// Annotation JSON-LD to import again (import.go). The page and the API
-// share exportFile; the command line reaches it through ExportFile.
+// Annotation JSON-LD to import again (import.go). The page, the API
+// and the command line all make it with Export.
 //
 // What an export holds. "mine": every note and reply the reader wrote on
 // the document, including replies in others' threads (their words are
@@ -21,7 +21,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,109 +32,102 @@ import (
 
 // The export formats, as ?format= names them.
 const (
-	formatMarkdown = "md"
-	formatCSV      = "csv"
-	formatJSONLD   = "jsonld"
+	FormatMarkdown = "md"
+	FormatCSV      = "csv"
+	FormatJSONLD   = "jsonld"
 )
 
-// exportFormat reads ?format=; a few other spellings are accepted.
-func exportFormat(v string) (string, error) {
+// ParseFormat reads an export format (?format=, -format): md, csv or
+// jsonld; a few other spellings are accepted.
+func ParseFormat(v string) (string, error) {
 	switch strings.ToLower(strings.TrimSpace(v)) {
 	case "md", "markdown":
-		return formatMarkdown, nil
+		return FormatMarkdown, nil
 	case "csv":
-		return formatCSV, nil
+		return FormatCSV, nil
 	case "jsonld", "json-ld", "json", "w3c":
-		return formatJSONLD, nil
+		return FormatJSONLD, nil
 	}
-	return "", fieldErrors{"format": fmt.Sprintf("Format %q is not one of md (Markdown), csv or jsonld (W3C Web Annotation).", v)}
+	return "", store.FieldErrors{"format": fmt.Sprintf("Format %q is not one of md (Markdown), csv or jsonld (W3C Web Annotation).", v)}
 }
 
-// exportScope is whose notes an export holds: the reader's (group nil) or
-// a group's.
-type exportScope struct {
-	group *store.Group
+// Scope is whose notes an export holds: the reader's (Group nil) or a
+// group's.
+type Scope struct {
+	Group *store.Group
 }
 
-func (sc exportScope) value() string {
-	if sc.group == nil {
+func (sc Scope) value() string {
+	if sc.Group == nil {
 		return "mine"
 	}
-	return "group:" + strconv.FormatInt(sc.group.ID, 10)
+	return "group:" + strconv.FormatInt(sc.Group.ID, 10)
 }
 
-// exportScopeOf reads ?scope= for u: "mine" (the default) or "group:ID",
-// which only the group's teachers may ask for. As everywhere, a group
-// exists only for its members: anyone else gets 404, a member 403.
-func (s *Server) exportScopeOf(ctx context.Context, u *store.User, v string) (exportScope, error) {
+// ParseScope reads a scope (?scope=, -scope) for u: "mine" (the default)
+// or "group:ID", which only the group's teachers may ask for. As
+// everywhere, a group exists only for its members: anyone else gets
+// store.ErrNotFound, a member an *Error of kind Forbidden.
+func ParseScope(ctx context.Context, db *store.DB, u *store.User, v string) (Scope, error) {
 	v = strings.TrimSpace(v)
 	if v == "" || v == "mine" {
-		return exportScope{}, nil
+		return Scope{}, nil
 	}
 	kind, id, ok := strings.Cut(v, ":")
 	gid, err := strconv.ParseInt(id, 10, 64)
 	if !ok || kind != "group" || err != nil || gid <= 0 {
-		return exportScope{}, fieldErrors{"scope": fmt.Sprintf("Scope %q is not mine or group:ID.", v)}
+		return Scope{}, store.FieldErrors{"scope": fmt.Sprintf("Scope %q is not mine or group:ID.", v)}
 	}
-	role, err := s.db.RoleOf(ctx, u.ID, gid)
+	role, err := db.RoleOf(ctx, u.ID, gid)
 	if errors.Is(err, store.ErrForbidden) {
-		return exportScope{}, errNotFound
+		return Scope{}, fmt.Errorf("group %d: %w", gid, store.ErrNotFound)
 	}
 	if err != nil {
-		return exportScope{}, err
+		return Scope{}, err
 	}
 	if role != store.RoleTeacher {
-		return exportScope{}, errForbidden("Only the group's teachers can export its notes; you can export your own.")
+		return Scope{}, &Error{Kind: Forbidden, Msg: "Only the group's teachers can export its notes; you can export your own."}
 	}
-	g, err := s.db.Group(ctx, gid)
+	g, err := db.Group(ctx, gid)
 	if err != nil {
-		return exportScope{}, err
+		return Scope{}, err
 	}
-	return exportScope{group: &g}, nil
+	return Scope{Group: &g}, nil
 }
 
-// exportFile is an export ready to send.
-type exportFile struct {
-	name        string
-	contentType string
-	body        []byte
+// File is an export ready to send.
+type File struct {
+	Name        string
+	ContentType string
+	Body        []byte
 }
 
-func (f exportFile) write(w http.ResponseWriter) error {
-	h := w.Header()
-	h.Set("Content-Type", f.contentType)
-	h.Set("Content-Disposition", `attachment; filename="`+f.name+`"`)
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	_, err := w.Write(f.body)
-	return err
-}
-
-// exportFile makes the export of document e for u. r gives the base URL of
-// the IRIs and links (see baseURL).
-func (s *Server) exportFile(r *http.Request, u *store.User, e *docEntry, format string, sc exportScope) (exportFile, error) {
-	q := store.ExportQuery{DocumentID: e.id}
-	if sc.group != nil {
-		q.GroupID = sc.group.ID
+// Export makes the export of document d of db for u, in format (see
+// ParseFormat) and scope (ParseScope). Its IRIs and links start with base
+// (http://host, no trailing slash).
+func Export(ctx context.Context, db *store.DB, base string, u *store.User, d Document, format string, sc Scope) (File, error) {
+	q := store.ExportQuery{DocumentID: d.ID}
+	if sc.Group != nil {
+		q.GroupID = sc.Group.ID
 	}
-	notes, err := s.db.ExportNotes(r.Context(), store.Viewer{UserID: u.ID}, q)
+	notes, err := db.ExportNotes(ctx, store.Viewer{UserID: u.ID}, q)
 	if err != nil {
-		return exportFile{}, err
+		return File{}, err
 	}
-	threads := exportThreads(e, notes)
-	name := e.slug + "-notes-" + u.Name
-	if sc.group != nil {
-		name = e.slug + "-group-" + strconv.FormatInt(sc.group.ID, 10)
+	threads := exportThreads(d, notes)
+	name := d.Slug + "-notes-" + u.Name
+	if sc.Group != nil {
+		name = d.Slug + "-group-" + strconv.FormatInt(sc.Group.ID, 10)
 	}
 	switch format {
-	case formatMarkdown:
-		return exportFile{name + ".md", "text/markdown; charset=utf-8", s.exportMarkdown(r, e, u, sc, threads)}, nil
-	case formatCSV:
-		b, err := s.exportCSV(r, e, threads)
-		return exportFile{name + ".csv", "text/csv; charset=utf-8", b}, err
+	case FormatMarkdown:
+		return File{name + ".md", "text/markdown; charset=utf-8", exportMarkdown(base, d, u, sc, threads)}, nil
+	case FormatCSV:
+		b, err := exportCSV(base, d, threads)
+		return File{name + ".csv", "text/csv; charset=utf-8", b}, err
 	default:
-		b, err := s.exportJSONLD(r, e, u, sc, threads)
-		return exportFile{name + ".jsonld", annoType, b}, err
+		b, err := exportJSONLD(base, d, u, sc, threads)
+		return File{name + ".jsonld", AnnoType, b}, err
 	}
 }
 
@@ -154,7 +146,7 @@ type exportThread struct {
 // thread's replies oldest first. Times are compared to the second, as the
 // JSON-LD writes them, so that a file imported elsewhere and exported
 // again lists its notes in the same order.
-func exportThreads(e *docEntry, notes []store.Note) []exportThread {
+func exportThreads(d Document, notes []store.Note) []exportThread {
 	in := make(map[string]bool, len(notes))
 	for _, n := range notes {
 		in[n.ID] = true
@@ -167,8 +159,8 @@ func exportThreads(e *docEntry, notes []store.Note) []exportThread {
 			continue
 		}
 		t := exportThread{note: n}
-		if n.Current.Status != store.StatusOrphan && n.Current.RevisionID == e.rev.ID {
-			t.block = e.current.Block(n.Current.Anchor)
+		if n.Current.Status != store.StatusOrphan && n.Current.RevisionID == d.Rev.ID {
+			t.block = d.Current.Block(n.Current.Anchor)
 		}
 		threads = append(threads, t)
 	}
@@ -234,28 +226,27 @@ type exportPage struct {
 	Type       string       `json:"type"`
 	PartOf     string       `json:"partOf"`
 	StartIndex int          `json:"startIndex"`
-	Items      []annotation `json:"items"`
+	Items      []Annotation `json:"items"`
 }
 
 // exportLabel says whose notes an export holds.
-func exportLabel(u *store.User, sc exportScope) string {
-	if sc.group != nil {
-		return "The notes of " + sc.group.Name
+func exportLabel(u *store.User, sc Scope) string {
+	if sc.Group != nil {
+		return "The notes of " + sc.Group.Name
 	}
 	return u.Name + "’s notes"
 }
 
-func (s *Server) exportJSONLD(r *http.Request, e *docEntry, u *store.User, sc exportScope, threads []exportThread) ([]byte, error) {
-	base := s.baseURL(r)
+func exportJSONLD(base string, d Document, u *store.User, sc Scope, threads []exportThread) ([]byte, error) {
 	c := exportCollection{
-		Context: annoContext,
-		ID:      base + "/api/documents/" + e.slug + "/export?format=jsonld&scope=" + sc.value(),
+		Context: AnnoContext,
+		ID:      base + "/api/documents/" + d.Slug + "/export?format=jsonld&scope=" + sc.value(),
 		Type:    "AnnotationCollection",
-		Label:   exportLabel(u, sc) + " on " + e.current.Meta.Title,
+		Label:   exportLabel(u, sc) + " on " + d.Current.Meta.Title,
 	}
-	var items []annotation
+	var items []Annotation
 	add := func(n store.Note) {
-		a := s.toAnnotation(r, n, e, true)
+		a := ToAnnotation(base, n, d, true)
 		// Reactions are other readers' acts, counted for the one asking:
 		// not the note's, and nothing an import could restore.
 		a.Reactions = nil
@@ -285,19 +276,18 @@ func (s *Server) exportJSONLD(r *http.Request, e *docEntry, u *store.User, sc ex
 
 // --- CSV ---------------------------------------------------------------------
 
-// csvColumns are the export's columns, in order; README.md documents each.
+// CSVColumns are the export's columns, in order; README.md documents each.
 // They are part of the format: add new ones at the end.
-var csvColumns = []string{
+var CSVColumns = []string{
 	"id", "parent_id", "document", "revision", "anchor", "position",
 	"quote", "prefix", "suffix", "start", "end", "status",
 	"author", "audience", "group", "tags", "body", "created", "modified", "url",
 	"imported", "imported_at", "importer_quote",
 }
 
-func (s *Server) exportCSV(r *http.Request, e *docEntry, threads []exportThread) ([]byte, error) {
-	base := s.baseURL(r)
-	revs := revisionNumbers(e)
-	rows := [][]string{csvColumns}
+func exportCSV(base string, d Document, threads []exportThread) ([]byte, error) {
+	revs := d.revisionNumbers()
+	rows := [][]string{CSVColumns}
 	add := func(n store.Note, b *content.Block) {
 		t := n.Current.Target
 		var start, end, pos string
@@ -310,9 +300,9 @@ func (s *Server) exportCSV(r *http.Request, e *docEntry, threads []exportThread)
 			pos = strconv.Itoa(b.Index + 1)
 		}
 		rows = append(rows, []string{
-			n.ID, n.ParentID, e.slug, strconv.Itoa(revs[t.RevisionID]), t.Anchor, pos,
+			n.ID, n.ParentID, d.Slug, strconv.Itoa(revs[t.RevisionID]), t.Anchor, pos,
 			t.Exact, t.Prefix, t.Suffix, start, end, string(n.Current.Status),
-			n.Author.Name, audienceValue(n.Audience, n.GroupID), n.GroupName, strings.Join(n.Tags, "; "), n.Body,
+			n.Author.Name, store.AudienceValue(n.Audience, n.GroupID), n.GroupName, strings.Join(n.Tags, "; "), n.Body,
 			n.CreatedAt.UTC().Format(time.RFC3339), n.UpdatedAt.UTC().Format(time.RFC3339), base + "/notes/" + n.ID,
 			yes(n.Imported), importedAt(n), yes(n.QuoteByImporter()),
 		})
@@ -328,7 +318,7 @@ func (s *Server) exportCSV(r *http.Request, e *docEntry, threads []exportThread)
 	cw.UseCRLF = true
 	for _, row := range rows {
 		for i := range row {
-			row[i] = csvCell(row[i]) // insights.go: no formula runs in a spreadsheet
+			row[i] = CSVCell(row[i]) // no formula runs in a spreadsheet
 		}
 		if err := cw.Write(row); err != nil {
 			return nil, fmt.Errorf("export csv: %w", err)
@@ -349,9 +339,9 @@ func (s *Server) exportCSV(r *http.Request, e *docEntry, threads []exportThread)
 // a list (quote, author, audience, date, tags, then the body as written),
 // replies nested under their note; the notes whose words are no longer in
 // the essay come last, under "Notes on an earlier version".
-func (s *Server) exportMarkdown(r *http.Request, e *docEntry, u *store.User, sc exportScope, threads []exportThread) []byte {
+func exportMarkdown(base string, d Document, u *store.User, sc Scope, threads []exportThread) []byte {
 	var b strings.Builder
-	m := e.current.Meta
+	m := d.Current.Meta
 	fmt.Fprintf(&b, "# %s\n\n", mdEscape(m.Title))
 	var src []string
 	if m.Author != "" {
@@ -384,9 +374,9 @@ func (s *Server) exportMarkdown(r *http.Request, e *docEntry, u *store.User, sc 
 	}
 	fmt.Fprintf(&b, "%s: %d %s and %d %s, exported from glossa, where the essay reads at <%s/read/%s> (revision %d).\n\n",
 		mdEscape(exportLabel(u, sc)), notes, plural(notes, "note", "notes"), replies, plural(replies, "reply", "replies"),
-		s.baseURL(r), e.slug, e.rev.Number)
+		base, d.Slug, d.Rev.Number)
 
-	labels := exportBlockLabels(e.current)
+	labels := exportBlockLabels(d.Current)
 	last := -1
 	earlier := false
 	for _, t := range threads {
@@ -557,4 +547,15 @@ func yes(v bool) string {
 		return "yes"
 	}
 	return ""
+}
+
+// CSVCell guards against CSV formula injection (OWASP): a cell starting
+// with = + - @ (or a tab or carriage return, which some spreadsheets skip
+// before looking) is taken as a formula by spreadsheets, so it gets a
+// leading single quote, which they show as text.
+func CSVCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }

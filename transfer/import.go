@@ -1,18 +1,18 @@
-package web
+package transfer
 
-// Import (issue 5): notes brought in from a file, onto one document.
+// Import: notes brought in from a file, onto one document.
 //
 // Two formats are read. W3C Web Annotation JSON-LD: one Annotation, an
 // array of them, an AnnotationPage, or an AnnotationCollection whose first
 // page is embedded (glossa's own export is one); annotations are read as
-// the API reads them (readBodies, readSelectors). And a Hypothesis export:
+// the API reads them (ReadBodies, ReadSelectors). And a Hypothesis export:
 // an array of its annotations, {"rows": [...]} (its API) or
 // {"annotations": [...]} (its client's export).
 //
 // The rules, in the order they are applied:
 //
-//   - The file as a whole: at most maxImportBytes, valid JSON, one of the
-//     shapes above, at most maxImportAnnotations. Otherwise nothing is
+//   - The file as a whole: at most MaxBytes, valid JSON, one of the
+//     shapes above, at most MaxAnnotations. Otherwise nothing is
 //     imported and the answer says why (400, 413 or 422).
 //   - Each annotation is then checked on its own, and one that fails is
 //     rejected with a report line naming it (its place in the file and its
@@ -51,13 +51,13 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net/http"
 	"net/url"
 	"path"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -69,21 +69,21 @@ import (
 
 // Limits on an import.
 const (
-	maxImportBytes       = 10 << 20 // 10 MB: a glossa export of about 7,000 notes
-	maxImportAnnotations = 10000
+	MaxBytes       = 10 << 20 // 10 MB: a glossa export of about 7,000 notes
+	MaxAnnotations = 10000
 )
 
 // The formats an import reads, as the report names them.
 const (
-	formatW3C        = "W3C Web Annotation"
-	formatHypothesis = "Hypothesis"
+	FormatW3C        = "W3C Web Annotation"
+	FormatHypothesis = "Hypothesis"
 )
 
-// ImportReport says what an import did: how many annotations the file
+// Report says what an import did: how many annotations the file
 // held and what became of them, with a line for each that was not simply
 // placed where it said (rejected, skipped, orphaned, fuzzy, moved) or that came in
 // changed (a tag dropped, an audience made private).
-type ImportReport struct {
+type Report struct {
 	Document    string       `json:"document"`
 	Format      string       `json:"format"`
 	Annotations int          `json:"annotations"` // in the file
@@ -111,7 +111,7 @@ type ReportLine struct {
 }
 
 // Summary is the report in one sentence.
-func (r ImportReport) Summary() string {
+func (r Report) Summary() string {
 	return fmt.Sprintf("%d of %d %s imported from a %s file: %d exact, %d mapped, %d moved, %d fuzzy, %d orphaned, %d %s; %d skipped, %d rejected.",
 		r.Imported, r.Annotations, plural(r.Annotations, "annotation", "annotations"), r.Format,
 		r.Exact, r.Mapped, r.Moved, r.Fuzzy, r.Orphaned, r.Replies, plural(r.Replies, "reply", "replies"), r.Skipped, r.Rejected)
@@ -138,7 +138,7 @@ type importItem struct {
 	creator string // the name the file gives its creator
 	reply   bool
 	parent  string // a reply's parent as the file names it
-	in      noteInput
+	in      NoteInput
 	created time.Time
 	changed time.Time
 
@@ -147,7 +147,7 @@ type importItem struct {
 	notes   []string            // how it came in changed
 	state   int                 // of checkReply: unchecked, checking, checked
 	// elsewhere is the page it was made on, when that is not this essay
-	// and the reader said its notes belong here (importOptions.anySource).
+	// and the reader said its notes belong here (Options.anySource).
 	elsewhere string
 
 	// Filled in once it is checked.
@@ -171,30 +171,33 @@ const (
 	checked
 )
 
-// importError is a problem with the file as a whole.
-func importError(status int, format string, args ...any) error {
-	return &httpError{status: status, msg: fmt.Sprintf(format, args...)}
-}
-
-// importOptions are the reader's choices for one import.
-type importOptions struct {
-	// anySource: the file's notes belong to this essay whatever page
+// Options are the reader's choices for one import.
+type Options struct {
+	// AnySource: the file's notes belong to this essay whatever page
 	// they were made on (?source=any): each annotation on another page
 	// is placed by its quote alone.
-	anySource bool
+	AnySource bool
+	// Allowance is what the importer may still import (zero: no limit,
+	// for the command line).
+	Allowance store.ImportAllowance
+	// Placed, if set, counts the annotations placed on the text: the
+	// work an import does per note, which skipping the notes here
+	// already must spare.
+	Placed *atomic.Int64
 }
 
-// importData imports data into document e as u, by the rules in the
-// comment at the top of this file, within u's allowance (see
-// importAllowance; zero for the command line).
+// Import imports data into document d of db as u, by the rules in the
+// comment at the top of this file, within opt.Allowance. A problem with
+// the file as a whole is an *Error, and nothing is imported.
 //
 // The work is ordered so that what costs least decides first: the file
 // is read, annotations already here are found in one query and left
 // out, every other is checked, the allowance is asked whether what is
 // left fits, and only then is each note placed on the text (most of an
 // import's time). Sending the same file again places nothing.
-func (s *Server) importData(ctx context.Context, u *store.User, e *docEntry, data []byte, opt importOptions, allow store.ImportAllowance) (ImportReport, error) {
-	rep := ImportReport{Document: e.slug, Lines: []ReportLine{}}
+func Import(ctx context.Context, db *store.DB, u *store.User, d Document, data []byte, opt Options) (Report, error) {
+	allow := opt.Allowance
+	rep := Report{Document: d.Slug, Lines: []ReportLine{}}
 	format, raws, fileNotes, err := decodeImportFile(data)
 	if err != nil {
 		return rep, err
@@ -205,10 +208,10 @@ func (s *Server) importData(ctx context.Context, u *store.User, e *docEntry, dat
 	}
 	items := make([]*importItem, len(raws))
 	for i, raw := range raws {
-		if format == formatHypothesis {
-			items[i] = hypothesisItem(raw, e, i+1, opt)
+		if format == FormatHypothesis {
+			items[i] = hypothesisItem(raw, d, i+1, opt)
 		} else {
-			items[i] = w3cItem(raw, e, i+1, opt)
+			items[i] = w3cItem(raw, d, i+1, opt)
 		}
 	}
 
@@ -248,7 +251,7 @@ func (s *Server) importData(ctx context.Context, u *store.User, e *docEntry, dat
 			asked = append(asked, store.ImportNote{Key: it.key(), ID: it.keepID, Source: it.source})
 		}
 	}
-	here, err := s.db.ImportedBefore(ctx, u.ID, e.id, asked)
+	here, err := db.ImportedBefore(ctx, u.ID, d.ID, asked)
 	if err != nil {
 		return rep, err
 	}
@@ -258,7 +261,7 @@ func (s *Server) importData(ctx context.Context, u *store.User, e *docEntry, dat
 		}
 	}
 
-	memberships, err := s.db.Memberships(ctx, u.ID)
+	memberships, err := db.Memberships(ctx, u.ID)
 	if err != nil {
 		return rep, err
 	}
@@ -279,14 +282,14 @@ func (s *Server) importData(ctx context.Context, u *store.User, e *docEntry, dat
 			elsewhere[it.elsewhere] = true
 		}
 		if !it.reply {
-			s.checkNote(it, u, e, roles, format)
+			checkNote(it, u, d, roles, format)
 		}
 	}
 	for _, it := range items {
 		if it.reject != "" || it.skipped != nil || !it.reply {
 			continue
 		}
-		s.checkReply(ctx, it, u, e, byID, roles, format)
+		checkReply(ctx, db, it, u, d, byID, roles, format)
 	}
 	if len(others) > 0 {
 		rep.Lines = append(rep.Lines, ReportLine{Outcome: "note", Reason: fmt.Sprintf(
@@ -311,7 +314,7 @@ func (s *Server) importData(ctx context.Context, u *store.User, e *docEntry, dat
 			want++
 		}
 	}
-	if err := s.db.CheckImportAllowance(ctx, u.ID, want, allow); err != nil {
+	if err := db.CheckImportAllowance(ctx, u.ID, want, allow); err != nil {
 		return rep, allowanceError(err)
 	}
 
@@ -322,13 +325,15 @@ func (s *Server) importData(ctx context.Context, u *store.User, e *docEntry, dat
 		}
 		if align == nil {
 			var prev []content.PrevBlock
-			for _, b := range e.current.Blocks {
+			for _, b := range d.Current.Blocks {
 				prev = append(prev, content.PrevBlock{Anchor: b.Anchor, Hash: b.Hash, Text: b.Text})
 			}
-			align = content.Align(prev, e.current.Blocks)
+			align = content.Align(prev, d.Current.Blocks)
 		}
-		s.imports.placed.Add(1)
-		it.orig, it.cur = placeImported(e, align, it.target, it.in.Anchor)
+		if opt.Placed != nil {
+			opt.Placed.Add(1)
+		}
+		it.orig, it.cur = placeImported(d, align, it.target, it.in.Anchor)
 	}
 
 	var notes []store.ImportNote
@@ -354,7 +359,7 @@ func (s *Server) importData(ctx context.Context, u *store.User, e *docEntry, dat
 		notes = append(notes, n)
 		kept = append(kept, it)
 	}
-	results, err := s.db.ImportNotes(ctx, u.ID, e.id, notes, allow)
+	results, err := db.ImportNotes(ctx, u.ID, d.ID, notes, allow)
 	if err != nil {
 		return rep, allowanceError(err)
 	}
@@ -413,43 +418,23 @@ func allowanceError(err error) error {
 		per = a.Per.String()
 	}
 	if ae.RetryAt.IsZero() {
-		return importError(http.StatusUnprocessableEntity,
+		return errorf(Unprocessable,
 			"The file would add %d notes, and a reader may import at most %d a %s. Split it into smaller files. Nothing was imported.",
 			ae.Want, a.Notes, per)
 	}
-	return &allowanceHTTPError{httpError: httpError{status: http.StatusTooManyRequests, msg: fmt.Sprintf(
+	return &Error{Kind: OverAllowance, Msg: fmt.Sprintf(
 		"The file would add %d notes, and you have imported %d in the last %s: %d more fit now, of the %d a reader may import a %s. "+
 			"Import a smaller file, or this one after %s. Nothing was imported.",
-		ae.Want, ae.Used, per, ae.Left(), a.Notes, per, ae.RetryAt.UTC().Format("2 January 15:04 UTC"))},
-		retryAt: ae.RetryAt}
-}
-
-// allowanceHTTPError is a 429 that says when to try again.
-type allowanceHTTPError struct {
-	httpError
-	retryAt time.Time
-}
-
-func (e *allowanceHTTPError) Unwrap() error { return &e.httpError }
-
-// retryAfter sets Retry-After when err says when to try again.
-func retryAfter(w http.ResponseWriter, err error) {
-	var ae *allowanceHTTPError
-	if errors.As(err, &ae) {
-		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(time.Until(ae.retryAt).Seconds()+1))))
-	}
-	var be *busyError
-	if errors.As(err, &be) {
-		w.Header().Set("Retry-After", strconv.Itoa(be.retryAfter))
-	}
+		ae.Want, ae.Used, per, ae.Left(), a.Notes, per, ae.RetryAt.UTC().Format("2 January 15:04 UTC")),
+		RetryAt: ae.RetryAt}
 }
 
 // checkNote checks a note (not a reply), or rejects it. It does not
 // place it (placeImported does, once the import is known to fit its
 // allowance), but rejects what cannot be placed at all.
-func (s *Server) checkNote(it *importItem, u *store.User, e *docEntry, roles map[int64]store.Role, format string) {
-	fe := fieldErrors{}
-	it.in.Body = validateBody(it.in.Body, fe)
+func checkNote(it *importItem, u *store.User, d Document, roles map[int64]store.Role, format string) {
+	fe := store.FieldErrors{}
+	it.in.Body = store.ValidateBody(it.in.Body, fe)
 	if fe["body"] != "" {
 		it.reject = fe["body"]
 		return
@@ -458,13 +443,13 @@ func (s *Server) checkNote(it *importItem, u *store.User, e *docEntry, roles map
 	it.tags = it.cleanTags()
 	it.audience = store.Private
 	switch {
-	case format == formatHypothesis:
+	case format == FormatHypothesis:
 	case it.creator != "" && it.creator != u.Name:
 		if a := strings.TrimSpace(it.in.Audience); a != "" && a != string(store.Private) {
 			it.notes = append(it.notes, fmt.Sprintf("written by %s for the audience %q: imported as a private note of yours", it.creator, a))
 		}
 	default:
-		a, g := parseAudience(it.in.Audience, roles, fe)
+		a, g := store.ParseAudience(it.in.Audience, roles, fe)
 		if msg := fe["audience"]; msg != "" {
 			it.notes = append(it.notes, strings.TrimSuffix(msg, "; choose another audience.")+": imported as a private note")
 		} else {
@@ -475,7 +460,7 @@ func (s *Server) checkNote(it *importItem, u *store.User, e *docEntry, roles map
 		it.in.Question = false
 		it.notes = append(it.notes, "a question needs words: imported as a highlight")
 	}
-	t, reject := importTarget(e, it.in)
+	t, reject := importTarget(d, it.in)
 	if reject != "" {
 		it.reject = reject
 		return
@@ -490,7 +475,7 @@ func (s *Server) checkNote(it *importItem, u *store.User, e *docEntry, roles map
 // Someone else's words come in only where nobody but the importer reads
 // them: their reply in a thread others can see is rejected. A reply to a
 // note in a group the importer has left is rejected too.
-func (s *Server) checkReply(ctx context.Context, it *importItem, u *store.User, e *docEntry, byID map[string]*importItem, roles map[int64]store.Role, format string) {
+func checkReply(ctx context.Context, db *store.DB, it *importItem, u *store.User, d Document, byID map[string]*importItem, roles map[int64]store.Role, format string) {
 	switch it.state {
 	case checked:
 		return
@@ -503,9 +488,9 @@ func (s *Server) checkReply(ctx context.Context, it *importItem, u *store.User, 
 	if it.reject != "" {
 		return
 	}
-	body, err := replyBody(it.in.Body)
+	body, err := store.ReplyBody(it.in.Body)
 	if err != nil {
-		var fe fieldErrors
+		var fe store.FieldErrors
 		if errors.As(err, &fe) {
 			it.reject = fe["body"]
 		} else {
@@ -529,7 +514,7 @@ func (s *Server) checkReply(ctx context.Context, it *importItem, u *store.User, 
 	// note of this database.
 	if p := byID[it.parent]; p != nil && p.skipped == nil {
 		if p.reply {
-			s.checkReply(ctx, p, u, e, byID, roles, format)
+			checkReply(ctx, db, p, u, d, byID, roles, format)
 		}
 		switch {
 		case p.reject != "":
@@ -543,27 +528,27 @@ func (s *Server) checkReply(ctx context.Context, it *importItem, u *store.User, 
 	}
 	viewer := store.Viewer{UserID: u.ID}
 	src := it.parent
-	if format == formatHypothesis {
+	if format == FormatHypothesis {
 		src = hypothesisIRI(it.parent)
 	}
-	id, err := s.db.ImportedFrom(ctx, u.ID, src)
+	id, err := db.ImportedFrom(ctx, u.ID, src)
 	imported := err == nil
-	if !imported && format == formatW3C {
-		id = parentID(it.parent)
+	if !imported && format == FormatW3C {
+		id = ParentID(it.parent)
 	}
 	if id != "" {
-		n, err := s.db.Note(ctx, viewer, id)
+		n, err := db.Note(ctx, viewer, id)
 		if err == nil && n.ParentID != "" {
-			n, err = s.db.Note(ctx, viewer, n.ParentID)
+			n, err = db.Note(ctx, viewer, n.ParentID)
 		}
 		_, member := roles[n.GroupID]
 		switch {
-		case err == nil && n.DocumentID == e.id && n.GroupID != 0 && !member:
+		case err == nil && n.DocumentID == d.ID && n.GroupID != 0 && !member:
 			// Their own note, in a group they have left: they no longer
 			// write there (store.ErrNotInAudience).
 			it.reject = fmt.Sprintf("it answers a note in %s, a group you are no longer a member of", n.GroupName)
 			return
-		case err == nil && n.DocumentID == e.id:
+		case err == nil && n.DocumentID == d.ID:
 			it.parentID, it.thread = n.ID, n.Audience
 			return
 		case imported && errors.Is(err, store.ErrNotFound):
@@ -594,8 +579,13 @@ func (it *importItem) cleanTags() []string {
 	out := []string{}
 	for _, t := range it.in.Tags {
 		v, err := store.ValidateTag(t)
+		var fe *store.FieldError
+		if errors.As(err, &fe) {
+			it.notes = append(it.notes, "a tag was left out: "+fe.Sentence())
+			continue
+		}
 		if err != nil {
-			it.notes = append(it.notes, "a tag was left out: "+invalidMessage(err))
+			it.notes = append(it.notes, "a tag was left out: "+err.Error())
 			continue
 		}
 		out = append(out, v)
@@ -615,19 +605,19 @@ func (it *importItem) cleanTags() []string {
 // else its quote (with its context) to search for. It rejects a note
 // that names neither a paragraph nor a quote, or only a position that is
 // not in the text: nothing to place it by.
-func importTarget(e *docEntry, in noteInput) (content.Target, string) {
+func importTarget(d Document, in NoteInput) (content.Target, string) {
 	exact := content.Canon(in.Exact)
 	// A file's context may be longer than a note keeps: the words nearest
 	// the quote are the ones that place it.
 	prefix, suffix := content.TrimContext(squashSpace(in.Prefix), squashSpace(in.Suffix))
-	b := e.current.Block(in.Anchor)
+	b := d.Current.Block(in.Anchor)
 	t := content.Target{Anchor: in.Anchor, Exact: exact, Prefix: prefix, Suffix: suffix}
 	n := utf8.RuneCountInString(exact)
 	if n > 0 {
 		// No note's words are longer than a paragraph: refused before
 		// the search, which such a quote would keep busy for seconds.
 		longest := 0
-		for _, b := range e.current.Blocks {
+		for _, b := range d.Current.Blocks {
 			longest = max(longest, content.CodePoints(b.Text))
 		}
 		if n > longest {
@@ -671,8 +661,8 @@ func importTarget(e *docEntry, in noteInput) (content.Target, string) {
 // target; its original target must name a block, so it names the one it
 // was on if that still exists, else the essay's first block, with its
 // quote.
-func placeImported(e *docEntry, align *content.Alignment, t content.Target, anchor string) (store.Original, store.Current) {
-	rev := e.rev.ID
+func placeImported(d Document, align *content.Alignment, t content.Target, anchor string) (store.Original, store.Current) {
+	rev := d.Rev.ID
 	p := align.Place(t, false)
 	if p.Status == content.StatusMapped && anchor == "" {
 		// Its very words, found where they are: with no paragraph named
@@ -693,13 +683,13 @@ func placeImported(e *docEntry, align *content.Alignment, t content.Target, anch
 		}
 		return orig, cur
 	}
-	first := e.current.Blocks[0].Anchor
+	first := d.Current.Blocks[0].Anchor
 	lost := store.Target{RevisionID: rev, Anchor: t.Anchor, Start: t.Start, End: t.End, Exact: t.Exact, Prefix: t.Prefix, Suffix: t.Suffix}
 	if lost.Anchor == "" {
 		lost.Anchor = first
 	}
 	orig := store.Original{Target: lost}
-	if e.current.Block(t.Anchor) == nil {
+	if d.Current.Block(t.Anchor) == nil {
 		orig.Anchor = first
 	}
 	return orig, store.Current{Target: lost, Status: store.StatusOrphan, Score: 0}
@@ -733,23 +723,23 @@ func squashSpace(s string) string {
 // decodeImportFile finds the annotations in a file and its format.
 // fileNotes are lines for the report about the file as a whole.
 func decodeImportFile(data []byte) (format string, raws []json.RawMessage, fileNotes []string, err error) {
-	if len(data) > maxImportBytes {
-		return "", nil, nil, importError(http.StatusRequestEntityTooLarge,
-			"The file is %s; glossa imports files of at most %s. Split it, or export fewer notes at a time.", byteSize(len(data)), byteSize(maxImportBytes))
+	if len(data) > MaxBytes {
+		return "", nil, nil, errorf(TooLarge,
+			"The file is %s; glossa imports files of at most %s. Split it, or export fewer notes at a time.", ByteSize(len(data)), ByteSize(MaxBytes))
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a byte order mark
 	if !utf8.Valid(data) {
-		return "", nil, nil, importError(http.StatusBadRequest, "The file is not UTF-8 text, so it is not JSON.")
+		return "", nil, nil, errorf(Malformed, "The file is not UTF-8 text, so it is not JSON.")
 	}
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {
-		return "", nil, nil, importError(http.StatusBadRequest, "The file is empty.")
+		return "", nil, nil, errorf(Malformed, "The file is empty.")
 	}
 	var probe any
 	if err := json.Unmarshal(trimmed, &probe); err != nil {
-		return "", nil, nil, importError(http.StatusBadRequest, "The file is not valid JSON: %s.", jsonSyntax(trimmed, err))
+		return "", nil, nil, errorf(Malformed, "The file is not valid JSON: %s.", jsonSyntax(trimmed, err))
 	}
-	notAnnotations := importError(http.StatusUnprocessableEntity,
+	notAnnotations := errorf(Unprocessable,
 		"The file is JSON but holds no annotations glossa knows: it reads W3C Web Annotations (an Annotation, an array of them, "+
 			"an AnnotationPage or an AnnotationCollection with its first page in the file) and Hypothesis exports "+
 			`(an array of annotations, {"rows": [...]} or {"annotations": [...]}).`)
@@ -778,16 +768,16 @@ func decodeImportFile(data []byte) (format string, raws []json.RawMessage, fileN
 				return nil
 			}
 			if err := json.Unmarshal(raw, &raws); err != nil {
-				return importError(http.StatusUnprocessableEntity, "The file’s %s is not an array of annotations.", what)
+				return errorf(Unprocessable, "The file’s %s is not an array of annotations.", what)
 			}
 			return nil
 		}
 		switch {
 		case slices.Contains(types, "AnnotationCollection"):
-			format = formatW3C
+			format = FormatW3C
 			first := bytes.TrimSpace(top.First)
 			if len(first) > 0 && first[0] == '"' {
-				return "", nil, nil, importError(http.StatusUnprocessableEntity,
+				return "", nil, nil, errorf(Unprocessable,
 					"The collection’s annotations are not in the file, only the address of its first page (%s). Export them with the annotations in the file.", first)
 			}
 			var page struct {
@@ -796,7 +786,7 @@ func decodeImportFile(data []byte) (format string, raws []json.RawMessage, fileN
 			}
 			if len(first) > 0 {
 				if err := json.Unmarshal(first, &page); err != nil {
-					return "", nil, nil, importError(http.StatusUnprocessableEntity, "The collection’s first page is not an AnnotationPage.")
+					return "", nil, nil, errorf(Unprocessable, "The collection’s first page is not an AnnotationPage.")
 				}
 			} else {
 				page.Items = top.Items
@@ -809,35 +799,35 @@ func decodeImportFile(data []byte) (format string, raws []json.RawMessage, fileN
 				fileNotes = append(fileNotes, fmt.Sprintf("the collection has more annotations than the %d on its first page; only those in the file are imported", len(raws)))
 			}
 		case slices.Contains(types, "AnnotationPage"):
-			format = formatW3C
+			format = FormatW3C
 			if err := list(top.Items, "items"); err != nil {
 				return "", nil, nil, err
 			}
 		case slices.Contains(types, "Annotation"):
-			format, raws = formatW3C, []json.RawMessage{trimmed}
+			format, raws = FormatW3C, []json.RawMessage{trimmed}
 		case len(top.Rows) > 0:
-			format = formatHypothesis
+			format = FormatHypothesis
 			if err := list(top.Rows, "rows"); err != nil {
 				return "", nil, nil, err
 			}
 		case len(top.Annotations) > 0:
-			format = formatHypothesis
+			format = FormatHypothesis
 			if err := list(top.Annotations, "annotations"); err != nil {
 				return "", nil, nil, err
 			}
 		case len(top.URI) > 0:
-			format, raws = formatHypothesis, []json.RawMessage{trimmed}
+			format, raws = FormatHypothesis, []json.RawMessage{trimmed}
 		default:
 			return "", nil, nil, notAnnotations
 		}
 	default:
 		return "", nil, nil, notAnnotations
 	}
-	if len(raws) > maxImportAnnotations {
-		return "", nil, nil, importError(http.StatusUnprocessableEntity,
-			"The file holds %d annotations; glossa imports at most %d at a time. Split it.", len(raws), maxImportAnnotations)
+	if len(raws) > MaxAnnotations {
+		return "", nil, nil, errorf(Unprocessable,
+			"The file holds %d annotations; glossa imports at most %d at a time. Split it.", len(raws), MaxAnnotations)
 	}
-	if format == formatHypothesis {
+	if format == FormatHypothesis {
 		fileNotes = append(fileNotes, "Hypothesis annotations come in as private notes (only you see them): choose who may see each one from its edit form")
 	}
 	return format, raws, fileNotes, nil
@@ -853,16 +843,16 @@ func sniffFormat(raws []json.RawMessage) string {
 		_, typed := keys["type"]
 		_, ctx := keys["@context"]
 		if typed || ctx {
-			return formatW3C
+			return FormatW3C
 		}
 		for _, k := range []string{"uri", "user", "references", "text"} {
 			if _, ok := keys[k]; ok {
-				return formatHypothesis
+				return FormatHypothesis
 			}
 		}
 		break
 	}
-	return formatW3C
+	return FormatW3C
 }
 
 // jsonSyntax says where JSON is broken, as a line and column.
@@ -893,14 +883,15 @@ func jsonProblem(err error) string {
 // jsonStrings reads a JSON string or array of strings; anything else is
 // none.
 func jsonStrings(raw json.RawMessage) []string {
-	var many oneOrMany[string]
+	var many OneOrMany[string]
 	if json.Unmarshal(raw, &many) != nil {
 		return nil
 	}
 	return many
 }
 
-func byteSize(n int) string {
+// ByteSize writes a size for people: "10.0 MB", "64 KB".
+func ByteSize(n int) string {
 	if n >= 1<<20 {
 		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
 	}
@@ -912,16 +903,16 @@ func byteSize(n int) string {
 // revisions), or a page where the essay was first published (a URL of
 // its front matter's source: the same host, any case, and path; the
 // scheme, query and fragment do not matter).
-func sameDocument(src string, e *docEntry) bool {
+func sameDocument(src string, d Document) bool {
 	u, err := url.Parse(strings.TrimSpace(src))
 	if err != nil {
 		return false
 	}
 	p := strings.TrimSuffix(u.Path, "/")
-	if strings.HasSuffix(p, "/read/"+e.slug) || strings.Contains(p+"/", "/read/"+e.slug+"/rev/") {
+	if strings.HasSuffix(p, "/read/"+d.Slug) || strings.Contains(p+"/", "/read/"+d.Slug+"/rev/") {
 		return true
 	}
-	for _, orig := range e.current.Meta.Source {
+	for _, orig := range d.Current.Meta.Source {
 		o, err := url.Parse(orig)
 		if err == nil && o.Host != "" && strings.EqualFold(o.Host, u.Host) && strings.TrimSuffix(o.Path, "/") == p {
 			return true
@@ -947,18 +938,18 @@ func timeOf(field, v string) (time.Time, error) {
 // w3cAnnotation is an annotation of a W3C file: what the API reads, with
 // what an import also keeps. target and motivation may be arrays here.
 type w3cAnnotation struct {
-	incoming
+	Incoming
 	ID         string                     `json:"id"`
 	Type       json.RawMessage            `json:"type"`
-	Motivation oneOrMany[string]          `json:"motivation"`
+	Motivation OneOrMany[string]          `json:"motivation"`
 	Created    string                     `json:"created"`
 	Modified   string                     `json:"modified"`
 	Creator    json.RawMessage            `json:"creator"`
-	Target     oneOrMany[json.RawMessage] `json:"target"`
+	Target     OneOrMany[json.RawMessage] `json:"target"`
 }
 
 // w3cItem reads one W3C annotation of the file.
-func w3cItem(raw json.RawMessage, e *docEntry, index int, opt importOptions) *importItem {
+func w3cItem(raw json.RawMessage, d Document, index int, opt Options) *importItem {
 	it := &importItem{index: index}
 	var a w3cAnnotation
 	if err := json.Unmarshal(raw, &a); err != nil {
@@ -992,18 +983,18 @@ func w3cItem(raw json.RawMessage, e *docEntry, index int, opt importOptions) *im
 		return it
 	}
 	it.creator = creatorName(a.Creator)
-	in := a.incoming
+	in := a.Incoming
 	for i, m := range a.Motivation {
 		if i == 0 || m == "replying" {
 			in.Motivation = m // several: replying decides, else the first
 		}
 	}
-	fe := fieldErrors{}
-	ni := noteInput{Audience: string(in.Audience), Question: in.Motivation == "questioning"}
+	fe := store.FieldErrors{}
+	ni := NoteInput{Audience: string(in.Audience), Question: in.Motivation == "questioning"}
 	if in.Question != nil {
 		ni.Question = *in.Question
 	}
-	readBodies(in, &ni, fe)
+	ReadBodies(in, &ni, fe)
 	switch len(a.Target) {
 	case 0:
 		it.reject = "it has no target"
@@ -1013,7 +1004,7 @@ func w3cItem(raw json.RawMessage, e *docEntry, index int, opt importOptions) *im
 		it.reject = fmt.Sprintf("it has %d targets, and a glossa note has one", len(a.Target))
 		return it
 	}
-	var t target
+	var t Target
 	if err := json.Unmarshal(a.Target[0], &t); err != nil {
 		it.reject = "its target is neither an annotation’s IRI nor a resource with selectors"
 		return it
@@ -1026,15 +1017,15 @@ func w3cItem(raw json.RawMessage, e *docEntry, index int, opt importOptions) *im
 		}
 		it.reply, it.parent = true, t.IRI
 	default:
-		if t.Source != "" && !sameDocument(t.Source, e) {
-			if !opt.anySource {
+		if t.Source != "" && !sameDocument(t.Source, d) {
+			if !opt.AnySource {
 				it.reject = fmt.Sprintf("it is on another page (%s), not on /read/%s or a page the essay names as its source; "+
-					"if its notes belong to this essay, import it saying so (source=any)", t.Source, e.slug)
+					"if its notes belong to this essay, import it saying so (source=any)", t.Source, d.Slug)
 				return it
 			}
 			it.elsewhere = t.Source
 		}
-		unknown := readSelectors(&t, &ni, fe)
+		unknown := ReadSelectors(&t, &ni, fe)
 		ni.Anchor = strings.TrimPrefix(ni.Anchor, "#")
 		if it.elsewhere != "" {
 			// Another page's paragraphs and offsets mean nothing here:
@@ -1064,7 +1055,7 @@ func w3cItem(raw json.RawMessage, e *docEntry, index int, opt importOptions) *im
 // creatorName is the name of an annotation's creator: an Agent's name, or
 // the last segment of its IRI.
 func creatorName(raw json.RawMessage) string {
-	var many oneOrMany[json.RawMessage]
+	var many OneOrMany[json.RawMessage]
 	if json.Unmarshal(raw, &many) != nil || len(many) == 0 {
 		return ""
 	}
@@ -1119,7 +1110,7 @@ func hypothesisIRI(id string) string { return "https://hypothes.is/a/" + id }
 // TextQuoteSelector (its other selectors are about Hypothesis's view of
 // the page), a reply by the first of its references (the thread's first
 // annotation; glossa's threads are flat).
-func hypothesisItem(raw json.RawMessage, e *docEntry, index int, opt importOptions) *importItem {
+func hypothesisItem(raw json.RawMessage, d Document, index int, opt Options) *importItem {
 	it := &importItem{index: index}
 	var h hypothesisAnnotation
 	if err := json.Unmarshal(raw, &h); err != nil {
@@ -1150,8 +1141,8 @@ func hypothesisItem(raw json.RawMessage, e *docEntry, index int, opt importOptio
 		src = h.Target[0].Source
 	}
 	switch {
-	case sameDocument(src, e):
-	case opt.anySource:
+	case sameDocument(src, d):
+	case opt.AnySource:
 		// It is placed by its quote in any case.
 		it.elsewhere = src
 		if src == "" {
@@ -1162,10 +1153,10 @@ func hypothesisItem(raw json.RawMessage, e *docEntry, index int, opt importOptio
 		return it
 	default:
 		it.reject = fmt.Sprintf("it is on another page (%s), not on /read/%s or a page the essay names as its source; "+
-			"if its notes belong to this essay, import it saying so (source=any)", src, e.slug)
+			"if its notes belong to this essay, import it saying so (source=any)", src, d.Slug)
 		return it
 	}
-	it.in = noteInput{Body: h.Text, Tags: h.Tags}
+	it.in = NoteInput{Body: h.Text, Tags: h.Tags}
 	if len(h.References) > 0 {
 		it.reply, it.parent = true, h.References[0]
 		return it
@@ -1180,4 +1171,11 @@ func hypothesisItem(raw json.RawMessage, e *docEntry, index int, opt importOptio
 	}
 	it.reject = "it is a page note, on the page as a whole with no quote; a glossa note is on a paragraph or a phrase"
 	return it
+}
+
+// CheckFile says why data cannot be imported at all, as Import would (an
+// *Error), or nil.
+func CheckFile(data []byte) error {
+	_, _, _, err := decodeImportFile(data)
+	return err
 }
