@@ -8,7 +8,7 @@ import (
 )
 
 // Helpers for the tests of groups, conversation, events, notifications and
-// insights (issue 3).
+// insights.
 
 // seminar is a group reading two documents:
 //

@@ -1,6 +1,6 @@
 package store
 
-// Export and import (issue 5): the notes a reader takes away, and notes
+// Export and import: the notes a reader takes away, and notes
 // brought in from a file. The web layer reads and writes the formats and
 // places imported notes on the text; here they are selected under the
 // visibility rule and written in one transaction.

@@ -561,7 +561,7 @@ func TestA11yAxe(t *testing.T) {
 			visit("re-attach page", reattach, http.StatusOK)
 			form("re-attach page, errors", reattach, reattach, [][2]string{{"#anchor", "Paragraph 3"}, {"#phrase", "words that are not there"}},
 				`form.note-form button[type="submit"]`, http.StatusUnprocessableEntity)
-			// Export and import (issue 5), and an import's report.
+			// Export and import, and an import's report.
 			visit("export and import", slug+"/export", http.StatusOK)
 			upload, err := filepath.Abs("testdata/hypothesis-export.json")
 			if err != nil {
@@ -653,7 +653,7 @@ func paragraphOnPage(b *browser, prefix string) string {
 }
 
 // TestA11yAxeSeminar runs axe-core on the pages of groups, the teacher's
-// guide, the conversation and reading together (issue 3), at two widths:
+// guide, the conversation and reading together, at two widths:
 // the groups page (also with a form error), a group's page as its teacher
 // (with someone on its removed list) and as a member, open flags, the teacher's view, the hide and flag reason
 // forms (also with errors), notifications with items, the tour as pages,

@@ -11,8 +11,7 @@ import (
 	"glossa/store"
 )
 
-// revisionRoutes registers the revision pages and the re-attach flow
-// (issue 4).
+// revisionRoutes registers the revision pages and the re-attach flow.
 func (s *Server) revisionRoutes(r chi.Router) {
 	r.Get("/read/{slug}/revisions", s.page(s.handleRevisions))
 	r.Get("/notes/{id}/reattach", s.page(s.handleReattachForm))

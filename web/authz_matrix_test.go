@@ -1,6 +1,6 @@
 package web
 
-// The authorization matrix (issue 3, section 7), at the HTTP level: every
+// The authorization matrix, at the HTTP level: every
 // role times every audience cell times every route that shows, counts,
 // lists, streams or notifies notes. The store has its own matrix
 // (store/visibility_test.go); this one checks that no route goes around
@@ -994,7 +994,7 @@ func mxPerRole(t *testing.T, m *mxMatrix, c *client, r mxRole, notes []*mxNote, 
 		m.see("annotation container", n.key, r, v, got)
 	}
 
-	// Each revision as it stood, through the API (issue 4): here the
+	// Each revision as it stood, through the API: here the
 	// current one, so every note has its target on it.
 	var allRevs strings.Builder
 	revIDs := map[string]bool{}
@@ -1051,7 +1051,7 @@ func mxPerRole(t *testing.T, m *mxMatrix, c *client, r mxRole, notes []*mxNote, 
 		}
 	}
 
-	// The notebook (issue 5): every note the reader may see, across the
+	// The notebook: every note the reader may see, across the
 	// documents; others' replies are only counted there, never shown.
 	st, nb := mxGet(c, "/notebook?show=all", nil)
 	if !signedIn {
@@ -1069,7 +1069,7 @@ func mxPerRole(t *testing.T, m *mxMatrix, c *client, r mxRole, notes []*mxNote, 
 		mxNotebook(t, m, c, r, notes, visible, G, H)
 	}
 
-	// Exports (issue 5): "mine" holds exactly the notes this role wrote
+	// Exports: "mine" holds exactly the notes this role wrote
 	// (and still sees); a group's export is its teachers' alone and holds
 	// the group's notes they may see.
 	for _, doc := range docs {
@@ -1397,7 +1397,7 @@ func mxPerRole(t *testing.T, m *mxMatrix, c *client, r mxRole, notes []*mxNote, 
 		m.see("tour", n.key, r, want, n.shows(want, tourBody[g+n.doc], allTours.String()))
 	}
 
-	// Search (issue 5): each note's marker word, on the page and through
+	// Search: each note's marker word, on the page and through
 	// the API. Only the results count (the list, the items): both echo
 	// the query, the page in its search box, the API as "query".
 	searchPage, searchAPI := map[string]string{}, map[string]string{}

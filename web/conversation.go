@@ -16,7 +16,7 @@ import (
 	"glossa/store"
 )
 
-// Conversation in the margin (issue 3): audiences with groups, the guide
+// Conversation in the margin: audiences with groups, the guide
 // layer, threads of replies, reactions, discussion questions, moderation,
 // mentions and notifications. The pages here answer forms without
 // JavaScript (Post/Redirect/Get) and, for the reader's JavaScript, with

@@ -1,6 +1,6 @@
 package web
 
-// The annotated print edition (issue 5): GET /read/{slug}/print is the
+// The annotated print edition: GET /read/{slug}/print is the
 // current revision of an essay with the notes of the layers the reader
 // chose, numbered 1, 2, 3… in reading order, each quote marked in the text
 // and each note's number raised where it belongs (after its quote, or at

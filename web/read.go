@@ -70,7 +70,7 @@ type readPage struct {
 	PublishedAt  time.Time
 	NoteCount    int
 
-	// Conversation (issue 3): the margin's order, the guide layer, the
+	// Conversation: the margin's order, the guide layer, the
 	// group given by ?group= and the note form's audience choices.
 	Sort        string
 	SortLinks   []sortLink
@@ -82,7 +82,7 @@ type readPage struct {
 	GuideToggle string         // where the guide toggle form posts
 	WritingTo   *writingToView // signed in, on the current revision
 
-	// Reading together (issue 3, live.go): where the live stream starts,
+	// Reading together (live.go): where the live stream starts,
 	// who is here, the guided tours. Nil on earlier revisions.
 	Live *liveView
 }
@@ -162,7 +162,7 @@ type noteView struct {
 	ImportedQuote   bool
 	QuoteByImporter bool
 
-	// Conversation: the note's own state (issue 3).
+	// Conversation: the note's own state.
 	ParentID     string
 	Guide        bool
 	Question     bool

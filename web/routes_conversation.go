@@ -2,7 +2,7 @@ package web
 
 import "github.com/go-chi/chi/v5"
 
-// conversationRoutes registers the conversation routes (issue 3): replies,
+// conversationRoutes registers the conversation routes: replies,
 // reactions, questions, moderation, sharing, the guide layer's switch and
 // notifications. Each answers a plain form (Post/Redirect/Get) and, with
 // Accept: application/json, the reader's JavaScript (the block's HTML).

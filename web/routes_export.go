@@ -2,7 +2,7 @@ package web
 
 import "github.com/go-chi/chi/v5"
 
-// exportRoutes registers export and import (issue 5): the page with both
+// exportRoutes registers export and import: the page with both
 // forms, the download, and the upload.
 func (s *Server) exportRoutes(r chi.Router) {
 	r.Get("/read/{slug}/export", s.page(s.handleExport))

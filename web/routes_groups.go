@@ -2,7 +2,7 @@ package web
 
 import "github.com/go-chi/chi/v5"
 
-// groupRoutes registers the groups routes (issue 3): the group pages, the
+// groupRoutes registers the groups routes: the group pages, the
 // invite link, membership forms, open flags and the teacher's view.
 func (s *Server) groupRoutes(r chi.Router) {
 	r.Get("/groups", s.page(s.handleGroups))

@@ -2,7 +2,7 @@ package web
 
 import "github.com/go-chi/chi/v5"
 
-// searchRoutes registers the search page (issue 5). Its form is the
+// searchRoutes registers the search page. Its form is the
 // "search-form" template (templates/_search.html), which other pages, such
 // as the notebook, include.
 func (s *Server) searchRoutes(r chi.Router) {

@@ -15,7 +15,7 @@ import (
 	"glossa/store"
 )
 
-// Search (issue 5): the page at /search and the API at /api/search. The
+// Search: the page at /search and the API at /api/search. The
 // store parses the query, finds the notes and applies the visibility rule;
 // here the results get their documents, paragraph links and snippets, whose
 // text is escaped before the store's match markers become <mark>.

@@ -311,7 +311,7 @@ func (s *Server) routes() http.Handler {
 		r.With(limit).Post("/signin", s.page(s.handleSignIn))
 		r.Post("/signout", s.page(s.handleSignOut))
 
-		// Issue 3: seminars and teachers. Each area registers its own
+		// Seminars and teachers. Each area registers its own
 		// routes, page and API alike.
 		s.groupRoutes(r)
 		s.conversationRoutes(r)

@@ -1,5 +1,5 @@
 // Command glossabench measures glossa against the limits of the machine it
-// runs on (issue 6, part 1) and prints a table; BENCHMARKS.md holds the
+// runs on and prints a table; BENCHMARKS.md holds the
 // latest one.
 //
 // Each speed is a ratio against a reference measured in the same run, on

@@ -1,4 +1,4 @@
--- Revisions (issue 4): where every note stood on every revision it lived
+-- Revisions: where every note stood on every revision it lived
 -- through, and what each publish changed.
 
 -- note_targets keeps one row per note per revision: the note's current

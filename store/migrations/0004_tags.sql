@@ -1,4 +1,4 @@
--- Tags (issue 5): words a reader files a note under, and the tags a
+-- Tags: words a reader files a note under, and the tags a
 -- teacher suggests to a group. A tag is stored as ValidateTag leaves it:
 -- lower case, NFC, single spaces, 1 to 40 code points.
 CREATE TABLE note_tags (

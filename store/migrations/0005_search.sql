@@ -1,4 +1,4 @@
--- Full-text search over notes (issue 5): bodies, quotes and tags.
+-- Full-text search over notes: bodies, quotes and tags.
 --
 -- FTS4, not FTS5: mattn/go-sqlite3 builds FTS3/FTS4 by default but FTS5
 -- only with the build tag sqlite_fts5, which every build, test run, CI job

@@ -1,4 +1,4 @@
--- 0006: import (issue 5). An imported note remembers where it came from:
+-- 0006: import. An imported note remembers where it came from:
 -- the annotation's IRI in the file (a glossa or W3C annotation id, or
 -- https://hypothes.is/a/{id}), or a digest of the annotation when it had
 -- no id. Importing the same file again finds these and skips them, so an
