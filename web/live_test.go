@@ -825,9 +825,9 @@ func TestLiveShutdown(t *testing.T) {
 	})
 }
 
-// TestLivePageWithoutJavaScript: the reading page carries the live line
-// for a member, nothing live for an earlier revision, and loads live.js and
-// tour.js as modules.
+// TestLivePageParts: the reading page carries the live line for a
+// member and loads live.js as a module; tour.js only where a tour is
+// offered (TestTourLinksOnTheReadingPage), and this group has none.
 func TestLivePageParts(t *testing.T) {
 	app := newApp(t)
 	tess, rita := app.signUp(t, "tess"), app.signUp(t, "rita")
@@ -844,10 +844,11 @@ func TestLivePageParts(t *testing.T) {
 	for _, s := range queryAll(doc, "script[type=module]") {
 		scripts = append(scripts, strings.Split(attr(s, "src"), "?")[0])
 	}
-	for _, want := range []string{"/static/js/live.js", "/static/js/tour.js"} {
-		if !slices.Contains(scripts, want) {
-			t.Errorf("scripts %v lack %s", scripts, want)
-		}
+	if !slices.Contains(scripts, "/static/js/live.js") {
+		t.Errorf("scripts %v lack live.js", scripts)
+	}
+	if slices.Contains(scripts, "/static/js/tour.js") {
+		t.Errorf("scripts %v load tour.js on a page that offers no tour", scripts)
 	}
 	for _, f := range []string{"js/live.js", "js/tour.js", "js/blocks.js"} {
 		res := app.client(t).get("/static/" + f)

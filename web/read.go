@@ -333,7 +333,11 @@ func (s *Server) handleRead(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p.Live = live
-	p.Scripts = []string{"js/reader.js", "js/live.js", "js/tour.js", "js/tags.js", "js/margin.js", "js/conversation.js"}
+	p.Scripts = []string{"js/reader.js", "js/live.js", "js/tags.js", "js/margin.js", "js/conversation.js"}
+	if live != nil && len(live.Tours) > 0 {
+		// Only a page that offers a tour loads its script.
+		p.Scripts = append(p.Scripts, "js/tour.js")
+	}
 	b, err := s.renderBytes("read.html", "base", p)
 	if err != nil {
 		return err

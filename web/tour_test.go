@@ -191,6 +191,11 @@ func TestTourLinksOnTheReadingPage(t *testing.T) {
 	}
 	if doc := f.app.client(t).page("/read/"+essaySlug, http.StatusOK); query(doc, "a.tour-link") != nil {
 		t.Error("a signed-out reader is offered a tour")
+	} else if query(doc, `script[src*="/js/tour.js"]`) != nil {
+		t.Error("a page that offers no tour loads tour.js")
+	}
+	if query(f.rita.page("/read/"+essaySlug, http.StatusOK), `script[src*="/js/tour.js"]`) == nil {
+		t.Error("a page that offers a tour does not load tour.js")
 	}
 
 	// A new guide note is a new stop at once (the page cache follows the
