@@ -206,3 +206,31 @@ func BenchmarkEssayPageSignedIn(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEssayPageSignedInUncached renders a signed-in reader's page
+// with 10,000 notes visible to them when the page cache misses (each
+// request its own query string): what the reading page costs when notes
+// change between two of its views.
+//
+//	go test ./web -run '^$' -bench EssayPageSignedInUncached -benchtime 10x -cpuprofile cpu.out
+func BenchmarkEssayPageSignedInUncached(b *testing.B) {
+	app := newApp(b)
+	seedNotes(b, app, 10000)
+	c := app.signUp(b, "reader")
+	u, _ := url.Parse(app.ts.URL)
+	cookies := c.http.Jar.Cookies(u)
+	i := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		i++
+		req := httptest.NewRequest("GET", fmt.Sprintf("/read/%s?miss=%d", essaySlug, i), nil)
+		for _, ck := range cookies {
+			req.AddCookie(ck)
+		}
+		rec := httptest.NewRecorder()
+		app.srv.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			b.Fatalf("status %d", rec.Code)
+		}
+	}
+}
