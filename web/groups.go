@@ -2,7 +2,7 @@ package web
 
 // Groups: the pages where a reader makes a group and teaches it, hands out
 // its invite link and manages its members, and where members see who reads
-// with them and what. Routes are registered in routes_groups.go; the JSON
+// with them and what. Routes are registered in routes.go; the JSON
 // mirror is api_groups.go and the teacher's view insights.go.
 //
 // Authorization, the same on every page and in the API: a group exists
@@ -143,15 +143,6 @@ func validateGroupName(name string, fe fieldErrors) string {
 		fe["name"] = fmt.Sprintf("A group name has at most %d characters; this one has %d.", maxGroupName, n)
 	}
 	return name
-}
-
-// parseForm reads a small form post.
-func parseForm(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if err := r.ParseForm(); err != nil {
-		return &httpError{status: http.StatusRequestEntityTooLarge, msg: "The form is too large or could not be read.", err: err}
-	}
-	return nil
 }
 
 // --- my groups ---------------------------------------------------------------

@@ -28,12 +28,6 @@ const (
 // (transfer.NoteInput).
 type noteInput = transfer.NoteInput
 
-// conflict is the 409 of docs/anchoring.md: the client's quote is not
-// what the text holds at its offsets, or is not in the block at all.
-func conflict(format string, args ...any) error {
-	return &httpError{status: http.StatusConflict, msg: fmt.Sprintf(format, args...)}
-}
-
 // firstDifference says where a quote and the text first differ, each
 // side's character quoted with its code point, so that quotes that look
 // alike (’ and ', a dash and a hyphen, a letter from another alphabet)
@@ -181,11 +175,6 @@ func (s *Server) withAudiences(ctx context.Context, p *annotatePage, rc *readerC
 	return s.withTagLists(ctx, rc, p.Audiences)
 }
 
-// redirectToSignIn sends a signed-out reader to sign in and come back.
-func redirectToSignIn(w http.ResponseWriter, r *http.Request, next string) {
-	http.Redirect(w, r, "/signin?next="+url.QueryEscape(next), http.StatusSeeOther)
-}
-
 // handleAnnotateForm serves GET /read/{slug}/annotate?anchor=…[&phrase=…].
 func (s *Server) handleAnnotateForm(w http.ResponseWriter, r *http.Request) error {
 	if userFrom(r.Context()) == nil {
@@ -324,12 +313,6 @@ func (s *Server) askHighlight(w http.ResponseWriter, r *http.Request, e *docEntr
 	return s.render(w, http.StatusUnprocessableEntity, "annotate.html", p)
 }
 
-// wantsJSON is true for the reader's JavaScript, which posts the same forms
-// and asks for JSON back.
-func wantsJSON(r *http.Request) bool {
-	return strings.Contains(r.Header.Get("Accept"), "application/json")
-}
-
 // afterChange answers a successful form post: a redirect back to the
 // paragraph (Post/Redirect/Get), or for the reader's JavaScript the block's
 // fresh HTML, rendered by the same template as the page.
@@ -369,19 +352,6 @@ func (s *Server) afterChange(w http.ResponseWriter, r *http.Request, e *docEntry
 		Anchor string `json:"anchor"`
 		Block  string `json:"block"`
 	}{noteID, anchor, buf.String()})
-}
-
-// formInt parses an optional integer field.
-func formInt(v, field string, fe fieldErrors) *int {
-	if v == "" {
-		return nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		fe[field] = fmt.Sprintf("%s must be a whole number.", field)
-		return nil
-	}
-	return &n
 }
 
 // notePage shows one note on its own page, the permalink, with its whole

@@ -3,7 +3,7 @@ package web
 // The export and import page, and the API's export and import: the HTTP
 // side of the transfer package, which reads and writes the files (and
 // which "glossa export" and "glossa import" call directly). Routes:
-// routes_export.go.
+// routes.go.
 
 import (
 	"context"
