@@ -321,9 +321,9 @@ func (s *Server) apiDocuments(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, jsonType, out)
 }
 
-// apiDocument serves GET /api/documents/{slug}: metadata, the current
+// apiGetDocument serves GET /api/documents/{slug}: metadata, the current
 // revision and its blocks with anchor and canonical text.
-func (s *Server) apiDocument(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) apiGetDocument(w http.ResponseWriter, r *http.Request) error {
 	e, err := s.docs.doc(chi.URLParam(r, "slug"))
 	if err != nil {
 		return err

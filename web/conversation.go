@@ -393,7 +393,7 @@ func (s *Server) moderationTarget(r *http.Request, action string) (store.Note, n
 	if err != nil {
 		return n, noteView{}, err
 	}
-	nv := s.noteView(n, rc, e.slug, revisionNumbers(e))
+	nv := s.buildNoteView(n, rc, e.slug, revisionNumbers(e))
 	switch {
 	case action == "hide" && !nv.CanHide():
 		return n, nv, errForbidden("Only the teachers of the note's group can hide it, and not their own notes.")
@@ -582,7 +582,7 @@ func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request) err
 		if err != nil {
 			continue // a document no longer published
 		}
-		nv := s.noteView(nt.Note, rc, e.slug, nil)
+		nv := s.buildNoteView(nt.Note, rc, e.slug, nil)
 		if room -= len(nv.Body); len(p.Items) > 0 && room < 0 {
 			break
 		}

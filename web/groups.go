@@ -161,7 +161,7 @@ type groupItem struct {
 	RoleLabel string
 }
 
-func (s *Server) groupsPage(r *http.Request, u *store.User) (groupsPage, error) {
+func (s *Server) buildGroupsPage(r *http.Request, u *store.User) (groupsPage, error) {
 	ms, err := s.db.Memberships(r.Context(), u.ID)
 	if err != nil {
 		return groupsPage{}, err
@@ -180,7 +180,7 @@ func (s *Server) handleGroups(w http.ResponseWriter, r *http.Request) error {
 		redirectToSignIn(w, r, "/groups")
 		return nil
 	}
-	p, err := s.groupsPage(r, u)
+	p, err := s.buildGroupsPage(r, u)
 	if err != nil {
 		return err
 	}
@@ -213,7 +213,7 @@ func (s *Server) handleCreateGroup(w http.ResponseWriter, r *http.Request) error
 		}
 	}
 	if len(fe) > 0 {
-		p, err := s.groupsPage(r, u)
+		p, err := s.buildGroupsPage(r, u)
 		if err != nil {
 			return err
 		}
@@ -289,7 +289,7 @@ type groupDocView struct {
 // JoinedDate is when the member joined, for people.
 func (m memberView) JoinedDate() string { return m.Joined.Format("2 Jan 2006") }
 
-func (s *Server) groupPage(r *http.Request, a groupAccess, fe fieldErrors) (groupPage, error) {
+func (s *Server) buildGroupPage(r *http.Request, a groupAccess, fe fieldErrors) (groupPage, error) {
 	ctx := r.Context()
 	g := a.group
 	p := groupPage{
@@ -359,7 +359,7 @@ func (s *Server) handleGroup(w http.ResponseWriter, r *http.Request) error {
 	if done || err != nil {
 		return err
 	}
-	p, err := s.groupPage(r, a, fieldErrors{})
+	p, err := s.buildGroupPage(r, a, fieldErrors{})
 	if err != nil {
 		return err
 	}
@@ -375,7 +375,7 @@ func (s *Server) groupFormError(w http.ResponseWriter, r *http.Request, a groupA
 
 // groupFormErrorStatus is groupFormError with another 4xx status.
 func (s *Server) groupFormErrorStatus(w http.ResponseWriter, r *http.Request, a groupAccess, status int, key, msg string) error {
-	p, err := s.groupPage(r, a, fieldErrors{key: msg})
+	p, err := s.buildGroupPage(r, a, fieldErrors{key: msg})
 	if err != nil {
 		return err
 	}

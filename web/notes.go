@@ -151,7 +151,7 @@ type noteForm struct {
 	Version  string
 }
 
-func (s *Server) annotatePage(r *http.Request, e *docEntry, anchor, title string, rc *readerCtx) (annotatePage, error) {
+func (s *Server) buildAnnotatePage(r *http.Request, e *docEntry, anchor, title string, rc *readerCtx) (annotatePage, error) {
 	b := e.current.Block(anchor)
 	if b == nil {
 		return annotatePage{}, &httpError{status: http.StatusNotFound, msg: fmt.Sprintf("There is no paragraph %q in this document.", anchor)}
@@ -186,11 +186,11 @@ func (s *Server) handleAnnotateForm(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	q := r.URL.Query()
-	rc, err := s.readerCtx(r)
+	rc, err := s.buildReaderCtx(r)
 	if err != nil {
 		return err
 	}
-	p, err := s.annotatePage(r, e, q.Get("anchor"), "Annotate", rc)
+	p, err := s.buildAnnotatePage(r, e, q.Get("anchor"), "Annotate", rc)
 	if err != nil {
 		return err
 	}
@@ -257,7 +257,7 @@ func (s *Server) handleCreateNote(w http.ResponseWriter, r *http.Request) error 
 		if fe["anchor"] != "" && e.current.Block(anchor) == nil {
 			return &httpError{status: http.StatusUnprocessableEntity, msg: fe["anchor"]}
 		}
-		p, err := s.annotatePage(r, e, anchor, "Annotate", rc)
+		p, err := s.buildAnnotatePage(r, e, anchor, "Annotate", rc)
 		if err != nil {
 			return err
 		}
@@ -302,7 +302,7 @@ func (s *Server) askHighlight(w http.ResponseWriter, r *http.Request, e *docEntr
 			Share   string `json:"share"`
 		}{msg, http.StatusUnprocessableEntity, msg, "Show it to " + label})
 	}
-	p, err := s.annotatePage(r, e, anchor, "Annotate", rc)
+	p, err := s.buildAnnotatePage(r, e, anchor, "Annotate", rc)
 	if err != nil {
 		return err
 	}
@@ -487,7 +487,7 @@ func (s *Server) renderNotePage(w http.ResponseWriter, r *http.Request, n store.
 		}
 	}
 	if nv.ID != id {
-		nv = s.noteView(n, rc, e.slug, revs) // a reply on another page of the thread
+		nv = s.buildNoteView(n, rc, e.slug, revs) // a reply on another page of the thread
 	}
 	title := "Note by " + nv.Author
 	if nv.Reply() {
@@ -670,7 +670,7 @@ func (s *Server) handleDeleteForm(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	p := deletePage{basePage: s.base(r, "Delete note"), Note: s.noteView(n, rc, e.slug, revisionNumbers(e))}
+	p := deletePage{basePage: s.base(r, "Delete note"), Note: s.buildNoteView(n, rc, e.slug, revisionNumbers(e))}
 	return s.render(w, http.StatusOK, "delete.html", p)
 }
 

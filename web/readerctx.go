@@ -70,9 +70,9 @@ func (s *Server) readerCtxOf(ctx context.Context) (*readerCtx, error) {
 	return rc, nil
 }
 
-// readerCtx is the context of a reading page: ?sort= and ?group= from its
+// buildReaderCtx is the context of a reading page: ?sort= and ?group= from its
 // URL, the guide layer's switch from the session.
-func (s *Server) readerCtx(r *http.Request) (*readerCtx, error) {
+func (s *Server) buildReaderCtx(r *http.Request) (*readerCtx, error) {
 	return s.readerCtxFrom(r, r.URL.Query())
 }
 

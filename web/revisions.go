@@ -84,7 +84,7 @@ func (s *Server) handleReattachForm(w http.ResponseWriter, r *http.Request) erro
 	if anchor == "" && n.Current.Status != store.StatusOrphan {
 		anchor = n.Current.Anchor
 	}
-	p, err := s.reattachPage(r, n, e, anchor)
+	p, err := s.buildReattachPage(r, n, e, anchor)
 	if err != nil {
 		return err
 	}
@@ -144,7 +144,7 @@ func (s *Server) handleReattach(w http.ResponseWriter, r *http.Request) error {
 			}
 			return fe
 		}
-		p, err := s.reattachPage(r, n, e, in.Anchor)
+		p, err := s.buildReattachPage(r, n, e, in.Anchor)
 		if err != nil {
 			return err
 		}
@@ -168,13 +168,13 @@ func (s *Server) reattachable(r *http.Request) (store.Note, *docEntry, error) {
 	return n, e, nil
 }
 
-func (s *Server) reattachPage(r *http.Request, n store.Note, e *docEntry, anchor string) (reattachPage, error) {
+func (s *Server) buildReattachPage(r *http.Request, n store.Note, e *docEntry, anchor string) (reattachPage, error) {
 	rc, err := s.readerCtxOf(r.Context())
 	if err != nil {
 		return reattachPage{}, err
 	}
 	p := reattachPage{
-		basePage: s.base(r, "Re-attach note"), Note: s.noteView(n, rc, e.slug, revisionNumbers(e)),
+		basePage: s.base(r, "Re-attach note"), Note: s.buildNoteView(n, rc, e.slug, revisionNumbers(e)),
 		DocTitle: e.current.Meta.Title, Slug: e.slug, Anchor: anchor,
 	}
 	p.Note.HTML = s.notes.html(p.Note)

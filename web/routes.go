@@ -151,7 +151,7 @@ func (s *Server) routes() http.Handler {
 			// Groups (api_groups.go).
 			r.Get("/groups", s.api(s.apiGroups))
 			r.Post("/groups", s.api(s.apiCreateGroup))
-			r.Get("/groups/{id}", s.api(s.apiGroup))
+			r.Get("/groups/{id}", s.api(s.apiGetGroup))
 			r.Post("/groups/{id}/invite", s.api(s.apiRegenerateInvite))
 			r.Put("/groups/{id}/tags", s.api(s.apiGroupTags))
 			r.Delete("/groups/{id}/members/{userID}", s.api(s.apiRemoveMember))
@@ -169,7 +169,7 @@ func (s *Server) routes() http.Handler {
 			r.Delete("/annotations/{id}/reactions/{kind}", s.api(s.apiReact(false)))
 			r.Post("/annotations/{id}/hide", s.api(s.apiHide))
 			r.Post("/annotations/{id}/restore", s.api(s.apiRestore))
-			r.Post("/annotations/{id}/flag", s.api(s.apiFlag))
+			r.Post("/annotations/{id}/flag", s.api(s.apiFlagAnnotation))
 			r.Post("/annotations/{id}/resolve", s.api(s.apiResolve))
 			r.Post("/annotations/{id}/accept", s.api(s.apiAccept))
 			r.Post("/annotations/{id}/share", s.api(s.apiShare))
@@ -189,7 +189,7 @@ func (s *Server) routes() http.Handler {
 
 			// Documents and annotations, the W3C Web Annotation Protocol (api.go).
 			r.Get("/documents", s.api(s.apiDocuments))
-			r.Get("/documents/{slug}", s.api(s.apiDocument))
+			r.Get("/documents/{slug}", s.api(s.apiGetDocument))
 			r.Get("/documents/{slug}/annotations/", s.api(s.apiContainer))
 			r.Post("/documents/{slug}/annotations/", s.api(s.apiCreate))
 			r.Options("/documents/{slug}/annotations/", s.api(s.apiContainerOptions))
