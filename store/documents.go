@@ -36,6 +36,18 @@ type Revision struct {
 	Origin string
 }
 
+// RevisionNumbers maps each revision's id to its number, for the current
+// revision and the ones before it: a note's target names its revision by
+// id, and pages and files show the number.
+func RevisionNumbers(current Revision, earlier []Revision) map[int64]int {
+	m := make(map[int64]int, len(earlier)+1)
+	for _, r := range earlier {
+		m[r.ID] = r.Number
+	}
+	m[current.ID] = current.Number
+	return m
+}
+
 // OriginEmbedded is the origin of the essays built into glossa.
 const OriginEmbedded = "embedded"
 

@@ -223,7 +223,7 @@ func (s *Server) threadRoot(ctx context.Context, viewer store.Viewer, n store.No
 // show=0 hides it; the choice is kept in a cookie for a year (signed in or
 // not, and never in the database), then back to next.
 func (s *Server) handleGuidePref(w http.ResponseWriter, r *http.Request) error {
-	if err := parseSmallForm(w, r); err != nil {
+	if err := parseForm(w, r, maxFormBytes); err != nil {
 		return err
 	}
 	off := r.PostForm.Get("show") != "1"
@@ -263,7 +263,7 @@ func (s *Server) handleReply(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := parseSmallForm(w, r); err != nil {
+	if err := parseForm(w, r, maxFormBytes); err != nil {
 		return err
 	}
 	fe := fieldErrors{}
@@ -346,7 +346,7 @@ func (s *Server) noteAction(w http.ResponseWriter, r *http.Request, act func(con
 	if done {
 		return nil
 	}
-	if err := parseSmallForm(w, r); err != nil {
+	if err := parseForm(w, r, maxFormBytes); err != nil {
 		return err
 	}
 	n, err := act(r.Context(), u.ID, id)
@@ -464,7 +464,7 @@ func (s *Server) handleReasoned(w http.ResponseWriter, r *http.Request, action s
 	if err != nil {
 		return err
 	}
-	if err := parseSmallForm(w, r); err != nil {
+	if err := parseForm(w, r, maxFormBytes); err != nil {
 		return err
 	}
 	reason := r.PostForm.Get("reason")

@@ -196,7 +196,7 @@ func (s *Server) handleCreateGroup(w http.ResponseWriter, r *http.Request) error
 		redirectToSignIn(w, r, "/groups")
 		return nil
 	}
-	if err := parseForm(w, r); err != nil {
+	if err := parseForm(w, r, maxSmallFormBytes); err != nil {
 		return err
 	}
 	fe := fieldErrors{}
@@ -438,7 +438,7 @@ func (s *Server) handleRemoveMember(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	key := "member-" + strconv.FormatInt(uid, 10)
-	if err := parseSmallForm(w, r); err != nil {
+	if err := parseForm(w, r, maxFormBytes); err != nil {
 		return err
 	}
 	newInvite := r.PostForm.Get("rotate") == "1"
@@ -551,7 +551,7 @@ func (s *Server) handleSetRole(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := parseForm(w, r); err != nil {
+	if err := parseForm(w, r, maxSmallFormBytes); err != nil {
 		return err
 	}
 	who, err := s.memberName(r.Context(), a.group.ID, uid)
@@ -593,7 +593,7 @@ func (s *Server) handleSetPostFirst(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	if err := parseForm(w, r); err != nil {
+	if err := parseForm(w, r, maxSmallFormBytes); err != nil {
 		return err
 	}
 	var on bool

@@ -18,11 +18,8 @@ import (
 	"glossa/transfer"
 )
 
-// Limits on notes.
-const (
-	maxBodyChars = store.MaxBodyChars // code points of Markdown
-	maxFormBytes = 64 << 10           // a whole form post
-)
+// maxBodyChars limits a note's body, in code points of Markdown.
+const maxBodyChars = store.MaxBodyChars
 
 // noteInput is a note as a form or the API sends it, before validation
 // (transfer.NoteInput).
@@ -210,9 +207,8 @@ func (s *Server) handleCreateNote(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		return &httpError{status: http.StatusRequestEntityTooLarge, msg: "The form is too large or could not be read.", err: err}
+	if err := parseForm(w, r, maxFormBytes); err != nil {
+		return err
 	}
 	anchor := r.PostForm.Get("anchor")
 	if u == nil {
@@ -568,9 +564,8 @@ func (s *Server) handleEditNote(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		return &httpError{status: http.StatusRequestEntityTooLarge, msg: "The form is too large or could not be read.", err: err}
+	if err := parseForm(w, r, maxFormBytes); err != nil {
+		return err
 	}
 	form := noteForm{Body: r.PostForm.Get("body"), Audience: r.PostForm.Get("audience"), Version: r.PostForm.Get("version"),
 		Question: r.PostForm.Get("question") == "1", Tags: r.PostForm.Get("tags")}

@@ -65,7 +65,7 @@ func (r PublishReport) Warning() string {
 	b := r.Blocks
 	return fmt.Sprintf("%s: not published: %s differs from revision %d, which %s "+
 		"(%d %s edited, %d added, %d removed); glossa serves revision %d as it is. To publish %s deliberately, run: %s",
-		r.Slug, given, r.Revision, from, b.Edited, plural(b.Edited, "paragraph", "paragraphs"), b.Inserted, b.Deleted,
+		r.Slug, given, r.Revision, from, b.Edited, content.Plural(b.Edited, "paragraph", "paragraphs"), b.Inserted, b.Deleted,
 		r.Revision, given, cmd)
 }
 

@@ -300,14 +300,8 @@ func (s *Server) buildNoteView(n store.Note, rc *readerCtx, slug string, revNumb
 	return nv
 }
 
-func revisionNumbers(e *docEntry) map[int64]int {
-	m := make(map[int64]int, len(e.revs)+1)
-	for _, r := range e.revs {
-		m[r.ID] = r.Number
-	}
-	m[e.rev.ID] = e.rev.Number
-	return m
-}
+// revisionNumbers maps each of e's revisions' ids to its number.
+func revisionNumbers(e *docEntry) map[int64]int { return store.RevisionNumbers(e.rev, e.revs) }
 
 // handleRead serves GET /read/{slug}: the current revision with the notes the
 // reader may see in its margin.

@@ -145,11 +145,3 @@ func writeBody(w http.ResponseWriter, status int, contentType string, b []byte) 
 	_, err := w.Write(b)
 	return err
 }
-
-// plural is one or many, as n says.
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}

@@ -37,9 +37,16 @@ func formInt(v, field string, fe fieldErrors) *int {
 	return &n
 }
 
-// parseForm reads a small form post.
-func parseForm(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+// Limits on a form post's bytes.
+const (
+	maxFormBytes      = 64 << 10 // a form that may carry a note's body
+	maxSmallFormBytes = 16 << 10 // a form of names and choices (a group's)
+)
+
+// parseForm reads a form post of at most limit bytes; a larger or
+// unreadable one is a 413.
+func parseForm(w http.ResponseWriter, r *http.Request, limit int64) error {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	if err := r.ParseForm(); err != nil {
 		return &httpError{status: http.StatusRequestEntityTooLarge, msg: "The form is too large or could not be read.", err: err}
 	}
@@ -59,15 +66,6 @@ func (s *Server) signedInFor(w http.ResponseWriter, r *http.Request, next string
 		redirectToSignIn(w, r, next)
 	}
 	return nil, true
-}
-
-// parseSmallForm reads a conversation form.
-func parseSmallForm(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		return &httpError{status: http.StatusRequestEntityTooLarge, msg: "The form is too large or could not be read.", err: err}
-	}
-	return nil
 }
 
 // baseURL is the absolute root for IRIs: the configured one, or this
