@@ -51,6 +51,17 @@ func RevisionNumbers(current Revision, earlier []Revision) map[int64]int {
 // OriginEmbedded is the origin of the essays built into glossa.
 const OriginEmbedded = "embedded"
 
+// OriginName says where a revision came from, in words.
+func OriginName(origin string) string {
+	switch origin {
+	case OriginEmbedded:
+		return "the embedded essays"
+	case "":
+		return "an unknown source"
+	}
+	return "the folder " + origin
+}
+
 // BlockChanges counts what a publish did to a document's blocks, after
 // aligning them with the previous revision's (docs/anchoring.md).
 type BlockChanges struct {

@@ -4,6 +4,14 @@
 // web imports store and content and joins them; neither of those imports web.
 // Templates, static files and essays arrive as fs.FS values in Config so that
 // tests and a -dev flag can swap them.
+//
+// Exported is what the command line and a test harness need to serve: New,
+// Config and Server (an http.Handler, with Close, EndStreams for
+// http.Server.RegisterOnShutdown, and Published, the start's publishing
+// report), ConnContext for http.Server.ConnContext, and Publish with
+// PublishReport, which "glossa publish" runs without serving. The account
+// rules and credentials are the store's; the trusted-proxy flag is parsed
+// by the command line.
 package web
 
 import (
@@ -86,7 +94,7 @@ type Config struct {
 	// signed in, per address (an IPv6 one per /64); 0 means 64. Over it:
 	// 429. See livelimits.go.
 	MaxStreamsPerAddress int
-	// PasswordParams tunes argon2id; nil means DefaultPasswordParams.
+	// PasswordParams tunes argon2id; nil means store.DefaultPasswordParams.
 	// Tests use cheaper ones.
 	PasswordParams *argon2id.Params
 }
@@ -167,7 +175,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.MaxStreamsPerAddress = defaultMaxStreamsPerAddress
 	}
 	if cfg.PasswordParams == nil {
-		cfg.PasswordParams = DefaultPasswordParams
+		cfg.PasswordParams = store.DefaultPasswordParams
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 
