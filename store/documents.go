@@ -36,8 +36,31 @@ type Revision struct {
 	Origin string
 }
 
+// RevisionNumbers maps each revision's id to its number, for the current
+// revision and the ones before it: a note's target names its revision by
+// id, and pages and files show the number.
+func RevisionNumbers(current Revision, earlier []Revision) map[int64]int {
+	m := make(map[int64]int, len(earlier)+1)
+	for _, r := range earlier {
+		m[r.ID] = r.Number
+	}
+	m[current.ID] = current.Number
+	return m
+}
+
 // OriginEmbedded is the origin of the essays built into glossa.
 const OriginEmbedded = "embedded"
+
+// OriginName says where a revision came from, in words.
+func OriginName(origin string) string {
+	switch origin {
+	case OriginEmbedded:
+		return "the embedded essays"
+	case "":
+		return "an unknown source"
+	}
+	return "the folder " + origin
+}
 
 // BlockChanges counts what a publish did to a document's blocks, after
 // aligning them with the previous revision's (docs/anchoring.md).

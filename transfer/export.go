@@ -286,7 +286,7 @@ var CSVColumns = []string{
 }
 
 func exportCSV(base string, d Document, threads []exportThread) ([]byte, error) {
-	revs := d.revisionNumbers()
+	revs := store.RevisionNumbers(d.Rev, d.Revs)
 	rows := [][]string{CSVColumns}
 	add := func(n store.Note, b *content.Block) {
 		t := n.Current.Target
@@ -373,7 +373,7 @@ func exportMarkdown(base string, d Document, u *store.User, sc Scope, threads []
 		replies += len(t.replies)
 	}
 	fmt.Fprintf(&b, "%s: %d %s and %d %s, exported from glossa, where the essay reads at <%s/read/%s> (revision %d).\n\n",
-		mdEscape(exportLabel(u, sc)), notes, plural(notes, "note", "notes"), replies, plural(replies, "reply", "replies"),
+		mdEscape(exportLabel(u, sc)), notes, content.Plural(notes, "note", "notes"), replies, content.Plural(replies, "reply", "replies"),
 		base, d.Slug, d.Rev.Number)
 
 	labels := exportBlockLabels(d.Current)
@@ -523,13 +523,6 @@ func mdEscape(s string) string {
 		out = out[:i] + "\\" + out[i:]
 	}
 	return out
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // importedAt is when n was imported, for the CSV: "" when it was written

@@ -113,8 +113,8 @@ type ReportLine struct {
 // Summary is the report in one sentence.
 func (r Report) Summary() string {
 	return fmt.Sprintf("%d of %d %s imported from a %s file: %d exact, %d mapped, %d moved, %d fuzzy, %d orphaned, %d %s; %d skipped, %d rejected.",
-		r.Imported, r.Annotations, plural(r.Annotations, "annotation", "annotations"), r.Format,
-		r.Exact, r.Mapped, r.Moved, r.Fuzzy, r.Orphaned, r.Replies, plural(r.Replies, "reply", "replies"), r.Skipped, r.Rejected)
+		r.Imported, r.Annotations, content.Plural(r.Annotations, "annotation", "annotations"), r.Format,
+		r.Exact, r.Mapped, r.Moved, r.Fuzzy, r.Orphaned, r.Replies, content.Plural(r.Replies, "reply", "replies"), r.Skipped, r.Rejected)
 }
 
 // String is the line as the command line prints it.
@@ -384,15 +384,15 @@ func Import(ctx context.Context, db *store.DB, u *store.User, d Document, data [
 		case it.cur.Status == store.StatusMoved:
 			rep.Moved++
 			line("moved", fmt.Sprintf("its quote “%s” is not in the paragraph it names (%s); it is on the same words in another paragraph (%s), where the words around them agree",
-				excerpt(it.cur.Exact, 80), it.in.Anchor, it.cur.Anchor))
+				content.Excerpt(it.cur.Exact, 80), it.in.Anchor, it.cur.Anchor))
 		case it.cur.Status == store.StatusFuzzy:
 			rep.Fuzzy++
 			line("fuzzy", fmt.Sprintf("its quote “%s” is not in the essay word for word; it is on the closest words, “%s” (similarity score %.2f)",
-				excerpt(it.orig.Exact, 80), excerpt(it.cur.Exact, 80), it.cur.Score))
+				content.Excerpt(it.orig.Exact, 80), content.Excerpt(it.cur.Exact, 80), it.cur.Score))
 		default:
 			rep.Orphaned++
 			if it.cur.Exact != "" {
-				line("orphaned", fmt.Sprintf("its quote “%s” is not in the essay; it is kept under Notes on an earlier version, its quote marked as the file’s words", excerpt(it.cur.Exact, 80)))
+				line("orphaned", fmt.Sprintf("its quote “%s” is not in the essay; it is kept under Notes on an earlier version, its quote marked as the file’s words", content.Excerpt(it.cur.Exact, 80)))
 			} else {
 				line("orphaned", fmt.Sprintf("its paragraph (%s) is not in the essay; it is kept under Notes on an earlier version", it.cur.Anchor))
 			}

@@ -33,16 +33,6 @@ type Document struct {
 	Revs    []store.Revision // the earlier ones
 }
 
-// revisionNumbers maps each revision's id to its number.
-func (d Document) revisionNumbers() map[int64]int {
-	m := make(map[int64]int, len(d.Revs)+1)
-	for _, r := range d.Revs {
-		m[r.ID] = r.Number
-	}
-	m[d.Rev.ID] = d.Rev.Number
-	return m
-}
-
 // Kind is what kind of problem an *Error is, which the web package maps
 // to a status.
 type Kind int

@@ -83,15 +83,8 @@ func diffSnapshots(before, after map[string][]string) []string {
 // stored a new session row, kept for two weeks.
 func TestAnonymousRequestsWriteNothing(t *testing.T) {
 	app := newApp(t)
-	ctx := t.Context()
 	tess, ann := app.signUp(t, "tess"), app.signUp(t, "ann")
-	g, err := app.db.CreateGroup(ctx, grpUID(t, app, "tess"), "Seminar")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := app.db.Join(ctx, grpUID(t, app, "ann"), g.InviteCode); err != nil {
-		t.Fatal(err)
-	}
+	g := app.newGroup(t, "Seminar", tess, ann)
 	p := app.paragraph(t, 0)
 	note := grpNote(t, app, ann, p.Anchor, store.Public, 0, "a public note", false)
 	grpReply(t, app, tess, note.ID, "a reply")
@@ -106,7 +99,7 @@ func TestAnonymousRequestsWriteNothing(t *testing.T) {
 	type call struct{ method, path string }
 	var calls []call
 	gid, uid := strconv.FormatInt(g.ID, 10), strconv.FormatInt(grpUID(t, app, "ann"), 10)
-	err = chi.Walk(mux, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+	err := chi.Walk(mux, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		if strings.HasPrefix(route, "/static/") || strings.HasSuffix(route, "/events") {
 			return nil // files; and a stream, which never ends by itself (it reads only)
 		}

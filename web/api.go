@@ -35,30 +35,6 @@ const (
 	maxAPIBody    = 64 << 10
 )
 
-// api adapts an API handler: errors become JSON {"error", "status",
-// "fields"} with the right status; 5xx are logged once.
-func (s *Server) api(h func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Vary", "Accept, Prefer, Cookie, Authorization")
-		if err := h(w, r); err != nil {
-			s.serveError(w, r, err)
-		}
-	}
-}
-
-// baseURL is the absolute root for IRIs: the configured one, or this
-// request's.
-func (s *Server) baseURL(r *http.Request) string {
-	if s.cfg.BaseURL != "" {
-		return s.cfg.BaseURL
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
-}
-
 // --- JSON shapes -----------------------------------------------------------
 
 // The W3C Web Annotation model is the transfer package's; the handlers
@@ -345,9 +321,9 @@ func (s *Server) apiDocuments(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, jsonType, out)
 }
 
-// apiDocument serves GET /api/documents/{slug}: metadata, the current
+// apiGetDocument serves GET /api/documents/{slug}: metadata, the current
 // revision and its blocks with anchor and canonical text.
-func (s *Server) apiDocument(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) apiGetDocument(w http.ResponseWriter, r *http.Request) error {
 	e, err := s.docs.doc(chi.URLParam(r, "slug"))
 	if err != nil {
 		return err

@@ -148,9 +148,9 @@ func (s *Server) apiRestore(w http.ResponseWriter, r *http.Request) error {
 	return s.annotationAfter(w, r, n)
 }
 
-// apiFlag serves POST /api/annotations/{id}/flag {"reason"}: a member
+// apiFlagAnnotation serves POST /api/annotations/{id}/flag {"reason"}: a member
 // reports a group annotation to its teachers; 204.
-func (s *Server) apiFlag(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) apiFlagAnnotation(w http.ResponseWriter, r *http.Request) error {
 	u, err := requireUser(r)
 	if err != nil {
 		return err

@@ -89,7 +89,7 @@ func (s *Server) apiGroupOf(r *http.Request, a groupAccess, full bool) (apiGroup
 	if !full {
 		return out, nil
 	}
-	p, err := s.groupPage(r, a, fieldErrors{})
+	p, err := s.buildGroupPage(r, a, fieldErrors{})
 	if err != nil {
 		return out, err
 	}
@@ -176,9 +176,9 @@ func (s *Server) apiCreateGroup(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusCreated, jsonType, out)
 }
 
-// apiGroup serves GET /api/groups/{id}: the group with its members and
+// apiGetGroup serves GET /api/groups/{id}: the group with its members and
 // documents, and the invite for teachers. Members only.
-func (s *Server) apiGroup(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) apiGetGroup(w http.ResponseWriter, r *http.Request) error {
 	a, err := s.groupOf(r)
 	if err != nil {
 		return err

@@ -151,8 +151,8 @@ func TestAPIGroupsCreateAndJoin(t *testing.T) {
 	}
 
 	// A token works as the session does.
-	tok := NewToken()
-	if err := app.db.CreateToken(context.Background(), grpUID(t, app, "bo"), HashToken(tok)); err != nil {
+	tok := store.NewToken()
+	if err := app.db.CreateToken(context.Background(), grpUID(t, app, "bo"), store.HashToken(tok)); err != nil {
 		t.Fatal(err)
 	}
 	script := app.client(t)

@@ -11,19 +11,6 @@ import (
 	"glossa/store"
 )
 
-// revisionRoutes registers the revision pages and the re-attach flow.
-func (s *Server) revisionRoutes(r chi.Router) {
-	r.Get("/read/{slug}/revisions", s.page(s.handleRevisions))
-	r.Get("/notes/{id}/reattach", s.page(s.handleReattachForm))
-	r.Post("/notes/{id}/reattach", s.page(s.handleReattach))
-}
-
-// revisionAPIRoutes registers the revisions' JSON under /api.
-func (s *Server) revisionAPIRoutes(r chi.Router) {
-	r.Get("/documents/{slug}/revisions", s.api(s.apiRevisions))
-	r.Get("/documents/{slug}/revisions/{n}", s.api(s.apiRevision))
-}
-
 // apiRevisionInfo is one revision in the API: when it was published, what
 // it changed in the blocks (null for the first) and how the caller's
 // visible notes carried onto it were placed.

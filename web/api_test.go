@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"glossa/store"
 	"glossa/transfer"
 	"net/http"
 	"strings"
@@ -239,8 +240,8 @@ func TestAPIBearerToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	token := NewToken()
-	if err := app.db.CreateToken(context.Background(), u.ID, HashToken(token)); err != nil {
+	token := store.NewToken()
+	if err := app.db.CreateToken(context.Background(), u.ID, store.HashToken(token)); err != nil {
 		t.Fatal(err)
 	}
 	script := app.client(t) // no cookies, no browser headers

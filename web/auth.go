@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"path"
 	"runtime"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/alexedwards/argon2id"
 	"golang.org/x/crypto/argon2"
@@ -54,7 +52,7 @@ func (s *Server) identify(next http.Handler) http.Handler {
 				writeJSONError(w, http.StatusUnauthorized, "Authorization must be \"Bearer <token>\".", nil)
 				return
 			}
-			u, err := s.db.UserByToken(ctx, HashToken(strings.TrimSpace(token)))
+			u, err := s.db.UserByToken(ctx, store.HashToken(strings.TrimSpace(token)))
 			if errors.Is(err, store.ErrNotFound) {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="glossa", error="invalid_token"`)
 				writeJSONError(w, http.StatusUnauthorized, "This API token is not valid.", nil)
@@ -83,32 +81,17 @@ func (s *Server) identify(next http.Handler) http.Handler {
 	})
 }
 
-// NewToken makes a personal API token: 32 random bytes, URL-safe, prefixed
-// so a leaked one is recognisable. Only HashToken(token) is stored.
-func NewToken() string {
-	b := make([]byte, 32)
-	rand.Read(b)
-	return "glossa_" + base64.RawURLEncoding.EncodeToString(b)
-}
-
-// HashToken is what the store keeps of a token. The token has 256 bits of
-// entropy, so a plain SHA-256 suffices (no salt, no slow hash).
-func HashToken(token string) []byte {
-	sum := sha256.Sum256([]byte(token))
-	return sum[:]
-}
-
 // Limits on account fields.
 const (
 	maxNameLen     = store.MaxNameLen
-	minPasswordLen = 8
-	maxPasswordLen = 1024
+	minPasswordLen = store.MinPasswordLen
+	maxPasswordLen = store.MaxPasswordLen
 )
 
-// ValidateName checks a user name (store.ValidateName, which
+// validateName checks a user name (store.ValidateName, which
 // store.CreateUser enforces too), with the problem as a sentence for the
 // form.
-func ValidateName(name string) error {
+func validateName(name string) error {
 	var fe *store.FieldError
 	if err := store.ValidateName(name); errors.As(err, &fe) {
 		return errors.New(fe.Text())
@@ -116,35 +99,6 @@ func ValidateName(name string) error {
 		return err
 	}
 	return nil
-}
-
-// ValidatePassword checks a new password's length.
-func ValidatePassword(pw string) error {
-	switch n := utf8.RuneCountInString(pw); {
-	case n < minPasswordLen:
-		return fmt.Errorf("A password has at least %d characters.", minPasswordLen)
-	case len(pw) > maxPasswordLen:
-		return fmt.Errorf("A password has at most %d bytes.", maxPasswordLen)
-	}
-	return nil
-}
-
-// DefaultPasswordParams are glossa's argon2id parameters: OWASP's
-// recommended minimum for argon2id (Password Storage Cheat Sheet: 19 MiB of
-// memory, 2 passes, 1 lane). The library's own defaults (64 MiB, 1 pass, a
-// lane per CPU) are meant, it says, for development; they made every
-// sign-in, and the server's start-up, hold 64 MiB. A hash records its
-// parameters, so hashes made with other parameters keep working.
-var DefaultPasswordParams = &argon2id.Params{Memory: 19 * 1024, Iterations: 2, Parallelism: 1, SaltLength: 16, KeyLength: 32}
-
-// HashPassword hashes with argon2id; params nil means
-// DefaultPasswordParams.
-func HashPassword(pw string, params *argon2id.Params) ([]byte, error) {
-	if params == nil {
-		params = DefaultPasswordParams
-	}
-	h, err := argon2id.CreateHash(pw, params)
-	return []byte(h), err
 }
 
 // dummyHash makes the hash an unknown name's sign-in is compared against,
@@ -192,7 +146,7 @@ type authPage struct {
 
 // NameRules and PasswordRules are shown beside the sign-up form's fields
 // from the start, so nobody learns them from a refusal. They say what
-// ValidateName and ValidatePassword check; change them together.
+// validateName and store.ValidatePassword check; change them together.
 func (authPage) NameRules() string {
 	return fmt.Sprintf("Up to %d letters and digits; after the first, also - _ and . (no spaces). Others @mention you by it.", maxNameLen)
 }
@@ -284,10 +238,10 @@ func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request) error {
 	name := strings.TrimSpace(r.PostForm.Get("name"))
 	pw := r.PostForm.Get("password")
 	p := authPage{basePage: s.base(r, "Sign up"), Action: "signup", Name: name, Next: localNext(r.PostForm.Get("next")), Errors: fieldErrors{}}
-	if err := ValidateName(name); err != nil {
+	if err := validateName(name); err != nil {
 		p.Errors["name"] = err.Error()
 	}
-	if err := ValidatePassword(pw); err != nil {
+	if err := store.ValidatePassword(pw); err != nil {
 		p.Errors["password"] = err.Error()
 	} else if pw != r.PostForm.Get("password2") {
 		p.Errors["password2"] = "The two passwords differ."
@@ -299,7 +253,7 @@ func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request) error {
 		hash    []byte
 		hashErr error
 	)
-	if err := s.hashSlots.do(r.Context(), func() { hash, hashErr = HashPassword(pw, s.cfg.PasswordParams) }); err != nil {
+	if err := s.hashSlots.do(r.Context(), func() { hash, hashErr = store.HashPassword(pw, s.cfg.PasswordParams) }); err != nil {
 		return err
 	}
 	if hashErr != nil {

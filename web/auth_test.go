@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"glossa/store"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -236,7 +237,7 @@ func TestCrossOriginPostRefused(t *testing.T) {
 // argon2id hash with the server's parameters (so the comparison costs what
 // a real one does), and must not match any password.
 func TestDummyHashHasTheParameters(t *testing.T) {
-	for _, p := range []*argon2id.Params{DefaultPasswordParams, cheapPasswords} {
+	for _, p := range []*argon2id.Params{store.DefaultPasswordParams, cheapPasswords} {
 		h, err := dummyHash(p)
 		if err != nil {
 			t.Fatal(err)
@@ -268,7 +269,7 @@ func TestDummyHashHasTheParameters(t *testing.T) {
 // account hashed with other parameters (the library's defaults, used
 // before) still signs in: a hash carries its parameters.
 func TestPasswordParams(t *testing.T) {
-	h, err := HashPassword("a password long enough", nil)
+	h, err := store.HashPassword("a password long enough", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +280,7 @@ func TestPasswordParams(t *testing.T) {
 	if p.Memory != 19*1024 || p.Iterations != 2 || p.Parallelism != 1 {
 		t.Errorf("default parameters m=%d t=%d p=%d, want OWASP's m=19456 t=2 p=1", p.Memory, p.Iterations, p.Parallelism)
 	}
-	old, err := HashPassword("a password long enough", &argon2id.Params{Memory: 64 * 1024, Iterations: 1, Parallelism: 2, SaltLength: 16, KeyLength: 32})
+	old, err := store.HashPassword("a password long enough", &argon2id.Params{Memory: 64 * 1024, Iterations: 1, Parallelism: 2, SaltLength: 16, KeyLength: 32})
 	if err != nil {
 		t.Fatal(err)
 	}

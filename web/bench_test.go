@@ -122,8 +122,8 @@ func createNoteBench(b *testing.B) (app *testApp, token, body string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	token = NewToken()
-	if err := app.db.CreateToken(ctx, u.ID, HashToken(token)); err != nil {
+	token = store.NewToken()
+	if err := app.db.CreateToken(ctx, u.ID, store.HashToken(token)); err != nil {
 		b.Fatal(err)
 	}
 	p := app.paragraphWith(b, "two logics")

@@ -161,13 +161,13 @@ func (s *Server) loadBodies(ctx context.Context, v store.Viewer, ts []*thread) e
 // its margin HTML, its shown replies with theirs, and how many more
 // replies it has.
 func (s *Server) threadView(t *thread, rc *readerCtx, slug string, revNumbers map[int64]int, html bool) noteView {
-	nv := s.noteView(t.note, rc, slug, revNumbers)
+	nv := s.buildNoteView(t.note, rc, slug, revNumbers)
 	nv.Closed = nv.Closed || t.lone
 	if html {
 		nv.HTML = s.notes.html(nv)
 	}
 	for _, r := range t.replies[:t.shown] {
-		rv := s.noteView(r, rc, slug, revNumbers)
+		rv := s.buildNoteView(r, rc, slug, revNumbers)
 		rv.ParentQuestion, rv.Accepted = t.note.Question, t.note.AcceptedID == r.ID
 		if html {
 			rv.HTML = s.notes.html(rv)

@@ -21,182 +21,10 @@ import (
 // mentions and notifications. The pages here answer forms without
 // JavaScript (Post/Redirect/Get) and, for the reader's JavaScript, with
 // the block's fresh HTML (afterChange's JSON); api_conversation.go is the
-// JSON API beside them.
-
-// --- the reader's context ----------------------------------------------
-
-// Orders of the margin (?sort=).
-const (
-	sortPosition  = "position"  // reading order (the default)
-	sortTime      = "time"      // newest first
-	sortReactions = "reactions" // most helpful + same-question first
-)
+// JSON API beside them, and readerctx.go the reader's context they share.
 
 // repliesShownOpen: a thread with more replies than this starts folded.
 const repliesShownOpen = 3
-
-// guideCookie keeps the reader's "hide the guide layer" in the browser:
-// "off" or "on". It is a plain cookie, not part of the session, because a
-// reader who is not signed in may set it too, and a session for them
-// would be a row in the database per request (see handleGuidePref).
-const guideCookie = "glossa_guide"
-
-// sessionGuideOff is where the switch lived before, in the session; a
-// signed-in reader's old choice is still read when the browser has no
-// cookie yet.
-const sessionGuideOff = "guide_off"
-
-// readerCtx is what a margin depends on besides the notes: who reads, the
-// groups they are in, and how they asked for the page.
-type readerCtx struct {
-	viewer   store.Viewer
-	groups   []store.Membership
-	roles    map[int64]store.Role
-	sort     string
-	group    int64 // ?group=, when the reader belongs to it
-	guideOff bool
-}
-
-// teachesOtherThan reports whether the reader teaches a group besides g.
-func (rc *readerCtx) teachesOtherThan(g int64) bool {
-	for _, m := range rc.groups {
-		if m.Role == store.RoleTeacher && m.Group.ID != g {
-			return true
-		}
-	}
-	return false
-}
-
-// readerCtxOf is the context of ctx's viewer with the defaults: reading
-// order, no group, guide layer on.
-func (s *Server) readerCtxOf(ctx context.Context) (*readerCtx, error) {
-	rc := &readerCtx{viewer: viewerOf(ctx), roles: map[int64]store.Role{}, sort: sortPosition}
-	if rc.viewer.UserID == 0 {
-		return rc, nil
-	}
-	ms, err := s.db.Memberships(ctx, rc.viewer.UserID)
-	if err != nil {
-		return nil, err
-	}
-	rc.groups = ms
-	for _, m := range ms {
-		rc.roles[m.Group.ID] = m.Role
-	}
-	return rc, nil
-}
-
-// readerCtx is the context of a reading page: ?sort= and ?group= from its
-// URL, the guide layer's switch from the session.
-func (s *Server) readerCtx(r *http.Request) (*readerCtx, error) {
-	return s.readerCtxFrom(r, r.URL.Query())
-}
-
-func (s *Server) readerCtxFrom(r *http.Request, q url.Values) (*readerCtx, error) {
-	rc, err := s.readerCtxOf(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	switch q.Get("sort") {
-	case sortTime, sortReactions:
-		rc.sort = q.Get("sort")
-	}
-	if g, err := strconv.ParseInt(q.Get("group"), 10, 64); err == nil {
-		if _, ok := rc.roles[g]; ok {
-			rc.group = g
-		}
-	}
-	rc.guideOff = s.guideOff(r)
-	return rc, nil
-}
-
-// guideOff reports whether the reader hid the guide layer.
-func (s *Server) guideOff(r *http.Request) bool {
-	if c, err := r.Cookie(guideCookie); err == nil {
-		return c.Value == "off"
-	}
-	return s.sessions.GetBool(r.Context(), sessionGuideOff)
-}
-
-// guidePref names the guide layer's switch for the page cache's key.
-func (s *Server) guidePref(r *http.Request) string {
-	if s.guideOff(r) {
-		return "guide-off"
-	}
-	return "guide-on"
-}
-
-// refererPage returns the path and query of the page r came from when it
-// is one of ours (same host), else nil. Forms and the reader's scripts post
-// from a reading or note page; going back there keeps its ?sort= and
-// ?group= without a hidden field in every cached form.
-func (s *Server) refererPage(r *http.Request) *url.URL {
-	ref := r.Header.Get("Referer")
-	if ref == "" {
-		return nil
-	}
-	u, err := url.Parse(ref)
-	if err != nil || u.Host != r.Host {
-		return nil
-	}
-	// Callers redirect to it: the same check as every "next".
-	back, ok := localPath((&url.URL{Path: u.Path, RawPath: u.RawPath, RawQuery: u.RawQuery}).String())
-	if !ok {
-		return nil
-	}
-	if u, err = url.Parse(back); err != nil {
-		return nil
-	}
-	return u
-}
-
-// contextQuery is the ?sort= and ?group= of a request for part of a
-// reading page: its own query when it has them, else the page it came from.
-func (s *Server) contextQuery(r *http.Request, slug string) url.Values {
-	q := r.URL.Query()
-	if q.Has("sort") || q.Has("group") {
-		return q
-	}
-	if ref := s.refererPage(r); ref != nil && (ref.Path == "/read/"+slug || ref.Path == "/read/"+slug+"/annotate") {
-		return ref.Query()
-	}
-	return q
-}
-
-// conversationURL is the conversation of paragraph anchor at the page
-// holding note (when given), with the context of the page r came from.
-func (s *Server) conversationURL(r *http.Request, e *docEntry, anchor, note string) string {
-	q := s.contextQuery(r, e.slug)
-	keep := url.Values{}
-	for _, k := range []string{"group", "sort"} {
-		if v := q.Get(k); v != "" {
-			keep.Set(k, v)
-		}
-	}
-	if note != "" {
-		keep.Set("note", note)
-	}
-	u := "/read/" + e.slug + "/notes/" + anchor
-	if len(keep) > 0 {
-		u += "?" + keep.Encode()
-	}
-	return u
-}
-
-// readURL is the reading page with the context of the page r came from.
-func (s *Server) readURL(r *http.Request, slug string) string {
-	q := s.contextQuery(r, slug)
-	keep := url.Values{}
-	for _, k := range []string{"group", "sort"} {
-		if v := q.Get(k); v != "" {
-			keep.Set(k, v)
-		}
-	}
-	u := "/read/" + slug
-	if len(keep) > 0 {
-		u += "?" + keep.Encode()
-	}
-	return u
-}
 
 // --- audiences -----------------------------------------------------------
 
@@ -389,41 +217,13 @@ func (s *Server) threadRoot(ctx context.Context, viewer store.Viewer, n store.No
 	return s.db.Note(ctx, viewer, n.ParentID)
 }
 
-// signedInFor returns the signed-in reader, or answers the request for a
-// signed-out one: a page request goes to sign in and comes back to next,
-// the reader's JavaScript gets 401. done reports that it answered.
-func (s *Server) signedInFor(w http.ResponseWriter, r *http.Request, next string) (*store.User, bool) {
-	if u := userFrom(r.Context()); u != nil {
-		return u, false
-	}
-	if wantsJSON(r) {
-		s.serveError(w, r, errSignIn())
-	} else {
-		redirectToSignIn(w, r, next)
-	}
-	return nil, true
-}
-
-func errSignIn() error {
-	return &httpError{status: http.StatusUnauthorized, msg: "Sign in first."}
-}
-
-// parseSmallForm reads a conversation form.
-func parseSmallForm(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		return &httpError{status: http.StatusRequestEntityTooLarge, msg: "The form is too large or could not be read.", err: err}
-	}
-	return nil
-}
-
 // --- handlers ----------------------------------------------------------------
 
 // handleGuidePref serves POST /prefs/guide: show=1 shows the guide layer,
 // show=0 hides it; the choice is kept in a cookie for a year (signed in or
 // not, and never in the database), then back to next.
 func (s *Server) handleGuidePref(w http.ResponseWriter, r *http.Request) error {
-	if err := parseSmallForm(w, r); err != nil {
+	if err := parseForm(w, r, maxFormBytes); err != nil {
 		return err
 	}
 	off := r.PostForm.Get("show") != "1"
@@ -463,7 +263,7 @@ func (s *Server) handleReply(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := parseSmallForm(w, r); err != nil {
+	if err := parseForm(w, r, maxFormBytes); err != nil {
 		return err
 	}
 	fe := fieldErrors{}
@@ -546,7 +346,7 @@ func (s *Server) noteAction(w http.ResponseWriter, r *http.Request, act func(con
 	if done {
 		return nil
 	}
-	if err := parseSmallForm(w, r); err != nil {
+	if err := parseForm(w, r, maxFormBytes); err != nil {
 		return err
 	}
 	n, err := act(r.Context(), u.ID, id)
@@ -593,7 +393,7 @@ func (s *Server) moderationTarget(r *http.Request, action string) (store.Note, n
 	if err != nil {
 		return n, noteView{}, err
 	}
-	nv := s.noteView(n, rc, e.slug, revisionNumbers(e))
+	nv := s.buildNoteView(n, rc, e.slug, revisionNumbers(e))
 	switch {
 	case action == "hide" && !nv.CanHide():
 		return n, nv, errForbidden("Only the teachers of the note's group can hide it, and not their own notes.")
@@ -664,7 +464,7 @@ func (s *Server) handleReasoned(w http.ResponseWriter, r *http.Request, action s
 	if err != nil {
 		return err
 	}
-	if err := parseSmallForm(w, r); err != nil {
+	if err := parseForm(w, r, maxFormBytes); err != nil {
 		return err
 	}
 	reason := r.PostForm.Get("reason")
@@ -782,7 +582,7 @@ func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request) err
 		if err != nil {
 			continue // a document no longer published
 		}
-		nv := s.noteView(nt.Note, rc, e.slug, nil)
+		nv := s.buildNoteView(nt.Note, rc, e.slug, nil)
 		if room -= len(nv.Body); len(p.Items) > 0 && room < 0 {
 			break
 		}

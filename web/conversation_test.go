@@ -34,11 +34,7 @@ func newSeminar(t *testing.T) *seminar {
 		teacher: app.signUp(t, "tess"), ann: app.signUp(t, "ann"), bo: app.signUp(t, "bo"), outside: app.signUp(t, "olga"),
 		p: app.paragraphWith(t, "Ties among the nation-states"),
 	}
-	ctx := context.Background()
-	s.group = must(app.db.CreateGroup(ctx, s.userID(t, s.teacher), "Seminar A"))
-	for _, c := range []*client{s.ann, s.bo} {
-		must(app.db.Join(ctx, s.userID(t, c), s.group.InviteCode))
-	}
+	s.group = app.newGroup(t, "Seminar A", s.teacher, s.ann, s.bo)
 	return s
 }
 
@@ -874,9 +870,7 @@ func TestNotifications(t *testing.T) {
 
 func TestShareGuide(t *testing.T) {
 	s := newSeminar(t)
-	ctx := context.Background()
-	second := must(s.app.db.CreateGroup(ctx, s.userID(t, s.teacher), "Seminar B"))
-	must(s.app.db.Join(ctx, s.userID(t, s.outside), second.InviteCode))
+	s.app.newGroup(t, "Seminar B", s.teacher, s.outside)
 
 	guide := s.teacher.note(s.p.Anchor, "Notice the verbs.", s.groupAudience(), true)
 	mine := s.ann.note(s.p.Anchor, "A member's note", s.groupAudience(), false)

@@ -84,18 +84,8 @@ type classroom struct {
 
 func newClassroom(t *testing.T, a *testApp) classroom {
 	t.Helper()
-	ctx := context.Background()
 	c := classroom{tess: a.signUp(t, "tess"), ann: a.signUp(t, "ann"), bob: a.signUp(t, "bob")}
-	g, err := a.db.CreateGroup(ctx, grpUID(t, a, "tess"), "Seminar")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range []string{"ann", "bob"} {
-		if _, err := a.db.Join(ctx, grpUID(t, a, name), g.InviteCode); err != nil {
-			t.Fatal(err)
-		}
-	}
-	c.group = g
+	c.group = a.newGroup(t, "Seminar", c.tess, c.ann, c.bob)
 	return c
 }
 
@@ -789,16 +779,9 @@ func TestExportMarkdown(t *testing.T) {
 // heading or list; the same in each note's audience.
 func TestExportMarkdownEscapesGroupName(t *testing.T) {
 	a := newApp(t, withBaseURL(testBase))
-	ctx := context.Background()
 	tess, ann := a.signUp(t, "tess"), a.signUp(t, "ann")
 	const name = "*IR* 201 [site](http://evil.example) <b>x</b> `c` ~~y~~\n# Heading\n- item"
-	g, err := a.db.CreateGroup(ctx, grpUID(t, a, "tess"), name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.db.Join(ctx, grpUID(t, a, "ann"), g.InviteCode); err != nil {
-		t.Fatal(err)
-	}
+	g := a.newGroup(t, name, tess, ann)
 	ann.createNote(a.paragraph(t, 0).Anchor, "", "For the class.", "group:"+strconv.FormatInt(g.ID, 10))
 	md, _ := exportAs(t, tess, transfer.FormatMarkdown, "group:"+strconv.FormatInt(g.ID, 10))
 	var buf bytes.Buffer

@@ -2,7 +2,7 @@ package web
 
 // Groups: the pages where a reader makes a group and teaches it, hands out
 // its invite link and manages its members, and where members see who reads
-// with them and what. Routes are registered in routes_groups.go; the JSON
+// with them and what. Routes are registered in routes.go; the JSON
 // mirror is api_groups.go and the teacher's view insights.go.
 //
 // Authorization, the same on every page and in the API: a group exists
@@ -145,15 +145,6 @@ func validateGroupName(name string, fe fieldErrors) string {
 	return name
 }
 
-// parseForm reads a small form post.
-func parseForm(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if err := r.ParseForm(); err != nil {
-		return &httpError{status: http.StatusRequestEntityTooLarge, msg: "The form is too large or could not be read.", err: err}
-	}
-	return nil
-}
-
 // --- my groups ---------------------------------------------------------------
 
 type groupsPage struct {
@@ -170,7 +161,7 @@ type groupItem struct {
 	RoleLabel string
 }
 
-func (s *Server) groupsPage(r *http.Request, u *store.User) (groupsPage, error) {
+func (s *Server) buildGroupsPage(r *http.Request, u *store.User) (groupsPage, error) {
 	ms, err := s.db.Memberships(r.Context(), u.ID)
 	if err != nil {
 		return groupsPage{}, err
@@ -189,7 +180,7 @@ func (s *Server) handleGroups(w http.ResponseWriter, r *http.Request) error {
 		redirectToSignIn(w, r, "/groups")
 		return nil
 	}
-	p, err := s.groupsPage(r, u)
+	p, err := s.buildGroupsPage(r, u)
 	if err != nil {
 		return err
 	}
@@ -205,7 +196,7 @@ func (s *Server) handleCreateGroup(w http.ResponseWriter, r *http.Request) error
 		redirectToSignIn(w, r, "/groups")
 		return nil
 	}
-	if err := parseForm(w, r); err != nil {
+	if err := parseForm(w, r, maxSmallFormBytes); err != nil {
 		return err
 	}
 	fe := fieldErrors{}
@@ -222,7 +213,7 @@ func (s *Server) handleCreateGroup(w http.ResponseWriter, r *http.Request) error
 		}
 	}
 	if len(fe) > 0 {
-		p, err := s.groupsPage(r, u)
+		p, err := s.buildGroupsPage(r, u)
 		if err != nil {
 			return err
 		}
@@ -298,7 +289,7 @@ type groupDocView struct {
 // JoinedDate is when the member joined, for people.
 func (m memberView) JoinedDate() string { return m.Joined.Format("2 Jan 2006") }
 
-func (s *Server) groupPage(r *http.Request, a groupAccess, fe fieldErrors) (groupPage, error) {
+func (s *Server) buildGroupPage(r *http.Request, a groupAccess, fe fieldErrors) (groupPage, error) {
 	ctx := r.Context()
 	g := a.group
 	p := groupPage{
@@ -368,7 +359,7 @@ func (s *Server) handleGroup(w http.ResponseWriter, r *http.Request) error {
 	if done || err != nil {
 		return err
 	}
-	p, err := s.groupPage(r, a, fieldErrors{})
+	p, err := s.buildGroupPage(r, a, fieldErrors{})
 	if err != nil {
 		return err
 	}
@@ -384,7 +375,7 @@ func (s *Server) groupFormError(w http.ResponseWriter, r *http.Request, a groupA
 
 // groupFormErrorStatus is groupFormError with another 4xx status.
 func (s *Server) groupFormErrorStatus(w http.ResponseWriter, r *http.Request, a groupAccess, status int, key, msg string) error {
-	p, err := s.groupPage(r, a, fieldErrors{key: msg})
+	p, err := s.buildGroupPage(r, a, fieldErrors{key: msg})
 	if err != nil {
 		return err
 	}
@@ -447,7 +438,7 @@ func (s *Server) handleRemoveMember(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	key := "member-" + strconv.FormatInt(uid, 10)
-	if err := parseSmallForm(w, r); err != nil {
+	if err := parseForm(w, r, maxFormBytes); err != nil {
 		return err
 	}
 	newInvite := r.PostForm.Get("rotate") == "1"
@@ -560,7 +551,7 @@ func (s *Server) handleSetRole(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := parseForm(w, r); err != nil {
+	if err := parseForm(w, r, maxSmallFormBytes); err != nil {
 		return err
 	}
 	who, err := s.memberName(r.Context(), a.group.ID, uid)
@@ -602,7 +593,7 @@ func (s *Server) handleSetPostFirst(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	if err := parseForm(w, r); err != nil {
+	if err := parseForm(w, r, maxSmallFormBytes); err != nil {
 		return err
 	}
 	var on bool

@@ -308,6 +308,25 @@ func (c *client) apiJSON(method, path string, in any, header http.Header, out an
 	return res
 }
 
+// newGroup makes a group named name, taught by teacher, with members,
+// straight in the store: the teacher-and-group world that many tests start
+// from (newSeminar, newClassroom, newTourFixture...). The tests of the
+// group pages make theirs through the pages (grpNewClass).
+func (a *testApp) newGroup(t testing.TB, name string, teacher *client, members ...*client) store.Group {
+	t.Helper()
+	ctx := context.Background()
+	g, err := a.db.CreateGroup(ctx, viewerOfUser(t, a, teacher.name).UserID, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range members {
+		if _, err := a.db.Join(ctx, viewerOfUser(t, a, m.name).UserID, g.InviteCode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return g
+}
+
 func must[T any](v T, err error) T {
 	if err != nil {
 		panic(fmt.Sprint("must: ", err))

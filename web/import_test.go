@@ -529,10 +529,7 @@ func TestExportPrivacy(t *testing.T) {
 	c := newClassroom(t, a)
 	otto := a.signUp(t, "otto")
 	ctx := context.Background()
-	h, err := a.db.CreateGroup(ctx, grpUID(t, a, "otto"), "Otto’s class")
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := a.newGroup(t, "Otto’s class", otto)
 	g := strconv.FormatInt(c.group.ID, 10)
 	p, q := a.paragraph(t, 3), a.paragraph(t, 5)
 	c.ann.createNote(p.Anchor, "", "ANN-PRIVATE", "private")

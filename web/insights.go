@@ -13,12 +13,11 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
+	"glossa/content"
 	"glossa/store"
 	"glossa/transfer"
 )
@@ -97,7 +96,7 @@ func (s *Server) loadInsights(r *http.Request, a groupAccess, e *docEntry) (insi
 	gid := strconv.FormatInt(a.group.ID, 10)
 	n := 0
 	for _, b := range e.current.Blocks {
-		row := heatRow{Anchor: b.Anchor, Excerpt: excerpt(b.Text, 90), URL: "/read/" + e.slug + "?group=" + gid + "#" + b.Anchor}
+		row := heatRow{Anchor: b.Anchor, Excerpt: content.Excerpt(b.Text, 90), URL: "/read/" + e.slug + "?group=" + gid + "#" + b.Anchor}
 		if len(b.Kind) == 2 && b.Kind[0] == 'h' {
 			row.Heading, row.Label = true, "Heading"
 		} else {
@@ -140,18 +139,6 @@ func barLength(n, scale int) int {
 		return 0
 	}
 	return max(2, (n*100+scale/2)/scale)
-}
-
-// excerpt is the start of text, cut at a word, at most n code points.
-func excerpt(text string, n int) string {
-	if utf8.RuneCountInString(text) <= n {
-		return text
-	}
-	cut := string([]rune(text)[:n])
-	if i := strings.LastIndexByte(cut, ' '); i > n/2 {
-		cut = cut[:i]
-	}
-	return strings.TrimRight(cut, " ,;:.") + "…"
 }
 
 // insightsFor loads the group and document in the URL for a teacher.

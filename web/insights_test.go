@@ -59,13 +59,7 @@ func grpInsightsSeed(t *testing.T, a *testApp, cl grpClass) grpSeeded {
 	}
 	grpNote(t, a, bo, s.p1, store.Private, 0, "mine alone", false)
 	grpNote(t, a, cy, s.p1, store.Public, 0, "for the world", false)
-	other, err := a.db.CreateGroup(ctx, grpUID(t, a, ann.name), "Other section")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.db.Join(ctx, grpUID(t, a, bo.name), other.InviteCode); err != nil {
-		t.Fatal(err)
-	}
+	other := a.newGroup(t, "Other section", ann, bo)
 	grpNote(t, a, bo, s.p1, store.Members, other.ID, "in the other section", true)
 	return s
 }

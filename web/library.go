@@ -128,7 +128,7 @@ func loadLibrary(ctx context.Context, db *store.DB, essays []essay, log *slog.Lo
 			rep.log(log)
 		case rep.Held:
 			log.Warn(rep.Warning(), "document", rep.Slug, "revision", rep.Revision,
-				"revision_origin", OriginName(rep.HeldFrom), "given", OriginName(rep.Origin))
+				"revision_origin", store.OriginName(rep.HeldFrom), "given", store.OriginName(rep.Origin))
 		}
 		reps = append(reps, rep)
 		st.add(e)

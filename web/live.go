@@ -701,10 +701,10 @@ func (v *liveView) EventsURL() string {
 	return "/read/" + v.Slug + "/events?after=" + strconv.FormatInt(v.LastEvent, 10)
 }
 
-// liveView builds the live part of the current revision's reading page.
+// buildLiveView builds the live part of the current revision's reading page.
 // Call it before reading the page's notes: an event logged in between is
 // then sent to the page (and shows what it already shows), never lost.
-func (s *Server) liveView(r *http.Request, e *docEntry) (*liveView, error) {
+func (s *Server) buildLiveView(r *http.Request, e *docEntry) (*liveView, error) {
 	ctx := r.Context()
 	last, err := s.db.LastEventID(ctx, e.id)
 	if err != nil {

@@ -211,22 +211,6 @@ func (s *sseStream) waitEOF() {
 	}
 }
 
-// liveGroup makes a group taught by teacher with members.
-func liveGroup(t testing.TB, a *testApp, name string, teacher *client, members ...*client) store.Group {
-	t.Helper()
-	ctx := context.Background()
-	g, err := a.db.CreateGroup(ctx, viewerOfUser(t, a, teacher.name).UserID, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range members {
-		if _, err := a.db.Join(ctx, viewerOfUser(t, a, m.name).UserID, g.InviteCode); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return g
-}
-
 // liveNote writes a whole-paragraph note by c straight into the store.
 func liveNote(t testing.TB, a *testApp, c *client, anchor string, aud store.Audience, group int64, body string) store.Note {
 	t.Helper()
@@ -273,8 +257,8 @@ func TestLiveStreamSendsOnlyVisibleEvents(t *testing.T) {
 	app := newApp(t)
 	ctx := context.Background()
 	tess, rita, mina, otto := app.signUp(t, "tess"), app.signUp(t, "rita"), app.signUp(t, "mina"), app.signUp(t, "otto")
-	g1 := liveGroup(t, app, "Seminar A", tess, rita, mina)
-	g2 := liveGroup(t, app, "Other class", otto)
+	g1 := app.newGroup(t, "Seminar A", tess, rita, mina)
+	g2 := app.newGroup(t, "Other class", otto)
 	p1, p2, p3 := app.paragraph(t, 0).Anchor, app.paragraph(t, 1).Anchor, app.paragraph(t, 2).Anchor
 
 	s := rita.openStream(eventsPath, nil)
@@ -394,8 +378,8 @@ func TestLiveSharedReadsKeepViewersApart(t *testing.T) {
 	app := newApp(t)
 	ctx := context.Background()
 	ana, ben, cleo := app.signUp(t, "ana"), app.signUp(t, "ben"), app.signUp(t, "cleo")
-	gA := liveGroup(t, app, "Class A", cleo, ana)
-	gB := liveGroup(t, app, "Class B", cleo, ben)
+	gA := app.newGroup(t, "Class A", cleo, ana)
+	gB := app.newGroup(t, "Class B", cleo, ben)
 	e := app.essay(t)
 	anchors := []string{app.paragraph(t, 0).Anchor, app.paragraph(t, 1).Anchor, app.paragraph(t, 2).Anchor}
 
@@ -669,8 +653,8 @@ func TestLivePresence(t *testing.T) {
 	app := newApp(t)
 	app.srv.presence.setDebounce(10 * time.Millisecond)
 	tess, rita, mina, otto := app.signUp(t, "tess"), app.signUp(t, "rita"), app.signUp(t, "mina"), app.signUp(t, "otto")
-	g1 := liveGroup(t, app, "Seminar A", tess, rita, mina)
-	liveGroup(t, app, "Other class", otto, rita)
+	g1 := app.newGroup(t, "Seminar A", tess, rita, mina)
+	app.newGroup(t, "Other class", otto, rita)
 	p1 := app.paragraph(t, 0).Anchor
 
 	readers := func(gs []groupPresence) map[string]int {
@@ -831,7 +815,7 @@ func TestLiveShutdown(t *testing.T) {
 func TestLivePageParts(t *testing.T) {
 	app := newApp(t)
 	tess, rita := app.signUp(t, "tess"), app.signUp(t, "rita")
-	liveGroup(t, app, "Seminar A", tess, rita)
+	app.newGroup(t, "Seminar A", tess, rita)
 	doc := rita.page("/read/"+essaySlug, http.StatusOK)
 	live := query(doc, "section.live[data-live]")
 	if live == nil {
@@ -882,7 +866,7 @@ func TestBrowserLiveNewNote(t *testing.T) {
 	app := newApp(t)
 	app.srv.presence.setDebounce(10 * time.Millisecond)
 	tess, rita := app.signUp(t, "tess"), app.signUp(t, "rita")
-	g := liveGroup(t, app, "Seminar A", tess, rita)
+	g := app.newGroup(t, "Seminar A", tess, rita)
 
 	bt := newBrowser(t, app)
 	bt.signInAs(tess)
@@ -946,7 +930,7 @@ func TestBrowserLiveNewNote(t *testing.T) {
 func TestBrowserTourKeyboard(t *testing.T) {
 	app := newApp(t)
 	tess, rita := app.signUp(t, "tess"), app.signUp(t, "rita")
-	g := liveGroup(t, app, "Seminar A", tess, rita)
+	g := app.newGroup(t, "Seminar A", tess, rita)
 	stops := []string{app.paragraph(t, 1).Anchor, app.paragraph(t, 3).Anchor, app.paragraph(t, 6).Anchor}
 	for i := len(stops) - 1; i >= 0; i-- { // written out of order: the tour follows the text
 		liveNote(t, app, tess, stops[i], store.Members, g.ID, fmt.Sprintf("Guide %d", i+1))

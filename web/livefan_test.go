@@ -46,7 +46,7 @@ func TestLiveClassGetsWhatTheRuleAllows(t *testing.T) {
 	for _, n := range slices.Concat([]string{"cole", "ana", "ben", "mia", "rex", "ava", "pat"}, fillers) {
 		members = append(members, clients[n])
 	}
-	g := liveGroup(t, app, "Lecture", clients["tess"], members...)
+	g := app.newGroup(t, "Lecture", clients["tess"], members...)
 	if err := app.db.SetRole(ctx, ids["tess"], g.ID, ids["cole"], store.RoleTeacher); err != nil {
 		t.Fatal(err)
 	}
@@ -251,7 +251,7 @@ func TestLiveOneReadPerCommit(t *testing.T) {
 	for i := range 40 {
 		students = append(students, app.signUp(t, fmt.Sprintf("student%02d", i)))
 	}
-	g := liveGroup(t, app, "Lecture", tess, students...)
+	g := app.newGroup(t, "Lecture", tess, students...)
 	p1 := app.paragraph(t, 0).Anchor
 
 	var streams []*sseStream
@@ -322,7 +322,7 @@ func TestLivePresenceListsEachGroupOnce(t *testing.T) {
 	for i := range 31 {
 		students = append(students, app.signUp(t, fmt.Sprintf("student%02d", i)))
 	}
-	liveGroup(t, app, "Lecture", tess, students...)
+	app.newGroup(t, "Lecture", tess, students...)
 	class, late := students[:30], students[30]
 
 	var streams []*sseStream

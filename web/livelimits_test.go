@@ -114,7 +114,7 @@ func TestLivePresenceWorkPerReader(t *testing.T) {
 	app := newApp(t)
 	app.srv.presence.setDebounce(10 * time.Millisecond)
 	tess, rita, mina := app.signUp(t, "tess"), app.signUp(t, "rita"), app.signUp(t, "mina")
-	liveGroup(t, app, "Seminar A", tess, rita, mina)
+	app.newGroup(t, "Seminar A", tess, rita, mina)
 
 	const tabs = 20
 	before := app.srv.presence.computed.Load()

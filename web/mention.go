@@ -13,7 +13,7 @@ import (
 )
 
 // Mentions: "@name" in a note body names a person. The names follow
-// ValidateName's rules (letters, digits, '-', '_', '.', starting with a
+// store.ValidateName's rules (letters, digits, '-', '_', '.', starting with a
 // letter or digit, at most 32), so a mention is found by the same goldmark
 // parse that renders the body: never inside code, never inside an e-mail
 // address (an '@' right after a name character is not a mention). A

@@ -18,21 +18,12 @@ import (
 	"glossa/transfer"
 )
 
-// Limits on notes.
-const (
-	maxBodyChars = store.MaxBodyChars // code points of Markdown
-	maxFormBytes = 64 << 10           // a whole form post
-)
+// maxBodyChars limits a note's body, in code points of Markdown.
+const maxBodyChars = store.MaxBodyChars
 
 // noteInput is a note as a form or the API sends it, before validation
 // (transfer.NoteInput).
 type noteInput = transfer.NoteInput
-
-// conflict is the 409 of docs/anchoring.md: the client's quote is not
-// what the text holds at its offsets, or is not in the block at all.
-func conflict(format string, args ...any) error {
-	return &httpError{status: http.StatusConflict, msg: fmt.Sprintf(format, args...)}
-}
 
 // firstDifference says where a quote and the text first differ, each
 // side's character quoted with its code point, so that quotes that look
@@ -157,7 +148,7 @@ type noteForm struct {
 	Version  string
 }
 
-func (s *Server) annotatePage(r *http.Request, e *docEntry, anchor, title string, rc *readerCtx) (annotatePage, error) {
+func (s *Server) buildAnnotatePage(r *http.Request, e *docEntry, anchor, title string, rc *readerCtx) (annotatePage, error) {
 	b := e.current.Block(anchor)
 	if b == nil {
 		return annotatePage{}, &httpError{status: http.StatusNotFound, msg: fmt.Sprintf("There is no paragraph %q in this document.", anchor)}
@@ -181,11 +172,6 @@ func (s *Server) withAudiences(ctx context.Context, p *annotatePage, rc *readerC
 	return s.withTagLists(ctx, rc, p.Audiences)
 }
 
-// redirectToSignIn sends a signed-out reader to sign in and come back.
-func redirectToSignIn(w http.ResponseWriter, r *http.Request, next string) {
-	http.Redirect(w, r, "/signin?next="+url.QueryEscape(next), http.StatusSeeOther)
-}
-
 // handleAnnotateForm serves GET /read/{slug}/annotate?anchor=…[&phrase=…].
 func (s *Server) handleAnnotateForm(w http.ResponseWriter, r *http.Request) error {
 	if userFrom(r.Context()) == nil {
@@ -197,11 +183,11 @@ func (s *Server) handleAnnotateForm(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	q := r.URL.Query()
-	rc, err := s.readerCtx(r)
+	rc, err := s.buildReaderCtx(r)
 	if err != nil {
 		return err
 	}
-	p, err := s.annotatePage(r, e, q.Get("anchor"), "Annotate", rc)
+	p, err := s.buildAnnotatePage(r, e, q.Get("anchor"), "Annotate", rc)
 	if err != nil {
 		return err
 	}
@@ -221,9 +207,8 @@ func (s *Server) handleCreateNote(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		return &httpError{status: http.StatusRequestEntityTooLarge, msg: "The form is too large or could not be read.", err: err}
+	if err := parseForm(w, r, maxFormBytes); err != nil {
+		return err
 	}
 	anchor := r.PostForm.Get("anchor")
 	if u == nil {
@@ -268,7 +253,7 @@ func (s *Server) handleCreateNote(w http.ResponseWriter, r *http.Request) error 
 		if fe["anchor"] != "" && e.current.Block(anchor) == nil {
 			return &httpError{status: http.StatusUnprocessableEntity, msg: fe["anchor"]}
 		}
-		p, err := s.annotatePage(r, e, anchor, "Annotate", rc)
+		p, err := s.buildAnnotatePage(r, e, anchor, "Annotate", rc)
 		if err != nil {
 			return err
 		}
@@ -313,7 +298,7 @@ func (s *Server) askHighlight(w http.ResponseWriter, r *http.Request, e *docEntr
 			Share   string `json:"share"`
 		}{msg, http.StatusUnprocessableEntity, msg, "Show it to " + label})
 	}
-	p, err := s.annotatePage(r, e, anchor, "Annotate", rc)
+	p, err := s.buildAnnotatePage(r, e, anchor, "Annotate", rc)
 	if err != nil {
 		return err
 	}
@@ -322,12 +307,6 @@ func (s *Server) askHighlight(w http.ResponseWriter, r *http.Request, e *docEntr
 		return err
 	}
 	return s.render(w, http.StatusUnprocessableEntity, "annotate.html", p)
-}
-
-// wantsJSON is true for the reader's JavaScript, which posts the same forms
-// and asks for JSON back.
-func wantsJSON(r *http.Request) bool {
-	return strings.Contains(r.Header.Get("Accept"), "application/json")
 }
 
 // afterChange answers a successful form post: a redirect back to the
@@ -369,19 +348,6 @@ func (s *Server) afterChange(w http.ResponseWriter, r *http.Request, e *docEntry
 		Anchor string `json:"anchor"`
 		Block  string `json:"block"`
 	}{noteID, anchor, buf.String()})
-}
-
-// formInt parses an optional integer field.
-func formInt(v, field string, fe fieldErrors) *int {
-	if v == "" {
-		return nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		fe[field] = fmt.Sprintf("%s must be a whole number.", field)
-		return nil
-	}
-	return &n
 }
 
 // notePage shows one note on its own page, the permalink, with its whole
@@ -517,7 +483,7 @@ func (s *Server) renderNotePage(w http.ResponseWriter, r *http.Request, n store.
 		}
 	}
 	if nv.ID != id {
-		nv = s.noteView(n, rc, e.slug, revs) // a reply on another page of the thread
+		nv = s.buildNoteView(n, rc, e.slug, revs) // a reply on another page of the thread
 	}
 	title := "Note by " + nv.Author
 	if nv.Reply() {
@@ -598,9 +564,8 @@ func (s *Server) handleEditNote(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		return &httpError{status: http.StatusRequestEntityTooLarge, msg: "The form is too large or could not be read.", err: err}
+	if err := parseForm(w, r, maxFormBytes); err != nil {
+		return err
 	}
 	form := noteForm{Body: r.PostForm.Get("body"), Audience: r.PostForm.Get("audience"), Version: r.PostForm.Get("version"),
 		Question: r.PostForm.Get("question") == "1", Tags: r.PostForm.Get("tags")}
@@ -700,7 +665,7 @@ func (s *Server) handleDeleteForm(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	p := deletePage{basePage: s.base(r, "Delete note"), Note: s.noteView(n, rc, e.slug, revisionNumbers(e))}
+	p := deletePage{basePage: s.base(r, "Delete note"), Note: s.buildNoteView(n, rc, e.slug, revisionNumbers(e))}
 	return s.render(w, http.StatusOK, "delete.html", p)
 }
 

@@ -115,7 +115,7 @@ func (s *Server) handleParagraphNotes(w http.ResponseWriter, r *http.Request) er
 			return errBadRequest(fmt.Sprintf("notes names at most %d notes, separated by commas.", maxOnly))
 		}
 	}
-	rc, err := s.readerCtx(r)
+	rc, err := s.buildReaderCtx(r)
 	if err != nil {
 		return err
 	}

@@ -290,7 +290,7 @@ func (s *Server) presenceIn(ctx context.Context, ms []store.Membership, viewer s
 	s.presence.computed.Add(1)
 	out := make([]groupPresence, 0, len(ms))
 	for _, m := range ms {
-		here, err := s.groupHere(ctx, docID, m.Group.ID)
+		here, err := s.groupMembersHere(ctx, docID, m.Group.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -303,12 +303,12 @@ func (s *Server) presenceIn(ctx context.Context, ms []store.Membership, viewer s
 	return out, nil
 }
 
-// groupHere returns the members of group with document doc open, shared
+// groupMembersHere returns the members of group with document doc open, shared
 // by every reader counting while neither the document's readers (its
 // presence stamp) nor the store (memberships: its generation) changed.
 // The list runs on its own, so a reader who leaves does not cancel it for
 // the others. The map is shared: read it, never change it.
-func (s *Server) groupHere(ctx context.Context, doc, group int64) (map[int64]bool, error) {
+func (s *Server) groupMembersHere(ctx context.Context, doc, group int64) (map[int64]bool, error) {
 	p := s.presence
 	gen := s.db.Generation() // before the list reads anything
 	p.mu.Lock()

@@ -38,10 +38,10 @@ type PublishReport struct {
 
 func (r PublishReport) log(log *slog.Logger) {
 	if r.Revision == 1 {
-		log.Info("published revision", "document", r.Slug, "revision", 1, "blocks", r.Blocks.Inserted, "origin", OriginName(r.Origin))
+		log.Info("published revision", "document", r.Slug, "revision", 1, "blocks", r.Blocks.Inserted, "origin", store.OriginName(r.Origin))
 		return
 	}
-	log.Info("published revision", "document", r.Slug, "revision", r.Revision, "origin", OriginName(r.Origin),
+	log.Info("published revision", "document", r.Slug, "revision", r.Revision, "origin", store.OriginName(r.Origin),
 		"blocks_unchanged", r.Blocks.Unchanged, "blocks_edited", r.Blocks.Edited,
 		"blocks_inserted", r.Blocks.Inserted, "blocks_deleted", r.Blocks.Deleted,
 		"notes_exact", r.Notes.Exact, "notes_mapped", r.Notes.Mapped, "notes_moved", r.Notes.Moved,
@@ -54,7 +54,7 @@ func (r PublishReport) Warning() string {
 	if !r.Held {
 		return ""
 	}
-	from := "was published from " + OriginName(r.HeldFrom)
+	from := "was published from " + store.OriginName(r.HeldFrom)
 	if r.HeldFrom == "" {
 		from = "was published before glossa recorded where texts come from"
 	}
@@ -65,19 +65,8 @@ func (r PublishReport) Warning() string {
 	b := r.Blocks
 	return fmt.Sprintf("%s: not published: %s differs from revision %d, which %s "+
 		"(%d %s edited, %d added, %d removed); glossa serves revision %d as it is. To publish %s deliberately, run: %s",
-		r.Slug, given, r.Revision, from, b.Edited, plural(b.Edited, "paragraph", "paragraphs"), b.Inserted, b.Deleted,
+		r.Slug, given, r.Revision, from, b.Edited, content.Plural(b.Edited, "paragraph", "paragraphs"), b.Inserted, b.Deleted,
 		r.Revision, given, cmd)
-}
-
-// OriginName says where a revision came from, in words.
-func OriginName(origin string) string {
-	switch origin {
-	case store.OriginEmbedded:
-		return "the embedded essays"
-	case "":
-		return "an unknown source"
-	}
-	return "the folder " + origin
 }
 
 // Publish publishes the essays glossa is given (embedded, and folder's

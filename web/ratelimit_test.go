@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"glossa/store"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -18,8 +19,8 @@ func apiToken(t *testing.T, app *testApp, name string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	token := NewToken()
-	if err := app.db.CreateToken(context.Background(), u.ID, HashToken(token)); err != nil {
+	token := store.NewToken()
+	if err := app.db.CreateToken(context.Background(), u.ID, store.HashToken(token)); err != nil {
 		t.Fatal(err)
 	}
 	return token

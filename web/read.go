@@ -279,7 +279,7 @@ func (n noteView) AudienceLabel() string {
 // AudienceValue is the note's audience as the note form's select names it.
 func (n noteView) AudienceValue() string { return audienceValue(n.Audience, n.GroupID) }
 
-func (s *Server) noteView(n store.Note, rc *readerCtx, slug string, revNumbers map[int64]int) noteView {
+func (s *Server) buildNoteView(n store.Note, rc *readerCtx, slug string, revNumbers map[int64]int) noteView {
 	viewer := rc.viewer
 	role, member := rc.roles[n.GroupID]
 	nv := noteView{
@@ -300,14 +300,8 @@ func (s *Server) noteView(n store.Note, rc *readerCtx, slug string, revNumbers m
 	return nv
 }
 
-func revisionNumbers(e *docEntry) map[int64]int {
-	m := make(map[int64]int, len(e.revs)+1)
-	for _, r := range e.revs {
-		m[r.ID] = r.Number
-	}
-	m[e.rev.ID] = e.rev.Number
-	return m
-}
+// revisionNumbers maps each of e's revisions' ids to its number.
+func revisionNumbers(e *docEntry) map[int64]int { return store.RevisionNumbers(e.rev, e.revs) }
 
 // handleRead serves GET /read/{slug}: the current revision with the notes the
 // reader may see in its margin.
@@ -324,7 +318,7 @@ func (s *Server) handleRead(w http.ResponseWriter, r *http.Request) error {
 	if cp, ok := s.pageCache.get(key); ok {
 		return writePage(w, r, cp)
 	}
-	live, err := s.liveView(r, e) // before the notes: see liveView
+	live, err := s.buildLiveView(r, e) // before the notes: see buildLiveView
 	if err != nil {
 		return err
 	}
@@ -375,7 +369,7 @@ func (s *Server) handleRevision(w http.ResponseWriter, r *http.Request) error {
 // readView builds the reading page of revision rev.
 func (s *Server) readView(r *http.Request, e *docEntry, d *content.Document, rev store.Revision, old bool) (readPage, error) {
 	ctx := r.Context()
-	rc, err := s.readerCtx(r)
+	rc, err := s.buildReaderCtx(r)
 	if err != nil {
 		return readPage{}, err
 	}
@@ -410,7 +404,7 @@ func (s *Server) readView(r *http.Request, e *docEntry, d *content.Document, rev
 			continue
 		}
 		b := d.Blocks[part.Block]
-		p.Parts[i] = partView{Block: s.blockView(e.slug, b, labels[b.Index], m, revNo, rc, old)}
+		p.Parts[i] = partView{Block: s.buildBlockView(e.slug, b, labels[b.Index], m, revNo, rc, old)}
 	}
 	return p, nil
 }
@@ -538,9 +532,9 @@ func markFor(n store.Note, t store.Target, viewer store.Viewer) content.Mark {
 	return content.Mark{Start: t.Start, End: t.End, ID: n.ID, Class: class}
 }
 
-// blockView is the view of block b of revision rev (its number, 0 for the
+// buildBlockView is the view of block b of revision rev (its number, 0 for the
 // current one) with its margin's summary from m.
-func (s *Server) blockView(slug string, b *content.Block, label string, m margins, rev int, rc *readerCtx, old bool) *blockView {
+func (s *Server) buildBlockView(slug string, b *content.Block, label string, m margins, rev int, rc *readerCtx, old bool) *blockView {
 	h := b.HTML()
 	if marks := m.marks[b.Anchor]; len(marks) > 0 {
 		h = b.Highlight(marks)
@@ -609,5 +603,5 @@ func (s *Server) blockWith(ctx context.Context, e *docEntry, anchor string, rc *
 	if err != nil {
 		return nil, err
 	}
-	return s.blockView(e.slug, b, blockLabels(e.current)[b.Index], m, 0, rc, false), nil
+	return s.buildBlockView(e.slug, b, blockLabels(e.current)[b.Index], m, 0, rc, false), nil
 }

@@ -84,7 +84,7 @@ func (s *Server) handleReattachForm(w http.ResponseWriter, r *http.Request) erro
 	if anchor == "" && n.Current.Status != store.StatusOrphan {
 		anchor = n.Current.Anchor
 	}
-	p, err := s.reattachPage(r, n, e, anchor)
+	p, err := s.buildReattachPage(r, n, e, anchor)
 	if err != nil {
 		return err
 	}
@@ -105,9 +105,8 @@ func (s *Server) handleReattach(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		return &httpError{status: http.StatusRequestEntityTooLarge, msg: "The form is too large or could not be read.", err: err}
+	if err := parseForm(w, r, maxFormBytes); err != nil {
+		return err
 	}
 	f := r.PostForm
 	form := noteForm{Phrase: f.Get("phrase"), Start: f.Get("start"), End: f.Get("end"), Version: f.Get("version")}
@@ -144,7 +143,7 @@ func (s *Server) handleReattach(w http.ResponseWriter, r *http.Request) error {
 			}
 			return fe
 		}
-		p, err := s.reattachPage(r, n, e, in.Anchor)
+		p, err := s.buildReattachPage(r, n, e, in.Anchor)
 		if err != nil {
 			return err
 		}
@@ -168,35 +167,23 @@ func (s *Server) reattachable(r *http.Request) (store.Note, *docEntry, error) {
 	return n, e, nil
 }
 
-func (s *Server) reattachPage(r *http.Request, n store.Note, e *docEntry, anchor string) (reattachPage, error) {
+func (s *Server) buildReattachPage(r *http.Request, n store.Note, e *docEntry, anchor string) (reattachPage, error) {
 	rc, err := s.readerCtxOf(r.Context())
 	if err != nil {
 		return reattachPage{}, err
 	}
 	p := reattachPage{
-		basePage: s.base(r, "Re-attach note"), Note: s.noteView(n, rc, e.slug, revisionNumbers(e)),
+		basePage: s.base(r, "Re-attach note"), Note: s.buildNoteView(n, rc, e.slug, revisionNumbers(e)),
 		DocTitle: e.current.Meta.Title, Slug: e.slug, Anchor: anchor,
 	}
 	p.Note.HTML = s.notes.html(p.Note)
 	labels := blockLabels(e.current)
 	for i, b := range e.current.Blocks {
-		label := "Heading: " + snippet(b.Text, 70)
+		label := "Heading: " + content.Excerpt(b.Text, 70)
 		if !strings.HasPrefix(labels[i], "the heading") {
-			label = strings.ToUpper(labels[i][:1]) + labels[i][1:] + ": " + snippet(b.Text, 70)
+			label = strings.ToUpper(labels[i][:1]) + labels[i][1:] + ": " + content.Excerpt(b.Text, 70)
 		}
 		p.Paragraphs = append(p.Paragraphs, paragraphOption{Anchor: b.Anchor, Label: label, Selected: b.Anchor == anchor})
 	}
 	return p, nil
-}
-
-// snippet is the first n code points of text, cut at a word, with "…".
-func snippet(text string, n int) string {
-	if content.CodePoints(text) <= n {
-		return text
-	}
-	s := content.Slice(text, 0, n)
-	if i := strings.LastIndexByte(s, ' '); i > n/2 {
-		s = s[:i]
-	}
-	return s + "…"
 }

@@ -4,6 +4,14 @@
 // web imports store and content and joins them; neither of those imports web.
 // Templates, static files and essays arrive as fs.FS values in Config so that
 // tests and a -dev flag can swap them.
+//
+// Exported is what the command line and a test harness need to serve: New,
+// Config and Server (an http.Handler, with Close, EndStreams for
+// http.Server.RegisterOnShutdown, and Published, the start's publishing
+// report), ConnContext for http.Server.ConnContext, and Publish with
+// PublishReport, which "glossa publish" runs without serving. The account
+// rules and credentials are the store's; the trusted-proxy flag is parsed
+// by the command line.
 package web
 
 import (
@@ -20,8 +28,6 @@ import (
 
 	"github.com/alexedwards/argon2id"
 	"github.com/alexedwards/scs/v2"
-	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 	"github.com/go-chi/httprate"
 
 	"glossa/store"
@@ -88,7 +94,7 @@ type Config struct {
 	// signed in, per address (an IPv6 one per /64); 0 means 64. Over it:
 	// 429. See livelimits.go.
 	MaxStreamsPerAddress int
-	// PasswordParams tunes argon2id; nil means DefaultPasswordParams.
+	// PasswordParams tunes argon2id; nil means store.DefaultPasswordParams.
 	// Tests use cheaper ones.
 	PasswordParams *argon2id.Params
 }
@@ -169,7 +175,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.MaxStreamsPerAddress = defaultMaxStreamsPerAddress
 	}
 	if cfg.PasswordParams == nil {
-		cfg.PasswordParams = DefaultPasswordParams
+		cfg.PasswordParams = store.DefaultPasswordParams
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 
@@ -246,134 +252,6 @@ func (s *Server) Close() {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handler.ServeHTTP(w, r)
-}
-
-func (s *Server) routes() http.Handler {
-	r := chi.NewRouter()
-	r.Use(s.logRequests) // first, so it logs the answer of a panic too
-	r.Use(s.recoverPanics)
-	r.Use(securityHeaders)
-	r.Use(clientIP(s.cfg.TrustedProxies))
-	// HEAD is GET without the body (RFC 9110, 9.3.2): every GET route
-	// answers it, with the GET handler's status and headers; net/http
-	// sends no body for HEAD. A route that registers HEAD itself (the
-	// static files) keeps its own.
-	r.Use(middleware.GetHead)
-	r.MethodNotAllowed(s.page(s.methodNotAllowed))
-
-	r.Get("/healthz", s.handleHealth)
-	r.Handle("/static/*", http.StripPrefix("/static", s.static))
-	r.Get("/favicon.ico", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, s.static.url("img/favicon.svg"), http.StatusMovedPermanently)
-	})
-
-	// Everything else knows who is asking. CrossOriginProtection rejects
-	// cross-site state-changing requests (forms and API alike) with 403;
-	// requests without browser headers, such as scripts using a bearer
-	// token, pass.
-	csrf := http.NewCrossOriginProtection()
-	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.serveError(w, r, errForbidden("This request came from another site, so glossa refused it."))
-	}))
-
-	limit := httprate.Limit(s.cfg.SignInLimit, time.Minute,
-		httprate.WithKeyFuncs(func(r *http.Request) (string, error) { return addrKey(r), nil }),
-		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
-			s.serveError(w, r, &httpError{status: http.StatusTooManyRequests,
-				msg: "Too many attempts from this address. Wait a minute and try again."})
-		}))
-
-	limitWrites := s.limitWrites()
-	r.Group(func(r chi.Router) {
-		r.Use(csrf.Handler)
-		r.Use(s.sessions.LoadAndSave)
-		r.Use(s.identify)
-		r.Use(compressPages) // see compress.go: BREACH
-		r.Use(limitWrites)
-
-		r.Get("/", s.page(s.handleLibrary))
-		r.Get("/read/{slug}", s.page(s.handleRead))
-		r.Get("/read/{slug}/rev/{n}", s.page(s.handleRevision))
-		r.Get("/read/{slug}/notes/{anchor}", s.page(s.handleParagraphNotes))
-		r.Get("/read/{slug}/rev/{n}/notes/{anchor}", s.page(s.handleParagraphNotes))
-		r.Get("/read/{slug}/blocks/{anchor}", s.page(s.handleBlockFragment))
-		r.Get("/read/{slug}/annotate", s.page(s.handleAnnotateForm))
-		r.Post("/read/{slug}/notes", s.page(s.handleCreateNote))
-		r.Get("/notes/{id}", s.page(s.handleNote))
-		r.Get("/notes/{id}/edit", s.page(s.handleEditForm))
-		r.Post("/notes/{id}/edit", s.page(s.handleEditNote))
-		r.Get("/notes/{id}/delete", s.page(s.handleDeleteForm))
-		r.Post("/notes/{id}/delete", s.page(s.handleDeleteNote))
-
-		r.Get("/signup", s.page(s.handleSignUpForm))
-		r.Get("/signin", s.page(s.handleSignInForm))
-		r.With(limit).Post("/signup", s.page(s.handleSignUp))
-		r.With(limit).Post("/signin", s.page(s.handleSignIn))
-		r.Post("/signout", s.page(s.handleSignOut))
-
-		// Seminars and teachers. Each area registers its own
-		// routes, page and API alike.
-		s.groupRoutes(r)
-		s.conversationRoutes(r)
-		s.liveRoutes(r)
-		s.revisionRoutes(r)
-		r.Get("/notebook", s.page(s.handleNotebook))
-		s.printRoutes(r)
-		s.exportRoutes(r)
-		s.searchRoutes(r)
-
-		r.Route("/api", func(r chi.Router) {
-			s.groupAPIRoutes(r)
-			s.conversationAPIRoutes(r)
-			s.revisionAPIRoutes(r)
-			s.exportAPIRoutes(r)
-			s.searchAPIRoutes(r)
-			r.Get("/documents", s.api(s.apiDocuments))
-			r.Get("/documents/{slug}", s.api(s.apiDocument))
-			r.Get("/documents/{slug}/annotations/", s.api(s.apiContainer))
-			r.Post("/documents/{slug}/annotations/", s.api(s.apiCreate))
-			r.Options("/documents/{slug}/annotations/", s.api(s.apiContainerOptions))
-			r.Get("/annotations/{id}", s.api(s.apiGet))
-			r.Options("/annotations/{id}", s.api(s.apiOptions))
-			r.Put("/annotations/{id}", s.api(s.apiPut))
-			r.Delete("/annotations/{id}", s.api(s.apiDelete))
-			r.NotFound(s.api(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
-			r.MethodNotAllowed(s.api(s.methodNotAllowed))
-		})
-		r.NotFound(s.page(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
-	})
-	return r
-}
-
-// methodNotAllowed answers 405 with the Allow header RFC 9110 requires:
-// the methods the path's routes take, HEAD wherever GET is.
-func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) error {
-	allow := allowedMethods(r)
-	w.Header().Set("Allow", strings.Join(allow, ", "))
-	return &httpError{status: http.StatusMethodNotAllowed,
-		msg: fmt.Sprintf("%s does not take %s; it takes %s.", r.URL.Path, r.Method, strings.Join(allow, ", "))}
-}
-
-// allowedMethods lists the methods some route takes at the request's path,
-// asking the whole router (chi's own list leaves out the HEAD that GetHead
-// adds, and a custom 405 handler is not given it).
-func allowedMethods(r *http.Request) []string {
-	routes := chi.RouteContext(r.Context()).Routes
-	path := r.URL.RawPath
-	if path == "" {
-		path = r.URL.Path
-	}
-	var allow []string
-	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions} {
-		ok := routes.Match(chi.NewRouteContext(), m, path)
-		if m == http.MethodHead && !ok {
-			ok = routes.Match(chi.NewRouteContext(), http.MethodGet, path)
-		}
-		if ok {
-			allow = append(allow, m)
-		}
-	}
-	return allow
 }
 
 // handleHealth serves GET /healthz: 200 when the database answers.

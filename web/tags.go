@@ -78,9 +78,8 @@ func (s *Server) handleGroupTags(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return errNotFound
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		return &httpError{status: http.StatusRequestEntityTooLarge, msg: "The form is too large or could not be read.", err: err}
+	if err := parseForm(w, r, maxFormBytes); err != nil {
+		return err
 	}
 	if _, err := s.db.SetGroupTags(r.Context(), u.ID, id, store.SplitTags(r.PostForm.Get("tags"))); err != nil {
 		return err

@@ -29,9 +29,9 @@ func newTourFixture(t *testing.T) *tourFixture {
 	app := newApp(t)
 	f := &tourFixture{app: app, guide: map[string][]string{}}
 	f.tess, f.rita, f.mina, f.otto = app.signUp(t, "tess"), app.signUp(t, "rita"), app.signUp(t, "mina"), app.signUp(t, "otto")
-	f.g1 = liveGroup(t, app, "Seminar A", f.tess, f.rita, f.mina)
-	f.g2 = liveGroup(t, app, "Other class", f.otto, f.tess)
-	f.g3 = liveGroup(t, app, "Quiet group", f.mina, f.rita)
+	f.g1 = app.newGroup(t, "Seminar A", f.tess, f.rita, f.mina)
+	f.g2 = app.newGroup(t, "Other class", f.otto, f.tess)
+	f.g3 = app.newGroup(t, "Quiet group", f.mina, f.rita)
 	p := func(i int) string { return app.paragraph(t, i).Anchor }
 	f.stops = []string{p(0), p(2), p(4)}
 

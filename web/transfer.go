@@ -3,7 +3,7 @@ package web
 // The export and import page, and the API's export and import: the HTTP
 // side of the transfer package, which reads and writes the files (and
 // which "glossa export" and "glossa import" call directly). Routes:
-// routes_export.go.
+// routes.go.
 
 import (
 	"context"
@@ -44,7 +44,7 @@ type transferChoice struct {
 	Selected           bool
 }
 
-func (s *Server) transferPage(r *http.Request, u *store.User, e *docEntry) (transferPage, error) {
+func (s *Server) buildTransferPage(r *http.Request, u *store.User, e *docEntry) (transferPage, error) {
 	p := transferPage{
 		basePage: s.base(r, "Export and import notes · "+e.current.Meta.Title),
 		Slug:     e.slug, DocTitle: e.current.Meta.Title, MaxImport: transfer.ByteSize(transfer.MaxBytes),
@@ -87,7 +87,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.serveExport(w, r, u, e, format, q.Get("scope"))
 	}
-	p, err := s.transferPage(r, u, e)
+	p, err := s.buildTransferPage(r, u, e)
 	if err != nil {
 		return err
 	}
@@ -194,7 +194,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 	if done {
 		return nil
 	}
-	p, err := s.transferPage(r, u, e)
+	p, err := s.buildTransferPage(r, u, e)
 	if err != nil {
 		return err
 	}

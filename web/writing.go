@@ -57,7 +57,7 @@ func (s *Server) handleWritingTo(w http.ResponseWriter, r *http.Request) error {
 	if done {
 		return nil
 	}
-	if err := parseSmallForm(w, r); err != nil {
+	if err := parseForm(w, r, maxFormBytes); err != nil {
 		return err
 	}
 	rc, err := s.readerCtxOf(r.Context())

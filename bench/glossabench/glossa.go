@@ -58,8 +58,8 @@ func startGlossa(ctx context.Context, path string, log *slog.Logger) (*glossaSer
 	if err != nil {
 		return nil, err
 	}
-	g.token = web.NewToken()
-	if err := db.CreateToken(ctx, g.user.ID, web.HashToken(g.token)); err != nil {
+	g.token = store.NewToken()
+	if err := db.CreateToken(ctx, g.user.ID, store.HashToken(g.token)); err != nil {
 		return nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -19,7 +19,6 @@ import (
 
 	"glossa/content"
 	"glossa/store"
-	"glossa/web"
 )
 
 // Signed-in readers: the rows that ask as readers with accounts, each
@@ -43,7 +42,7 @@ func quietLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // makeReaders creates n accounts named prefix1..prefixN in db.
 func makeReaders(ctx context.Context, db *store.DB, prefix string, n int) ([]store.User, error) {
-	hash, err := web.HashPassword(readerPassword, cheapHash)
+	hash, err := store.HashPassword(readerPassword, cheapHash)
 	if err != nil {
 		return nil, err
 	}

@@ -231,7 +231,7 @@ func publish(ctx context.Context, args []string, getenv func(string) string, std
 		}
 		fmt.Fprintf(stdout, "%s: published revision %d\n", r.Slug, r.Revision)
 		if r.Replaced != "" {
-			fmt.Fprintf(stdout, "  from %s, replacing a text published from %s\n", web.OriginName(r.Origin), web.OriginName(r.Replaced))
+			fmt.Fprintf(stdout, "  from %s, replacing a text published from %s\n", store.OriginName(r.Origin), store.OriginName(r.Replaced))
 		}
 		if r.Revision > 1 {
 			b, n := r.Blocks, r.Notes
@@ -288,7 +288,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if *writeLimit < 1 {
 		return fmt.Errorf("-write-limit %d: want 1 or more requests per minute", *writeLimit)
 	}
-	proxies, err := web.ParseTrustedProxies(*trusted)
+	proxies, err := parseTrustedProxies(*trusted)
 	if err != nil {
 		return fmt.Errorf("-trusted-proxies: %w", err)
 	}
@@ -407,7 +407,11 @@ func userAdd(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	if err := web.ValidateName(name); err != nil {
+	if err := store.ValidateName(name); err != nil {
+		var fe *store.FieldError
+		if errors.As(err, &fe) {
+			err = errors.New(fe.Text()) // the sentence the sign-up form shows
+		}
 		return fmt.Errorf("name %q: %w", name, err)
 	}
 	// One line of standard input is the password, so scripts can pipe it
@@ -417,10 +421,10 @@ func userAdd(ctx context.Context, args []string, getenv func(string) string, std
 		return fmt.Errorf("read password: %w", err)
 	}
 	pw := strings.TrimRight(line, "\r\n")
-	if err := web.ValidatePassword(pw); err != nil {
+	if err := store.ValidatePassword(pw); err != nil {
 		return fmt.Errorf("password (read from standard input): %w", err)
 	}
-	hash, err := web.HashPassword(pw, nil)
+	hash, err := store.HashPassword(pw, nil)
 	if err != nil {
 		return err
 	}
@@ -462,8 +466,8 @@ func tokenNew(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	token := web.NewToken()
-	if err := db.CreateToken(ctx, u.ID, web.HashToken(token)); err != nil {
+	token := store.NewToken()
+	if err := db.CreateToken(ctx, u.ID, store.HashToken(token)); err != nil {
 		return err
 	}
 	// The token alone, so scripts can capture it: TOKEN=$(glossa token new ann)

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"glossa/store"
-	"glossa/web"
 )
 
 // env is a fake environment for run.
@@ -68,7 +67,7 @@ func TestUserAddAndTokenNew(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	u, err := db.UserByToken(ctx, web.HashToken(token))
+	u, err := db.UserByToken(ctx, store.HashToken(token))
 	if err != nil || u.Name != "ann" {
 		t.Fatalf("token does not resolve to ann: %v %+v", err, u)
 	}
