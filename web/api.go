@@ -18,6 +18,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-json-experiment/json/jsontext"
 
+	"glossa/content"
 	"glossa/store"
 	"glossa/transfer"
 )
@@ -538,7 +539,7 @@ func (s *Server) apiCreate(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		n, err = s.db.CreateNote(ctx, store.NewNote{AuthorID: u.ID, ParentID: parent.ID, Body: body, Mentions: s.bodies.mentions(body)})
+		n, err = s.db.CreateNote(ctx, store.NewNote{AuthorID: u.ID, ParentID: parent.ID, Body: body, Mentions: content.NoteMentions(body)})
 		if err != nil {
 			return err
 		}
@@ -559,7 +560,7 @@ func (s *Server) apiCreate(w http.ResponseWriter, r *http.Request) error {
 		}
 		n, err = s.db.CreateNote(ctx, store.NewNote{
 			DocumentID: e.id, AuthorID: u.ID, Audience: d.audience, GroupID: d.group, Question: in.Question,
-			Body: d.body, Target: d.target, Mentions: s.bodies.mentions(d.body), Tags: d.tags,
+			Body: d.body, Target: d.target, Mentions: content.NoteMentions(d.body), Tags: d.tags,
 		})
 		if err != nil {
 			return err
@@ -683,7 +684,7 @@ func (s *Server) apiPut(w http.ResponseWriter, r *http.Request) error {
 	upd := store.NoteUpdate{Question: in.Question}
 	fe := fieldErrors{}
 	upd.Body = validateBody(in.Body, fe)
-	upd.Mentions = s.bodies.mentions(upd.Body)
+	upd.Mentions = content.NoteMentions(upd.Body)
 	// PUT replaces the annotation: tags not sent are removed.
 	upd.Tags = inputTags(in.Tags, fe)
 	// Keeping the audience needs no check here; any change to a note in

@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"glossa/content"
 	"glossa/store"
 )
 
@@ -54,7 +55,7 @@ func (s *Server) apiPutReply(w http.ResponseWriter, r *http.Request, n store.Not
 	if err != nil {
 		return err
 	}
-	n, err = s.db.UpdateNote(r.Context(), u.ID, n.ID, version, store.NoteUpdate{Body: body, Mentions: s.bodies.mentions(body)})
+	n, err = s.db.UpdateNote(r.Context(), u.ID, n.ID, version, store.NoteUpdate{Body: body, Mentions: content.NoteMentions(body)})
 	if err != nil {
 		return err
 	}

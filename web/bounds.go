@@ -19,9 +19,9 @@ import (
 // Pages choose their notes before reading any body (store.NoteQuery's
 // WithoutBodies), within the limits below, then read only the bodies they
 // show, and stop when the notes' HTML reaches pageNoteBytes. One note's
-// HTML is at most about maxBodyHTML (body.go) plus its quote, so a thread
-// of threadReplies replies always fits a page: every page shows at least
-// one thread, and "next" always moves on.
+// HTML is at most about maxBodyHTML (content/body.go) plus its quote, so
+// a thread of threadReplies replies always fits a page: every page shows
+// at least one thread, and "next" always moves on.
 const (
 	// marginThreads: threads in one paragraph's margin, on the reading
 	// page and in the print edition.

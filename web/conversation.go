@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"glossa/content"
 	"glossa/store"
 )
 
@@ -280,7 +281,7 @@ func (s *Server) handleReply(w http.ResponseWriter, r *http.Request) error {
 		})
 	}
 	reply, err := s.db.CreateNote(ctx, store.NewNote{
-		AuthorID: u.ID, ParentID: root.ID, Body: body, Mentions: s.bodies.mentions(body),
+		AuthorID: u.ID, ParentID: root.ID, Body: body, Mentions: content.NoteMentions(body),
 	})
 	if err != nil {
 		return err

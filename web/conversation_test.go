@@ -911,8 +911,10 @@ func TestShareGuide(t *testing.T) {
 	}
 }
 
+// TestMentionsParsed: content finds @mentions by store's name rules,
+// which content does not import: a name of store.MaxNameLen is one, a
+// longer one is not.
 func TestMentionsParsed(t *testing.T) {
-	br := newBodyRenderer(bodyCacheBytes)
 	for _, tc := range []struct {
 		body string
 		want []string
@@ -923,13 +925,14 @@ func TestMentionsParsed(t *testing.T) {
 		{"`@code` is not", nil},
 		{"@ @-x @.y", nil},
 		{"(@ann)", []string{"ann"}},
-		{"@" + strings.Repeat("a", 33), nil},
+		{"@" + strings.Repeat("a", store.MaxNameLen), []string{strings.Repeat("a", store.MaxNameLen)}},
+		{"@" + strings.Repeat("a", store.MaxNameLen+1), nil},
 	} {
-		if got := br.mentions(tc.body); !slices.Equal(got, tc.want) {
+		if got := content.NoteMentions(tc.body); !slices.Equal(got, tc.want) {
 			t.Errorf("mentions(%q) = %v, want %v", tc.body, got, tc.want)
 		}
 	}
-	h := string(br.render("Ask @ann about <b>it</b>"))
+	h := string(content.NoteHTML("Ask @ann about <b>it</b>"))
 	if !strings.Contains(h, `<span class="mention">@ann</span>`) || strings.Contains(h, "<b>") {
 		t.Errorf("rendered %q", h)
 	}

@@ -228,6 +228,17 @@ func attr(n *html.Node, key string) string {
 	return ""
 }
 
+// textOf is the text content of n, as it is.
+func textOf(n *html.Node) string {
+	var b strings.Builder
+	for d := range n.Descendants() {
+		if d.Type == html.TextNode {
+			b.WriteString(d.Data)
+		}
+	}
+	return b.String()
+}
+
 // text is the text content of n, white space collapsed.
 func text(n *html.Node) string {
 	if n == nil {

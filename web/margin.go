@@ -180,7 +180,7 @@ func firstWords(md string) string {
 		}
 		md = md[:cut]
 	}
-	return clip(plainText(md), cardChars)
+	return clip(content.PlainText(md), cardChars)
 }
 
 // clip shortens s to at most n characters, at a space when there is one

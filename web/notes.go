@@ -274,7 +274,7 @@ func (s *Server) handleCreateNote(w http.ResponseWriter, r *http.Request) error 
 	}
 	n, err := s.db.CreateNote(r.Context(), store.NewNote{
 		DocumentID: e.id, AuthorID: u.ID, Audience: audience, GroupID: group, Question: form.Question,
-		Body: body, Target: target, Mentions: s.bodies.mentions(body), Tags: tags,
+		Body: body, Target: target, Mentions: content.NoteMentions(body), Tags: tags,
 	})
 	if err != nil {
 		return err
@@ -600,7 +600,7 @@ func (s *Server) handleEditNote(w http.ResponseWriter, r *http.Request) error {
 	stale, widens := false, false
 	if len(fe) == 0 {
 		_, err = s.db.UpdateNote(r.Context(), n.Author.ID, n.ID, version, store.NoteUpdate{
-			Body: body, Audience: audience, GroupID: group, Question: form.Question, Mentions: s.bodies.mentions(body),
+			Body: body, Audience: audience, GroupID: group, Question: form.Question, Mentions: content.NoteMentions(body),
 			Tags: tags,
 		})
 		switch {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"glossa/content"
 	"glossa/store"
 )
 
@@ -294,7 +295,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, path string, p *
 		v := searchResultView{
 			ID: nt.ID, Author: nt.Author.Name, Reply: nt.ParentID != "", Hidden: nt.Hidden, Created: nt.CreatedAt,
 			AudienceLabel: noteView{Audience: nt.Audience, GroupName: nt.GroupName}.AudienceLabel(),
-			Body:          markedSnippet(plainText(hit.BodySnippet)), Quote: markedSnippet(hit.QuoteSnippet),
+			Body:          markedSnippet(content.PlainText(hit.BodySnippet)), Quote: markedSnippet(hit.QuoteSnippet),
 		}
 		v.Imported = nt.Imported
 		v.DocTitle, v.Label, v.ParagraphURL = s.searchWhere(nt, labels)
@@ -392,7 +393,7 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) error {
 			Anchor:   nt.Current.Anchor, Paragraph: base + link,
 			Author: nt.Author.Name, Audience: audienceValue(nt.Audience, nt.GroupID), Reply: nt.ParentID != "",
 			Tags: nt.Tags, Created: nt.CreatedAt.UTC().Format(time.RFC3339), Imported: nt.Imported,
-			Snippets: apiSearchSnips{Body: string(markedSnippet(plainText(hit.BodySnippet))), Quote: string(markedSnippet(hit.QuoteSnippet))},
+			Snippets: apiSearchSnips{Body: string(markedSnippet(content.PlainText(hit.BodySnippet))), Quote: string(markedSnippet(hit.QuoteSnippet))},
 			Rank:     math.Round(hit.Rank*1e4) / 1e4,
 		})
 	}

@@ -1,4 +1,4 @@
-package web
+package content
 
 import (
 	"unicode"
@@ -14,7 +14,7 @@ import (
 
 // Mentions: "@name" in a note body names a person. The names follow
 // store.ValidateName's rules (letters, digits, '-', '_', '.', starting with a
-// letter or digit, at most 32), so a mention is found by the same goldmark
+// letter or digit, at most maxMentionLen), so a mention is found by the same goldmark
 // parse that renders the body: never inside code, never inside an e-mail
 // address (an '@' right after a name character is not a mention). A
 // trailing '.' ends a sentence, not the name.
@@ -22,6 +22,10 @@ import (
 // The parser adds a Mention node; the renderer writes it as
 // <span class="mention">@name</span>, which the sanitizer lets through
 // (raw HTML from the author never reaches it: goldmark drops it).
+
+// maxMentionLen is store.MaxNameLen (content does not import store;
+// web's TestMentionsParsed checks that the two agree).
+const maxMentionLen = 32
 
 var kindMention = ast.NewNodeKind("Mention")
 
@@ -45,7 +49,7 @@ func isNameRune(c rune) bool {
 // its length in bytes, or "" when there is none.
 func scanName(b []byte) (string, int) {
 	n, runes := 0, 0
-	for n < len(b) && runes < maxNameLen {
+	for n < len(b) && runes < maxMentionLen {
 		c, size := utf8.DecodeRune(b[n:])
 		if c == utf8.RuneError && size <= 1 {
 			break
@@ -60,7 +64,7 @@ func scanName(b []byte) (string, int) {
 		runes++
 	}
 	// A name longer than the limit is not a name: leave it as text.
-	if runes == maxNameLen && n < len(b) {
+	if runes == maxMentionLen && n < len(b) {
 		if c, _ := utf8.DecodeRune(b[n:]); isNameRune(c) {
 			return "", 0
 		}
@@ -115,14 +119,14 @@ func (mentionExtension) Extend(m goldmark.Markdown) {
 	m.Renderer().AddOptions(renderer.WithNodeRenderers(util.Prioritized(mentionRenderer{}, 500)))
 }
 
-// mentions returns the names @mentioned in a Markdown body, each once, in
+// NoteMentions returns the names @mentioned in a note body, each once, in
 // order of appearance.
-func (br *bodyRenderer) mentions(body string) []string {
+func NoteMentions(body string) []string {
 	if body == "" {
 		return nil
 	}
 	src := []byte(body)
-	doc := br.md.Parser().Parse(gtext.NewReader(src))
+	doc := noteMarkdown.Parser().Parse(gtext.NewReader(src))
 	var names []string
 	seen := map[string]bool{}
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {

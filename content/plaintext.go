@@ -1,4 +1,4 @@
-package web
+package content
 
 import (
 	"strings"
@@ -9,12 +9,12 @@ import (
 	gtext "github.com/yuin/goldmark/text"
 )
 
-// plainMarkdown parses note bodies for plainText: the body renderer's
+// plainMarkdown parses note bodies for PlainText: NoteHTML's
 // syntax (strikethrough, bare links) without the typographer, so the words
 // come back as typed.
 var plainMarkdown = goldmark.New(goldmark.WithExtensions(extension.Strikethrough, extension.Linkify))
 
-// plainText is Markdown's words without its syntax: emphasis marks,
+// PlainText is Markdown's words without its syntax: emphasis marks,
 // link destinations, heading and list markers and the like are dropped,
 // a link keeps its text, an image its description, code its characters;
 // paragraphs and lines are joined by single spaces. Search shows a note's
@@ -24,7 +24,7 @@ var plainMarkdown = goldmark.New(goldmark.WithExtensions(extension.Strikethrough
 // A cut can split a construct ("…](https://"); what goldmark does not
 // recognise stays as text. The search match markers, which are control
 // characters, pass through as text.
-func plainText(md string) string {
+func PlainText(md string) string {
 	src := []byte(md)
 	doc := plainMarkdown.Parser().Parse(gtext.NewReader(src))
 	var b strings.Builder

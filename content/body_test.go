@@ -1,4 +1,4 @@
-package web
+package content
 
 import (
 	"strings"
@@ -14,31 +14,30 @@ import (
 // and no image survives: each becomes a link to it, so rendering a note
 // never makes the reader's browser fetch anything.
 func TestBodyLinksAndImages(t *testing.T) {
-	br := newBodyRenderer(bodyCacheBytes)
-	out := string(br.render("See http://example.com/a, [here](/read/x), ![a *chart*](http://example.invalid/x.png) and ![](http://example.invalid/y.png)."))
+	out := string(NoteHTML("See http://example.com/a, [here](/read/x), ![a *chart*](http://example.invalid/x.png) and ![](http://example.invalid/y.png)."))
 	doc, err := html.Parse(strings.NewReader(out))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if imgs := queryAll(doc, "img"); len(imgs) != 0 {
+	if imgs := elements(doc, "img"); len(imgs) != 0 {
 		t.Errorf("%d <img> in %s", len(imgs), out)
 	}
-	links := queryAll(doc, "a")
+	links := elements(doc, "a")
 	if len(links) != 4 {
 		t.Fatalf("%d links in %s, want 4", len(links), out)
 	}
 	for _, a := range links {
-		rel := strings.Fields(attr(a, "rel"))
+		rel := strings.Fields(attrOf(a, "rel"))
 		want := []string{"nofollow", "noreferrer"}
-		if strings.HasPrefix(attr(a, "href"), "http") {
+		if strings.HasPrefix(attrOf(a, "href"), "http") {
 			want = append(want, "noopener")
-			if attr(a, "target") != "_blank" {
-				t.Errorf("%s: target %q, want _blank", attr(a, "href"), attr(a, "target"))
+			if attrOf(a, "target") != "_blank" {
+				t.Errorf("%s: target %q, want _blank", attrOf(a, "href"), attrOf(a, "target"))
 			}
 		}
 		for _, w := range want {
 			if !strings.Contains(" "+strings.Join(rel, " ")+" ", " "+w+" ") {
-				t.Errorf("%s: rel %q lacks %s", attr(a, "href"), attr(a, "rel"), w)
+				t.Errorf("%s: rel %q lacks %s", attrOf(a, "href"), attrOf(a, "rel"), w)
 			}
 		}
 	}
@@ -48,6 +47,23 @@ func TestBodyLinksAndImages(t *testing.T) {
 	if got := textOf(links[3]); got != "image" {
 		t.Errorf("image without alt text: link text %q, want %q", got, "image")
 	}
+}
+
+// elements returns the elements named tag under n, in document order.
+func elements(n *html.Node, tag string) []*html.Node {
+	var out []*html.Node
+	for d := range n.Descendants() {
+		if d.Type == html.ElementNode && d.Data == tag {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// attrOf is n's attribute key, or "".
+func attrOf(n *html.Node, key string) string {
+	v, _ := attr(n, key)
+	return v
 }
 
 func textOf(n *html.Node) string {
@@ -137,9 +153,8 @@ func FuzzNoteBody(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	br := newBodyRenderer(bodyCacheBytes)
 	f.Fuzz(func(t *testing.T, body string) {
-		out := string(br.render(body))
+		out := string(NoteHTML(body))
 		if p := checkSafeHTML(out); p != "" {
 			t.Fatalf("rendering %q gave %s in %q", body, p, out)
 		}

@@ -1,4 +1,4 @@
-package web
+package content
 
 import (
 	"github.com/yuin/goldmark/ast"
