@@ -585,7 +585,7 @@ func TestSearchMigrationIndexesExistingNotes(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Undo the migration, as if the database predated it, and run it again.
-	ms, err := migrations()
+	ms, err := migrations(sqlite)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,10 +18,10 @@ import (
 	"github.com/alexedwards/scs/sqlite3store"
 )
 
-// openTestDB opens a fresh database file in t's temporary directory.
+// openTestDB opens a fresh database of the dialect under test (testDSN).
 func openTestDB(t testing.TB) *DB {
 	t.Helper()
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "glossa.db"))
+	db, err := Open(context.Background(), testDSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func mustNote(t testing.TB, db *DB, author User, doc Document, a Audience, body 
 func TestMigrationsIdempotentOnReopen(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "glossa.db")
-	ms, err := migrations()
+	ms, err := migrations(sqlite)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +233,7 @@ func TestOpenConcurrently(t *testing.T) {
 	if t.Failed() {
 		return
 	}
-	ms, _ := migrations()
+	ms, _ := migrations(sqlite)
 	var count int
 	if err := dbs[0].sql.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&count); err != nil {
 		t.Fatal(err)
