@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"glossa/internal/pgtest"
@@ -47,6 +49,16 @@ func testDSN(t testing.TB) string {
 	})
 }
 
+// emptyTestDSN is testDSN without the migrations: a database no glossa
+// has opened yet.
+func emptyTestDSN(t testing.TB) string {
+	t.Helper()
+	if testDialect == sqlite {
+		return filepath.Join(t.TempDir(), "glossa.db")
+	}
+	return pgtest.NewDatabase(t, "glossa_empty_template", func(string) error { return nil })
+}
+
 // sqliteOnly skips t on PostgreSQL: it tests SQLite's file.
 func sqliteOnly(t testing.TB) {
 	t.Helper()
@@ -76,5 +88,46 @@ func TestOpenPostgres(t *testing.T) {
 	}
 	if got.ID != u.ID {
 		t.Errorf("UserByName(ANN) = %d, want %d", got.ID, u.ID)
+	}
+}
+
+// TestBackupPostgres: Backup on PostgreSQL says what to use instead.
+func TestBackupPostgres(t *testing.T) {
+	if testDialect != postgres {
+		t.Skip("PostgreSQL only")
+	}
+	db := openTestDB(t)
+	err := db.Backup(context.Background(), filepath.Join(t.TempDir(), "copy.db"))
+	if !errors.Is(err, ErrBackupPostgres) || !strings.Contains(err.Error(), "pg_dump") {
+		t.Errorf("Backup = %v, want ErrBackupPostgres naming pg_dump", err)
+	}
+}
+
+// TestOthersWrotePostgres: a commit through another DB on the same
+// PostgreSQL database is reported, once.
+func TestOthersWrotePostgres(t *testing.T) {
+	if testDialect != postgres {
+		t.Skip("PostgreSQL only")
+	}
+	ctx := context.Background()
+	url := testDSN(t)
+	db, err := Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	other, err := Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.CreateUser(ctx, "elsewhere", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if moved, err := db.OthersWrote(ctx); err != nil || !moved {
+		t.Fatalf("after another DB's commit: OthersWrote = %v, %v; want true", moved, err)
+	}
+	if moved, err := db.OthersWrote(ctx); err != nil || moved {
+		t.Fatalf("asked again: OthersWrote = %v, %v; want false", moved, err)
 	}
 }

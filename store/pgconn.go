@@ -205,7 +205,16 @@ func (b *binding) args(in []driver.NamedValue) ([]driver.NamedValue, error) {
 				return nil, fmt.Errorf("argument %d given to a query with %d parameters", a.Ordinal, len(b.params))
 			}
 		}
-		out[i] = driver.NamedValue{Ordinal: i + 1, Value: a.Value}
+		v := a.Value
+		if b, ok := v.(bool); ok {
+			// Flags are 0/1 integers on both databases (the schemas
+			// match); SQLite's driver writes a bool as one, pgx would not.
+			v = 0
+			if b {
+				v = 1
+			}
+		}
+		out[i] = driver.NamedValue{Ordinal: i + 1, Value: v}
 		set[i] = true
 	}
 	for i, ok := range set {

@@ -111,8 +111,8 @@ func mustNote(t testing.TB, db *DB, author User, doc Document, a Audience, body 
 
 func TestMigrationsIdempotentOnReopen(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "glossa.db")
-	ms, err := migrations(sqlite)
+	path := emptyTestDSN(t)
+	ms, err := migrations(testDialect)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,6 +184,7 @@ func equalSlices[T comparable](a, b []T) bool {
 // The path goes into a file: URI; characters that mean something there
 // must not cut it short or land the database elsewhere.
 func TestOpenOddPaths(t *testing.T) {
+	sqliteOnly(t)
 	ctx := context.Background()
 	for _, name := range []string{"plain.db", "with space.db", "what?.db", "hash#tag.db", "100%.db", "ümlaut.db"} {
 		t.Run(name, func(t *testing.T) {
@@ -214,7 +215,7 @@ func TestOpenOddPaths(t *testing.T) {
 // succeed, and each migration is applied once.
 func TestOpenConcurrently(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "glossa.db")
+	path := emptyTestDSN(t)
 	const n = 6
 	dbs := make([]*DB, n)
 	errs := make([]error, n)
@@ -233,7 +234,7 @@ func TestOpenConcurrently(t *testing.T) {
 	if t.Failed() {
 		return
 	}
-	ms, _ := migrations(sqlite)
+	ms, _ := migrations(testDialect)
 	var count int
 	if err := dbs[0].sql.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&count); err != nil {
 		t.Fatal(err)
@@ -245,7 +246,7 @@ func TestOpenConcurrently(t *testing.T) {
 
 func TestOpenRefusesNewerSchema(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "glossa.db")
+	path := emptyTestDSN(t)
 	db, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
