@@ -39,6 +39,13 @@ func (d dialect) String() string {
 	return "sqlite"
 }
 
+// SQL string literals of control characters, which both databases take
+// in a literal where SQLite's char() and PostgreSQL's chr() differ.
+const (
+	blankChars = "' \t\n\r'" // space, tab, line feed, carriage return
+	tagSep     = "'\x1f'"      // the unit separator, between a note's tags
+)
+
 // isPostgresURL reports whether dsn names a PostgreSQL database rather
 // than a SQLite file.
 func isPostgresURL(dsn string) bool {
