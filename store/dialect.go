@@ -43,7 +43,7 @@ func (d dialect) String() string {
 // in a literal where SQLite's char() and PostgreSQL's chr() differ.
 const (
 	blankChars = "' \t\n\r'" // space, tab, line feed, carriage return
-	tagSep     = "'\x1f'"      // the unit separator, between a note's tags
+	tagSep     = "'\x1f'"    // the unit separator, between a note's tags
 )
 
 // isPostgresURL reports whether dsn names a PostgreSQL database rather
