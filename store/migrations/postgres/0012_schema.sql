@@ -404,3 +404,10 @@ CREATE TRIGGER notes_fts_tag_insert AFTER INSERT ON note_tags
     FOR EACH ROW EXECUTE FUNCTION notes_fts_tags();
 CREATE TRIGGER notes_fts_tag_delete AFTER DELETE ON note_tags
     FOR EACH ROW EXECUTE FUNCTION notes_fts_tags();
+
+-- json_each(text): SQLite's, for a JSON array, which the shared SQL uses
+-- to pass a list as one parameter: key the index, value the element as
+-- text (cast it where a number is compared).
+CREATE FUNCTION json_each(list text) RETURNS TABLE (key bigint, value text)
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    AS $$ SELECT o - 1, e FROM json_array_elements_text(list::json) WITH ORDINALITY AS a(e, o) $$;
