@@ -571,6 +571,7 @@ func TestSearchIndexRollsBackWithTheWrite(t *testing.T) {
 
 // Notes written before the search migration are indexed by it.
 func TestSearchMigrationIndexesExistingNotes(t *testing.T) {
+	sqliteOnly(t)
 	ctx := context.Background()
 	db := openTestDB(t)
 	ann := mustUser(t, db, "ann")

@@ -265,6 +265,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 
 // Every table of ours is STRICT (sqlite_% are SQLite's own).
 func TestTablesAreStrict(t *testing.T) {
+	sqliteOnly(t)
 	db := openTestDB(t)
 	rows, err := db.sql.Query(`SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite_%'`)
 	if err != nil {
@@ -293,6 +294,7 @@ func TestTablesAreStrict(t *testing.T) {
 // The pragmas are in the DSN, so connections opened later have them too,
 // not only the one that ran the migrations.
 func TestPragmasOnEveryConnection(t *testing.T) {
+	sqliteOnly(t)
 	ctx := context.Background()
 	db := openTestDB(t)
 	check := func(name string, c *sql.Conn, want map[string]string) {
@@ -352,6 +354,7 @@ func TestReadPoolIsQueryOnly(t *testing.T) {
 // its own session rows (sessions.go): rows it wrote read back the same,
 // so readers stay signed in across the change.
 func TestSessionsWithSQLite3Store(t *testing.T) {
+	sqliteOnly(t) // scs's sqlite3store is SQLite's
 	db := openTestDB(t)
 	s := sqlite3store.NewWithCleanupInterval(db.SQL(), 0)
 

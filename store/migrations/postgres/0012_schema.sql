@@ -11,7 +11,8 @@
 --   * 0/1 flags stay integers, so the shared SQL reads and writes them alike.
 --   * Search: notes_fts is a table holding the same three texts as SQLite's
 --     FTS4 table, with a tsvector of them (words folded with unaccent and
---     lower case, no stemming, as unicode61 does) under a GIN index.
+--     lower case, no stemming, as unicode61 does) under a GIN index;
+--     search.go ranks and makes snippets in Go, as on SQLite.
 --   * Triggers are functions.
 --   * Two of SQLite's functions the shared SQL calls, julianday() (sessions)
 --     and group_concat(), and its NOCASE collation are defined here.
@@ -302,28 +303,38 @@ CREATE TABLE note_search (
     note_id text NOT NULL UNIQUE REFERENCES notes (id) ON DELETE CASCADE
 );
 
--- glossa_fold is what the index and every search read words through:
--- accents off (unaccent), then case (to_tsvector's lower). IMMUTABLE, so a
--- generated column may use it; its search_path is fixed at creation, so
--- it finds unaccent wherever the extension was made.
-CREATE FUNCTION glossa_fold(t text) RETURNS text
+-- glossa_search is how the index and every search read words: the
+-- simple configuration (lower case, no stemming, as unicode61 does) with
+-- unaccent first, so "cafe" finds "café". search.go's queries name it.
+CREATE TEXT SEARCH CONFIGURATION glossa_search (COPY = simple);
+ALTER TEXT SEARCH CONFIGURATION glossa_search
+    ALTER MAPPING FOR asciiword, word, numword, asciihword, hword, numhword, hword_asciipart, hword_part, hword_numpart
+    WITH unaccent, simple;
+
+-- glossa_words is the words of a text as the index holds them: ASCII
+-- punctuation is a space first, so that, as in SQLite's unicode61, words
+-- are only runs of letters and digits ("post-first" is post, then first;
+-- PostgreSQL's parser would add "post-first" between them, and an address
+-- or a file name as one more word).
+CREATE FUNCTION glossa_words(t text) RETURNS tsvector
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path FROM CURRENT
-    AS $$ SELECT unaccent('unaccent', t) $$;
+    RETURN to_tsvector('glossa_search', regexp_replace(t, '[[:punct:]]+', ' ', 'g'));
 
 -- The same three texts as SQLite's notes_fts (body, quote, tags), and
--- their words: weight A for the body, B the quote, C the tags, so a search
--- can tell which a word came from. A deleted note's texts are '' (the
--- triggers), and the sentinels U+0002 and U+0003 blanked out, as on SQLite.
+-- their words: weight A for the body, B the quote, C the tags. Between
+-- two texts a lexeme no search can ask for ('|', punctuation) at a position of its own, so that a
+-- phrase never runs from the end of one text into the next. A deleted
+-- note's texts are '' (the triggers), and the sentinels U+0002 and U+0003
+-- blanked out, as on SQLite.
 CREATE TABLE notes_fts (
     docid bigint PRIMARY KEY REFERENCES note_search (docid) ON DELETE CASCADE,
     body  text NOT NULL,
     quote text NOT NULL,
     tags  text NOT NULL,
     words tsvector GENERATED ALWAYS AS (
-        setweight(to_tsvector('simple', glossa_fold(body)), 'A') ||
-        setweight(to_tsvector('simple', glossa_fold(quote)), 'B') ||
-        setweight(to_tsvector('simple', glossa_fold(tags)), 'C')) STORED
+        setweight(glossa_words(body), 'A') || '|:1'::tsvector ||
+        setweight(glossa_words(quote), 'B') || '|:1'::tsvector ||
+        setweight(glossa_words(tags), 'C')) STORED
 );
 CREATE INDEX notes_fts_words ON notes_fts USING gin (words);
 
@@ -411,3 +422,10 @@ CREATE TRIGGER notes_fts_tag_delete AFTER DELETE ON note_tags
 CREATE FUNCTION json_each(list text) RETURNS TABLE (key bigint, value text)
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     AS $$ SELECT o - 1, e FROM json_array_elements_text(list::json) WITH ORDINALITY AS a(e, o) $$;
+
+-- max(a, b) and max(a, b, c) of text: SQLite's scalar max, for the
+-- fixed-width timestamps, whose greatest string is the latest time.
+CREATE FUNCTION max(a text, b text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE RETURN greatest(a, b);
+CREATE FUNCTION max(a text, b text, c text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE RETURN greatest(a, b, c);
