@@ -46,8 +46,19 @@ const (
 	tagSep     = "'\x1f'"    // the unit separator, between a note's tags
 )
 
-// isPostgresURL reports whether dsn names a PostgreSQL database rather
-// than a SQLite file.
+// IsPostgresURL reports whether dsn, as Open takes it, names a PostgreSQL
+// database rather than a SQLite file.
+func IsPostgresURL(dsn string) bool { return isPostgresURL(dsn) }
+
+// DisplayName is dsn fit for a log or a message: a SQLite path as it is,
+// a PostgreSQL URL without its password or options.
+func DisplayName(dsn string) string {
+	if isPostgresURL(dsn) {
+		return redactURL(dsn)
+	}
+	return dsn
+}
+
 func isPostgresURL(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
