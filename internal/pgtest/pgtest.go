@@ -15,7 +15,6 @@ package pgtest
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -61,18 +60,20 @@ func Dialects() []string {
 	}
 }
 
-// binDir finds the highest installed PostgreSQL's bin directory.
+// binDir finds the highest installed PostgreSQL's bin directory, or the
+// one GLOSSA_PG_BIN names.
 func binDir() (string, error) {
+	pattern := "/usr/lib/postgresql/*/bin"
 	if d := os.Getenv("GLOSSA_PG_BIN"); d != "" {
-		return d, nil
+		pattern = d // PostgreSQL installed elsewhere
 	}
-	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	dirs, _ := filepath.Glob(pattern)
 	dirs = slices.DeleteFunc(dirs, func(d string) bool {
 		_, err := os.Stat(filepath.Join(d, "initdb"))
 		return err != nil
 	})
 	if len(dirs) == 0 {
-		return "", errors.New("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb)")
+		return "", fmt.Errorf("PostgreSQL is not installed (no %s/initdb)", pattern)
 	}
 	version := func(d string) int {
 		n, _ := strconv.Atoi(filepath.Base(filepath.Dir(d)))
