@@ -283,9 +283,10 @@ func (db *DB) Close() error {
 // SQL exposes the write pool, for tests and benchmarks that need a query
 // of their own (sessions have their methods: sessions.go).
 //
-// It is the write pool, with a single connection: never call a DB method
-// while holding a *sql.Tx or unclosed *sql.Rows from it, or both wait
-// forever.
+// It is the write pool, with a single connection on SQLite (on
+// PostgreSQL a few, whose transactions take turns on one lock): never call
+// a DB method that writes while holding a *sql.Tx or unclosed *sql.Rows
+// from it, or both wait forever.
 func (db *DB) SQL() *sql.DB { return db.sql }
 
 // timeFormat is RFC 3339 in UTC with a fixed nine fractional digits: unlike
