@@ -16,6 +16,10 @@ import (
 // earlier backup.
 var ErrBackupExists = errors.New("backup file already exists")
 
+// ErrBackupPostgres: Backup copies a SQLite file; a PostgreSQL database is
+// backed up with PostgreSQL's own tools.
+var ErrBackupPostgres = errors.New("glossa backs up SQLite files only: back up PostgreSQL with pg_dump, or with continuous archiving and point-in-time recovery (PITR)")
+
 // Backup writes a consistent copy of the database to path with VACUUM INTO,
 // while the server goes on serving and writing. VACUUM INTO is one read
 // transaction, so the copy is the database as of a single commit (a WAL
@@ -25,6 +29,9 @@ var ErrBackupExists = errors.New("backup file already exists")
 // path must not exist: Backup refuses with ErrBackupExists rather than
 // overwrite it.
 func (db *DB) Backup(ctx context.Context, path string) error {
+	if db.dialect == postgres {
+		return fmt.Errorf("backup: %w", ErrBackupPostgres)
+	}
 	if path == "" {
 		return fmt.Errorf("backup: %w", invalid("", "empty path"))
 	}

@@ -75,6 +75,7 @@ func integrityOK(t *testing.T, db *sql.DB) {
 // A backup taken when nobody writes holds every row of every table, and
 // reopens as a glossa database.
 func TestBackupCopiesEveryRow(t *testing.T) {
+	sqliteOnly(t)
 	ctx := context.Background()
 	s := newSeminar(t)
 	n := s.groupNote(t, s.teacher, s.d1, "A guide note with *Markdown*.")
@@ -115,6 +116,7 @@ func TestBackupCopiesEveryRow(t *testing.T) {
 
 // Backup never overwrites a file.
 func TestBackupRefusesExistingFile(t *testing.T) {
+	sqliteOnly(t)
 	db := openTestDB(t)
 	path := filepath.Join(t.TempDir(), "there.db")
 	if err := os.WriteFile(path, []byte("precious"), 0o644); err != nil {
@@ -135,6 +137,7 @@ func TestBackupRefusesExistingFile(t *testing.T) {
 // A backup taken while writers keep creating notes is a sound database
 // holding every note acknowledged before it began, each with its body.
 func TestBackupWhileWriting(t *testing.T) {
+	sqliteOnly(t)
 	ctx := context.Background()
 	db := openTestDB(t)
 	ann := mustUser(t, db, "ann")

@@ -20,6 +20,8 @@ import (
 // it back.
 func holdWriter(t *testing.T, db *DB) func() {
 	t.Helper()
+	// It counts on the write pool's one connection, which is SQLite's.
+	sqliteOnly(t)
 	tx, err := db.sql.BeginTx(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -89,9 +91,20 @@ func TestGroupCommit(t *testing.T) {
 	doc := mustDocument(t, db, "essay")
 	// A note whose body is "fail" fails at its event, after the insert
 	// and its triggers have run.
-	if _, err := db.sql.Exec(`CREATE TRIGGER test_fail BEFORE INSERT ON events
+	trigger := `CREATE TRIGGER test_fail BEFORE INSERT ON events
 		WHEN EXISTS (SELECT 1 FROM notes WHERE id = NEW.note_id AND body = 'fail')
-		BEGIN SELECT RAISE(ABORT, 'test failure'); END`); err != nil {
+		BEGIN SELECT RAISE(ABORT, 'test failure'); END`
+	if db.dialect == postgres {
+		trigger = `CREATE FUNCTION test_fail() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+			IF EXISTS (SELECT 1 FROM notes WHERE id = NEW.note_id AND body = 'fail') THEN
+				RAISE EXCEPTION 'test failure';
+			END IF;
+			RETURN NEW;
+		END $$;
+		CREATE TRIGGER test_fail BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION test_fail()`
+	}
+	if _, err := db.sql.Exec(trigger); err != nil {
 		t.Fatal(err)
 	}
 	note := func(body string) NewNote {
@@ -261,6 +274,7 @@ func TestCreateNoteCanceled(t *testing.T) {
 // stops; a note asked for after Close gets ErrClosed; every acknowledged
 // note is in the file when it is opened again.
 func TestCloseWhileCreatesWait(t *testing.T) {
+	sqliteOnly(t)
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "glossa.db")
 	db, err := Open(ctx, path)

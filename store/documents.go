@@ -277,7 +277,7 @@ func (db *DB) Publish(ctx context.Context, p Publication) (Revision, bool, error
 	}
 	defer tx.Rollback()
 
-	rev, published, err := publish(ctx, tx, p)
+	rev, published, err := publish(ctx, tx, db.dialect, p)
 	if err != nil {
 		return Revision{}, false, fmt.Errorf("publish %q: %w", p.Slug, err)
 	}
@@ -318,7 +318,7 @@ func (p Publication) validate() error {
 
 // publish does Publish's work inside tx. published is false when the current
 // revision already has p's source hash; then nothing has been written.
-func publish(ctx context.Context, tx *sql.Tx, p Publication) (rev Revision, published bool, err error) {
+func publish(ctx context.Context, tx *sql.Tx, d dialect, p Publication) (rev Revision, published bool, err error) {
 	var (
 		docID  int64
 		prevID sql.NullInt64
@@ -388,7 +388,7 @@ func publish(ctx context.Context, tx *sql.Tx, p Publication) (rev Revision, publ
 	}
 
 	if prevID.Valid {
-		if err := retarget(ctx, tx, prevID.Int64, rev.ID, p); err != nil {
+		if err := retarget(ctx, tx, d, prevID.Int64, rev.ID, p); err != nil {
 			return Revision{}, false, err
 		}
 	}
@@ -408,7 +408,7 @@ func publish(ctx context.Context, tx *sql.Tx, p Publication) (rev Revision, publ
 
 // retarget moves the notes whose current target is on revision prevID to
 // revision newID, through p.Retarget.
-func retarget(ctx context.Context, tx *sql.Tx, prevID, newID int64, p Publication) error {
+func retarget(ctx context.Context, tx *sql.Tx, d dialect, prevID, newID int64, p Publication) error {
 	type pending struct {
 		id   string
 		orig Original
@@ -452,14 +452,21 @@ func retarget(ctx context.Context, tx *sql.Tx, prevID, newID int64, p Publicatio
 	// The new targets go into a temporary table, many rows per statement,
 	// then into notes with one UPDATE: one statement per note would spend
 	// most of a publish crossing from Go into SQLite and back.
-	if _, err := tx.ExecContext(ctx, `
+	// The table is the connection's own (TEMP) on both databases, and
+	// named without its schema, which SQLite calls temp and PostgreSQL
+	// pg_temp: both look there first.
+	create := `
 		CREATE TEMP TABLE IF NOT EXISTS retargets (
-			id TEXT PRIMARY KEY, anchor TEXT, start INTEGER, end INTEGER,
+			id TEXT PRIMARY KEY, anchor TEXT, start INTEGER, "end" INTEGER,
 			exact TEXT, prefix TEXT, suffix TEXT, status TEXT, score REAL
-		) WITHOUT ROWID`); err != nil {
+		)`
+	if d == sqlite {
+		create += ` WITHOUT ROWID`
+	}
+	if _, err := tx.ExecContext(ctx, create); err != nil {
 		return fmt.Errorf("retarget notes: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM temp.retargets`); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM retargets`); err != nil {
 		return fmt.Errorf("retarget notes: %w", err)
 	}
 	const batch = 100 // rows per INSERT: 900 parameters, under SQLite's limit
@@ -468,7 +475,7 @@ func retarget(ctx context.Context, tx *sql.Tx, prevID, newID int64, p Publicatio
 		if rows == 0 {
 			return nil
 		}
-		q := `INSERT INTO temp.retargets VALUES ` + strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, ?, ?),`, rows-1) + `(?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		q := `INSERT INTO retargets VALUES ` + strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, ?, ?),`, rows-1) + `(?, ?, ?, ?, ?, ?, ?, ?, ?)`
 		_, err := tx.ExecContext(ctx, q, args...)
 		args = args[:0]
 		return err
@@ -498,13 +505,13 @@ func retarget(ctx context.Context, tx *sql.Tx, prevID, newID int64, p Publicatio
 	}
 	if _, err := tx.ExecContext(ctx, `
 		UPDATE notes SET
-			cur_revision_id = ?, cur_anchor = r.anchor, cur_start = r.start, cur_end = r.end,
+			cur_revision_id = ?, cur_anchor = r.anchor, cur_start = r.start, cur_end = r."end",
 			cur_exact = r.exact, cur_prefix = r.prefix, cur_suffix = r.suffix,
 			cur_status = r.status, cur_score = r.score, version = notes.version + 1
-		FROM temp.retargets r WHERE notes.id = r.id`, newID); err != nil {
+		FROM retargets r WHERE notes.id = r.id`, newID); err != nil {
 		return fmt.Errorf("retarget notes: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM temp.retargets`); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM retargets`); err != nil {
 		return fmt.Errorf("retarget notes: %w", err)
 	}
 	// Replies sit where their note sits.

@@ -41,15 +41,24 @@ type Event struct {
 // or narrowed audience, call it before the change: the copy then says who
 // could see the note, and they are the ones to tell.
 func logEvent(ctx context.Context, tx *sql.Tx, kind EventKind, id string, actorID int64) error {
-	_, err := tx.ExecContext(ctx, `
-		INSERT INTO events (document_id, note_id, kind, anchor, author_id, audience, group_id, parent_id, actor_id, created_at)
-		SELECT document_id, id, :kind, cur_anchor, author_id, audience, group_id, parent_id, :actor, :ts
-		FROM notes WHERE id = :id`,
-		sql.Named("kind", kind), sql.Named("ts", now()), sql.Named("id", id), sql.Named("actor", actorID))
-	if err != nil {
+	if err := insertEvents(ctx, tx, kind, `id = :id`, id, actorID); err != nil {
 		return fmt.Errorf("log %s event: %w", kind, err)
 	}
 	return nil
+}
+
+// insertEvents writes one event of kind for each note the condition on
+// notes selects (with :id bound to id). It is the one place that writes
+// events, so the one place that numbers them: the id column's own numbers
+// today, which on SQLite and under PostgreSQL's write lock (pgconn.go)
+// follow commit order, as a stream reading "events after N" needs.
+func insertEvents(ctx context.Context, tx *sql.Tx, kind EventKind, where, id string, actorID int64) error {
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO events (document_id, note_id, kind, anchor, author_id, audience, group_id, parent_id, actor_id, created_at)
+		SELECT document_id, id, :kind, cur_anchor, author_id, audience, group_id, parent_id, :actor, :ts
+		FROM notes WHERE `+where,
+		sql.Named("kind", kind), sql.Named("ts", now()), sql.Named("id", id), sql.Named("actor", actorID))
+	return err
 }
 
 // followingCopies selects, in a statement on notes, the live copies of
@@ -63,12 +72,7 @@ const followingCopies = `notes.shared_from = :id AND notes.deleted_at IS NULL
 // logCopiesEvent records kind for every copy of a shared guide note that
 // follows it (followingCopies).
 func logCopiesEvent(ctx context.Context, tx *sql.Tx, kind EventKind, originalID string, actorID int64) error {
-	_, err := tx.ExecContext(ctx, `
-		INSERT INTO events (document_id, note_id, kind, anchor, author_id, audience, group_id, parent_id, actor_id, created_at)
-		SELECT document_id, id, :kind, cur_anchor, author_id, audience, group_id, parent_id, :actor, :ts
-		FROM notes WHERE `+followingCopies,
-		sql.Named("kind", kind), sql.Named("ts", now()), sql.Named("id", originalID), sql.Named("actor", actorID))
-	if err != nil {
+	if err := insertEvents(ctx, tx, kind, followingCopies, originalID, actorID); err != nil {
 		return fmt.Errorf("log %s events of copies: %w", kind, err)
 	}
 	return nil
@@ -203,12 +207,13 @@ func (db *DB) EventsFor(ctx context.Context, viewers []Viewer, documentID, after
 		return w, fmt.Errorf("events for viewers: %w", err)
 	}
 	// v is the viewers' list, one row per viewer (json_each's key is the
-	// index, its value the user id); CROSS JOIN keeps it the inner loop,
+	// index, its value the user id, cast for PostgreSQL, whose json_each
+	// gives text); CROSS JOIN keeps it the inner loop,
 	// so each event's row and note are found once.
 	rows, err = tx.QueryContext(ctx, `
 		SELECT e.id, v.key
 		FROM events e JOIN notes cn ON cn.id = e.note_id CROSS JOIN json_each(:viewers) v
-		WHERE e.document_id = :doc AND e.id > :after AND e.id <= :last AND `+eventVisible("v.value")+`
+		WHERE e.document_id = :doc AND e.id > :after AND e.id <= :last AND `+eventVisible("CAST(v.value AS BIGINT)")+`
 		ORDER BY e.id, v.key`,
 		sql.Named("viewers", string(list)), sql.Named("doc", documentID), sql.Named("after", afterID), sql.Named("last", w.Last))
 	if err != nil {

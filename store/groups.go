@@ -83,12 +83,12 @@ func (db *DB) CreateGroup(ctx context.Context, ownerID int64, name string) (Grou
 	}
 	defer tx.Rollback()
 	ts := now()
-	res, err := tx.ExecContext(ctx, `INSERT INTO groups (name, owner_id, invite_code, created_at) VALUES (?, ?, ?, ?)`,
-		name, ownerID, newInviteCode(), ts)
-	if err != nil {
+	// RETURNING, not LastInsertId, which PostgreSQL's driver does not have.
+	var id int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO groups (name, owner_id, invite_code, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
+		name, ownerID, newInviteCode(), ts).Scan(&id); err != nil {
 		return Group{}, fmt.Errorf("create group: %w", err)
 	}
-	id, _ := res.LastInsertId()
 	if _, err := tx.ExecContext(ctx, `INSERT INTO memberships (group_id, user_id, role, joined_at) VALUES (?, ?, 'teacher', ?)`,
 		id, ownerID, ts); err != nil {
 		return Group{}, fmt.Errorf("create group: %w", err)

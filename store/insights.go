@@ -36,7 +36,7 @@ func (db *DB) Heat(ctx context.Context, actorID, groupID, documentID int64) (map
 		FROM notes n JOIN documents d ON d.id = n.document_id
 		WHERE n.group_id = :group AND n.document_id = :doc AND n.deleted_at IS NULL
 		  AND n.cur_status <> 'orphan' AND n.cur_revision_id = d.current_revision_id
-		GROUP BY n.cur_anchor`,
+		GROUP BY n.cur_anchor, d.current_revision_id`,
 		sql.Named("group", groupID), sql.Named("doc", documentID))
 	if err != nil {
 		return nil, fmt.Errorf("heat map: %w", err)

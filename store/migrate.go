@@ -14,10 +14,15 @@ import (
 	"strings"
 )
 
-// migrationFS holds the schema history. Files are named NNNN_what.sql and
-// are never edited once released: a change is a new file.
+// migrationFS holds the schema history, one folder per dialect. Files are
+// named NNNN_what.sql and are never edited once released: a change is a
+// new file in each folder, with the same version number, leaving the two
+// schemas alike (TestSchemasMatch checks it).
 //
-//go:embed migrations/*.sql
+// PostgreSQL's history starts at version 12, whose one file makes the
+// schema SQLite's first twelve reach.
+//
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrationFS embed.FS
 
 type migration struct {
@@ -26,9 +31,9 @@ type migration struct {
 	sql     string
 }
 
-// migrations returns the embedded migrations in version order.
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+// migrations returns the embedded migrations of d in version order.
+func migrations(d dialect) ([]migration, error) {
+	names, err := fs.Glob(migrationFS, "migrations/"+d.String()+"/*.sql")
 	if err != nil {
 		return nil, err
 	}
@@ -61,15 +66,18 @@ func migrations() ([]migration, error) {
 // neither half a schema change nor a record.
 // The check for "already applied" happens inside that (immediate)
 // transaction, so two processes opening the same file cannot both apply one.
-func migrate(ctx context.Context, db *sql.DB, upTo int) error {
-	ms, err := migrations()
+func migrate(ctx context.Context, db *sql.DB, d dialect, upTo int) error {
+	ms, err := migrations(d)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	if upTo > 0 {
 		ms = slices.DeleteFunc(ms, func(m migration) bool { return m.version > upTo })
 	}
-	if err := createMigrationsTable(ctx, db); err != nil {
+	if len(ms) == 0 {
+		return fmt.Errorf("migrate: no %s migrations up to version %d", d, upTo)
+	}
+	if err := createMigrationsTable(ctx, db, d); err != nil {
 		return fmt.Errorf("migrate: create schema_migrations: %w", err)
 	}
 
@@ -84,7 +92,11 @@ func migrate(ctx context.Context, db *sql.DB, upTo int) error {
 	}
 
 	for _, m := range ms {
-		if err := applyMigration(ctx, db, m); err != nil {
+		apply := applyMigration
+		if d == postgres {
+			apply = applyPostgresMigration
+		}
+		if err := apply(ctx, db, m); err != nil {
 			return fmt.Errorf("migrate: %s: %w", m.name, err)
 		}
 	}
@@ -95,16 +107,26 @@ func migrate(ctx context.Context, db *sql.DB, upTo int) error {
 // makes BEGIN IMMEDIATE: in autocommit mode "CREATE TABLE IF NOT EXISTS"
 // reads then writes, and when another process creates the table in between
 // SQLite answers "database is locked" at once, without waiting.
-func createMigrationsTable(ctx context.Context, db *sql.DB) error {
+//
+// On PostgreSQL the write transaction's lock (pgConn) does the same for
+// instances starting together.
+func createMigrationsTable(ctx context.Context, db *sql.DB, d dialect) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	create := `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
 		applied_at TEXT NOT NULL
-	) STRICT`); err != nil {
+	) STRICT`
+	if d == postgres {
+		create = `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    bigint PRIMARY KEY,
+		applied_at text NOT NULL
+	)`
+	}
+	if _, err := tx.ExecContext(ctx, create); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -164,6 +186,32 @@ func applyMigration(ctx context.Context, db *sql.DB, m migration) (err error) {
 	}
 	if dangling {
 		return fmt.Errorf("leaves rows violating foreign keys (PRAGMA foreign_key_check)")
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, m.version, now()); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// applyPostgresMigration applies m, unless it is recorded, and records it,
+// in one transaction, which on PostgreSQL includes the schema change and
+// checks every constraint as it goes. The write pool's lock (pgConn) keeps
+// two instances from applying it at once.
+func applyPostgresMigration(ctx context.Context, db *sql.DB, m migration) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var applied bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)`, m.version).Scan(&applied); err != nil {
+		return err
+	}
+	if applied {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, m.version, now()); err != nil {
 		return err

@@ -17,6 +17,7 @@ import (
 // entry as it was, the same columns, keys, indexes and triggers, foreign
 // keys enforced again, and the new status accepted where it was refused.
 func TestMigrationMovedStatus(t *testing.T) {
+	sqliteOnly(t)
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "glossa.db")
 	db, err := open(ctx, path, 10)

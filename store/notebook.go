@@ -122,7 +122,7 @@ type Notebook struct {
 // With a search it takes a search's turn and time (Search): past them it
 // stops with ErrSearchBusy or ErrSearchTimeout.
 func (db *DB) Notebook(ctx context.Context, v Viewer, q NotebookQuery) (Notebook, error) {
-	nb, err := buildNotebook(v, q)
+	nb, err := buildNotebook(v, q, db.dialect)
 	if err != nil {
 		return Notebook{}, fmt.Errorf("notebook: %w", err)
 	}
@@ -178,7 +178,7 @@ func jsonArg(name string, v any) (any, error) {
 	return sql.Named(name, string(b)), nil
 }
 
-func buildNotebook(v Viewer, q NotebookQuery) (*notebookSQL, error) {
+func buildNotebook(v Viewer, q NotebookQuery, d dialect) (*notebookSQL, error) {
 	switch {
 	case v.UserID == 0:
 		return nil, fmt.Errorf("%w: a notebook is a signed-in reader's", ErrInvalid)
@@ -209,7 +209,7 @@ func buildNotebook(v Viewer, q NotebookQuery) (*notebookSQL, error) {
 		if err := checkWords(*q.Search); err != nil {
 			return nil, err
 		}
-		s, err := searchTerms(*q.Search)
+		s, err := searchTerms(*q.Search, d)
 		if err != nil {
 			return nil, err
 		}

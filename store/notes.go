@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -172,7 +173,7 @@ const noteSelect = `
 	       (SELECT count(*) FROM reactions x WHERE x.note_id = n.id AND x.kind = 'same'),
 	       EXISTS (SELECT 1 FROM reactions x WHERE x.note_id = n.id AND x.kind = 'helpful' AND x.user_id = :viewer),
 	       EXISTS (SELECT 1 FROM reactions x WHERE x.note_id = n.id AND x.kind = 'same' AND x.user_id = :viewer),
-	       (SELECT coalesce(group_concat(tg.tag, char(31) ORDER BY tg.tag), '') FROM note_tags tg WHERE tg.note_id = n.id),
+	       (SELECT coalesce(group_concat(tg.tag, ` + tagSep + ` ORDER BY tg.tag), '') FROM note_tags tg WHERE tg.note_id = n.id),
 	       n.imported_from IS NOT NULL, coalesce(n.imported_at, ''), n.imported_quote,
 	       CASE WHEN n.cur_status <> 'orphan' THEN n.cur_revision_id ELSE coalesce((
 	            SELECT r.id FROM revisions r
@@ -625,7 +626,7 @@ func (db *DB) Notes(ctx context.Context, v Viewer, q NoteQuery) ([]Note, error) 
 	}
 	limit := q.Limit
 	if limit == 0 {
-		limit = -1 // SQLite: no limit
+		limit = math.MaxInt64 // no limit: SQLite's -1 is an error on PostgreSQL
 	}
 	tx, err := db.ro.BeginTx(ctx, nil)
 	if err != nil {

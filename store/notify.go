@@ -29,7 +29,7 @@ func notify(ctx context.Context, tx *sql.Tx, id string, n NewNote) error {
 		}
 		_, err := tx.ExecContext(ctx, `
 			INSERT INTO notifications (user_id, kind, note_id, created_at)
-			SELECT :viewer, :kind, n.id, :ts FROM notes n WHERE n.id = :id AND `+vis+`
+			SELECT CAST(:viewer AS BIGINT), :kind, n.id, :ts FROM notes n WHERE n.id = :id AND `+vis+`
 			ON CONFLICT (user_id, kind, note_id) DO NOTHING`,
 			sql.Named("viewer", userID), sql.Named("kind", kind), sql.Named("ts", now()), sql.Named("id", id))
 		return err

@@ -35,7 +35,7 @@ func (db *DB) RevisionMoves(ctx context.Context, v Viewer, documentID int64) (ma
 	rows, err := tx.QueryContext(ctx, `
 		SELECT t.cur_revision_id, t.cur_status, count(*)
 		FROM note_targets t JOIN notes n ON n.id = t.note_id
-		WHERE n.document_id = :doc AND n.parent_id IS NULL AND t.carried AND `+vis+`
+		WHERE n.document_id = :doc AND n.parent_id IS NULL AND t.carried = 1 AND `+vis+`
 		GROUP BY t.cur_revision_id, t.cur_status`,
 		append(args, sql.Named("doc", documentID))...)
 	if err != nil {

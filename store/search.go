@@ -322,7 +322,7 @@ func (db *DB) Search(ctx context.Context, v Viewer, q SearchQuery) (SearchResult
 		return out, fmt.Errorf("search: %w", invalid("", "offset %d and limit %d: neither may be negative, and the limit is at most %d",
 			q.Offset, q.Limit, MaxSearchLimit))
 	}
-	b, err := buildSearch(v, q)
+	b, err := buildSearch(v, q, db.dialect)
 	if err != nil {
 		return out, fmt.Errorf("search: %w", err)
 	}
@@ -442,7 +442,11 @@ func (db *DB) search(ctx context.Context, q SearchQuery, b *searchSQL) (SearchRe
 // of the SQL text; it arrives as arguments.
 type searchSQL struct {
 	viewer Viewer
-	match  string
+	// dialect: on PostgreSQL the index is a tsvector (search_postgres.go);
+	// match is then a tsquery expression, and phrases its phrases' words.
+	dialect dialect
+	phrases []string
+	match   string
 	// quoteOnly[i]: the i-th phrase of match came from quote:, so only
 	// its hits in the quote column count towards the rank.
 	quoteOnly []bool
@@ -456,8 +460,8 @@ func (b *searchSQL) arg(v any) string {
 	return ":" + name
 }
 
-func buildSearch(v Viewer, q SearchQuery) (*searchSQL, error) {
-	b, err := searchTerms(q)
+func buildSearch(v Viewer, q SearchQuery, d dialect) (*searchSQL, error) {
+	b, err := searchTerms(q, d)
 	if err != nil {
 		return nil, err
 	}
@@ -471,13 +475,17 @@ func buildSearch(v Viewer, q SearchQuery) (*searchSQL, error) {
 // searchTerms turns q's terms into SQL, without the visibility rule:
 // buildSearch adds it, and the notebook (notebook.go) applies it to the
 // notes it lists.
-func searchTerms(q SearchQuery) (*searchSQL, error) {
-	b := &searchSQL{}
+func searchTerms(q SearchQuery, d dialect) (*searchSQL, error) {
+	b := &searchSQL{dialect: d}
 	var phrases []string
 	alternatives := map[SearchField][]string{} // positive user:, group:, doc:
 	for _, t := range q.Terms {
 		switch t.Field {
 		case FieldText, FieldQuote:
+			if d == postgres {
+				b.pgPhrase(t)
+				continue
+			}
 			p := ftsPhrase(t.Value)
 			if t.Negated {
 				on := "notes_fts"
@@ -524,18 +532,27 @@ func searchTerms(q SearchQuery) (*searchSQL, error) {
 		b.match = strings.Join(phrases, " ")
 		b.args = append(b.args, sql.Named("match", b.match))
 	}
+	if d == postgres {
+		b.pgMatch()
+	}
 	return b, nil
 }
 
 // matching is a subquery of the ids of the notes that match, whoever may
 // see them: the caller applies the visibility rule.
 func (b *searchSQL) matching() string {
-	where := "1"
+	where := "1 = 1"
 	if len(b.conds) > 0 {
 		where = strings.Join(b.conds, "\n\t  AND ")
 	}
 	if b.match == "" {
 		return `SELECT n.id FROM notes n JOIN note_search s ON s.note_id = n.id WHERE ` + where
+	}
+	if b.dialect == postgres {
+		return `SELECT n.id FROM notes_fts
+		JOIN note_search s ON s.docid = notes_fts.docid
+		JOIN notes n ON n.id = s.note_id
+		WHERE notes_fts.words @@ ` + b.match + ` AND ` + where
 	}
 	return `SELECT n.id FROM notes_fts
 		JOIN note_search s ON s.docid = notes_fts.docid
@@ -567,6 +584,7 @@ type searchHit struct {
 	id, created string
 	docid       int64
 	rank        float64
+	texts       [3]string // on PostgreSQL: body, quote, tags as indexed, for snippets
 }
 
 // hits returns every match v may see, in result order.
@@ -590,6 +608,9 @@ func (b *searchSQL) hits(ctx context.Context, tx *sql.Tx) ([]searchHit, error) {
 			hits = append(hits, h)
 		}
 		return hits, rows.Err()
+	}
+	if b.dialect == postgres {
+		return b.pgHits(ctx, tx, where)
 	}
 	rows, err := tx.QueryContext(ctx, `
 		SELECT n.id, n.created_at, s.docid, matchinfo(notes_fts, 'pcly')
@@ -619,6 +640,12 @@ func (b *searchSQL) hits(ctx context.Context, tx *sql.Tx) ([]searchHit, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	sortHits(hits)
+	return hits, nil
+}
+
+// sortHits puts hits in result order: rank, then newest first.
+func sortHits(hits []searchHit) {
 	slices.SortFunc(hits, func(x, y searchHit) int {
 		if x.rank != y.rank {
 			if x.rank > y.rank {
@@ -631,7 +658,6 @@ func (b *searchSQL) hits(ctx context.Context, tx *sql.Tx) ([]searchHit, error) {
 		}
 		return strings.Compare(y.id, x.id)
 	})
-	return hits, nil
 }
 
 // rank scores one note from FTS4's matchinfo(…, 'pcly'): p phrases, c
@@ -710,6 +736,9 @@ func (b *searchSQL) notes(ctx context.Context, tx *sql.Tx, page []searchHit) (ma
 
 // snippets returns, by note id, the body's and the quote's snippet.
 func (b *searchSQL) snippets(ctx context.Context, tx *sql.Tx, page []searchHit) (map[string][2]string, error) {
+	if b.dialect == postgres {
+		return b.pgSnippets(page), nil
+	}
 	// The page's rows are picked by docid, a plain comparison on each
 	// match, rather than by a join that every match would go through.
 	args := []any{sql.Named("match", b.match)}

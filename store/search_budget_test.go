@@ -43,6 +43,7 @@ func costliest(t testing.TB) SearchQuery {
 // A search past its deadline stops, says so with ErrSearchTimeout, and
 // gives its connection back.
 func TestSearchStopsAtItsDeadline(t *testing.T) {
+	costlyOnSQLite(t)
 	db := openTestDB(t)
 	plantRepetitive(t, db, 300)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
@@ -80,6 +81,7 @@ func TestSearchStopsAtItsDeadline(t *testing.T) {
 // the read connections, and one that cannot get its turn in time says so
 // with ErrSearchBusy.
 func TestSearchesLeaveConnectionsForPages(t *testing.T) {
+	costlyOnSQLite(t)
 	db := openTestDB(t)
 	doc := plantRepetitive(t, db, 300)
 	db.searchTimeout = time.Minute // the searches below end when the test cancels them
@@ -123,5 +125,41 @@ func TestSearchesLeaveConnectionsForPages(t *testing.T) {
 	}
 	if n := len(db.searchSlots); n != 0 {
 		t.Errorf("%d search slots still taken after every search ended", n)
+	}
+}
+
+// costlyOnSQLite skips t on PostgreSQL, where the planted notes cost a
+// search little: a tsvector keeps at most 256 positions of a word, so a
+// phrase of it is checked quickly. TestStatementStopsAtDeadline checks
+// there that a statement stops when its context ends, which is what the
+// search budget relies on.
+func costlyOnSQLite(t *testing.T) {
+	t.Helper()
+	if testDialect == postgres {
+		t.Skip("the planted notes are not a costly search on PostgreSQL")
+	}
+}
+
+// TestStatementStopsAtDeadline: on PostgreSQL a read statement running
+// when its context ends is stopped (pgx cancels it on the server), fails
+// with the context's error, and leaves its connection usable.
+func TestStatementStopsAtDeadline(t *testing.T) {
+	if testDialect != postgres {
+		t.Skip("PostgreSQL only; SQLite's interrupt is TestSearchStopsAtItsDeadline")
+	}
+	db := openTestDB(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := db.ro.ExecContext(ctx, `SELECT pg_sleep(30)`)
+	if err == nil || ctx.Err() == nil {
+		t.Fatalf("a 30 s statement given 50 ms: %v", err)
+	}
+	if n := db.ro.Stats().InUse; n != 0 {
+		t.Errorf("%d read connections still in use", n)
+	}
+	for range db.ro.Stats().MaxOpenConnections + 1 {
+		if got := search(t, db, Viewer{}, "alliance"); len(got) != 0 {
+			t.Fatalf("search after the stop: %q", got)
+		}
 	}
 }

@@ -571,6 +571,7 @@ func TestSearchIndexRollsBackWithTheWrite(t *testing.T) {
 
 // Notes written before the search migration are indexed by it.
 func TestSearchMigrationIndexesExistingNotes(t *testing.T) {
+	sqliteOnly(t)
 	ctx := context.Background()
 	db := openTestDB(t)
 	ann := mustUser(t, db, "ann")
@@ -585,7 +586,7 @@ func TestSearchMigrationIndexesExistingNotes(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Undo the migration, as if the database predated it, and run it again.
-	ms, err := migrations()
+	ms, err := migrations(sqlite)
 	if err != nil {
 		t.Fatal(err)
 	}

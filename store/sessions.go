@@ -48,7 +48,8 @@ func (db *DB) SaveSession(ctx context.Context, token string, data []byte, expiry
 	if token == "" {
 		return fmt.Errorf("save session: %w", invalid("", "token is empty"))
 	}
-	if _, err := db.sql.ExecContext(ctx, `REPLACE INTO sessions (token, data, expiry) VALUES (?, ?, julianday(?))`,
+	if _, err := db.sql.ExecContext(ctx, `INSERT INTO sessions (token, data, expiry) VALUES (?, ?, julianday(?))
+		ON CONFLICT (token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry`,
 		token, data, julianDayArg(expiry)); err != nil {
 		return fmt.Errorf("save session: %w", err)
 	}

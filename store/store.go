@@ -1,4 +1,5 @@
-// Package store keeps glossa's data in SQLite (mattn/go-sqlite3): users,
+// Package store keeps glossa's data in SQLite (mattn/go-sqlite3), or in
+// PostgreSQL (jackc/pgx) given a postgres:// URL (dialect.go): users,
 // API tokens, sessions (the web layer's, see sessions.go), documents and their revisions with their
 // blocks, and notes with their original and current targets.
 //
@@ -75,7 +76,8 @@ type DB struct {
 	ro  *sql.DB
 	gen atomic.Uint64 // see Generation
 
-	path string // the file, for Backup's own connection
+	path    string  // the file, for Backup's own connection (SQLite)
+	dialect dialect // which database: what differs lives behind it
 
 	// searchSlots bounds the searches running at once, and searchTimeout
 	// how long each may take; see Search.
@@ -124,15 +126,20 @@ func (db *DB) commit(tx *sql.Tx) error {
 	return nil
 }
 
-// Open opens (creating if needed) the SQLite file at path with WAL, foreign
-// keys, a busy timeout and immediate transactions set in the DSN, and applies
-// the embedded migrations not yet recorded.
-func Open(ctx context.Context, path string) (*DB, error) { return open(ctx, path, 0) }
+// Open opens the database named by dsn and applies the embedded
+// migrations not yet recorded. A postgres:// or postgresql:// URL opens
+// PostgreSQL (openPostgres); anything else is the path of a SQLite file,
+// created if needed, with WAL, foreign keys, a busy timeout and immediate
+// transactions set in the DSN.
+func Open(ctx context.Context, dsn string) (*DB, error) { return open(ctx, dsn, 0) }
 
 // open is Open applying the migrations up to version upTo only (0: all),
 // so that a test can make the database an older glossa left and see a
 // migration take it from there.
 func open(ctx context.Context, path string, upTo int) (*DB, error) {
+	if isPostgresURL(path) {
+		return openPostgres(ctx, path, upTo)
+	}
 	if path == "" {
 		return nil, fmt.Errorf("open database: %w", invalid("", "empty path"))
 	}
@@ -158,7 +165,7 @@ func open(ctx context.Context, path string, upTo int) (*DB, error) {
 		rw.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	if err := migrate(ctx, rw, upTo); err != nil {
+	if err := migrate(ctx, rw, sqlite, upTo); err != nil {
 		rw.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
@@ -190,22 +197,33 @@ func open(ctx context.Context, path string, upTo int) (*DB, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	ro.SetMaxOpenConns(n)
 	ro.SetMaxIdleConns(n)
+	db, err := newDB(ctx, rw, ro, sqlite, n)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	db.path = path
+	return db, nil
+}
+
+// newDB makes the DB on its two pools, opened and migrated, with n read
+// connections, and starts its create writer. On an error it closes both.
+func newDB(ctx context.Context, rw, ro *sql.DB, d dialect, n int) (*DB, error) {
 	if err := ro.PingContext(ctx); err != nil {
 		rw.Close()
 		ro.Close()
-		return nil, fmt.Errorf("open database %s: %w", path, err)
+		return nil, err
 	}
-	db := &DB{sql: rw, ro: ro, path: path, changed: make(chan struct{}),
+	db := &DB{sql: rw, ro: ro, dialect: d, changed: make(chan struct{}),
 		wake: make(chan struct{}, 1), writerDone: make(chan struct{})}
 	// Half the read connections for searches, which the index can make
 	// costly (search.go); the other half is always there for pages.
 	db.searchSlots, db.searchTimeout = make(chan struct{}, max(1, n/2)), SearchTimeout
-	// OthersWrote compares with the file as it is now: a commit by another
-	// process from here on is one it reports, however soon it comes.
+	// OthersWrote compares with the database as it is now: a commit by
+	// another process from here on is one it reports, however soon it comes.
 	if _, err := db.OthersWrote(ctx); err != nil {
 		rw.Close()
 		ro.Close()
-		return nil, fmt.Errorf("open database %s: %w", path, err)
+		return nil, err
 	}
 	go db.createWriter()
 	return db, nil
@@ -265,9 +283,10 @@ func (db *DB) Close() error {
 // SQL exposes the write pool, for tests and benchmarks that need a query
 // of their own (sessions have their methods: sessions.go).
 //
-// It is the write pool, with a single connection: never call a DB method
-// while holding a *sql.Tx or unclosed *sql.Rows from it, or both wait
-// forever.
+// It is the write pool, with a single connection on SQLite (on
+// PostgreSQL a few, whose transactions take turns on one lock): never call
+// a DB method that writes while holding a *sql.Tx or unclosed *sql.Rows
+// from it, or both wait forever.
 func (db *DB) SQL() *sql.DB { return db.sql }
 
 // timeFormat is RFC 3339 in UTC with a fixed nine fractional digits: unlike
@@ -286,9 +305,13 @@ func parseTime(s string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
-// isConstraint reports whether err is the SQLite constraint violation code
-// (sqlite3.ErrConstraintUnique, ...ForeignKey, ...).
+// isConstraint reports whether err is the constraint violation code
+// (sqlite3.ErrConstraintUnique, ...ForeignKey, ...), or on PostgreSQL
+// the same violation (pgConstraint).
 func isConstraint(err error, code sqlite3.ErrNoExtended) bool {
 	var e sqlite3.Error
-	return errors.As(err, &e) && e.ExtendedCode == code
+	if errors.As(err, &e) {
+		return e.ExtendedCode == code
+	}
+	return pgConstraint(err, code)
 }

@@ -18,10 +18,10 @@ import (
 	"github.com/alexedwards/scs/sqlite3store"
 )
 
-// openTestDB opens a fresh database file in t's temporary directory.
+// openTestDB opens a fresh database of the dialect under test (testDSN).
 func openTestDB(t testing.TB) *DB {
 	t.Helper()
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "glossa.db"))
+	db, err := Open(context.Background(), testDSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,8 +111,8 @@ func mustNote(t testing.TB, db *DB, author User, doc Document, a Audience, body 
 
 func TestMigrationsIdempotentOnReopen(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "glossa.db")
-	ms, err := migrations()
+	path := emptyTestDSN(t)
+	ms, err := migrations(testDialect)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,6 +184,7 @@ func equalSlices[T comparable](a, b []T) bool {
 // The path goes into a file: URI; characters that mean something there
 // must not cut it short or land the database elsewhere.
 func TestOpenOddPaths(t *testing.T) {
+	sqliteOnly(t)
 	ctx := context.Background()
 	for _, name := range []string{"plain.db", "with space.db", "what?.db", "hash#tag.db", "100%.db", "ümlaut.db"} {
 		t.Run(name, func(t *testing.T) {
@@ -214,7 +215,7 @@ func TestOpenOddPaths(t *testing.T) {
 // succeed, and each migration is applied once.
 func TestOpenConcurrently(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "glossa.db")
+	path := emptyTestDSN(t)
 	const n = 6
 	dbs := make([]*DB, n)
 	errs := make([]error, n)
@@ -233,7 +234,7 @@ func TestOpenConcurrently(t *testing.T) {
 	if t.Failed() {
 		return
 	}
-	ms, _ := migrations()
+	ms, _ := migrations(testDialect)
 	var count int
 	if err := dbs[0].sql.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&count); err != nil {
 		t.Fatal(err)
@@ -245,7 +246,7 @@ func TestOpenConcurrently(t *testing.T) {
 
 func TestOpenRefusesNewerSchema(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "glossa.db")
+	path := emptyTestDSN(t)
 	db, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
@@ -264,6 +265,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 
 // Every table of ours is STRICT (sqlite_% are SQLite's own).
 func TestTablesAreStrict(t *testing.T) {
+	sqliteOnly(t)
 	db := openTestDB(t)
 	rows, err := db.sql.Query(`SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite_%'`)
 	if err != nil {
@@ -292,6 +294,7 @@ func TestTablesAreStrict(t *testing.T) {
 // The pragmas are in the DSN, so connections opened later have them too,
 // not only the one that ran the migrations.
 func TestPragmasOnEveryConnection(t *testing.T) {
+	sqliteOnly(t)
 	ctx := context.Background()
 	db := openTestDB(t)
 	check := func(name string, c *sql.Conn, want map[string]string) {
@@ -351,6 +354,7 @@ func TestReadPoolIsQueryOnly(t *testing.T) {
 // its own session rows (sessions.go): rows it wrote read back the same,
 // so readers stay signed in across the change.
 func TestSessionsWithSQLite3Store(t *testing.T) {
+	sqliteOnly(t) // scs's sqlite3store is SQLite's
 	db := openTestDB(t)
 	s := sqlite3store.NewWithCleanupInterval(db.SQL(), 0)
 

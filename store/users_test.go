@@ -197,6 +197,7 @@ func TestNamesFoldUnicode(t *testing.T) {
 // opened; two whose names fold alike both stay and both sign in by their
 // exact names, the older by any spelling, and no third can be made.
 func TestNameKeysForOldAccounts(t *testing.T) {
+	sqliteOnly(t)
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "glossa.db")
 	db, err := Open(ctx, path)
@@ -277,6 +278,7 @@ func TestLookalikeNamesRefused(t *testing.T) {
 // the database is opened; two that look alike both keep signing in by
 // their own names, and no third can be made.
 func TestNameSkeletonsForOldAccounts(t *testing.T) {
+	sqliteOnly(t)
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "glossa.db")
 	db, err := Open(ctx, path)

@@ -131,7 +131,7 @@ func unlocksPostFirst(u, g, d string) string {
 	return `EXISTS (SELECT 1 FROM notes w
 			WHERE w.author_id = ` + u + ` AND w.group_id = ` + g + `
 			  AND w.document_id = ` + d + ` AND w.audience = 'group'
-			  AND trim(w.body, ' ' || char(9, 10, 13)) <> ''
+			  AND trim(w.body, ` + blankChars + `) <> ''
 			  AND w.deleted_at IS NULL AND w.hidden_at IS NULL
 			  AND NOT EXISTS (SELECT 1 FROM notes wp WHERE wp.id = w.parent_id AND wp.hidden_at IS NOT NULL))`
 }

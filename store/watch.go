@@ -19,9 +19,19 @@ import (
 // read pool is query_only), so a change is never this DB's own commit.
 // It waits for the write connection, so it is meant to be polled now and
 // then, not per request.
+//
+// On PostgreSQL it reads instead the next transaction id the server will
+// hand out, which moves whenever any transaction on the server writes,
+// this DB's own included: a coarse signal (a change reported may be one
+// this DB made, which costs a cached page, never a missed change), until
+// instances tell each other with LISTEN/NOTIFY.
 func (db *DB) OthersWrote(ctx context.Context) (bool, error) {
 	var v int64
-	if err := db.sql.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&v); err != nil {
+	q := `PRAGMA data_version`
+	if db.dialect == postgres {
+		q = `SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint`
+	}
+	if err := db.sql.QueryRowContext(ctx, q).Scan(&v); err != nil {
 		return false, fmt.Errorf("data version: %w", err)
 	}
 	db.mu.Lock()

@@ -9,6 +9,7 @@ import (
 // never this DB's own; MarkChanged moves the generation and wakes those
 // waiting, as a commit does.
 func TestOthersWrote(t *testing.T) {
+	sqliteOnly(t)
 	ctx := context.Background()
 	db := openTestDB(t)
 	other, err := Open(ctx, db.path)

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"glossa/internal/pgtest"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -32,7 +33,7 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	os.Exit(pgtest.Main(m)) // stops the PostgreSQL that postgres_test.go may start
 }
 
 const essay = "pempel-2016-alliances-asia-pacific-order"

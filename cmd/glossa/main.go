@@ -244,7 +244,7 @@ func publish(ctx context.Context, args []string, getenv func(string) string, std
 
 // dbFlag adds the -db flag every command shares.
 func dbFlag(fs *flag.FlagSet, getenv func(string) string) *string {
-	return fs.String("db", envDefault(getenv, "GLOSSA_DB", "glossa.db"), "SQLite database file, created on first run (env GLOSSA_DB)")
+	return fs.String("db", envDefault(getenv, "GLOSSA_DB", "glossa.db"), "SQLite database file, created on first run, or a postgres:// URL (env GLOSSA_DB)")
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -353,7 +353,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if *tlsCert != "" {
 		scheme = "https"
 	}
-	log.Info("glossa is serving", "url", scheme+"://"+ln.Addr().String(), "db", *dbPath, "content", contentName(*contentDir))
+	log.Info("glossa is serving", "url", scheme+"://"+ln.Addr().String(), "db", store.DisplayName(*dbPath), "content", contentName(*contentDir))
 
 	errc := make(chan error, 1)
 	go func() {
@@ -648,6 +648,9 @@ func backup(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	if fset.NArg() != 1 {
 		return errors.New("backup needs exactly one PATH, a file that does not exist yet")
+	}
+	if store.IsPostgresURL(*dbPath) {
+		return fmt.Errorf("backup %s: %w", store.DisplayName(*dbPath), store.ErrBackupPostgres)
 	}
 	// Do not create a database that is not there: backing up a mistyped
 	// -db would otherwise "succeed" with an empty copy.
