@@ -121,7 +121,7 @@ func annotationHeaders(w http.ResponseWriter) {
 // ETag. An answer from another URL (a POST to the container, a reaction)
 // names the annotation in Content-Location, so the ETag is known to be
 // the annotation's.
-func (s *Server) writeAnnotation(w http.ResponseWriter, r *http.Request, status int, n store.Note, e *docEntry) error {
+func (s *Server) writeAnnotation(w http.ResponseWriter, r *http.Request, status int, n store.Note, e *Doc) error {
 	b, err := encodeJSON(s.toAnnotation(r, n, e, true))
 	if err != nil {
 		return err
@@ -134,8 +134,8 @@ func (s *Server) writeAnnotation(w http.ResponseWriter, r *http.Request, status 
 }
 
 // toAnnotation renders a note as a W3C annotation (transfer.ToAnnotation).
-func (s *Server) toAnnotation(r *http.Request, n store.Note, e *docEntry, withContext bool) annotation {
-	return transfer.ToAnnotation(s.baseURL(r), n, e.transferDoc(), withContext)
+func (s *Server) toAnnotation(r *http.Request, n store.Note, e *Doc, withContext bool) annotation {
+	return transfer.ToAnnotation(s.baseURL(r), n, e.Transfer(), withContext)
 }
 
 // decodeJSON decodes a request body into v; what names the body in the
@@ -248,7 +248,7 @@ func inputTags(tags []string, fe fieldErrors) []string {
 
 // noteFromInput validates a decoded annotation against document e; roles
 // are the creator's groups.
-func noteFromInput(e *docEntry, in noteInput, roles map[int64]store.Role) (newNoteData, error) {
+func noteFromInput(e *Doc, in noteInput, roles map[int64]store.Role) (newNoteData, error) {
 	fe := fieldErrors{}
 	var d newNoteData
 	d.body = validateBody(in.Body, fe)
@@ -296,14 +296,14 @@ type apiBlock struct {
 	Text   string `json:"text"`
 }
 
-func (s *Server) apiDoc(r *http.Request, e *docEntry, notes int) apiDocument {
+func (s *Server) apiDoc(r *http.Request, e *Doc, notes int) apiDocument {
 	base := s.baseURL(r)
-	m := e.current.Meta
+	m := e.Current.Meta
 	return apiDocument{
-		Slug: e.slug, Title: m.Title, Author: m.Author, Publication: m.Publication, Published: m.Published,
-		URL: base + "/read/" + e.slug, Annotations: base + "/api/documents/" + e.slug + "/annotations/", Notes: notes,
-		Revision: apiRev{Number: e.rev.Number, PublishedAt: e.rev.PublishedAt.UTC().Format(time.RFC3339),
-			SourceHash: e.rev.SourceHash, URL: fmt.Sprintf("%s/read/%s/rev/%d", base, e.slug, e.rev.Number)},
+		Slug: e.Slug, Title: m.Title, Author: m.Author, Publication: m.Publication, Published: m.Published,
+		URL: base + "/read/" + e.Slug, Annotations: base + "/api/documents/" + e.Slug + "/annotations/", Notes: notes,
+		Revision: apiRev{Number: e.Rev.Number, PublishedAt: e.Rev.PublishedAt.UTC().Format(time.RFC3339),
+			SourceHash: e.Rev.SourceHash, URL: fmt.Sprintf("%s/read/%s/rev/%d", base, e.Slug, e.Rev.Number)},
 	}
 }
 
@@ -316,8 +316,8 @@ func (s *Server) apiDocuments(w http.ResponseWriter, r *http.Request) error {
 	out := struct {
 		Documents []apiDocument `json:"documents"`
 	}{Documents: []apiDocument{}}
-	for _, e := range s.docs.all() {
-		out.Documents = append(out.Documents, s.apiDoc(r, e, counts[e.id]))
+	for _, e := range s.docs.All() {
+		out.Documents = append(out.Documents, s.apiDoc(r, e, counts[e.ID]))
 	}
 	return writeJSON(w, http.StatusOK, jsonType, out)
 }
@@ -325,16 +325,16 @@ func (s *Server) apiDocuments(w http.ResponseWriter, r *http.Request) error {
 // apiGetDocument serves GET /api/documents/{slug}: metadata, the current
 // revision and its blocks with anchor and canonical text.
 func (s *Server) apiGetDocument(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	e, err := s.docs.Doc(chi.URLParam(r, "slug"))
 	if err != nil {
 		return err
 	}
-	n, err := s.db.CountNotes(r.Context(), viewerOf(r.Context()), e.id)
+	n, err := s.db.CountNotes(r.Context(), viewerOf(r.Context()), e.ID)
 	if err != nil {
 		return err
 	}
 	d := s.apiDoc(r, e, n)
-	for _, b := range e.current.Blocks {
+	for _, b := range e.Current.Blocks {
 		d.Blocks = append(d.Blocks, apiBlock{Anchor: b.Anchor, Kind: b.Kind, Text: b.Text})
 	}
 	return writeJSON(w, http.StatusOK, jsonType, d)
@@ -363,7 +363,7 @@ func containerLinks(w http.ResponseWriter) {
 // headers would answer (the protocol asks for an ETag on every answer
 // from a container).
 func (s *Server) apiContainerOptions(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	e, err := s.docs.Doc(chi.URLParam(r, "slug"))
 	if err != nil {
 		return err
 	}
@@ -411,7 +411,7 @@ type container struct {
 // The answer has an ETag (If-None-Match answers 304) and names what it is
 // in Content-Location.
 func (s *Server) apiContainer(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	e, err := s.docs.Doc(chi.URLParam(r, "slug"))
 	if err != nil {
 		return err
 	}
@@ -434,16 +434,16 @@ func (s *Server) apiContainer(w http.ResponseWriter, r *http.Request) error {
 // ?page=N one page of it, encoded, and its IRI. Asking for IRIs only (by
 // Prefer or ?iris=1) gives the container and its pages IRIs of their own,
 // with iris=1, as the protocol recommends.
-func (s *Server) containerBody(r *http.Request, e *docEntry) ([]byte, string, error) {
+func (s *Server) containerBody(r *http.Request, e *Doc) ([]byte, string, error) {
 	ctx, viewer := r.Context(), viewerOf(r.Context())
-	total, err := s.db.CountNotes(ctx, viewer, e.id)
+	total, err := s.db.CountNotes(ctx, viewer, e.ID)
 	if err != nil {
 		return nil, "", err
 	}
 	prefer := r.Header.Get("Prefer")
 	iris := strings.Contains(prefer, "http://www.w3.org/ns/oa#PreferContainedIRIs") || r.URL.Query().Get("iris") == "1"
 	minimal := strings.Contains(prefer, "http://www.w3.org/ns/ldp#PreferMinimalContainer")
-	cid := s.baseURL(r) + "/api/documents/" + e.slug + "/annotations/"
+	cid := s.baseURL(r) + "/api/documents/" + e.Slug + "/annotations/"
 	if iris {
 		cid += "?iris=1"
 	}
@@ -455,7 +455,7 @@ func (s *Server) containerBody(r *http.Request, e *docEntry) ([]byte, string, er
 		return cid + "?page=" + strconv.Itoa(n)
 	}
 	loadPage := func(n int) (annotationPage, error) {
-		notes, err := s.db.Notes(ctx, viewer, store.NoteQuery{DocumentID: e.id, Offset: n * containerPage, Limit: containerPage})
+		notes, err := s.db.Notes(ctx, viewer, store.NoteQuery{DocumentID: e.ID, Offset: n * containerPage, Limit: containerPage})
 		if err != nil {
 			return annotationPage{}, err
 		}
@@ -493,7 +493,7 @@ func (s *Server) containerBody(r *http.Request, e *docEntry) ([]byte, string, er
 
 	c := container{
 		Context: []string{transfer.AnnoContext, ldpContext}, ID: cid, Type: []string{"BasicContainer", "AnnotationCollection"},
-		Label: "Annotations on " + e.current.Meta.Title, Total: total,
+		Label: "Annotations on " + e.Current.Meta.Title, Total: total,
 	}
 	if pages > 0 {
 		c.Last = pageIRI(pages - 1)
@@ -515,7 +515,7 @@ func (s *Server) containerBody(r *http.Request, e *docEntry) ([]byte, string, er
 // Location, ETag and the stored annotation, its quote filled in from the
 // server's own text.
 func (s *Server) apiCreate(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	e, err := s.docs.Doc(chi.URLParam(r, "slug"))
 	if err != nil {
 		return err
 	}
@@ -524,7 +524,7 @@ func (s *Server) apiCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	in, err := readIncoming(w, r, e.slug)
+	in, err := readIncoming(w, r, e.Slug)
 	if err != nil {
 		return err
 	}
@@ -559,7 +559,7 @@ func (s *Server) apiCreate(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		n, err = s.db.CreateNote(ctx, store.NewNote{
-			DocumentID: e.id, AuthorID: u.ID, Audience: d.audience, GroupID: d.group, Question: in.Question,
+			DocumentID: e.ID, AuthorID: u.ID, Audience: d.audience, GroupID: d.group, Question: in.Question,
 			Body: d.body, Target: d.target, Mentions: content.NoteMentions(d.body), Tags: d.tags,
 		})
 		if err != nil {
@@ -571,12 +571,12 @@ func (s *Server) apiCreate(w http.ResponseWriter, r *http.Request) error {
 }
 
 // apiNote loads the annotation named in the URL, if the caller may see it.
-func (s *Server) apiNote(r *http.Request) (store.Note, *docEntry, error) {
+func (s *Server) apiNote(r *http.Request) (store.Note, *Doc, error) {
 	n, err := s.db.Note(r.Context(), viewerOf(r.Context()), chi.URLParam(r, "id"))
 	if err != nil {
 		return n, nil, err
 	}
-	e, err := s.docs.doc(n.DocumentSlug)
+	e, err := s.docs.Doc(n.DocumentSlug)
 	return n, e, err
 }
 
@@ -644,7 +644,7 @@ func ifMatch(r *http.Request, current int64) (int64, error) {
 
 // ownAPINote loads the caller's own annotation; someone else's that the
 // caller can see answers 403.
-func (s *Server) ownAPINote(r *http.Request) (store.Note, *docEntry, *store.User, error) {
+func (s *Server) ownAPINote(r *http.Request) (store.Note, *Doc, *store.User, error) {
 	u, err := requireUser(r)
 	if err != nil {
 		return store.Note{}, nil, nil, err
@@ -670,7 +670,7 @@ func (s *Server) apiPut(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	in, err := readIncoming(w, r, e.slug)
+	in, err := readIncoming(w, r, e.Slug)
 	if err != nil {
 		return err
 	}

@@ -340,7 +340,7 @@ func (s *Server) apiSetPostFirst(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	e, err := s.docs.Doc(chi.URLParam(r, "slug"))
 	if err != nil {
 		return err
 	}
@@ -353,13 +353,13 @@ func (s *Server) apiSetPostFirst(w http.ResponseWriter, r *http.Request) error {
 	if in.PostFirst == nil {
 		return fieldErrors{"postFirst": "Say whether post first is on: true or false."}
 	}
-	if err := s.db.SetPostFirst(r.Context(), a.user.ID, a.group.ID, e.id, *in.PostFirst); err != nil {
+	if err := s.db.SetPostFirst(r.Context(), a.user.ID, a.group.ID, e.ID, *in.PostFirst); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, jsonType, struct {
 		Slug      string `json:"slug"`
 		PostFirst bool   `json:"postFirst"`
-	}{e.slug, *in.PostFirst})
+	}{e.Slug, *in.PostFirst})
 }
 
 type apiHeat struct {
@@ -396,7 +396,7 @@ func (s *Server) apiInsights(w http.ResponseWriter, r *http.Request) error {
 		Document      string             `json:"document"`
 		Heat          []apiHeat          `json:"heat"`
 		Participation []apiParticipation `json:"participation"`
-	}{Group: a.group.ID, Document: e.slug, Heat: []apiHeat{}, Participation: []apiParticipation{}}
+	}{Group: a.group.ID, Document: e.Slug, Heat: []apiHeat{}, Participation: []apiParticipation{}}
 	for _, h := range in.Rows {
 		out.Heat = append(out.Heat, apiHeat{Anchor: h.Anchor, Block: h.Label, Notes: h.Notes, Questions: h.Questions, Same: h.Same, URL: base + h.URL})
 	}

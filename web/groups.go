@@ -336,17 +336,17 @@ func (s *Server) buildGroupPage(r *http.Request, a groupAccess, fe fieldErrors) 
 	if err != nil {
 		return p, err
 	}
-	for _, e := range s.docs.all() {
-		on, err := s.db.PostFirst(ctx, g.ID, e.id)
+	for _, e := range s.docs.All() {
+		on, err := s.db.PostFirst(ctx, g.ID, e.ID)
 		if err != nil {
 			return p, err
 		}
 		dv := groupDocView{
-			Slug: e.slug, Title: e.current.Meta.Title, Notes: counts[e.id], PostFirst: on,
-			ReadURL: "/read/" + e.slug + "?group=" + strconv.FormatInt(g.ID, 10), Error: fe["doc-"+e.slug],
+			Slug: e.Slug, Title: e.Current.Meta.Title, Notes: counts[e.ID], PostFirst: on,
+			ReadURL: "/read/" + e.Slug + "?group=" + strconv.FormatInt(g.ID, 10), Error: fe["doc-"+e.Slug],
 		}
 		if a.teacher() {
-			dv.InsightsURL = groupPath(g.ID) + "/documents/" + e.slug
+			dv.InsightsURL = groupPath(g.ID) + "/documents/" + e.Slug
 		}
 		p.Docs = append(p.Docs, dv)
 	}
@@ -589,7 +589,7 @@ func (s *Server) handleSetPostFirst(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	e, err := s.docs.Doc(chi.URLParam(r, "slug"))
 	if err != nil {
 		return err
 	}
@@ -602,17 +602,17 @@ func (s *Server) handleSetPostFirst(w http.ResponseWriter, r *http.Request) erro
 		on = true
 	case "0":
 	default:
-		return s.groupFormError(w, r, a, "doc-"+e.slug, "Choose whether post first is on (1) or off (0).")
+		return s.groupFormError(w, r, a, "doc-"+e.Slug, "Choose whether post first is on (1) or off (0).")
 	}
-	if err := s.db.SetPostFirst(r.Context(), a.user.ID, a.group.ID, e.id, on); err != nil {
+	if err := s.db.SetPostFirst(r.Context(), a.user.ID, a.group.ID, e.ID, on); err != nil {
 		return err
 	}
 	if on {
-		s.setNotice(r, "Post first is on for “"+e.current.Meta.Title+"”: members see each other's notes there once they have written one. Guide notes stay visible.")
+		s.setNotice(r, "Post first is on for “"+e.Current.Meta.Title+"”: members see each other's notes there once they have written one. Guide notes stay visible.")
 	} else {
-		s.setNotice(r, "Post first is off for “"+e.current.Meta.Title+"”: members see each other's notes there at once.")
+		s.setNotice(r, "Post first is off for “"+e.Current.Meta.Title+"”: members see each other's notes there at once.")
 	}
-	http.Redirect(w, r, groupPath(a.group.ID)+"#doc-"+e.slug, http.StatusSeeOther)
+	http.Redirect(w, r, groupPath(a.group.ID)+"#doc-"+e.Slug, http.StatusSeeOther)
 	return nil
 }
 

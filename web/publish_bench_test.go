@@ -71,7 +71,7 @@ func BenchmarkPublishRevision(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	seedRandomNotes(b, db, must(lib.doc(essaySlug)), 10000)
+	seedRandomNotes(b, db, must(lib.Doc(essaySlug)), 10000)
 
 	var last PublishReport
 	i := 0
@@ -96,7 +96,7 @@ func BenchmarkPublishRevision(b *testing.B) {
 // seedRandomNotes writes n private notes by one user on random phrases
 // (four in five) and whole paragraphs of the current revision, from a
 // fixed seed.
-func seedRandomNotes(tb testing.TB, db *store.DB, e *docEntry, n int) {
+func seedRandomNotes(tb testing.TB, db *store.DB, e *Doc, n int) {
 	tb.Helper()
 	ctx := context.Background()
 	u, err := db.CreateUser(ctx, "seed", []byte("x"))
@@ -105,15 +105,15 @@ func seedRandomNotes(tb testing.TB, db *store.DB, e *docEntry, n int) {
 	}
 	rng := rand.New(rand.NewPCG(4, 2))
 	for range n {
-		blk := e.current.Blocks[rng.IntN(len(e.current.Blocks))]
-		t := store.Original{Target: store.Target{RevisionID: e.rev.ID, Anchor: blk.Anchor}, BlockHash: blk.Hash}
+		blk := e.Current.Blocks[rng.IntN(len(e.Current.Blocks))]
+		t := store.Original{Target: store.Target{RevisionID: e.Rev.ID, Anchor: blk.Anchor}, BlockHash: blk.Hash}
 		if l := content.CodePoints(blk.Text); rng.IntN(5) > 0 && l > 2 {
 			start := rng.IntN(l - 1)
 			t.Start, t.End = start, min(l, start+3+rng.IntN(40))
 			t.Exact, t.Prefix, t.Suffix, _ = content.QuoteContext(blk.Text, t.Start, t.End)
 		}
 		if _, err := db.CreateNote(ctx, store.NewNote{
-			DocumentID: e.id, AuthorID: u.ID, Audience: store.Private, Target: t, Body: "A note.",
+			DocumentID: e.ID, AuthorID: u.ID, Audience: store.Private, Target: t, Body: "A note.",
 		}); err != nil {
 			tb.Fatal(err)
 		}

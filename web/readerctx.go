@@ -149,8 +149,8 @@ func (s *Server) contextQuery(r *http.Request, slug string) url.Values {
 
 // conversationURL is the conversation of paragraph anchor at the page
 // holding note (when given), with the context of the page r came from.
-func (s *Server) conversationURL(r *http.Request, e *docEntry, anchor, note string) string {
-	q := s.contextQuery(r, e.slug)
+func (s *Server) conversationURL(r *http.Request, e *Doc, anchor, note string) string {
+	q := s.contextQuery(r, e.Slug)
 	keep := url.Values{}
 	for _, k := range []string{"group", "sort"} {
 		if v := q.Get(k); v != "" {
@@ -160,7 +160,7 @@ func (s *Server) conversationURL(r *http.Request, e *docEntry, anchor, note stri
 	if note != "" {
 		keep.Set("note", note)
 	}
-	u := "/read/" + e.slug + "/notes/" + anchor
+	u := "/read/" + e.Slug + "/notes/" + anchor
 	if len(keep) > 0 {
 		u += "?" + keep.Encode()
 	}

@@ -32,19 +32,19 @@ type revisionRow struct {
 
 // handleRevisions serves GET /read/{slug}/revisions, newest first.
 func (s *Server) handleRevisions(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	e, err := s.docs.Doc(chi.URLParam(r, "slug"))
 	if err != nil {
 		return err
 	}
-	moves, err := s.db.RevisionMoves(r.Context(), viewerOf(r.Context()), e.id)
+	moves, err := s.db.RevisionMoves(r.Context(), viewerOf(r.Context()), e.ID)
 	if err != nil {
 		return err
 	}
-	p := revisionsPage{basePage: s.base(r, "Revisions of "+e.current.Meta.Title), Slug: e.slug, DocTitle: e.current.Meta.Title}
-	for i := len(e.revs) - 1; i >= 0; i-- {
-		rev := e.revs[i]
+	p := revisionsPage{basePage: s.base(r, "Revisions of "+e.Current.Meta.Title), Slug: e.Slug, DocTitle: e.Current.Meta.Title}
+	for i := len(e.Revs) - 1; i >= 0; i-- {
+		rev := e.Revs[i]
 		p.Rows = append(p.Rows, revisionRow{
-			Number: rev.Number, PublishedAt: rev.PublishedAt, Current: rev.ID == e.rev.ID,
+			Number: rev.Number, PublishedAt: rev.PublishedAt, Current: rev.ID == e.Rev.ID,
 			Changes: rev.Changes, Moves: moves[rev.ID],
 		})
 	}
@@ -155,7 +155,7 @@ func (s *Server) handleReattach(w http.ResponseWriter, r *http.Request) error {
 
 // reattachable loads the note of the request for re-attaching: the
 // reader's own, and a note, not a reply (replies sit with their note).
-func (s *Server) reattachable(r *http.Request) (store.Note, *docEntry, error) {
+func (s *Server) reattachable(r *http.Request) (store.Note, *Doc, error) {
 	n, e, err := s.writableNote(r)
 	if err != nil {
 		return n, e, err
@@ -167,18 +167,18 @@ func (s *Server) reattachable(r *http.Request) (store.Note, *docEntry, error) {
 	return n, e, nil
 }
 
-func (s *Server) buildReattachPage(r *http.Request, n store.Note, e *docEntry, anchor string) (reattachPage, error) {
+func (s *Server) buildReattachPage(r *http.Request, n store.Note, e *Doc, anchor string) (reattachPage, error) {
 	rc, err := s.readerCtxOf(r.Context())
 	if err != nil {
 		return reattachPage{}, err
 	}
 	p := reattachPage{
-		basePage: s.base(r, "Re-attach note"), Note: s.buildNoteView(n, rc, e.slug, revisionNumbers(e)),
-		DocTitle: e.current.Meta.Title, Slug: e.slug, Anchor: anchor,
+		basePage: s.base(r, "Re-attach note"), Note: s.buildNoteView(n, rc, e.Slug, revisionNumbers(e)),
+		DocTitle: e.Current.Meta.Title, Slug: e.Slug, Anchor: anchor,
 	}
 	p.Note.HTML = s.notes.html(p.Note)
-	labels := blockLabels(e.current)
-	for i, b := range e.current.Blocks {
+	labels := blockLabels(e.Current)
+	for i, b := range e.Current.Blocks {
 		label := "Heading: " + content.Excerpt(b.Text, 70)
 		if !strings.HasPrefix(labels[i], "the heading") {
 			label = strings.ToUpper(labels[i][:1]) + labels[i][1:] + ": " + content.Excerpt(b.Text, 70)

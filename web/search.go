@@ -138,22 +138,22 @@ func markedSnippet(s string) template.HTML {
 // paragraph's label and a link to it. A note whose words are gone from the
 // current revision links to the revision it was written on.
 func (s *Server) searchWhere(n store.Note, labels map[string][]string) (title, label, link string) {
-	e, err := s.docs.doc(n.DocumentSlug)
+	e, err := s.docs.Doc(n.DocumentSlug)
 	if err != nil {
 		// A document no longer served: its slug, and no paragraph.
 		return n.DocumentSlug, "", "/read/" + url.PathEscape(n.DocumentSlug)
 	}
-	title = e.current.Meta.Title
+	title = e.Current.Meta.Title
 	if placedNow(e, n) {
-		if labels[e.slug] == nil {
-			labels[e.slug] = blockLabels(e.current)
+		if labels[e.Slug] == nil {
+			labels[e.Slug] = blockLabels(e.Current)
 		}
-		return title, labels[e.slug][e.current.Block(n.Current.Anchor).Index], "/read/" + e.slug + "#" + n.Current.Anchor
+		return title, labels[e.Slug][e.Current.Block(n.Current.Anchor).Index], "/read/" + e.Slug + "#" + n.Current.Anchor
 	}
 	if rev, ok := revisionNumbers(e)[n.Original.RevisionID]; ok {
-		return title, "", fmt.Sprintf("/read/%s/rev/%d#%s", e.slug, rev, n.Original.Anchor)
+		return title, "", fmt.Sprintf("/read/%s/rev/%d#%s", e.Slug, rev, n.Original.Anchor)
 	}
-	return title, "", "/read/" + e.slug
+	return title, "", "/read/" + e.Slug
 }
 
 // runSearch parses and runs the query typed into ?q= at page ?page=. An

@@ -109,7 +109,7 @@ type Server struct {
 	users    *userCache
 	pages    *pageSet
 	static   *staticFiles
-	docs     *library
+	docs     *Library
 	bodies   *bodyRenderer
 	notes    *noteCache
 	// pageCache keeps rendered reading pages; see pagecache.go.

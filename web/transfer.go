@@ -44,11 +44,11 @@ type transferChoice struct {
 	Selected           bool
 }
 
-func (s *Server) buildTransferPage(r *http.Request, u *store.User, e *docEntry) (transferPage, error) {
+func (s *Server) buildTransferPage(r *http.Request, u *store.User, e *Doc) (transferPage, error) {
 	p := transferPage{
-		basePage: s.base(r, "Export and import notes · "+e.current.Meta.Title),
-		Slug:     e.slug, DocTitle: e.current.Meta.Title, MaxImport: transfer.ByteSize(transfer.MaxBytes),
-		Sources: e.current.Meta.Source, ImportLimit: s.cfg.ImportLimit,
+		basePage: s.base(r, "Export and import notes · "+e.Current.Meta.Title),
+		Slug:     e.Slug, DocTitle: e.Current.Meta.Title, MaxImport: transfer.ByteSize(transfer.MaxBytes),
+		Sources: e.Current.Meta.Source, ImportLimit: s.cfg.ImportLimit,
 		Formats: []transferChoice{
 			{Value: transfer.FormatMarkdown, Label: "Markdown", Help: "to read: the essay’s paragraphs with their notes", Selected: true},
 			{Value: transfer.FormatCSV, Label: "CSV", Help: "for a spreadsheet: one row per note and reply"},
@@ -72,7 +72,7 @@ func (s *Server) buildTransferPage(r *http.Request, u *store.User, e *docEntry) 
 // import notes. With ?format= (md, csv or jsonld) and ?scope= (mine or
 // group:ID), the export itself, as a download.
 func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	e, err := s.docs.Doc(chi.URLParam(r, "slug"))
 	if err != nil {
 		return err
 	}
@@ -95,12 +95,12 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 }
 
 // serveExport sends document e's export for u as a download.
-func (s *Server) serveExport(w http.ResponseWriter, r *http.Request, u *store.User, e *docEntry, format, scope string) error {
+func (s *Server) serveExport(w http.ResponseWriter, r *http.Request, u *store.User, e *Doc, format, scope string) error {
 	sc, err := transfer.ParseScope(r.Context(), s.db, u, scope)
 	if err != nil {
 		return transferError(err)
 	}
-	f, err := transfer.Export(r.Context(), s.db, s.baseURL(r), u, e.transferDoc(), format, sc)
+	f, err := transfer.Export(r.Context(), s.db, s.baseURL(r), u, e.Transfer(), format, sc)
 	if err != nil {
 		return transferError(err)
 	}
@@ -167,7 +167,7 @@ func (s *Server) apiExport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	e, err := s.docs.Doc(chi.URLParam(r, "slug"))
 	if err != nil {
 		return err
 	}
@@ -186,11 +186,11 @@ func (s *Server) apiExport(w http.ResponseWriter, r *http.Request) error {
 // page again, with the report, or with why nothing was imported.
 // Importing is idempotent, so sending the form again does no harm.
 func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	e, err := s.docs.Doc(chi.URLParam(r, "slug"))
 	if err != nil {
 		return err
 	}
-	u, done := s.signedInFor(w, r, "/read/"+e.slug+"/export")
+	u, done := s.signedInFor(w, r, "/read/"+e.Slug+"/export")
 	if done {
 		return nil
 	}
@@ -220,7 +220,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 // limits of importlimits.go: the reader's slot is taken before read reads
 // the file, so nobody sends two at once, and one of the server's once it
 // is read, so that a slow upload holds none of them.
-func (s *Server) importUpload(ctx context.Context, u *store.User, e *docEntry, read func() ([]byte, transfer.Options, error)) (transfer.Report, transfer.Options, error) {
+func (s *Server) importUpload(ctx context.Context, u *store.User, e *Doc, read func() ([]byte, transfer.Options, error)) (transfer.Report, transfer.Options, error) {
 	leave, err := s.imports.reader(u.ID)
 	if err != nil {
 		return transfer.Report{}, transfer.Options{}, err
@@ -236,7 +236,7 @@ func (s *Server) importUpload(ctx context.Context, u *store.User, e *docEntry, r
 	}
 	defer leaveServer()
 	opt.Allowance, opt.Placed = s.importAllowance(), &s.imports.placed
-	rep, err := transfer.Import(ctx, s.db, u, e.transferDoc(), data, opt)
+	rep, err := transfer.Import(ctx, s.db, u, e.Transfer(), data, opt)
 	return rep, opt, transferError(err)
 }
 
@@ -309,7 +309,7 @@ func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	e, err := s.docs.Doc(chi.URLParam(r, "slug"))
 	if err != nil {
 		return err
 	}

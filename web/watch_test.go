@@ -63,8 +63,8 @@ func TestWritesByAnotherProcessReachTheServer(t *testing.T) {
 	waitFor(t, "the new revision on the reading page", func() bool {
 		return strings.Contains(page(), "rewritten from scratch by the editor")
 	})
-	if got := must(app.srv.docs.doc(essaySlug)); got.rev.Number != e.rev.Number+1 {
-		t.Errorf("serving revision %d, want %d", got.rev.Number, e.rev.Number+1)
+	if got := must(app.srv.docs.Doc(essaySlug)); got.Rev.Number != e.Rev.Number+1 {
+		t.Errorf("serving revision %d, want %d", got.Rev.Number, e.Rev.Number+1)
 	}
 	after := page()
 	if !strings.Contains(after, "A note from before the revision.") {
@@ -75,8 +75,8 @@ func TestWritesByAnotherProcessReachTheServer(t *testing.T) {
 	}
 
 	// A note written by the other process: on the cached page, and live.
-	cur := must(app.srv.docs.doc(essaySlug))
-	nn := newNoteOn(cur, cur.current.Blocks[0].Anchor, ann, app)
+	cur := must(app.srv.docs.Doc(essaySlug))
+	nn := newNoteOn(cur, cur.Current.Blocks[0].Anchor, ann, app)
 	nn.Audience, nn.Body = store.Public, "Imported beside the server."
 	n, err := other.CreateNote(ctx, nn)
 	if err != nil {
@@ -90,7 +90,7 @@ func TestWritesByAnotherProcessReachTheServer(t *testing.T) {
 	}
 
 	// The server still writes, on the new revision.
-	ann.createNote(cur.current.Blocks[3].Anchor, "", "Written after the revision.", "public")
+	ann.createNote(cur.Current.Blocks[3].Anchor, "", "Written after the revision.", "public")
 	if !strings.Contains(page(), "Written after the revision.") {
 		t.Error("a note written after the revision is not on the page")
 	}
