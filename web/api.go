@@ -19,6 +19,7 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 
 	"glossa/content"
+	"glossa/library"
 	"glossa/store"
 	"glossa/transfer"
 )
@@ -121,7 +122,7 @@ func annotationHeaders(w http.ResponseWriter) {
 // ETag. An answer from another URL (a POST to the container, a reaction)
 // names the annotation in Content-Location, so the ETag is known to be
 // the annotation's.
-func (s *Server) writeAnnotation(w http.ResponseWriter, r *http.Request, status int, n store.Note, e *Doc) error {
+func (s *Server) writeAnnotation(w http.ResponseWriter, r *http.Request, status int, n store.Note, e *library.Doc) error {
 	b, err := encodeJSON(s.toAnnotation(r, n, e, true))
 	if err != nil {
 		return err
@@ -134,7 +135,7 @@ func (s *Server) writeAnnotation(w http.ResponseWriter, r *http.Request, status 
 }
 
 // toAnnotation renders a note as a W3C annotation (transfer.ToAnnotation).
-func (s *Server) toAnnotation(r *http.Request, n store.Note, e *Doc, withContext bool) annotation {
+func (s *Server) toAnnotation(r *http.Request, n store.Note, e *library.Doc, withContext bool) annotation {
 	return transfer.ToAnnotation(s.baseURL(r), n, e.Transfer(), withContext)
 }
 
@@ -248,7 +249,7 @@ func inputTags(tags []string, fe fieldErrors) []string {
 
 // noteFromInput validates a decoded annotation against document e; roles
 // are the creator's groups.
-func noteFromInput(e *Doc, in noteInput, roles map[int64]store.Role) (newNoteData, error) {
+func noteFromInput(e *library.Doc, in noteInput, roles map[int64]store.Role) (newNoteData, error) {
 	fe := fieldErrors{}
 	var d newNoteData
 	d.body = validateBody(in.Body, fe)
@@ -257,7 +258,7 @@ func noteFromInput(e *Doc, in noteInput, roles map[int64]store.Role) (newNoteDat
 	if in.Question && strings.TrimSpace(d.body) == "" {
 		fe["question"] = "A question needs a body."
 	}
-	t, err := resolveTarget(e, in, fe)
+	t, err := library.Resolve(e, in, fe)
 	if err != nil {
 		return d, err
 	}
@@ -296,7 +297,7 @@ type apiBlock struct {
 	Text   string `json:"text"`
 }
 
-func (s *Server) apiDoc(r *http.Request, e *Doc, notes int) apiDocument {
+func (s *Server) apiDoc(r *http.Request, e *library.Doc, notes int) apiDocument {
 	base := s.baseURL(r)
 	m := e.Current.Meta
 	return apiDocument{
@@ -434,7 +435,7 @@ func (s *Server) apiContainer(w http.ResponseWriter, r *http.Request) error {
 // ?page=N one page of it, encoded, and its IRI. Asking for IRIs only (by
 // Prefer or ?iris=1) gives the container and its pages IRIs of their own,
 // with iris=1, as the protocol recommends.
-func (s *Server) containerBody(r *http.Request, e *Doc) ([]byte, string, error) {
+func (s *Server) containerBody(r *http.Request, e *library.Doc) ([]byte, string, error) {
 	ctx, viewer := r.Context(), viewerOf(r.Context())
 	total, err := s.db.CountNotes(ctx, viewer, e.ID)
 	if err != nil {
@@ -571,7 +572,7 @@ func (s *Server) apiCreate(w http.ResponseWriter, r *http.Request) error {
 }
 
 // apiNote loads the annotation named in the URL, if the caller may see it.
-func (s *Server) apiNote(r *http.Request) (store.Note, *Doc, error) {
+func (s *Server) apiNote(r *http.Request) (store.Note, *library.Doc, error) {
 	n, err := s.db.Note(r.Context(), viewerOf(r.Context()), chi.URLParam(r, "id"))
 	if err != nil {
 		return n, nil, err
@@ -644,7 +645,7 @@ func ifMatch(r *http.Request, current int64) (int64, error) {
 
 // ownAPINote loads the caller's own annotation; someone else's that the
 // caller can see answers 403.
-func (s *Server) ownAPINote(r *http.Request) (store.Note, *Doc, *store.User, error) {
+func (s *Server) ownAPINote(r *http.Request) (store.Note, *library.Doc, *store.User, error) {
 	u, err := requireUser(r)
 	if err != nil {
 		return store.Note{}, nil, nil, err
@@ -701,7 +702,7 @@ func (s *Server) apiPut(w http.ResponseWriter, r *http.Request) error {
 	// when that is on an earlier revision; a new target must be on the
 	// current revision.
 	if !sameTarget(n.Current.Target, in) {
-		t, err := resolveTarget(e, in, fe)
+		t, err := library.Resolve(e, in, fe)
 		if err != nil {
 			return err
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"glossa/content"
+	"glossa/library"
 	"glossa/store"
 )
 
@@ -23,7 +24,7 @@ import (
 
 // replyParent loads the annotation a reply answers: one the caller may see,
 // on document e, not itself a reply.
-func (s *Server) replyParent(ctx context.Context, e *Doc, id string) (store.Note, error) {
+func (s *Server) replyParent(ctx context.Context, e *library.Doc, id string) (store.Note, error) {
 	p, err := s.db.Note(ctx, viewerOf(ctx), id)
 	if errors.Is(err, store.ErrNotFound) {
 		return p, fieldErrors{"target": fmt.Sprintf("There is no annotation %q that you can see to reply to.", id)}
@@ -44,7 +45,7 @@ func (s *Server) replyParent(ctx context.Context, e *Doc, id string) (store.Note
 func replyBody(body string) (string, error) { return store.ReplyBody(body) }
 
 // apiPutReply replaces a reply's body; its target must stay its parent.
-func (s *Server) apiPutReply(w http.ResponseWriter, r *http.Request, n store.Note, e *Doc, u *store.User, version int64, in noteInput) error {
+func (s *Server) apiPutReply(w http.ResponseWriter, r *http.Request, n store.Note, e *library.Doc, u *store.User, version int64, in noteInput) error {
 	if n.ParentID == "" {
 		return fieldErrors{"target": "An annotation on the text cannot become a reply; create a new one."}
 	}

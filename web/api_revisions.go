@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"glossa/library"
 	"glossa/store"
 )
 
@@ -42,7 +43,7 @@ type apiMoves struct {
 	Orphan int `json:"orphan"`
 }
 
-func (s *Server) apiRevisionInfos(r *http.Request, e *Doc) ([]apiRevisionInfo, error) {
+func (s *Server) apiRevisionInfos(r *http.Request, e *library.Doc) ([]apiRevisionInfo, error) {
 	moves, err := s.db.RevisionMoves(r.Context(), viewerOf(r.Context()), e.ID)
 	if err != nil {
 		return nil, err

@@ -14,6 +14,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"glossa/content"
+	"glossa/library"
 	"glossa/store"
 )
 
@@ -119,7 +120,7 @@ type sortLink struct {
 }
 
 // conversationView fills in the reading page's conversation parts.
-func (s *Server) conversationView(r *http.Request, p *readPage, e *Doc, rc *readerCtx, m margins) error {
+func (s *Server) conversationView(r *http.Request, p *readPage, e *library.Doc, rc *readerCtx, m margins) error {
 	p.Sort, p.GuideOff, p.GuideCount, p.GuideToggle = rc.sort, rc.guideOff, m.guides, "/prefs/guide"
 	base := url.Values{}
 	if rc.group != 0 {
@@ -169,7 +170,7 @@ func (s *Server) conversationView(r *http.Request, p *readPage, e *Doc, rc *read
 
 // placedNow reports whether n sits in the current revision's text (else it
 // is listed under "Notes on an earlier version").
-func placedNow(e *Doc, n store.Note) bool {
+func placedNow(e *library.Doc, n store.Note) bool {
 	return n.Current.RevisionID == e.Rev.ID && n.Current.Status != store.StatusOrphan && e.Current.Block(n.Current.Anchor) != nil
 }
 

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/net/html"
 
 	"glossa/content"
+	"glossa/library"
 	"glossa/store"
 	"glossa/transfer"
 )
@@ -42,7 +43,7 @@ func freshLike(t *testing.T, a *testApp, opts ...appOption) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Publish(ctx, db, content.Essays, ""); err != nil {
+	if _, err := library.Publish(ctx, db, content.Essays, ""); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := a.db.SQL().QueryContext(ctx, `SELECT d.slug, r.number, r.published_at FROM revisions r JOIN documents d ON d.id = r.document_id`)
@@ -182,7 +183,7 @@ func seedAnnsNotes(t *testing.T, a *testApp, c classroom, n, replies int) []stor
 
 // orphansFile is a W3C file of annotations whose words are not in the
 // essay, for the orphans of a round trip.
-func orphansFile(e *Doc) string {
+func orphansFile(e *library.Doc) string {
 	src := testBase + "/read/" + e.Slug
 	b := e.Current.Blocks
 	anns := []map[string]any{

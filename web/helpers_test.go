@@ -20,6 +20,7 @@ import (
 	"golang.org/x/net/html"
 
 	"glossa/content"
+	"glossa/library"
 	"glossa/static"
 	"glossa/store"
 	"glossa/templates"
@@ -254,7 +255,7 @@ func text(n *html.Node) string {
 }
 
 // essay returns the current rendering of the test essay.
-func (a *testApp) essay(t testing.TB) *Doc {
+func (a *testApp) essay(t testing.TB) *library.Doc {
 	e, err := a.srv.docs.Doc(essaySlug)
 	if err != nil {
 		t.Fatal(err)
@@ -354,7 +355,7 @@ func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
 
 // newNoteOn is a private whole-paragraph note by c's user, for seeding the
 // store directly.
-func newNoteOn(e *Doc, anchor string, c *client, a *testApp) store.NewNote {
+func newNoteOn(e *library.Doc, anchor string, c *client, a *testApp) store.NewNote {
 	u, _, err := a.db.UserByName(context.Background(), c.name)
 	if err != nil {
 		panic(err)

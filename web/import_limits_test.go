@@ -19,6 +19,7 @@ import (
 	"golang.org/x/net/html"
 
 	"glossa/content"
+	"glossa/library"
 	"glossa/store"
 	"glossa/transfer"
 )
@@ -37,7 +38,7 @@ func importTo(t *testing.T, c *client, query, data string) (*http.Response, stri
 
 // wholeParagraphNotes is a W3C file of notes on whole paragraphs, one per
 // id.
-func wholeParagraphNotes(e *Doc, ids ...string) string {
+func wholeParagraphNotes(e *library.Doc, ids ...string) string {
 	var anns []map[string]any
 	for i, id := range ids {
 		anns = append(anns, w3cOn("urn:x:"+id, e.Current.Blocks[i%len(e.Current.Blocks)].Anchor, "", "note "+id))
@@ -483,7 +484,7 @@ func TestImportFromOriginalPage(t *testing.T) {
 // reimportFile is a Hypothesis file of n annotations on the essay, half on
 // its words and half on 370 characters it does not have (searched word
 // for word, then approximately: the dearest to place).
-func reimportFile(e *Doc, n int) string {
+func reimportFile(e *library.Doc, n int) string {
 	var rows []map[string]any
 	for i := range n {
 		b := e.Current.Blocks[i%len(e.Current.Blocks)]

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"glossa/library"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -10,7 +11,7 @@ import (
 
 // checkTarget fails t unless an accepted target lies inside its block: the
 // offsets are in range and the quote is the block's text between them.
-func checkTarget(t *testing.T, e *Doc, in noteInput, d newNoteData) {
+func checkTarget(t *testing.T, e *library.Doc, in noteInput, d newNoteData) {
 	t.Helper()
 	b := e.Current.Block(d.target.Anchor)
 	if b == nil {

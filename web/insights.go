@@ -18,6 +18,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"glossa/content"
+	"glossa/library"
 	"glossa/store"
 	"glossa/transfer"
 )
@@ -82,7 +83,7 @@ type insights struct {
 }
 
 // loadInsights computes the teacher's view of group a on document e.
-func (s *Server) loadInsights(r *http.Request, a groupAccess, e *Doc) (insights, error) {
+func (s *Server) loadInsights(r *http.Request, a groupAccess, e *library.Doc) (insights, error) {
 	ctx := r.Context()
 	heat, err := s.db.Heat(ctx, a.user.ID, a.group.ID, e.ID)
 	if err != nil {
@@ -142,7 +143,7 @@ func barLength(n, scale int) int {
 }
 
 // insightsFor loads the group and document in the URL for a teacher.
-func (s *Server) insightsFor(w http.ResponseWriter, r *http.Request, page bool) (groupAccess, *Doc, bool, error) {
+func (s *Server) insightsFor(w http.ResponseWriter, r *http.Request, page bool) (groupAccess, *library.Doc, bool, error) {
 	var (
 		a    groupAccess
 		done bool

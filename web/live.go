@@ -89,6 +89,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"glossa/library"
 	"glossa/store"
 )
 
@@ -704,7 +705,7 @@ func (v *liveView) EventsURL() string {
 // buildLiveView builds the live part of the current revision's reading page.
 // Call it before reading the page's notes: an event logged in between is
 // then sent to the page (and shows what it already shows), never lost.
-func (s *Server) buildLiveView(r *http.Request, e *Doc) (*liveView, error) {
+func (s *Server) buildLiveView(r *http.Request, e *library.Doc) (*liveView, error) {
 	ctx := r.Context()
 	last, err := s.db.LastEventID(ctx, e.ID)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"glossa/library"
 	"glossa/store"
 )
 
@@ -224,7 +225,7 @@ func (s *Server) handleNotebook(w http.ResponseWriter, r *http.Request) error {
 	p.Clear = notebookFilters{All: f.All}.url(0)
 
 	docs := s.docs.All()
-	byID := make(map[int64]*Doc, len(docs))
+	byID := make(map[int64]*library.Doc, len(docs))
 	q := store.NotebookQuery{All: f.All, Groups: f.Groups, Tags: f.Tags, Questions: f.Questions, Private: f.Private,
 		Offset: from, Limit: listThreads}
 	for _, e := range docs {
@@ -306,7 +307,7 @@ func (s *Server) notebook(w http.ResponseWriter, r *http.Request, rc *readerCtx,
 
 // notebookEntries renders the page's entries, within the page's budget
 // (bounds.go), each document's under its title.
-func (s *Server) notebookEntries(ctx context.Context, rc *readerCtx, p *notebookPage, nb store.Notebook, byID map[int64]*Doc, counts map[int64]int) error {
+func (s *Server) notebookEntries(ctx context.Context, rc *readerCtx, p *notebookPage, nb store.Notebook, byID map[int64]*library.Doc, counts map[int64]int) error {
 	b := newPageBudget()
 	var (
 		chosen []store.NotebookEntry
@@ -357,7 +358,7 @@ func (s *Server) notebookEntries(ctx context.Context, rc *readerCtx, p *notebook
 // (nil when the search could not run: the choices without counts): the
 // values with notes, and every chosen one (with 0 if it has none, so that
 // it can be unticked).
-func (s *Server) notebookFacets(f notebookFilters, c *store.NotebookFacets, byID map[int64]*Doc, rc *readerCtx) []notebookFacet {
+func (s *Server) notebookFacets(f notebookFilters, c *store.NotebookFacets, byID map[int64]*library.Doc, rc *readerCtx) []notebookFacet {
 	counted := c != nil
 	if c == nil {
 		c = &store.NotebookFacets{}

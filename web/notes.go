@@ -9,11 +9,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
 	"glossa/content"
+	"glossa/library"
 	"glossa/store"
 	"glossa/transfer"
 )
@@ -25,96 +25,8 @@ const maxBodyChars = store.MaxBodyChars
 // (transfer.NoteInput).
 type noteInput = transfer.NoteInput
 
-// firstDifference says where a quote and the text first differ, each
-// side's character quoted with its code point, so that quotes that look
-// alike (’ and ', a dash and a hyphen, a letter from another alphabet)
-// are told apart in the message.
-func firstDifference(quote, text string) string {
-	q, t := []rune(quote), []rune(text)
-	i := 0
-	for i < len(q) && i < len(t) && q[i] == t[i] {
-		i++
-	}
-	side := func(r []rune) string {
-		if i >= len(r) {
-			return "nothing more"
-		}
-		return fmt.Sprintf("%q (U+%04X)", r[i], r[i])
-	}
-	return fmt.Sprintf("they differ at character %d, where the quote has %s and the text %s", i+1, side(q), side(t))
-}
-
 // validateBody checks a note body (store.ValidateBody).
 func validateBody(body string, fe fieldErrors) string { return store.ValidateBody(body, fe) }
-
-// resolveTarget checks where a note goes on the current revision of e and
-// computes its quote from the server's own canonical text: the client's
-// offsets are trusted only as offsets, and a client's quote must match.
-func resolveTarget(e *Doc, in noteInput, fe fieldErrors) (store.Original, error) {
-	if !utf8.ValidString(in.Anchor + in.Phrase + in.Exact + in.Prefix + in.Suffix) {
-		fe["target"] = "The target is not valid UTF-8 text."
-		return store.Original{}, nil
-	}
-	if in.Anchor == "" {
-		fe["anchor"] = "Say which paragraph the note is on."
-		return store.Original{}, nil
-	}
-	b := e.Current.Block(in.Anchor)
-	if b == nil {
-		fe["anchor"] = fmt.Sprintf("There is no paragraph %q in the current version of this document.", in.Anchor)
-		return store.Original{}, nil
-	}
-	t := store.Original{Target: store.Target{RevisionID: e.Rev.ID, Anchor: b.Anchor}, BlockHash: b.Hash}
-	n := content.CodePoints(b.Text)
-	var start, end int
-	switch {
-	case in.Start != nil || in.End != nil:
-		if in.Start == nil || in.End == nil {
-			fe["selector"] = "A text position needs both start and end."
-			return t, nil
-		}
-		start, end = *in.Start, *in.End
-		if start < 0 || end > n || start >= end {
-			fe["selector"] = fmt.Sprintf("The text position %d–%d is outside this paragraph, which has %d characters.", start, end, n)
-			return t, nil
-		}
-		// White space at either end of a selection is left out, as Canon
-		// leaves it out of a quote, so the offsets and the quote agree.
-		if s, e := content.TrimSpan(b.Text, start, end); s < e {
-			start, end = s, e
-		} else {
-			fe["selector"] = fmt.Sprintf("The text position %d–%d holds only white space; choose words.", start, end)
-			return t, nil
-		}
-		if in.Exact != "" {
-			if want, got := content.Canon(in.Exact), content.Slice(b.Text, start, end); got != want {
-				return t, conflict("The quote %q is not the text at %d–%d of %s, which reads %q: %s.", want, start, end, b.Anchor, got, firstDifference(want, got))
-			}
-		}
-	case in.Exact != "":
-		var ok bool
-		start, end, ok = content.FindQuote(b.Text, content.Canon(in.Exact), content.Canon(in.Prefix), content.Canon(in.Suffix))
-		if !ok {
-			return t, conflict("The quote %q is not in %s.", in.Exact, b.Anchor)
-		}
-	case strings.TrimSpace(in.Phrase) != "":
-		s, e, count := content.FindPhrase(b.Text, in.Phrase)
-		switch {
-		case count == 0:
-			fe["phrase"] = "That phrase is not in this paragraph. Copy it from the text; a note's phrase must lie inside one paragraph."
-			return t, nil
-		case count > 1:
-			fe["phrase"] = fmt.Sprintf("That phrase appears %d times in this paragraph. Add a word or two so it appears once.", count)
-			return t, nil
-		}
-		start, end = s, e
-	default:
-		return t, nil // the whole paragraph
-	}
-	t.Start, t.End = start, end
-	t.Exact, t.Prefix, t.Suffix, _ = content.QuoteContext(b.Text, start, end)
-	return t, nil
-}
 
 // annotatePage is the no-JavaScript form for a new note, and for editing one.
 type annotatePage struct {
@@ -148,7 +60,7 @@ type noteForm struct {
 	Version  string
 }
 
-func (s *Server) buildAnnotatePage(r *http.Request, e *Doc, anchor, title string, rc *readerCtx) (annotatePage, error) {
+func (s *Server) buildAnnotatePage(r *http.Request, e *library.Doc, anchor, title string, rc *readerCtx) (annotatePage, error) {
 	b := e.Current.Block(anchor)
 	if b == nil {
 		return annotatePage{}, &httpError{status: http.StatusNotFound, msg: fmt.Sprintf("There is no paragraph %q in this document.", anchor)}
@@ -238,7 +150,7 @@ func (s *Server) handleCreateNote(w http.ResponseWriter, r *http.Request) error 
 	if form.Question && strings.TrimSpace(body) == "" {
 		fe["question"] = "A question needs words; write it in the note, or untick “This is a question”."
 	}
-	target, err := resolveTarget(e, in, fe)
+	target, err := library.Resolve(e, in, fe)
 	var he *httpError
 	if errors.As(err, &he) && he.status == http.StatusConflict {
 		fe["phrase"], err = he.msg, nil
@@ -286,7 +198,7 @@ func (s *Server) handleCreateNote(w http.ResponseWriter, r *http.Request) error 
 // only me: nothing is saved yet, and the reader is asked whether to show
 // the highlight to that audience or keep it to themselves, their form
 // kept. The reader's JavaScript gets the question as JSON (confirm).
-func (s *Server) askHighlight(w http.ResponseWriter, r *http.Request, e *Doc, rc *readerCtx, anchor string, form noteForm) error {
+func (s *Server) askHighlight(w http.ResponseWriter, r *http.Request, e *library.Doc, rc *readerCtx, anchor string, form noteForm) error {
 	label := writingToView{Audiences: audienceOptions(rc.groups, form.Audience, "")}.Label()
 	msg := "A highlight has no words, so it is yours alone unless you say otherwise. Show it to " + label + "?"
 	if wantsJSON(r) {
@@ -312,7 +224,7 @@ func (s *Server) askHighlight(w http.ResponseWriter, r *http.Request, e *Doc, rc
 // afterChange answers a successful form post: a redirect back to the
 // paragraph (Post/Redirect/Get), or for the reader's JavaScript the block's
 // fresh HTML, rendered by the same template as the page.
-func (s *Server) afterChange(w http.ResponseWriter, r *http.Request, e *Doc, anchor, noteID string, status int) error {
+func (s *Server) afterChange(w http.ResponseWriter, r *http.Request, e *library.Doc, anchor, noteID string, status int) error {
 	if !wantsJSON(r) {
 		back := s.readURL(r, e.Slug) + "#" + anchor
 		if ref := s.refererPage(r); ref != nil && isParagraphNotesPath(ref.Path, e.Slug) {
@@ -369,7 +281,7 @@ type notePage struct {
 // ownNote loads a note the signed-in reader wrote, for editing or deleting.
 // Someone else's note answers 404, like a note that does not exist, unless
 // they may see it, when it answers 403.
-func (s *Server) ownNote(r *http.Request) (store.Note, *Doc, error) {
+func (s *Server) ownNote(r *http.Request) (store.Note, *library.Doc, error) {
 	u := userFrom(r.Context())
 	n, err := s.db.Note(r.Context(), viewerOf(r.Context()), chi.URLParam(r, "id"))
 	if err != nil {
@@ -386,7 +298,7 @@ func (s *Server) ownNote(r *http.Request) (store.Note, *Doc, error) {
 // reader sees only as its author (noteView.Closed) answers 403 at once,
 // rather than after they have typed their change. The store checks the
 // same on every write.
-func (s *Server) writableNote(r *http.Request) (store.Note, *Doc, error) {
+func (s *Server) writableNote(r *http.Request) (store.Note, *library.Doc, error) {
 	n, e, err := s.ownNote(r)
 	if err != nil {
 		return n, e, err
@@ -522,7 +434,7 @@ func (s *Server) handleEditForm(w http.ResponseWriter, r *http.Request) error {
 	return s.renderEditPage(w, r, http.StatusOK, p, n)
 }
 
-func (s *Server) editPage(r *http.Request, n store.Note, e *Doc) (annotatePage, error) {
+func (s *Server) editPage(r *http.Request, n store.Note, e *library.Doc) (annotatePage, error) {
 	p := annotatePage{basePage: s.base(r, "Edit note"), Slug: e.Slug, DocTitle: e.Current.Meta.Title,
 		Anchor: n.Current.Anchor, NoteID: n.ID, Exact: n.Current.Exact, Reply: n.ParentID != ""}
 	if b := e.Current.Block(n.Current.Anchor); b != nil {

@@ -45,6 +45,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"glossa/content"
+	"glossa/library"
 	"glossa/store"
 )
 
@@ -292,7 +293,7 @@ func layerOptions(rc *readerCtx, chosen printLayers) (opts []layerOption, names 
 // number from on, as many as one page may show (bounds.go): marks and
 // numbers in the blocks, the margins, the endnotes and the notes on an
 // earlier version.
-func (s *Server) printNotes(ctx context.Context, p *printPage, notes []store.Note, layers printLayers, e *Doc, rc *readerCtx, from int) error {
+func (s *Server) printNotes(ctx context.Context, p *printPage, notes []store.Note, layers printLayers, e *library.Doc, rc *readerCtx, from int) error {
 	d, rev := e.Current, e.Rev
 	revNumbers := revisionNumbers(e)
 	labels := blockLabels(d)

@@ -10,6 +10,7 @@ import (
 	"testing/fstest"
 
 	"glossa/content"
+	"glossa/library"
 	"glossa/store"
 )
 
@@ -60,23 +61,19 @@ func BenchmarkPublishRevision(b *testing.B) {
 		{essaySlug + ".md": {Data: editedEssay(b)}},
 		{essaySlug + ".md": {Data: original}},
 	}
-	if _, err := Publish(ctx, db, sources[1], ""); err != nil {
+	if _, err := library.Publish(ctx, db, sources[1], ""); err != nil {
 		b.Fatal(err)
 	}
-	essays, err := loadEssays(sources[1], "")
-	if err != nil {
-		b.Fatal(err)
-	}
-	lib, _, err := loadLibrary(ctx, db, essays, slog.New(slog.DiscardHandler))
+	lib, _, err := library.Load(ctx, db, sources[1], "", slog.New(slog.DiscardHandler))
 	if err != nil {
 		b.Fatal(err)
 	}
 	seedRandomNotes(b, db, must(lib.Doc(essaySlug)), 10000)
 
-	var last PublishReport
+	var last library.PublishReport
 	i := 0
 	for b.Loop() {
-		reps, err := Publish(ctx, db, sources[i%2], "")
+		reps, err := library.Publish(ctx, db, sources[i%2], "")
 		if err != nil || !reps[0].Published {
 			b.Fatalf("publish: %+v, %v", reps, err)
 		}
@@ -96,7 +93,7 @@ func BenchmarkPublishRevision(b *testing.B) {
 // seedRandomNotes writes n private notes by one user on random phrases
 // (four in five) and whole paragraphs of the current revision, from a
 // fixed seed.
-func seedRandomNotes(tb testing.TB, db *store.DB, e *Doc, n int) {
+func seedRandomNotes(tb testing.TB, db *store.DB, e *library.Doc, n int) {
 	tb.Helper()
 	ctx := context.Background()
 	u, err := db.CreateUser(ctx, "seed", []byte("x"))

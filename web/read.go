@@ -12,6 +12,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"glossa/content"
+	"glossa/library"
 	"glossa/store"
 )
 
@@ -301,7 +302,7 @@ func (s *Server) buildNoteView(n store.Note, rc *readerCtx, slug string, revNumb
 }
 
 // revisionNumbers maps each of e's revisions' ids to its number.
-func revisionNumbers(e *Doc) map[int64]int { return store.RevisionNumbers(e.Rev, e.Revs) }
+func revisionNumbers(e *library.Doc) map[int64]int { return store.RevisionNumbers(e.Rev, e.Revs) }
 
 // handleRead serves GET /read/{slug}: the current revision with the notes the
 // reader may see in its margin.
@@ -367,7 +368,7 @@ func (s *Server) handleRevision(w http.ResponseWriter, r *http.Request) error {
 }
 
 // readView builds the reading page of revision rev.
-func (s *Server) readView(r *http.Request, e *Doc, d *content.Document, rev store.Revision, old bool) (readPage, error) {
+func (s *Server) readView(r *http.Request, e *library.Doc, d *content.Document, rev store.Revision, old bool) (readPage, error) {
 	ctx := r.Context()
 	rc, err := s.buildReaderCtx(r)
 	if err != nil {
@@ -411,7 +412,7 @@ func (s *Server) readView(r *http.Request, e *Doc, d *content.Document, rev stor
 
 // revisionNotes reads the notes of e that v may see, without their bodies:
 // on the current revision, or as they stood on rev when old.
-func (s *Server) revisionNotes(ctx context.Context, v store.Viewer, e *Doc, rev store.Revision, old bool) ([]store.Note, error) {
+func (s *Server) revisionNotes(ctx context.Context, v store.Viewer, e *library.Doc, rev store.Revision, old bool) ([]store.Note, error) {
 	q := store.NoteQuery{DocumentID: e.ID, WithoutBodies: true}
 	if old {
 		q.RevisionID = rev.ID // the notes as they stood on that revision
@@ -449,7 +450,7 @@ const earlierAnchor = "earlier"
 // thread was and marks no words. Each margin lists guide notes first,
 // then the rest in the reader's chosen order (rc.sort). The words of the
 // first marginThreads threads of that order are marked in the text.
-func (s *Server) placeNotes(ctx context.Context, notes []store.Note, e *Doc, d *content.Document, rev store.Revision, rc *readerCtx, only string) (margins, error) {
+func (s *Server) placeNotes(ctx context.Context, notes []store.Note, e *library.Doc, d *content.Document, rev store.Revision, rc *readerCtx, only string) (margins, error) {
 	m := margins{summaries: map[string]summaryView{}, total: map[string]int{}, marks: map[string][]content.Mark{}}
 	byAnchor, earlier := placeThreads(notes, d, rev)
 	m.earlierTotal = len(earlier)
@@ -582,7 +583,7 @@ func (s *Server) handleBlockFragment(w http.ResponseWriter, r *http.Request) err
 // blockFor builds the view of one block as request r's reader sees it:
 // their sort order and ?group=, taken from the request or, for the reading
 // page's own scripts, from the page it came from (see readerCtx).
-func (s *Server) blockFor(r *http.Request, e *Doc, anchor string) (*blockView, error) {
+func (s *Server) blockFor(r *http.Request, e *library.Doc, anchor string) (*blockView, error) {
 	rc, err := s.readerCtxFrom(r, s.contextQuery(r, e.Slug))
 	if err != nil {
 		return nil, err
@@ -590,7 +591,7 @@ func (s *Server) blockFor(r *http.Request, e *Doc, anchor string) (*blockView, e
 	return s.blockWith(r.Context(), e, anchor, rc)
 }
 
-func (s *Server) blockWith(ctx context.Context, e *Doc, anchor string, rc *readerCtx) (*blockView, error) {
+func (s *Server) blockWith(ctx context.Context, e *library.Doc, anchor string, rc *readerCtx) (*blockView, error) {
 	b := e.Current.Block(anchor)
 	if b == nil {
 		return nil, errNotFound

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"glossa/library"
 	"glossa/store"
 )
 
@@ -149,7 +150,7 @@ func (s *Server) contextQuery(r *http.Request, slug string) url.Values {
 
 // conversationURL is the conversation of paragraph anchor at the page
 // holding note (when given), with the context of the page r came from.
-func (s *Server) conversationURL(r *http.Request, e *Doc, anchor, note string) string {
+func (s *Server) conversationURL(r *http.Request, e *library.Doc, anchor, note string) string {
 	q := s.contextQuery(r, e.Slug)
 	keep := url.Values{}
 	for _, k := range []string{"group", "sort"} {

@@ -10,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"glossa/content"
+	"glossa/library"
 	"glossa/store"
 )
 
@@ -115,7 +116,7 @@ func (s *Server) handleReattach(w http.ResponseWriter, r *http.Request) error {
 		Start: formInt(form.Start, "start", fe), End: formInt(form.End, "end", fe)}
 	var target store.Original
 	if len(fe) == 0 {
-		if target, err = resolveTarget(e, in, fe); err != nil {
+		if target, err = library.Resolve(e, in, fe); err != nil {
 			return err
 		}
 	}
@@ -155,7 +156,7 @@ func (s *Server) handleReattach(w http.ResponseWriter, r *http.Request) error {
 
 // reattachable loads the note of the request for re-attaching: the
 // reader's own, and a note, not a reply (replies sit with their note).
-func (s *Server) reattachable(r *http.Request) (store.Note, *Doc, error) {
+func (s *Server) reattachable(r *http.Request) (store.Note, *library.Doc, error) {
 	n, e, err := s.writableNote(r)
 	if err != nil {
 		return n, e, err
@@ -167,7 +168,7 @@ func (s *Server) reattachable(r *http.Request) (store.Note, *Doc, error) {
 	return n, e, nil
 }
 
-func (s *Server) buildReattachPage(r *http.Request, n store.Note, e *Doc, anchor string) (reattachPage, error) {
+func (s *Server) buildReattachPage(r *http.Request, n store.Note, e *library.Doc, anchor string) (reattachPage, error) {
 	rc, err := s.readerCtxOf(r.Context())
 	if err != nil {
 		return reattachPage{}, err

@@ -15,6 +15,7 @@ import (
 	"testing/fstest"
 
 	"glossa/content"
+	"glossa/library"
 	"glossa/store"
 	"glossa/transfer"
 )
@@ -298,15 +299,15 @@ func TestPublishReport(t *testing.T) {
 	}
 	defer db.Close()
 	v1 := fstest.MapFS{"t.md": {Data: []byte(revV1)}}
-	reps, err := Publish(ctx, db, v1, "")
+	reps, err := library.Publish(ctx, db, v1, "")
 	if err != nil || len(reps) != 1 || !reps[0].Published || reps[0].Revision != 1 {
 		t.Fatalf("first publish = %+v, %v", reps, err)
 	}
-	reps, err = Publish(ctx, db, v1, "")
+	reps, err = library.Publish(ctx, db, v1, "")
 	if err != nil || reps[0].Published || reps[0].Revision != 1 {
 		t.Fatalf("same sources again = %+v, %v; want nothing published", reps, err)
 	}
-	reps, err = Publish(ctx, db, fstest.MapFS{"t.md": {Data: []byte(revV2)}}, "")
+	reps, err = library.Publish(ctx, db, fstest.MapFS{"t.md": {Data: []byte(revV2)}}, "")
 	if err != nil || !reps[0].Published || reps[0].Revision != 2 ||
 		reps[0].Blocks != (store.BlockChanges{Unchanged: 2, Edited: 1, Inserted: 1, Deleted: 1}) {
 		t.Fatalf("revised publish = %+v, %v", reps, err)
@@ -323,7 +324,7 @@ func TestRestoredParagraphBringsNotesBack(t *testing.T) {
 	}
 	defer db.Close()
 	v1 := fstest.MapFS{"t.md": {Data: []byte(revV1)}}
-	if _, err := Publish(ctx, db, v1, ""); err != nil {
+	if _, err := library.Publish(ctx, db, v1, ""); err != nil {
 		t.Fatal(err)
 	}
 	u, err := db.CreateUser(ctx, "ann", []byte("x"))
@@ -357,13 +358,13 @@ func TestRestoredParagraphBringsNotesBack(t *testing.T) {
 		}
 		return out
 	}
-	if _, err := Publish(ctx, db, fstest.MapFS{"t.md": {Data: []byte(revV2)}}, ""); err != nil {
+	if _, err := library.Publish(ctx, db, fstest.MapFS{"t.md": {Data: []byte(revV2)}}, ""); err != nil {
 		t.Fatal(err)
 	}
 	if got := statuses(); got[0] != store.StatusOrphan || got[1] != store.StatusOrphan {
 		t.Fatalf("after the cut: %v, want both orphans", got)
 	}
-	reps, err := Publish(ctx, db, v1, "")
+	reps, err := library.Publish(ctx, db, v1, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -566,7 +567,7 @@ func TestPublishReportCountsMoved(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := Publish(ctx, db, fstest.MapFS{"t.md": {Data: []byte(splitV1)}}, ""); err != nil {
+	if _, err := library.Publish(ctx, db, fstest.MapFS{"t.md": {Data: []byte(splitV1)}}, ""); err != nil {
 		t.Fatal(err)
 	}
 	u, err := db.CreateUser(ctx, "ann", []byte("x"))
@@ -587,7 +588,7 @@ func TestPublishReportCountsMoved(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	reps, err := Publish(ctx, db, fstest.MapFS{"t.md": {Data: []byte(splitV2)}}, "")
+	reps, err := library.Publish(ctx, db, fstest.MapFS{"t.md": {Data: []byte(splitV2)}}, "")
 	if err != nil || len(reps) != 1 {
 		t.Fatalf("publish: %+v, %v", reps, err)
 	}

@@ -62,7 +62,7 @@ func (s *Server) routes() http.Handler {
 		r.Use(compressPages) // see compress.go: BREACH
 		r.Use(limitWrites)
 
-		// Reading and notes (library.go, read.go, paragraph.go, notes.go).
+		// Reading and notes (read.go, paragraph.go, notes.go).
 		r.Get("/", s.page(s.handleLibrary))
 		r.Get("/read/{slug}", s.page(s.handleRead))
 		r.Get("/read/{slug}/rev/{n}", s.page(s.handleRevision))

@@ -19,6 +19,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"glossa/content"
+	"glossa/library"
 	"glossa/store"
 )
 
@@ -32,7 +33,7 @@ type tourStop struct {
 // returns in reading order, already filtered for the viewer) and groups
 // them by paragraph. Replies, notes hidden by moderation and notes whose
 // words are not in the current revision make no stop.
-func guideStops(notes []store.Note, e *Doc, groupID int64) []tourStop {
+func guideStops(notes []store.Note, e *library.Doc, groupID int64) []tourStop {
 	var stops []tourStop
 	at := map[string]int{}
 	for _, n := range notes {
@@ -77,7 +78,7 @@ func tourURL(slug string, group int64, stop int) string {
 
 // tourLinks lists the tours the viewer can take: one per group of theirs
 // with guide notes they may see on this document.
-func (s *Server) tourLinks(ctx context.Context, ms []store.Membership, viewer store.Viewer, e *Doc) ([]tourLink, error) {
+func (s *Server) tourLinks(ctx context.Context, ms []store.Membership, viewer store.Viewer, e *library.Doc) ([]tourLink, error) {
 	notes, err := s.db.Notes(ctx, viewer, store.NoteQuery{DocumentID: e.ID, WithoutBodies: true})
 	if err != nil {
 		return nil, err

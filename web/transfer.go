@@ -17,6 +17,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"glossa/library"
 	"glossa/store"
 	"glossa/transfer"
 )
@@ -44,7 +45,7 @@ type transferChoice struct {
 	Selected           bool
 }
 
-func (s *Server) buildTransferPage(r *http.Request, u *store.User, e *Doc) (transferPage, error) {
+func (s *Server) buildTransferPage(r *http.Request, u *store.User, e *library.Doc) (transferPage, error) {
 	p := transferPage{
 		basePage: s.base(r, "Export and import notes · "+e.Current.Meta.Title),
 		Slug:     e.Slug, DocTitle: e.Current.Meta.Title, MaxImport: transfer.ByteSize(transfer.MaxBytes),
@@ -95,7 +96,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 }
 
 // serveExport sends document e's export for u as a download.
-func (s *Server) serveExport(w http.ResponseWriter, r *http.Request, u *store.User, e *Doc, format, scope string) error {
+func (s *Server) serveExport(w http.ResponseWriter, r *http.Request, u *store.User, e *library.Doc, format, scope string) error {
 	sc, err := transfer.ParseScope(r.Context(), s.db, u, scope)
 	if err != nil {
 		return transferError(err)
@@ -220,7 +221,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 // limits of importlimits.go: the reader's slot is taken before read reads
 // the file, so nobody sends two at once, and one of the server's once it
 // is read, so that a slow upload holds none of them.
-func (s *Server) importUpload(ctx context.Context, u *store.User, e *Doc, read func() ([]byte, transfer.Options, error)) (transfer.Report, transfer.Options, error) {
+func (s *Server) importUpload(ctx context.Context, u *store.User, e *library.Doc, read func() ([]byte, transfer.Options, error)) (transfer.Report, transfer.Options, error) {
 	leave, err := s.imports.reader(u.ID)
 	if err != nil {
 		return transfer.Report{}, transfer.Options{}, err

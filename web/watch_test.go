@@ -8,6 +8,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"glossa/library"
 	"glossa/store"
 )
 
@@ -56,7 +57,7 @@ func TestWritesByAnotherProcessReachTheServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	reps, err := Publish(ctx, other, fstest.MapFS{essaySlug + ".md": {Data: editedEssay(t)}}, "")
+	reps, err := library.Publish(ctx, other, fstest.MapFS{essaySlug + ".md": {Data: editedEssay(t)}}, "")
 	if err != nil || len(reps) != 1 || !reps[0].Published {
 		t.Fatalf("publish beside the server: %+v, %v", reps, err)
 	}
@@ -111,7 +112,7 @@ func TestNewDocumentByAnotherProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	if _, err := Publish(context.Background(), other, fstest.MapFS{"fresh.md": {Data: []byte("---\ntitle: Fresh\n---\n\nA fresh essay.\n")}}, ""); err != nil {
+	if _, err := library.Publish(context.Background(), other, fstest.MapFS{"fresh.md": {Data: []byte("---\ntitle: Fresh\n---\n\nA fresh essay.\n")}}, ""); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the new essay", func() bool {

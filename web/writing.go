@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"glossa/library"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
@@ -16,7 +17,7 @@ import (
 // writingTo is the audience rc's reader writes to on e before they choose
 // another for one note: the one they chose for e, while they may still
 // write to it; else the group of ?group= when there is one; else only me.
-func (s *Server) writingTo(ctx context.Context, rc *readerCtx, e *Doc) (string, error) {
+func (s *Server) writingTo(ctx context.Context, rc *readerCtx, e *library.Doc) (string, error) {
 	if rc.viewer.UserID != 0 {
 		a, g, ok, err := s.db.WritingTo(ctx, rc.viewer.UserID, e.ID)
 		if err != nil {

@@ -1,4 +1,13 @@
-package web
+// Package library is the documents glossa serves: the essays it is given
+// (embedded in the binary, and a folder of them), the in-memory set of
+// documents rendered at their current revisions, its refresh when another
+// process publishes, publishing a new revision (re-anchoring its notes),
+// and placing a new note's selectors on the current revision.
+//
+// library speaks no HTTP: web serves what it holds, and "glossa publish"
+// calls Publish directly. It imports store, content and transfer (whose
+// Document is what an export or import works on); none of them imports it.
+package library
 
 import (
 	"context"
@@ -22,7 +31,7 @@ import (
 // revision at start-up, older ones the first time someone opens them. A
 // revision published by another process while the server runs ("glossa
 // publish" beside it) replaces its document's entry, and a document it
-// publishes for the first time joins the set (see refresh).
+// publishes for the first time joins the set (see Refresh).
 //
 // The documents are those the database holds, each at its current
 // revision, rendered from the source stored with it; a start first
@@ -109,13 +118,18 @@ func loadEssays(embedded fs.FS, folder string) ([]essay, error) {
 	return out, nil
 }
 
-// loadLibrary publishes each essay whose source changed since the last
+// Load reads the essays of embedded and folder (either may be absent;
+// see loadEssays), publishes each essay whose source changed since the last
 // run, when publishDoc may (never over a text from another origin: that
 // is reported, Held, and the stored revision served), renders the current
 // revisions, and adds every other document the database holds (one
 // published from a folder glossa is no longer given). It returns what it
 // did for each essay.
-func loadLibrary(ctx context.Context, db *store.DB, essays []essay, log *slog.Logger) (*Library, []PublishReport, error) {
+func Load(ctx context.Context, db *store.DB, embedded fs.FS, folder string, log *slog.Logger) (*Library, []PublishReport, error) {
+	essays, err := loadEssays(embedded, folder)
+	if err != nil {
+		return nil, nil, err
+	}
 	st := &libraryState{bySlug: map[string]*Doc{}}
 	var reps []PublishReport
 	for _, es := range essays {
@@ -233,12 +247,13 @@ func storeBlocks(d *content.Document) []store.Block {
 	return bs
 }
 
-// Doc returns the document with this slug, or errNotFound.
+// Doc returns the document with this slug; one the library does not hold
+// is store.ErrNotFound.
 func (l *Library) Doc(slug string) (*Doc, error) {
 	if e, ok := l.state.Load().bySlug[slug]; ok {
 		return e, nil
 	}
-	return nil, errNotFound
+	return nil, fmt.Errorf("document %q: %w", slug, store.ErrNotFound)
 }
 
 // Revision returns Revision n rendered with its stored anchors, rendering it
