@@ -2,11 +2,12 @@ package web
 
 import (
 	"errors"
-	"glossa/library"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"glossa/library"
 )
 
 // checkTarget fails t unless an accepted target lies inside its block: the

@@ -187,7 +187,8 @@ func (s *Server) routes() http.Handler {
 			// Search (search.go).
 			r.Get("/search", s.api(s.apiSearch))
 
-			// Documents and annotations, the W3C Web Annotation Protocol (api_notes.go).
+			// Documents and annotations, the W3C Web Annotation Protocol
+			// (api_read.go, api_notes.go).
 			r.Get("/documents", s.api(s.apiDocuments))
 			r.Get("/documents/{slug}", s.api(s.apiGetDocument))
 			r.Get("/documents/{slug}/annotations/", s.api(s.apiContainer))
