@@ -12,8 +12,9 @@ import (
 )
 
 // Every route glossa answers, pages and API alike, is registered here, in
-// routes; the handlers live in the file named for their area (groups.go
-// and api_groups.go, say).
+// routes; the handlers live in the file named for their area, a page's in
+// its file and the API's in the api_ file beside it (groups.go and
+// api_groups.go, search.go and api_search.go, say).
 
 // routes builds the router: the middleware every request passes, the
 // unauthenticated routes (health, static files), then the pages and,
@@ -158,7 +159,7 @@ func (s *Server) routes() http.Handler {
 			r.Put("/groups/{id}/members/{userID}", s.api(s.apiSetRole))
 			r.Delete("/groups/{id}/removals/{userID}", s.api(s.apiLetBackIn))
 			r.Put("/groups/{id}/documents/{slug}", s.api(s.apiSetPostFirst))
-			r.Get("/groups/{id}/documents/{slug}/insights", s.api(s.apiInsights))
+			r.Get("/groups/{id}/documents/{slug}/insights", s.api(s.apiInsights)) // api_insights.go
 			r.Get("/groups/{id}/flags", s.api(s.apiFlags))
 			r.Post("/flags/{id}/resolve", s.api(s.apiResolveFlag))
 			r.Post("/join/{code}", s.api(s.apiJoin))
@@ -180,11 +181,11 @@ func (s *Server) routes() http.Handler {
 			r.Get("/documents/{slug}/revisions", s.api(s.apiRevisions))
 			r.Get("/documents/{slug}/revisions/{n}", s.api(s.apiRevision))
 
-			// Export and import (transfer.go).
+			// Export and import (api_transfer.go).
 			r.Get("/documents/{slug}/export", s.api(s.apiExport))
 			r.Post("/documents/{slug}/import", s.api(s.apiImport))
 
-			// Search (search.go).
+			// Search (api_search.go).
 			r.Get("/search", s.api(s.apiSearch))
 
 			// Documents and annotations, the W3C Web Annotation Protocol

@@ -1,6 +1,6 @@
 package web
 
-// The export and import page, and the API's export and import: the HTTP
+// The export and import page (the API's are api_transfer.go): the HTTP
 // side of the transfer package, which reads and writes the files (and
 // which "glossa export" and "glossa import" call directly). Routes:
 // routes.go.
@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"time"
@@ -161,26 +160,6 @@ func retryAfter(w http.ResponseWriter, err error) {
 	}
 }
 
-// apiExport serves GET /api/documents/{slug}/export: ?format= md, csv or
-// jsonld (the default), ?scope= mine (the default) or group:ID (teachers).
-func (s *Server) apiExport(w http.ResponseWriter, r *http.Request) error {
-	u, err := requireUser(r)
-	if err != nil {
-		return err
-	}
-	e, err := s.docs.Doc(chi.URLParam(r, "slug"))
-	if err != nil {
-		return err
-	}
-	format := transfer.FormatJSONLD
-	if v := r.URL.Query().Get("format"); v != "" {
-		if format, err = transfer.ParseFormat(v); err != nil {
-			return err
-		}
-	}
-	return s.serveExport(w, r, u, e, format, r.URL.Query().Get("scope"))
-}
-
 // handleImport serves POST /read/{slug}/import: the import form's file
 // (multipart/form-data, field "file", and "source" = "any" when its notes
 // belong to this essay whatever page they were made on). It answers the
@@ -299,47 +278,4 @@ func readUploadParts(w http.ResponseWriter, r *http.Request, opt *transfer.Optio
 		return nil, importError(http.StatusBadRequest, "Choose a file to import.")
 	}
 	return file, nil
-}
-
-// apiImport serves POST /api/documents/{slug}/import: the file is the
-// request body (application/json or application/ld+json, at most
-// transfer.MaxBytes); the answer is the report. A file that cannot be read
-// at all is 400, 413 or 422 with the reason, and nothing is imported.
-func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) error {
-	u, err := requireUser(r)
-	if err != nil {
-		return err
-	}
-	e, err := s.docs.Doc(chi.URLParam(r, "slug"))
-	if err != nil {
-		return err
-	}
-	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || (ct != "application/ld+json" && ct != "application/json") {
-		return &httpError{status: http.StatusUnsupportedMediaType,
-			msg: "Send the file as the request body, as application/json or application/ld+json."}
-	}
-	var opt transfer.Options
-	switch v := r.URL.Query().Get("source"); v {
-	case "":
-	case "any":
-		opt.AnySource = true
-	default:
-		return &httpError{status: http.StatusBadRequest,
-			msg: fmt.Sprintf("source=%q: the only choice is source=any, to place on this essay, by their quotes, notes made on other pages.", v)}
-	}
-	rep, _, err := s.importUpload(r.Context(), u, e, func() ([]byte, transfer.Options, error) {
-		r.Body = http.MaxBytesReader(w, r.Body, transfer.MaxBytes)
-		data, err := io.ReadAll(r.Body)
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, opt, importError(http.StatusRequestEntityTooLarge, "The file is larger than the %s glossa imports at a time. Split it.", transfer.ByteSize(transfer.MaxBytes))
-		}
-		return data, opt, err
-	})
-	if err != nil {
-		retryAfter(w, err)
-		return err
-	}
-	return writeJSON(w, http.StatusOK, jsonType, rep)
 }
