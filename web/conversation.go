@@ -196,9 +196,9 @@ func (s *Server) afterConversation(w http.ResponseWriter, r *http.Request, root 
 	}
 	back := "/notes/" + root.ID
 	if placedNow(e, root) {
-		back = s.conversationURL(r, e, root.Current.Anchor, focusID)
+		back = conversationURL(r, e, root.Current.Anchor, focusID)
 	}
-	if ref := s.refererPage(r); ref != nil && (strings.HasPrefix(ref.Path, "/notes/") && strings.Count(ref.Path, "/") == 2 ||
+	if ref := refererPage(r); ref != nil && (strings.HasPrefix(ref.Path, "/notes/") && strings.Count(ref.Path, "/") == 2 ||
 		isParagraphNotesPath(ref.Path, e.Slug)) {
 		// The note's page or the paragraph's notes page, at the page of
 		// them it was on.
@@ -417,7 +417,7 @@ func (s *Server) reasonForm(w http.ResponseWriter, r *http.Request, action strin
 	}
 	back := "/notes/" + n.ID
 	if placedNow(e, n) {
-		back = s.conversationURL(r, e, n.Current.Anchor, n.ID) + "#note-" + n.ID
+		back = conversationURL(r, e, n.Current.Anchor, n.ID) + "#note-" + n.ID
 	}
 	p := reasonPage{basePage: s.base(r, title), Action: action, Note: nv, Reason: reason, Errors: fe, BackURL: back}
 	return s.render(w, status, "reason.html", p)

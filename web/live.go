@@ -241,7 +241,7 @@ func (s *Server) stream(ctx context.Context, out *sseWriter, viewer store.Viewer
 		if viewer.UserID == 0 {
 			return nil
 		}
-		gp, err := s.presenceShared(ctx, viewer, docID)
+		gp, err := s.presence.countShared(ctx, viewer, docID)
 		if err != nil {
 			return err
 		}
@@ -723,7 +723,7 @@ func (s *Server) buildLiveView(r *http.Request, e *library.Doc) (*liveView, erro
 	if len(ms) == 0 {
 		return v, nil
 	}
-	if v.Groups, err = s.presenceIn(ctx, ms, viewer, e.ID); err != nil {
+	if v.Groups, err = s.presence.countIn(ctx, ms, viewer, e.ID); err != nil {
 		return nil, err
 	}
 	if v.Tours, err = s.tourLinks(ctx, ms, viewer, e); err != nil {

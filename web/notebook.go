@@ -289,7 +289,7 @@ func (s *Server) handleNotebook(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) notebook(w http.ResponseWriter, r *http.Request, rc *readerCtx, f notebookFilters, q *store.NotebookQuery) (store.Notebook, error) {
 	ctx := r.Context()
 	if f.Query != "" {
-		if err := s.searchAllowed(w, r); err != nil {
+		if err := s.searches.allowed(w, r); err != nil {
 			return store.Notebook{}, err
 		}
 		sq, err := store.ParseSearch(f.Query)
@@ -298,11 +298,11 @@ func (s *Server) notebook(w http.ResponseWriter, r *http.Request, rc *readerCtx,
 		}
 		q.Search = &sq
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, s.cfg.SearchTimeout)
+		ctx, cancel = context.WithTimeout(ctx, s.searches.timeout)
 		defer cancel()
 	}
 	nb, err := s.db.Notebook(ctx, rc.viewer, *q)
-	return nb, s.searchStopped(w, err)
+	return nb, s.searches.stopped(w, err)
 }
 
 // notebookEntries renders the page's entries, within the page's budget

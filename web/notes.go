@@ -226,8 +226,8 @@ func (s *Server) askHighlight(w http.ResponseWriter, r *http.Request, e *library
 // fresh HTML, rendered by the same template as the page.
 func (s *Server) afterChange(w http.ResponseWriter, r *http.Request, e *library.Doc, anchor, noteID string, status int) error {
 	if !wantsJSON(r) {
-		back := s.readURL(r, e.Slug) + "#" + anchor
-		if ref := s.refererPage(r); ref != nil && isParagraphNotesPath(ref.Path, e.Slug) {
+		back := readURL(r, e.Slug) + "#" + anchor
+		if ref := refererPage(r); ref != nil && isParagraphNotesPath(ref.Path, e.Slug) {
 			// The conversation's own form: back to it, at the note.
 			q := ref.Query()
 			q.Del("from")

@@ -584,7 +584,7 @@ func (s *Server) handleBlockFragment(w http.ResponseWriter, r *http.Request) err
 // their sort order and ?group=, taken from the request or, for the reading
 // page's own scripts, from the page it came from (see readerCtx).
 func (s *Server) blockFor(r *http.Request, e *library.Doc, anchor string) (*blockView, error) {
-	rc, err := s.readerCtxFrom(r, s.contextQuery(r, e.Slug))
+	rc, err := s.readerCtxFrom(r, contextQuery(r, e.Slug))
 	if err != nil {
 		return nil, err
 	}

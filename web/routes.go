@@ -31,7 +31,7 @@ func (s *Server) routes() http.Handler {
 	// sends no body for HEAD. A route that registers HEAD itself (the
 	// static files) keeps its own.
 	r.Use(middleware.GetHead)
-	r.MethodNotAllowed(s.page(s.methodNotAllowed))
+	r.MethodNotAllowed(s.page(methodNotAllowed))
 
 	r.Get("/healthz", s.handleHealth)
 	r.Handle("/static/*", http.StripPrefix("/static", s.static))
@@ -200,7 +200,7 @@ func (s *Server) routes() http.Handler {
 			r.Put("/annotations/{id}", s.api(s.apiPut))
 			r.Delete("/annotations/{id}", s.api(s.apiDelete))
 			r.NotFound(s.api(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
-			r.MethodNotAllowed(s.api(s.methodNotAllowed))
+			r.MethodNotAllowed(s.api(methodNotAllowed))
 		})
 		r.NotFound(s.page(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
 	})
@@ -209,7 +209,7 @@ func (s *Server) routes() http.Handler {
 
 // methodNotAllowed answers 405 with the Allow header RFC 9110 requires:
 // the methods the path's routes take, HEAD wherever GET is.
-func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) error {
+func methodNotAllowed(w http.ResponseWriter, r *http.Request) error {
 	allow := allowedMethods(r)
 	w.Header().Set("Allow", strings.Join(allow, ", "))
 	return &httpError{status: http.StatusMethodNotAllowed,

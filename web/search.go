@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-chi/httprate"
+
 	"glossa/content"
 	"glossa/store"
 )
@@ -157,9 +159,9 @@ func (s *Server) searchWhere(n store.Note, labels map[string][]string) (title, l
 
 // runSearch parses and runs the query typed into ?q= at page ?page=. An
 // unreadable query is a store.ErrInvalid error saying why; a search over
-// its budget is a searchRefused (searchAllowed, searchStopped).
+// its budget is a searchRefused (searchBudget).
 func (s *Server) runSearch(w http.ResponseWriter, r *http.Request, perPage int) (store.SearchResults, int, error) {
-	if err := s.searchAllowed(w, r); err != nil {
+	if err := s.searches.allowed(w, r); err != nil {
 		return store.SearchResults{}, 0, err
 	}
 	qs := r.URL.Query()
@@ -172,36 +174,48 @@ func (s *Server) runSearch(w http.ResponseWriter, r *http.Request, perPage int) 
 		return store.SearchResults{}, 0, err
 	}
 	q.Limit, q.Offset = perPage, (n-1)*perPage
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.SearchTimeout)
+	ctx, cancel := context.WithTimeout(r.Context(), s.searches.timeout)
 	defer cancel()
 	res, err := s.db.Search(ctx, viewerOf(r.Context()), q)
-	return res, n, s.searchStopped(w, err)
+	return res, n, s.searches.stopped(w, err)
 }
 
-// searchAllowed counts a search against its reader's Config.SearchLimit,
+// searchBudget is what one search may cost: Config.SearchLimit searches
+// a minute for each reader, and Config.SearchTimeout for each search.
+type searchBudget struct {
+	perMinute *httprate.RateLimiter
+	limit     int
+	timeout   time.Duration
+}
+
+func newSearchBudget(limit int, timeout time.Duration) *searchBudget {
+	return &searchBudget{perMinute: httprate.NewRateLimiter(limit, time.Minute), limit: limit, timeout: timeout}
+}
+
+// allowed counts a search against its reader's Config.SearchLimit,
 // keyed by account, or by address for those signed out, so that one
 // seminar behind one address shares nothing once signed in; over it, the
 // error is a searchRefused (429).
-func (s *Server) searchAllowed(w http.ResponseWriter, r *http.Request) error {
+func (b *searchBudget) allowed(w http.ResponseWriter, r *http.Request) error {
 	key := addrKey(r)
 	if u := userFrom(r.Context()); u != nil {
 		key = "user:" + strconv.FormatInt(u.ID, 10)
 	}
-	if s.searches.OnLimit(w, r, key) {
+	if b.perMinute.OnLimit(w, r, key) {
 		return searchRefused{&httpError{status: http.StatusTooManyRequests, msg: fmt.Sprintf(
-			"You have searched %d times in the last minute, as often as glossa allows. Wait a minute and search again.", s.cfg.SearchLimit)}}
+			"You have searched %d times in the last minute, as often as glossa allows. Wait a minute and search again.", b.limit)}}
 	}
 	return nil
 }
 
-// searchStopped turns a search the store stopped, out of time or turns,
+// stopped turns a search the store stopped, out of time or turns,
 // into a searchRefused (503); any other error is returned as it is.
-func (s *Server) searchStopped(w http.ResponseWriter, err error) error {
+func (b *searchBudget) stopped(w http.ResponseWriter, err error) error {
 	switch {
 	case errors.Is(err, store.ErrSearchTimeout):
 		return searchRefused{&httpError{status: http.StatusServiceUnavailable, err: err, msg: fmt.Sprintf(
 			"This search took longer than the %s glossa gives one search, so it was stopped. Search for fewer or rarer words, or a shorter phrase.",
-			spelledDuration(s.cfg.SearchTimeout))}}
+			spelledDuration(b.timeout))}}
 	case errors.Is(err, store.ErrSearchBusy):
 		w.Header().Set("Retry-After", "5")
 		return searchRefused{&httpError{status: http.StatusServiceUnavailable, err: err,

@@ -29,7 +29,6 @@ import (
 
 	"github.com/alexedwards/argon2id"
 	"github.com/alexedwards/scs/v2"
-	"github.com/go-chi/httprate"
 
 	"glossa/library"
 	"glossa/store"
@@ -125,8 +124,8 @@ type Server struct {
 	dummyHash string
 	// hashSlots bounds the argon2id computations running at once.
 	hashSlots hashSlots
-	// searches counts each reader's searches for Config.SearchLimit.
-	searches *httprate.RateLimiter
+	// searches is what a search may cost: Config.SearchLimit, SearchTimeout.
+	searches *searchBudget
 	// imports bounds the imports running at once; see importlimits.go.
 	imports *importGate
 	// published is what the start did with each essay it was given.
@@ -182,7 +181,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 
 	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Logger, bodies: newBodyRenderer(bodyCacheBytes), pageCache: newPageCache(pageCacheBytes), hashSlots: newHashSlots(),
-		live: newLiveStreams(cfg.MaxStreams, cfg.MaxStreamsPerAccount, cfg.MaxStreamsPerAddress), presence: newPresence(), imports: newImportGate(cfg.ImportsAtOnce)}
+		live: newLiveStreams(cfg.MaxStreams, cfg.MaxStreamsPerAccount, cfg.MaxStreamsPerAddress), presence: newPresence(cfg.DB), imports: newImportGate(cfg.ImportsAtOnce, cfg.ImportLimit)}
 	var err error
 	if s.static, err = loadStatic(cfg.Static); err != nil {
 		return nil, err
@@ -218,7 +217,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 
-	s.searches = httprate.NewRateLimiter(cfg.SearchLimit, time.Minute)
+	s.searches = newSearchBudget(cfg.SearchLimit, cfg.SearchTimeout)
 	s.handler = s.routes()
 
 	if cfg.WatchEvery <= 0 {

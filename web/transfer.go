@@ -215,7 +215,7 @@ func (s *Server) importUpload(ctx context.Context, u *store.User, e *library.Doc
 		return transfer.Report{}, opt, err
 	}
 	defer leaveServer()
-	opt.Allowance, opt.Placed = s.importAllowance(), &s.imports.placed
+	opt.Allowance, opt.Placed = s.imports.allowance(), &s.imports.placed
 	rep, err := transfer.Import(ctx, s.db, u, e.Transfer(), data, opt)
 	return rep, opt, transferError(err)
 }
