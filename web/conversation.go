@@ -420,7 +420,7 @@ func (s *Server) reasonForm(w http.ResponseWriter, r *http.Request, action strin
 		back = conversationURL(r, e, n.Current.Anchor, n.ID) + "#note-" + n.ID
 	}
 	p := reasonPage{basePage: s.base(r, title), Action: action, Note: nv, Reason: reason, Errors: fe, BackURL: back}
-	return s.render(w, status, "reason.html", p)
+	return s.pages.render(w, status, "reason.html", p)
 }
 
 // handleHideForm serves GET /notes/{id}/hide: the reason form.
@@ -590,7 +590,7 @@ func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request) err
 		}
 		p.Items = append(p.Items, notificationView{ID: nt.ID, Kind: nt.Kind, Unread: !nt.Read, Note: nv, DocTitle: e.Current.Meta.Title})
 	}
-	return s.render(w, http.StatusOK, "notifications.html", p)
+	return s.pages.render(w, http.StatusOK, "notifications.html", p)
 }
 
 // handleMarkRead serves POST /notifications/read: all read, then back.

@@ -148,7 +148,7 @@ func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 		title = he.title
 	}
 	p := errorPage{basePage: s.base(r, title), Status: status, Message: msg}
-	if rerr := s.render(w, status, "error.html", p); rerr != nil {
+	if rerr := s.pages.render(w, status, "error.html", p); rerr != nil {
 		s.log.Error("render error page", "err", rerr)
 		http.Error(w, msg, status)
 	}

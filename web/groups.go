@@ -185,7 +185,7 @@ func (s *Server) handleGroups(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p.Notice = s.popNotice(r)
-	return s.render(w, http.StatusOK, "groups.html", p)
+	return s.pages.render(w, http.StatusOK, "groups.html", p)
 }
 
 // handleCreateGroup serves POST /groups: create a group taught by the
@@ -218,7 +218,7 @@ func (s *Server) handleCreateGroup(w http.ResponseWriter, r *http.Request) error
 			return err
 		}
 		p.Name, p.Errors = typed, fe
-		return s.render(w, http.StatusUnprocessableEntity, "groups.html", p)
+		return s.pages.render(w, http.StatusUnprocessableEntity, "groups.html", p)
 	}
 	s.setNotice(r, "Group created. You teach it: send the invite link below to the people who will read with you.")
 	http.Redirect(w, r, groupPath(g.ID), http.StatusSeeOther)
@@ -364,7 +364,7 @@ func (s *Server) handleGroup(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p.Notice = s.popNotice(r)
-	return s.render(w, http.StatusOK, "group.html", p)
+	return s.pages.render(w, http.StatusOK, "group.html", p)
 }
 
 // groupFormError shows the group page again with a form's problem beside
@@ -379,7 +379,7 @@ func (s *Server) groupFormErrorStatus(w http.ResponseWriter, r *http.Request, a 
 	if err != nil {
 		return err
 	}
-	return s.render(w, status, "group.html", p)
+	return s.pages.render(w, status, "group.html", p)
 }
 
 // handleRegenerateInvite serves POST /groups/{id}/invite: a new invite
@@ -674,7 +674,7 @@ func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := joinPage{basePage: s.base(r, "Join "+g.Name), Group: g, Teacher: owner.Name, Action: "/join/" + code}
-	return s.render(w, http.StatusOK, "join.html", p)
+	return s.pages.render(w, http.StatusOK, "join.html", p)
 }
 
 // handleJoinPost serves POST /join/{code}: the invite page's form. It
@@ -765,7 +765,7 @@ func (s *Server) handleFlags(w http.ResponseWriter, r *http.Request) error {
 			By:      f.By.Name, Reason: f.Reason, At: f.CreatedAt,
 		})
 	}
-	return s.render(w, http.StatusOK, "flags.html", p)
+	return s.pages.render(w, http.StatusOK, "flags.html", p)
 }
 
 // handleResolveFlag serves POST /groups/{id}/flags/{flagID}/resolve.

@@ -193,7 +193,7 @@ func (s *Server) handleInsights(w http.ResponseWriter, r *http.Request) error {
 		Slug: e.Slug, DocTitle: title, ReadURL: "/read/" + e.Slug + "?group=" + strconv.FormatInt(a.group.ID, 10),
 		PostFirst: on, BasePath: groupPath(a.group.ID) + "/documents/" + e.Slug, insights: in,
 	}
-	return s.render(w, http.StatusOK, "insights.html", p)
+	return s.pages.render(w, http.StatusOK, "insights.html", p)
 }
 
 // handleHeatCSV serves GET /groups/{id}/documents/{slug}/heat.csv: one row

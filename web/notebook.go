@@ -253,7 +253,7 @@ func (s *Server) handleNotebook(w http.ResponseWriter, r *http.Request) error {
 	if p.Search.Error != "" {
 		p.Title = "Error: Notebook"
 		p.Facets = s.notebookFacets(f, nil, byID, rc)
-		return s.render(w, status, "notebook.html", p)
+		return s.pages.render(w, status, "notebook.html", p)
 	}
 	p.Shown = true
 	p.Facets = s.notebookFacets(f, &nb.Facets, byID, rc)
@@ -281,7 +281,7 @@ func (s *Server) handleNotebook(w http.ResponseWriter, r *http.Request) error {
 	if len(p.Docs) == 0 && from > 0 && p.Total > 0 {
 		p.Prev, p.First = "", f.url(0)
 	}
-	return s.render(w, status, "notebook.html", p)
+	return s.pages.render(w, status, "notebook.html", p)
 }
 
 // notebook asks the store for the page q describes; with a search, once

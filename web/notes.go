@@ -107,7 +107,7 @@ func (s *Server) handleAnnotateForm(w http.ResponseWriter, r *http.Request) erro
 	if err := s.withAudiences(r.Context(), &p, rc, ""); err != nil {
 		return err
 	}
-	return s.render(w, http.StatusOK, "annotate.html", p)
+	return s.pages.render(w, http.StatusOK, "annotate.html", p)
 }
 
 // handleCreateNote serves POST /read/{slug}/notes: create, then redirect to
@@ -173,7 +173,7 @@ func (s *Server) handleCreateNote(w http.ResponseWriter, r *http.Request) error 
 		if err := s.withAudiences(r.Context(), &p, rc, form.Audience); err != nil {
 			return err
 		}
-		return s.render(w, http.StatusUnprocessableEntity, "annotate.html", p)
+		return s.pages.render(w, http.StatusUnprocessableEntity, "annotate.html", p)
 	}
 	// A highlight (a note without words) is the reader's own unless they
 	// say otherwise: one to others asks first (highlight=share to show it,
@@ -218,7 +218,7 @@ func (s *Server) askHighlight(w http.ResponseWriter, r *http.Request, e *library
 	if err := s.withAudiences(r.Context(), &p, rc, form.Audience); err != nil {
 		return err
 	}
-	return s.render(w, http.StatusUnprocessableEntity, "annotate.html", p)
+	return s.pages.render(w, http.StatusUnprocessableEntity, "annotate.html", p)
 }
 
 // afterChange answers a successful form post: a redirect back to the
@@ -412,7 +412,7 @@ func (s *Server) renderNotePage(w http.ResponseWriter, r *http.Request, n store.
 	if edit != nil {
 		edit(&p)
 	}
-	return s.render(w, status, "note.html", p)
+	return s.pages.render(w, status, "note.html", p)
 }
 
 // handleEditForm serves GET /notes/{id}/edit.
@@ -461,7 +461,7 @@ func (s *Server) renderEditPage(w http.ResponseWriter, r *http.Request, status i
 	if err := s.withAudiences(r.Context(), &p, rc, label); err != nil {
 		return err
 	}
-	return s.render(w, status, "annotate.html", p)
+	return s.pages.render(w, status, "annotate.html", p)
 }
 
 // handleEditNote serves POST /notes/{id}/edit: body and audience change; the
@@ -578,7 +578,7 @@ func (s *Server) handleDeleteForm(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	p := deletePage{basePage: s.base(r, "Delete note"), Note: s.buildNoteView(n, rc, e.Slug, revisionNumbers(e))}
-	return s.render(w, http.StatusOK, "delete.html", p)
+	return s.pages.render(w, http.StatusOK, "delete.html", p)
 }
 
 // handleDeleteNote serves POST /notes/{id}/delete.

@@ -231,9 +231,9 @@ func (s *Server) handleParagraphNotes(w http.ResponseWriter, r *http.Request) er
 		p.Next = page(p.To)
 	}
 	if p.Fragment {
-		return s.renderTemplate(w, http.StatusOK, "paragraph.html", "conversation", p)
+		return s.pages.renderTemplate(w, http.StatusOK, "paragraph.html", "conversation", p)
 	}
-	return s.render(w, http.StatusOK, "paragraph.html", p)
+	return s.pages.render(w, http.StatusOK, "paragraph.html", p)
 }
 
 // onlyThreads keeps the threads of ts whose first note is one of ids, in

@@ -265,7 +265,7 @@ func (s *Server) handlePrint(w http.ResponseWriter, r *http.Request) error {
 		q.Del("from")
 		p.FirstURL = "/read/" + e.Slug + "/print?" + q.Encode()
 	}
-	return s.render(w, http.StatusOK, "print.html", p)
+	return s.pages.render(w, http.StatusOK, "print.html", p)
 }
 
 // layerOptions lists the layers the reader may choose, those in chosen
@@ -432,7 +432,7 @@ func (s *Server) printNotes(ctx context.Context, p *printPage, notes []store.Not
 				}
 			}
 			for _, pos := range at {
-				ref, err := s.renderBytes("print.html", "note-ref", refs[pos])
+				ref, err := s.pages.renderBytes("print.html", "note-ref", refs[pos])
 				if err != nil {
 					return err
 				}

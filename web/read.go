@@ -51,7 +51,7 @@ func (s *Server) handleLibrary(w http.ResponseWriter, r *http.Request) error {
 			Notes: counts[e.ID], Revision: e.Rev.Number,
 		})
 	}
-	return s.render(w, http.StatusOK, "library.html", p)
+	return s.pages.render(w, http.StatusOK, "library.html", p)
 }
 
 // readPage is the reading view of one revision.
@@ -333,7 +333,7 @@ func (s *Server) handleRead(w http.ResponseWriter, r *http.Request) error {
 		// Only a page that offers a tour loads its script.
 		p.Scripts = append(p.Scripts, "js/tour.js")
 	}
-	b, err := s.renderBytes("read.html", "base", p)
+	b, err := s.pages.renderBytes("read.html", "base", p)
 	if err != nil {
 		return err
 	}
@@ -364,7 +364,7 @@ func (s *Server) handleRevision(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p.Scripts = []string{"js/margin.js", "js/conversation.js"}
-	return s.render(w, http.StatusOK, "read.html", p)
+	return s.pages.render(w, http.StatusOK, "read.html", p)
 }
 
 // readView builds the reading page of revision rev.
@@ -577,7 +577,7 @@ func (s *Server) handleBlockFragment(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return s.renderTemplate(w, http.StatusOK, "read.html", "block", bv)
+	return s.pages.renderTemplate(w, http.StatusOK, "read.html", "block", bv)
 }
 
 // blockFor builds the view of one block as request r's reader sees it:

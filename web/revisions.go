@@ -49,7 +49,7 @@ func (s *Server) handleRevisions(w http.ResponseWriter, r *http.Request) error {
 			Changes: rev.Changes, Moves: moves[rev.ID],
 		})
 	}
-	return s.render(w, http.StatusOK, "revisions.html", p)
+	return s.pages.render(w, http.StatusOK, "revisions.html", p)
 }
 
 // reattachPage is the no-JavaScript way to put a note back on the text:
@@ -90,7 +90,7 @@ func (s *Server) handleReattachForm(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	p.Form.Version = strconv.FormatInt(n.Version, 10)
-	return s.render(w, http.StatusOK, "reattach.html", p)
+	return s.pages.render(w, http.StatusOK, "reattach.html", p)
 }
 
 // handleReattach serves POST /notes/{id}/reattach: the note's author puts it
@@ -149,7 +149,7 @@ func (s *Server) handleReattach(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		p.Form, p.Errors = form, fe
-		return s.render(w, status, "reattach.html", p)
+		return s.pages.render(w, status, "reattach.html", p)
 	}
 	return s.afterChange(w, r, e, target.Anchor, n.ID, http.StatusOK)
 }

@@ -261,7 +261,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) error {
 	case p.Searched:
 		p.Title = p.Form.Query + " – Search"
 	}
-	return s.render(w, status, "search.html", p)
+	return s.pages.render(w, status, "search.html", p)
 }
 
 // search fills p from ?q= and ?page= of r, its links going to path; a

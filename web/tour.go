@@ -174,7 +174,7 @@ func (s *Server) handleTour(w http.ResponseWriter, r *http.Request) error {
 			return errNotFound
 		}
 		p.Back = "/read/" + e.Slug + "?group=" + strconv.FormatInt(gid, 10)
-		return s.render(w, http.StatusOK, "tour.html", p)
+		return s.pages.render(w, http.StatusOK, "tour.html", p)
 	}
 	if stop > len(stops) {
 		return errNotFound
@@ -233,5 +233,5 @@ func (s *Server) handleTour(w http.ResponseWriter, r *http.Request) error {
 		p.Next = tourURL(e.Slug, gid, stop+1)
 	}
 	p.Back = "/read/" + e.Slug + "?group=" + strconv.FormatInt(gid, 10) + "#" + cur.Anchor
-	return s.render(w, http.StatusOK, "tour.html", p)
+	return s.pages.render(w, http.StatusOK, "tour.html", p)
 }

@@ -91,7 +91,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, http.StatusOK, "export.html", p)
+	return s.pages.render(w, http.StatusOK, "export.html", p)
 }
 
 // serveExport sends document e's export for u as a download.
@@ -182,7 +182,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 	p.AnySource = opt.AnySource
 	if err == nil {
 		p.Report = &rep
-		return s.render(w, http.StatusOK, "export.html", p)
+		return s.pages.render(w, http.StatusOK, "export.html", p)
 	}
 	var (
 		he   *httpError
@@ -193,7 +193,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 	}
 	retryAfter(w, err)
 	p.ImportError = he.msg
-	return s.render(w, he.status, "export.html", p)
+	return s.pages.render(w, he.status, "export.html", p)
 }
 
 // importUpload runs a reader's import into e, form or API, within the
