@@ -42,7 +42,7 @@ type Library struct {
 	state atomic.Pointer[libraryState]
 }
 
-// libraryState is the library at one moment; refresh swaps in a new one.
+// libraryState is the library at one moment; Refresh swaps in a new one.
 type libraryState struct {
 	list   []*Doc
 	bySlug map[string]*Doc

@@ -151,9 +151,10 @@ func (s *Server) handleCreateNote(w http.ResponseWriter, r *http.Request) error 
 		fe["question"] = "A question needs words; write it in the note, or untick “This is a question”."
 	}
 	target, err := library.Resolve(e, in, fe)
-	var he *httpError
-	if errors.As(err, &he) && he.status == http.StatusConflict {
-		fe["phrase"], err = he.msg, nil
+	// A quote that is not the text is the form's phrase to fix.
+	var qe *library.QuoteError
+	if errors.As(err, &qe) {
+		fe["phrase"], err = qe.Msg, nil
 	}
 	if err != nil {
 		return err
