@@ -392,7 +392,7 @@ func newA11yFixture(t *testing.T) *a11yFixture {
 	app1.close()
 
 	app := newAppAt(t, dbPath, withContent(fstest.MapFS{essaySlug + ".md": {Data: []byte(v2)}}))
-	if n := app.essay(t).rev.Number; n != 2 {
+	if n := app.essay(t).Rev.Number; n != 2 {
 		t.Fatalf("essay at revision %d, want 2", n)
 	}
 	f := &a11yFixture{app: app, ann: app.signIn(t, "ann")}

@@ -13,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"glossa/content"
+	"glossa/library"
 	"glossa/store"
 )
 
@@ -23,7 +24,7 @@ import (
 
 // replyParent loads the annotation a reply answers: one the caller may see,
 // on document e, not itself a reply.
-func (s *Server) replyParent(ctx context.Context, e *docEntry, id string) (store.Note, error) {
+func (s *Server) replyParent(ctx context.Context, e *library.Doc, id string) (store.Note, error) {
 	p, err := s.db.Note(ctx, viewerOf(ctx), id)
 	if errors.Is(err, store.ErrNotFound) {
 		return p, fieldErrors{"target": fmt.Sprintf("There is no annotation %q that you can see to reply to.", id)}
@@ -32,7 +33,7 @@ func (s *Server) replyParent(ctx context.Context, e *docEntry, id string) (store
 		return p, err
 	}
 	switch {
-	case p.DocumentSlug != e.slug:
+	case p.DocumentSlug != e.Slug:
 		return p, fieldErrors{"target": fmt.Sprintf("Annotation %q is on another document; post the reply to /api/documents/%s/annotations/.", id, p.DocumentSlug)}
 	case p.ParentID != "":
 		return p, fieldErrors{"target": fmt.Sprintf("Annotation %q is itself a reply; reply to %q, the first annotation of its thread.", id, p.ParentID)}
@@ -44,7 +45,7 @@ func (s *Server) replyParent(ctx context.Context, e *docEntry, id string) (store
 func replyBody(body string) (string, error) { return store.ReplyBody(body) }
 
 // apiPutReply replaces a reply's body; its target must stay its parent.
-func (s *Server) apiPutReply(w http.ResponseWriter, r *http.Request, n store.Note, e *docEntry, u *store.User, version int64, in noteInput) error {
+func (s *Server) apiPutReply(w http.ResponseWriter, r *http.Request, n store.Note, e *library.Doc, u *store.User, version int64, in noteInput) error {
 	if n.ParentID == "" {
 		return fieldErrors{"target": "An annotation on the text cannot become a reply; create a new one."}
 	}
@@ -84,7 +85,7 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any, optional bool) erro
 // annotationAfter answers a conversation call with the annotation as the
 // caller now sees it.
 func (s *Server) annotationAfter(w http.ResponseWriter, r *http.Request, n store.Note) error {
-	e, err := s.docs.doc(n.DocumentSlug)
+	e, err := s.docs.Doc(n.DocumentSlug)
 	if err != nil {
 		return err
 	}
@@ -235,7 +236,7 @@ func (s *Server) apiShare(w http.ResponseWriter, r *http.Request) error {
 		Copies []annotation `json:"copies"`
 	}{Copies: []annotation{}}
 	for _, c := range copies {
-		e, err := s.docs.doc(c.DocumentSlug)
+		e, err := s.docs.Doc(c.DocumentSlug)
 		if err != nil {
 			return err
 		}
@@ -274,7 +275,7 @@ func (s *Server) apiNotifications(w http.ResponseWriter, r *http.Request) error 
 		Items  []apiNotification `json:"items"`
 	}{Unread: unread, Items: []apiNotification{}}
 	for _, nt := range list {
-		e, err := s.docs.doc(nt.Note.DocumentSlug)
+		e, err := s.docs.Doc(nt.Note.DocumentSlug)
 		if err != nil {
 			continue
 		}

@@ -1,8 +1,8 @@
 package web
 
-// The groups API: JSON mirrors of the group pages (groups.go) and the
-// teacher's view (insights.go), with the same authorization: outsiders get
-// 404 for a group, members 403 for what is the teachers'. README.md,
+// The groups API: JSON mirrors of the group pages (groups.go), with the
+// same authorization: outsiders get 404 for a group, members 403 for what
+// is the teachers'. The teacher's view is api_insights.go. README.md,
 // "Groups and teachers", documents every endpoint.
 
 import (
@@ -340,7 +340,7 @@ func (s *Server) apiSetPostFirst(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	e, err := s.docs.Doc(chi.URLParam(r, "slug"))
 	if err != nil {
 		return err
 	}
@@ -353,60 +353,13 @@ func (s *Server) apiSetPostFirst(w http.ResponseWriter, r *http.Request) error {
 	if in.PostFirst == nil {
 		return fieldErrors{"postFirst": "Say whether post first is on: true or false."}
 	}
-	if err := s.db.SetPostFirst(r.Context(), a.user.ID, a.group.ID, e.id, *in.PostFirst); err != nil {
+	if err := s.db.SetPostFirst(r.Context(), a.user.ID, a.group.ID, e.ID, *in.PostFirst); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, jsonType, struct {
 		Slug      string `json:"slug"`
 		PostFirst bool   `json:"postFirst"`
-	}{e.slug, *in.PostFirst})
-}
-
-type apiHeat struct {
-	Anchor    string `json:"anchor"`
-	Block     string `json:"block"`
-	Notes     int    `json:"notes"`
-	Questions int    `json:"questions"`
-	Same      int    `json:"sameQuestion"`
-	URL       string `json:"url"`
-}
-
-type apiParticipation struct {
-	Member       apiMember `json:"member"`
-	Notes        int       `json:"notes"`
-	Replies      int       `json:"replies"`
-	Words        int       `json:"words"`
-	LastActivity string    `json:"lastActivity,omitempty"`
-}
-
-// apiInsights serves GET /api/groups/{id}/documents/{slug}/insights: the
-// teacher's view as JSON. Teachers only.
-func (s *Server) apiInsights(w http.ResponseWriter, r *http.Request) error {
-	a, e, _, err := s.insightsFor(w, r, false)
-	if err != nil {
-		return err
-	}
-	in, err := s.loadInsights(r, a, e)
-	if err != nil {
-		return err
-	}
-	base := s.baseURL(r)
-	out := struct {
-		Group         int64              `json:"group"`
-		Document      string             `json:"document"`
-		Heat          []apiHeat          `json:"heat"`
-		Participation []apiParticipation `json:"participation"`
-	}{Group: a.group.ID, Document: e.slug, Heat: []apiHeat{}, Participation: []apiParticipation{}}
-	for _, h := range in.Rows {
-		out.Heat = append(out.Heat, apiHeat{Anchor: h.Anchor, Block: h.Label, Notes: h.Notes, Questions: h.Questions, Same: h.Same, URL: base + h.URL})
-	}
-	for _, m := range in.Members {
-		out.Participation = append(out.Participation, apiParticipation{
-			Member: apiMember{ID: m.ID, Name: m.Name, Role: m.Role, Owner: m.Owner, Joined: rfc3339(m.Joined)},
-			Notes:  m.Notes, Replies: m.Replies, Words: m.Words, LastActivity: m.LastISO(),
-		})
-	}
-	return writeJSON(w, http.StatusOK, jsonType, out)
+	}{e.Slug, *in.PostFirst})
 }
 
 type apiFlag struct {

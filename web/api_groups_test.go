@@ -265,7 +265,7 @@ func TestAPIGroupsRoles(t *testing.T) {
 			t.Errorf("%s PUT post first %v: %d, want %d", tc.who.name, tc.body, got, tc.want)
 		}
 	}
-	if on, _ := app.db.PostFirst(context.Background(), cl.id, app.essay(t).id); !on {
+	if on, _ := app.db.PostFirst(context.Background(), cl.id, app.essay(t).ID); !on {
 		t.Error("post first is not on")
 	}
 	if got := status(ann, "PUT", g+"/documents/nope", map[string]any{"postFirst": true}); got != http.StatusNotFound {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"glossa/library"
 	"glossa/store"
 )
 
@@ -42,18 +43,18 @@ type apiMoves struct {
 	Orphan int `json:"orphan"`
 }
 
-func (s *Server) apiRevisionInfos(r *http.Request, e *docEntry) ([]apiRevisionInfo, error) {
-	moves, err := s.db.RevisionMoves(r.Context(), viewerOf(r.Context()), e.id)
+func (s *Server) apiRevisionInfos(r *http.Request, e *library.Doc) ([]apiRevisionInfo, error) {
+	moves, err := s.db.RevisionMoves(r.Context(), viewerOf(r.Context()), e.ID)
 	if err != nil {
 		return nil, err
 	}
 	base := s.baseURL(r)
-	out := make([]apiRevisionInfo, 0, len(e.revs))
-	for _, rev := range e.revs {
+	out := make([]apiRevisionInfo, 0, len(e.Revs))
+	for _, rev := range e.Revs {
 		info := apiRevisionInfo{
 			apiRev: apiRev{Number: rev.Number, PublishedAt: rev.PublishedAt.UTC().Format(time.RFC3339),
-				SourceHash: rev.SourceHash, URL: fmt.Sprintf("%s/read/%s/rev/%d", base, e.slug, rev.Number)},
-			Current: rev.ID == e.rev.ID,
+				SourceHash: rev.SourceHash, URL: fmt.Sprintf("%s/read/%s/rev/%d", base, e.Slug, rev.Number)},
+			Current: rev.ID == e.Rev.ID,
 		}
 		if c := rev.Changes; c != nil {
 			info.Changes = &apiChanges{Unchanged: c.Unchanged, Edited: c.Edited, Inserted: c.Inserted, Deleted: c.Deleted}
@@ -67,7 +68,7 @@ func (s *Server) apiRevisionInfos(r *http.Request, e *docEntry) ([]apiRevisionIn
 
 // apiRevisions serves GET /api/documents/{slug}/revisions, oldest first.
 func (s *Server) apiRevisions(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	e, err := s.docs.Doc(chi.URLParam(r, "slug"))
 	if err != nil {
 		return err
 	}
@@ -84,20 +85,20 @@ func (s *Server) apiRevisions(w http.ResponseWriter, r *http.Request) error {
 // with its blocks (anchor, kind, canonical text) and the caller's visible
 // notes as they stood on it.
 func (s *Server) apiRevision(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	e, err := s.docs.Doc(chi.URLParam(r, "slug"))
 	if err != nil {
 		return err
 	}
 	ns := chi.URLParam(r, "n")
 	n, err := strconv.Atoi(ns)
-	if err != nil || n < 1 || n > len(e.revs) {
-		return &httpError{status: http.StatusNotFound, msg: fmt.Sprintf("There is no revision %q; revisions run from 1 to %d.", ns, len(e.revs))}
+	if err != nil || n < 1 || n > len(e.Revs) {
+		return &httpError{status: http.StatusNotFound, msg: fmt.Sprintf("There is no revision %q; revisions run from 1 to %d.", ns, len(e.Revs))}
 	}
 	infos, err := s.apiRevisionInfos(r, e)
 	if err != nil {
 		return err
 	}
-	d, _, err := s.docs.revision(r.Context(), e, n)
+	d, _, err := s.docs.Revision(r.Context(), e, n)
 	if err != nil {
 		return err
 	}
@@ -113,13 +114,13 @@ func (s *Server) apiRevision(w http.ResponseWriter, r *http.Request) error {
 	}
 	// One more than a page says whether there is a next one.
 	notes, err := s.db.Notes(r.Context(), viewerOf(r.Context()), store.NoteQuery{
-		DocumentID: e.id, RevisionID: e.revs[n-1].ID, Offset: page * containerPage, Limit: containerPage + 1})
+		DocumentID: e.ID, RevisionID: e.Revs[n-1].ID, Offset: page * containerPage, Limit: containerPage + 1})
 	if err != nil {
 		return err
 	}
 	if len(notes) > containerPage {
 		notes = notes[:containerPage]
-		info.Next = s.baseURL(r) + "/api/documents/" + e.slug + "/revisions/" + ns + "?page=" + strconv.Itoa(page+1)
+		info.Next = s.baseURL(r) + "/api/documents/" + e.Slug + "/revisions/" + ns + "?page=" + strconv.Itoa(page+1)
 	}
 	info.Annotations = make([]annotation, 0, len(notes))
 	for _, note := range notes {

@@ -221,7 +221,7 @@ func TestAPIErrors(t *testing.T) {
 	if res.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Errorf("large body: %d", res.StatusCode)
 	}
-	if c := must(app.db.CountNotes(context.Background(), viewerOf(context.Background()), app.essay(t).id)); c != 0 {
+	if c := must(app.db.CountNotes(context.Background(), viewerOf(context.Background()), app.essay(t).ID)); c != 0 {
 		t.Errorf("%d notes written by bad requests", c)
 	}
 	// Signed out: 401.
@@ -272,7 +272,7 @@ func TestAPIDocuments(t *testing.T) {
 		t.Fatalf("document: %d", res.StatusCode)
 	}
 	e := app.essay(t)
-	if d.Revision.Number != 1 || len(d.Blocks) != len(e.current.Blocks) || d.Blocks[0].Text != e.current.Blocks[0].Text {
+	if d.Revision.Number != 1 || len(d.Blocks) != len(e.Current.Blocks) || d.Blocks[0].Text != e.Current.Blocks[0].Text {
 		t.Errorf("document: %+v", d.Revision)
 	}
 	if res := c.apiJSON("GET", "/api/documents/nope", nil, nil, nil); res.StatusCode != 404 {
@@ -285,7 +285,7 @@ func TestAPIContainerPaging(t *testing.T) {
 	ann := app.signUp(t, "ann")
 	e := app.essay(t)
 	for i := range containerPage + 5 {
-		b := e.current.Blocks[i%len(e.current.Blocks)]
+		b := e.Current.Blocks[i%len(e.Current.Blocks)]
 		if _, err := app.db.CreateNote(context.Background(), newNoteOn(e, b.Anchor, ann, app)); err != nil {
 			t.Fatal(err)
 		}

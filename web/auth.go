@@ -220,13 +220,13 @@ func hasBackslashOrControl(s string) bool {
 // handleSignUpForm serves GET /signup.
 func (s *Server) handleSignUpForm(w http.ResponseWriter, r *http.Request) error {
 	p := authPage{basePage: s.base(r, "Sign up"), Action: "signup", Next: localNext(r.URL.Query().Get("next"))}
-	return s.render(w, http.StatusOK, "auth.html", p)
+	return s.pages.render(w, http.StatusOK, "auth.html", p)
 }
 
 // handleSignInForm serves GET /signin.
 func (s *Server) handleSignInForm(w http.ResponseWriter, r *http.Request) error {
 	p := authPage{basePage: s.base(r, "Sign in"), Action: "signin", Next: localNext(r.URL.Query().Get("next"))}
-	return s.render(w, http.StatusOK, "auth.html", p)
+	return s.pages.render(w, http.StatusOK, "auth.html", p)
 }
 
 // handleSignUp serves POST /signup: create the account, sign in, go on.
@@ -247,7 +247,7 @@ func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request) error {
 		p.Errors["password2"] = "The two passwords differ."
 	}
 	if len(p.Errors) > 0 {
-		return s.render(w, http.StatusUnprocessableEntity, "auth.html", p)
+		return s.pages.render(w, http.StatusUnprocessableEntity, "auth.html", p)
 	}
 	var (
 		hash    []byte
@@ -262,11 +262,11 @@ func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request) error {
 	u, err := s.db.CreateUser(r.Context(), name, hash)
 	if errors.Is(err, store.ErrNameTaken) {
 		p.Errors["name"] = "That name is taken. Choose another."
-		return s.render(w, http.StatusConflict, "auth.html", p)
+		return s.pages.render(w, http.StatusConflict, "auth.html", p)
 	}
 	if errors.Is(err, store.ErrNameLookalike) {
 		p.Errors["name"] = "That name looks like one that is taken (letters from another alphabet, or a digit for a letter, read the same). Choose another."
-		return s.render(w, http.StatusConflict, "auth.html", p)
+		return s.pages.render(w, http.StatusConflict, "auth.html", p)
 	}
 	if err != nil {
 		return err
@@ -308,11 +308,11 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) error {
 	}
 	if unknown {
 		p.Message = "That name and password do not match an account."
-		return s.render(w, http.StatusUnauthorized, "auth.html", p)
+		return s.pages.render(w, http.StatusUnauthorized, "auth.html", p)
 	}
 	if !ok {
 		p.Message = "That name and password do not match an account."
-		return s.render(w, http.StatusUnauthorized, "auth.html", p)
+		return s.pages.render(w, http.StatusUnauthorized, "auth.html", p)
 	}
 	if err := s.signIn(r, u); err != nil {
 		return err

@@ -228,7 +228,7 @@ func TestCrossOriginPostRefused(t *testing.T) {
 			t.Errorf("cross-site API post: %d, want 403", res.StatusCode)
 		}
 	}
-	if n := must(app.db.CountNotes(t.Context(), viewerOf(t.Context()), app.essay(t).id)); n != 0 {
+	if n := must(app.db.CountNotes(t.Context(), viewerOf(t.Context()), app.essay(t).ID)); n != 0 {
 		t.Errorf("%d notes written by forged requests", n)
 	}
 }

@@ -493,11 +493,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 
 	// The notes, through the forms the reader's JavaScript posts.
 	paragraph := func(slug string, i int) string {
-		e, err := app.srv.docs.doc(slug)
+		e, err := app.srv.docs.Doc(slug)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, b := range e.current.Blocks {
+		for _, b := range e.Current.Blocks {
 			if b.Kind == "p" {
 				if i == 0 {
 					return b.Anchor

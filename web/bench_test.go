@@ -26,8 +26,8 @@ func seedNotes(b testing.TB, app *testApp, n int) {
 	}
 	e := app.essay(b)
 	for i := range n {
-		blk := e.current.Blocks[i%len(e.current.Blocks)]
-		t := store.Original{Target: store.Target{RevisionID: e.rev.ID, Anchor: blk.Anchor}, BlockHash: blk.Hash}
+		blk := e.Current.Blocks[i%len(e.Current.Blocks)]
+		t := store.Original{Target: store.Target{RevisionID: e.Rev.ID, Anchor: blk.Anchor}, BlockHash: blk.Hash}
 		if i%2 == 0 {
 			l := content.CodePoints(blk.Text)
 			start := (i * 7) % max(l-12, 1)
@@ -35,7 +35,7 @@ func seedNotes(b testing.TB, app *testApp, n int) {
 			t.Exact, t.Prefix, t.Suffix, _ = content.QuoteContext(blk.Text, t.Start, t.End)
 		}
 		_, err := app.db.CreateNote(ctx, store.NewNote{
-			DocumentID: e.id, AuthorID: u.ID, Audience: store.Public, Target: t,
+			DocumentID: e.ID, AuthorID: u.ID, Audience: store.Public, Target: t,
 			Body: fmt.Sprintf("Note %d with *some* Markdown and a [link](https://example.org/%d).", i, i%50),
 		})
 		if err != nil {

@@ -104,7 +104,7 @@ func TestQuoteCapsAtEveryEntry(t *testing.T) {
 	e := app.essay(t)
 	p := app.paragraphWith(t, "two logics")
 	longest := 0
-	for _, b := range e.current.Blocks {
+	for _, b := range e.Current.Blocks {
 		longest = max(longest, content.CodePoints(b.Text))
 	}
 	long := strings.Repeat("the alliance ", 2000)       // 26,000 characters, not in the essay

@@ -60,7 +60,7 @@ func newClassOf(t testing.TB, app *testApp, total int) *class {
 	e := app.essay(t)
 	c.busy = app.paragraphWith(t, "Ties among the nation-states")
 	var paras []*content.Block
-	for _, b := range e.current.Blocks {
+	for _, b := range e.Current.Blocks {
 		if b.Kind == "p" {
 			paras = append(paras, b)
 		}
@@ -88,7 +88,7 @@ func newClassOf(t testing.TB, app *testApp, total int) *class {
 		"The lecture put it the other way round.",
 	}
 	phrase := func(b *content.Block) store.Original {
-		o := store.Original{Target: store.Target{RevisionID: e.rev.ID, Anchor: b.Anchor}, BlockHash: b.Hash}
+		o := store.Original{Target: store.Target{RevisionID: e.Rev.ID, Anchor: b.Anchor}, BlockHash: b.Hash}
 		words := wordSpans(b.Text)
 		if len(words) < 4 || rng.IntN(3) == 0 {
 			return o // the whole paragraph
@@ -102,7 +102,7 @@ func newClassOf(t testing.TB, app *testApp, total int) *class {
 	var threads []store.Note
 	write := func(n store.NewNote) store.Note {
 		t.Helper()
-		n.DocumentID = e.id
+		n.DocumentID = e.ID
 		note, err := app.db.CreateNote(ctx, n)
 		if err != nil {
 			t.Fatalf("seed a class: %v", err)
@@ -515,7 +515,7 @@ func TestBrowserClass(t *testing.T) {
 		// An empty note to the group asks first; nothing is saved.
 		p := app.paragraph(t, 2)
 		count := func() int {
-			ns := must(app.db.Notes(ctx, store.Viewer{UserID: wren}, store.NoteQuery{DocumentID: e.id}))
+			ns := must(app.db.Notes(ctx, store.Viewer{UserID: wren}, store.NoteQuery{DocumentID: e.ID}))
 			n := 0
 			for _, x := range ns {
 				if x.Author.ID == wren {
@@ -537,7 +537,7 @@ func TestBrowserClass(t *testing.T) {
 		}
 		b.do(chromedp.Click(chromedp.CSS("form.inline-editor .confirm [data-keep]")))
 		b.do(chromedp.WaitNotPresent(chromedp.CSS("form.inline-editor")))
-		ns := must(app.db.Notes(ctx, store.Viewer{UserID: wren}, store.NoteQuery{DocumentID: e.id}))
+		ns := must(app.db.Notes(ctx, store.Viewer{UserID: wren}, store.NoteQuery{DocumentID: e.ID}))
 		saved := 0
 		for _, n := range ns {
 			if n.Author.ID == wren {

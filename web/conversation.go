@@ -14,6 +14,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"glossa/content"
+	"glossa/library"
 	"glossa/store"
 )
 
@@ -119,7 +120,7 @@ type sortLink struct {
 }
 
 // conversationView fills in the reading page's conversation parts.
-func (s *Server) conversationView(r *http.Request, p *readPage, e *docEntry, rc *readerCtx, m margins) error {
+func (s *Server) conversationView(r *http.Request, p *readPage, e *library.Doc, rc *readerCtx, m margins) error {
 	p.Sort, p.GuideOff, p.GuideCount, p.GuideToggle = rc.sort, rc.guideOff, m.guides, "/prefs/guide"
 	base := url.Values{}
 	if rc.group != 0 {
@@ -135,7 +136,7 @@ func (s *Server) conversationView(r *http.Request, p *readPage, e *docEntry, rc 
 		if o.mode != sortPosition {
 			q.Set("sort", o.mode)
 		}
-		u := "/read/" + e.slug
+		u := "/read/" + e.Slug
 		if len(q) > 0 {
 			u += "?" + q.Encode()
 		}
@@ -147,7 +148,7 @@ func (s *Server) conversationView(r *http.Request, p *readPage, e *docEntry, rc 
 		}
 	}
 	if p.Group != nil && !p.Old {
-		locked, err := s.db.Locked(r.Context(), rc.viewer.UserID, rc.group, e.id)
+		locked, err := s.db.Locked(r.Context(), rc.viewer.UserID, rc.group, e.ID)
 		if err != nil {
 			return err
 		}
@@ -159,7 +160,7 @@ func (s *Server) conversationView(r *http.Request, p *readPage, e *docEntry, rc 
 			return err
 		}
 		p.Audiences = audienceOptions(rc.groups, aud, "")
-		p.WritingTo = &writingToView{Action: "/read/" + e.slug + "/writing-to", Audiences: p.Audiences}
+		p.WritingTo = &writingToView{Action: "/read/" + e.Slug + "/writing-to", Audiences: p.Audiences}
 		return s.withTagLists(r.Context(), rc, p.Audiences)
 	}
 	return nil
@@ -169,15 +170,15 @@ func (s *Server) conversationView(r *http.Request, p *readPage, e *docEntry, rc 
 
 // placedNow reports whether n sits in the current revision's text (else it
 // is listed under "Notes on an earlier version").
-func placedNow(e *docEntry, n store.Note) bool {
-	return n.Current.RevisionID == e.rev.ID && n.Current.Status != store.StatusOrphan && e.current.Block(n.Current.Anchor) != nil
+func placedNow(e *library.Doc, n store.Note) bool {
+	return n.Current.RevisionID == e.Rev.ID && n.Current.Status != store.StatusOrphan && e.Current.Block(n.Current.Anchor) != nil
 }
 
 // afterConversation answers a successful conversation form about thread
 // root: back to the page it came from (the reading page or the note's
 // page), at note focusID; for the reader's JavaScript, the block's HTML.
 func (s *Server) afterConversation(w http.ResponseWriter, r *http.Request, root store.Note, focusID string, status int) error {
-	e, err := s.docs.doc(root.DocumentSlug)
+	e, err := s.docs.Doc(root.DocumentSlug)
 	if err != nil {
 		return err
 	}
@@ -195,10 +196,10 @@ func (s *Server) afterConversation(w http.ResponseWriter, r *http.Request, root 
 	}
 	back := "/notes/" + root.ID
 	if placedNow(e, root) {
-		back = s.conversationURL(r, e, root.Current.Anchor, focusID)
+		back = conversationURL(r, e, root.Current.Anchor, focusID)
 	}
-	if ref := s.refererPage(r); ref != nil && (strings.HasPrefix(ref.Path, "/notes/") && strings.Count(ref.Path, "/") == 2 ||
-		isParagraphNotesPath(ref.Path, e.slug)) {
+	if ref := refererPage(r); ref != nil && (strings.HasPrefix(ref.Path, "/notes/") && strings.Count(ref.Path, "/") == 2 ||
+		isParagraphNotesPath(ref.Path, e.Slug)) {
 		// The note's page or the paragraph's notes page, at the page of
 		// them it was on.
 		back = ref.Path
@@ -390,11 +391,11 @@ func (s *Server) moderationTarget(r *http.Request, action string) (store.Note, n
 	if err != nil {
 		return n, noteView{}, err
 	}
-	e, err := s.docs.doc(n.DocumentSlug)
+	e, err := s.docs.Doc(n.DocumentSlug)
 	if err != nil {
 		return n, noteView{}, err
 	}
-	nv := s.buildNoteView(n, rc, e.slug, revisionNumbers(e))
+	nv := s.buildNoteView(n, rc, e.Slug, revisionNumbers(e))
 	switch {
 	case action == "hide" && !nv.CanHide():
 		return n, nv, errForbidden("Only the teachers of the note's group can hide it, and not their own notes.")
@@ -410,16 +411,16 @@ func (s *Server) reasonForm(w http.ResponseWriter, r *http.Request, action strin
 	if action == "flag" {
 		title = "Flag a note"
 	}
-	e, err := s.docs.doc(n.DocumentSlug)
+	e, err := s.docs.Doc(n.DocumentSlug)
 	if err != nil {
 		return err
 	}
 	back := "/notes/" + n.ID
 	if placedNow(e, n) {
-		back = s.conversationURL(r, e, n.Current.Anchor, n.ID) + "#note-" + n.ID
+		back = conversationURL(r, e, n.Current.Anchor, n.ID) + "#note-" + n.ID
 	}
 	p := reasonPage{basePage: s.base(r, title), Action: action, Note: nv, Reason: reason, Errors: fe, BackURL: back}
-	return s.render(w, status, "reason.html", p)
+	return s.pages.render(w, status, "reason.html", p)
 }
 
 // handleHideForm serves GET /notes/{id}/hide: the reason form.
@@ -579,17 +580,17 @@ func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request) err
 	p := notificationsPage{basePage: s.base(r, "Notifications")}
 	room := pageNoteBytes // the newest first, as many as one page holds (bounds.go)
 	for _, nt := range list {
-		e, err := s.docs.doc(nt.Note.DocumentSlug)
+		e, err := s.docs.Doc(nt.Note.DocumentSlug)
 		if err != nil {
 			continue // a document no longer published
 		}
-		nv := s.buildNoteView(nt.Note, rc, e.slug, nil)
+		nv := s.buildNoteView(nt.Note, rc, e.Slug, nil)
 		if room -= len(nv.Body); len(p.Items) > 0 && room < 0 {
 			break
 		}
-		p.Items = append(p.Items, notificationView{ID: nt.ID, Kind: nt.Kind, Unread: !nt.Read, Note: nv, DocTitle: e.current.Meta.Title})
+		p.Items = append(p.Items, notificationView{ID: nt.ID, Kind: nt.Kind, Unread: !nt.Read, Note: nv, DocTitle: e.Current.Meta.Title})
 	}
-	return s.render(w, http.StatusOK, "notifications.html", p)
+	return s.pages.render(w, http.StatusOK, "notifications.html", p)
 }
 
 // handleMarkRead serves POST /notifications/read: all read, then back.

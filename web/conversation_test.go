@@ -942,7 +942,7 @@ func TestPostFirstNoticeAndGroupContext(t *testing.T) {
 	s := newSeminar(t)
 	ctx := context.Background()
 	e := s.app.essay(t)
-	if err := s.app.db.SetPostFirst(ctx, s.userID(t, s.teacher), s.group.ID, e.id, true); err != nil {
+	if err := s.app.db.SetPostFirst(ctx, s.userID(t, s.teacher), s.group.ID, e.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	guide := s.teacher.note(s.p.Anchor, "Start here.", s.groupAudience(), false)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"glossa/library"
 	"glossa/store"
 )
 
@@ -59,9 +60,13 @@ type fieldErrors = store.FieldErrors
 func statusOf(err error) (int, string) {
 	var he *httpError
 	var fe fieldErrors
+	var qe *library.QuoteError
 	switch {
 	case errors.As(err, &he):
 		return he.status, he.msg
+	case errors.As(err, &qe):
+		// The client's quote is not the text (docs/anchoring.md).
+		return http.StatusConflict, qe.Msg
 	case errors.As(err, &fe):
 		return http.StatusUnprocessableEntity, fe.Error()
 	case errors.Is(err, store.ErrNotFound):
@@ -143,7 +148,7 @@ func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 		title = he.title
 	}
 	p := errorPage{basePage: s.base(r, title), Status: status, Message: msg}
-	if rerr := s.render(w, status, "error.html", p); rerr != nil {
+	if rerr := s.pages.render(w, status, "error.html", p); rerr != nil {
 		s.log.Error("render error page", "err", rerr)
 		http.Error(w, msg, status)
 	}
@@ -178,10 +183,4 @@ func (s *Server) api(h func(http.ResponseWriter, *http.Request) error) http.Hand
 
 func errSignIn() error {
 	return &httpError{status: http.StatusUnauthorized, msg: "Sign in first."}
-}
-
-// conflict is the 409 of docs/anchoring.md: the client's quote is not
-// what the text holds at its offsets, or is not in the block at all.
-func conflict(format string, args ...any) error {
-	return &httpError{status: http.StatusConflict, msg: fmt.Sprintf(format, args...)}
 }

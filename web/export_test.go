@@ -20,6 +20,7 @@ import (
 	"golang.org/x/net/html"
 
 	"glossa/content"
+	"glossa/library"
 	"glossa/store"
 	"glossa/transfer"
 )
@@ -42,7 +43,7 @@ func freshLike(t *testing.T, a *testApp, opts ...appOption) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Publish(ctx, db, content.Essays, ""); err != nil {
+	if _, err := library.Publish(ctx, db, content.Essays, ""); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := a.db.SQL().QueryContext(ctx, `SELECT d.slug, r.number, r.published_at FROM revisions r JOIN documents d ON d.id = r.document_id`)
@@ -116,8 +117,8 @@ func seedAnnsNotes(t *testing.T, a *testApp, c classroom, n, replies int) []stor
 	annID, bobID := grpUID(t, a, "ann"), grpUID(t, a, "bob")
 	var mine []store.Note
 	for i := range n {
-		b := e.current.Blocks[rnd.IntN(len(e.current.Blocks))]
-		target := store.Original{Target: store.Target{RevisionID: e.rev.ID, Anchor: b.Anchor}}
+		b := e.Current.Blocks[rnd.IntN(len(e.Current.Blocks))]
+		target := store.Original{Target: store.Target{RevisionID: e.Rev.ID, Anchor: b.Anchor}}
 		if words := strings.Fields(b.Text); rnd.IntN(10) < 7 && len(words) > 3 {
 			w := rnd.IntN(len(words) - 2)
 			phrase := strings.Join(words[w:w+1+rnd.IntN(3)], " ")
@@ -125,7 +126,7 @@ func seedAnnsNotes(t *testing.T, a *testApp, c classroom, n, replies int) []stor
 			target.Start, target.End = start, end
 			target.Exact, target.Prefix, target.Suffix, _ = content.QuoteContext(b.Text, start, end)
 		}
-		nn := store.NewNote{DocumentID: e.id, AuthorID: annID, Target: target, Body: seedBodies[rnd.IntN(len(seedBodies))]}
+		nn := store.NewNote{DocumentID: e.ID, AuthorID: annID, Target: target, Body: seedBodies[rnd.IntN(len(seedBodies))]}
 		switch k := rnd.IntN(20); {
 		case k < 10:
 			nn.Audience = store.Private
@@ -182,9 +183,9 @@ func seedAnnsNotes(t *testing.T, a *testApp, c classroom, n, replies int) []stor
 
 // orphansFile is a W3C file of annotations whose words are not in the
 // essay, for the orphans of a round trip.
-func orphansFile(e *docEntry) string {
-	src := testBase + "/read/" + e.slug
-	b := e.current.Blocks
+func orphansFile(e *library.Doc) string {
+	src := testBase + "/read/" + e.Slug
+	b := e.Current.Blocks
 	anns := []map[string]any{
 		{"@context": transfer.AnnoContext, "id": "urn:uuid:8e7d2a4e-5b4c-4c1e-9a52-0d2b1f7c3a10", "type": "Annotation", "created": "2023-01-05T10:00:00Z",
 			"body": map[string]any{"type": "TextualBody", "value": "On words that were cut."},
@@ -305,7 +306,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	if st != 200 || rep.Imported != 0 || rep.Skipped != coll.Total {
 		t.Errorf("import into the database it came from: %d %s", st, rep.Summary())
 	}
-	if n, _ := b.db.CountNotes(context.Background(), viewerOfUser(t, b, "ann"), b.essay(t).id); n != coll.Total {
+	if n, _ := b.db.CountNotes(context.Background(), viewerOfUser(t, b, "ann"), b.essay(t).ID); n != coll.Total {
 		t.Errorf("ann sees %d notes on the fresh server, want %d", n, coll.Total)
 	}
 }
@@ -383,7 +384,7 @@ func TestExportW3CConformance(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := w3cCheck{t: t, blocks: map[string]string{}}
-	for _, b := range e.current.Blocks {
+	for _, b := range e.Current.Blocks {
 		w.blocks[b.Anchor] = b.Text
 	}
 	w.collection(doc)
@@ -707,10 +708,10 @@ func TestExportMarkdown(t *testing.T) {
 	a := newApp(t, withBaseURL(testBase))
 	c := newClassroom(t, a)
 	e := a.essay(t)
-	p1, p5 := e.current.Blocks[1], e.current.Blocks[5]
+	p1, p5 := e.Current.Blocks[1], e.Current.Blocks[5]
 	c.ann.createNote(p1.Anchor, "two dimensions", "Which two?\n\nSecurity and *economics*.", "private")
 	c.ann.createNote(p5.Anchor, "", "The whole paragraph, for the class.", "group:"+strconv.FormatInt(c.group.ID, 10))
-	notes := must(a.db.ExportNotes(context.Background(), viewerOfUser(t, a, "ann"), store.ExportQuery{DocumentID: e.id}))
+	notes := must(a.db.ExportNotes(context.Background(), viewerOfUser(t, a, "ann"), store.ExportQuery{DocumentID: e.ID}))
 	first := notes[0]
 	if _, err := a.db.UpdateNote(context.Background(), first.Author.ID, first.ID, 0, store.NoteUpdate{Body: first.Body, Audience: first.Audience, Tags: []string{"theory", "q&a"}}); err != nil {
 		t.Fatal(err)

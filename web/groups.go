@@ -185,7 +185,7 @@ func (s *Server) handleGroups(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p.Notice = s.popNotice(r)
-	return s.render(w, http.StatusOK, "groups.html", p)
+	return s.pages.render(w, http.StatusOK, "groups.html", p)
 }
 
 // handleCreateGroup serves POST /groups: create a group taught by the
@@ -218,7 +218,7 @@ func (s *Server) handleCreateGroup(w http.ResponseWriter, r *http.Request) error
 			return err
 		}
 		p.Name, p.Errors = typed, fe
-		return s.render(w, http.StatusUnprocessableEntity, "groups.html", p)
+		return s.pages.render(w, http.StatusUnprocessableEntity, "groups.html", p)
 	}
 	s.setNotice(r, "Group created. You teach it: send the invite link below to the people who will read with you.")
 	http.Redirect(w, r, groupPath(g.ID), http.StatusSeeOther)
@@ -336,17 +336,17 @@ func (s *Server) buildGroupPage(r *http.Request, a groupAccess, fe fieldErrors) 
 	if err != nil {
 		return p, err
 	}
-	for _, e := range s.docs.all() {
-		on, err := s.db.PostFirst(ctx, g.ID, e.id)
+	for _, e := range s.docs.All() {
+		on, err := s.db.PostFirst(ctx, g.ID, e.ID)
 		if err != nil {
 			return p, err
 		}
 		dv := groupDocView{
-			Slug: e.slug, Title: e.current.Meta.Title, Notes: counts[e.id], PostFirst: on,
-			ReadURL: "/read/" + e.slug + "?group=" + strconv.FormatInt(g.ID, 10), Error: fe["doc-"+e.slug],
+			Slug: e.Slug, Title: e.Current.Meta.Title, Notes: counts[e.ID], PostFirst: on,
+			ReadURL: "/read/" + e.Slug + "?group=" + strconv.FormatInt(g.ID, 10), Error: fe["doc-"+e.Slug],
 		}
 		if a.teacher() {
-			dv.InsightsURL = groupPath(g.ID) + "/documents/" + e.slug
+			dv.InsightsURL = groupPath(g.ID) + "/documents/" + e.Slug
 		}
 		p.Docs = append(p.Docs, dv)
 	}
@@ -364,7 +364,7 @@ func (s *Server) handleGroup(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p.Notice = s.popNotice(r)
-	return s.render(w, http.StatusOK, "group.html", p)
+	return s.pages.render(w, http.StatusOK, "group.html", p)
 }
 
 // groupFormError shows the group page again with a form's problem beside
@@ -379,7 +379,7 @@ func (s *Server) groupFormErrorStatus(w http.ResponseWriter, r *http.Request, a 
 	if err != nil {
 		return err
 	}
-	return s.render(w, status, "group.html", p)
+	return s.pages.render(w, status, "group.html", p)
 }
 
 // handleRegenerateInvite serves POST /groups/{id}/invite: a new invite
@@ -589,7 +589,7 @@ func (s *Server) handleSetPostFirst(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	e, err := s.docs.Doc(chi.URLParam(r, "slug"))
 	if err != nil {
 		return err
 	}
@@ -602,17 +602,17 @@ func (s *Server) handleSetPostFirst(w http.ResponseWriter, r *http.Request) erro
 		on = true
 	case "0":
 	default:
-		return s.groupFormError(w, r, a, "doc-"+e.slug, "Choose whether post first is on (1) or off (0).")
+		return s.groupFormError(w, r, a, "doc-"+e.Slug, "Choose whether post first is on (1) or off (0).")
 	}
-	if err := s.db.SetPostFirst(r.Context(), a.user.ID, a.group.ID, e.id, on); err != nil {
+	if err := s.db.SetPostFirst(r.Context(), a.user.ID, a.group.ID, e.ID, on); err != nil {
 		return err
 	}
 	if on {
-		s.setNotice(r, "Post first is on for “"+e.current.Meta.Title+"”: members see each other's notes there once they have written one. Guide notes stay visible.")
+		s.setNotice(r, "Post first is on for “"+e.Current.Meta.Title+"”: members see each other's notes there once they have written one. Guide notes stay visible.")
 	} else {
-		s.setNotice(r, "Post first is off for “"+e.current.Meta.Title+"”: members see each other's notes there at once.")
+		s.setNotice(r, "Post first is off for “"+e.Current.Meta.Title+"”: members see each other's notes there at once.")
 	}
-	http.Redirect(w, r, groupPath(a.group.ID)+"#doc-"+e.slug, http.StatusSeeOther)
+	http.Redirect(w, r, groupPath(a.group.ID)+"#doc-"+e.Slug, http.StatusSeeOther)
 	return nil
 }
 
@@ -674,7 +674,7 @@ func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := joinPage{basePage: s.base(r, "Join "+g.Name), Group: g, Teacher: owner.Name, Action: "/join/" + code}
-	return s.render(w, http.StatusOK, "join.html", p)
+	return s.pages.render(w, http.StatusOK, "join.html", p)
 }
 
 // handleJoinPost serves POST /join/{code}: the invite page's form. It
@@ -765,7 +765,7 @@ func (s *Server) handleFlags(w http.ResponseWriter, r *http.Request) error {
 			By:      f.By.Name, Reason: f.Reason, At: f.CreatedAt,
 		})
 	}
-	return s.render(w, http.StatusOK, "flags.html", p)
+	return s.pages.render(w, http.StatusOK, "flags.html", p)
 }
 
 // handleResolveFlag serves POST /groups/{id}/flags/{flagID}/resolve.

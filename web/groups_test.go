@@ -688,7 +688,7 @@ func TestGroupPostFirst(t *testing.T) {
 	cl := grpNewClass(t, app, "ann", "bo")
 	g := groupPath(cl.id)
 	action := g + "/documents/" + essaySlug + "/post-first"
-	docID := app.essay(t).id
+	docID := app.essay(t).ID
 	ctx := context.Background()
 
 	doc := cl.teacher.page(g, http.StatusOK)

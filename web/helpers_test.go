@@ -20,6 +20,7 @@ import (
 	"golang.org/x/net/html"
 
 	"glossa/content"
+	"glossa/library"
 	"glossa/static"
 	"glossa/store"
 	"glossa/templates"
@@ -254,8 +255,8 @@ func text(n *html.Node) string {
 }
 
 // essay returns the current rendering of the test essay.
-func (a *testApp) essay(t testing.TB) *docEntry {
-	e, err := a.srv.docs.doc(essaySlug)
+func (a *testApp) essay(t testing.TB) *library.Doc {
+	e, err := a.srv.docs.Doc(essaySlug)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +267,7 @@ func (a *testApp) essay(t testing.TB) *docEntry {
 func (a *testApp) paragraph(t testing.TB, i int) *content.Block {
 	t.Helper()
 	n := 0
-	for _, b := range a.essay(t).current.Blocks {
+	for _, b := range a.essay(t).Current.Blocks {
 		if b.Kind == "p" {
 			if n == i {
 				return b
@@ -347,22 +348,22 @@ func must[T any](v T, err error) T {
 
 // noteQuery selects the notes of the test essay.
 func noteQuery(a *testApp) store.NoteQuery {
-	return store.NoteQuery{DocumentID: must(a.srv.docs.doc(essaySlug)).id}
+	return store.NoteQuery{DocumentID: must(a.srv.docs.Doc(essaySlug)).ID}
 }
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
 
 // newNoteOn is a private whole-paragraph note by c's user, for seeding the
 // store directly.
-func newNoteOn(e *docEntry, anchor string, c *client, a *testApp) store.NewNote {
+func newNoteOn(e *library.Doc, anchor string, c *client, a *testApp) store.NewNote {
 	u, _, err := a.db.UserByName(context.Background(), c.name)
 	if err != nil {
 		panic(err)
 	}
-	b := e.current.Block(anchor)
+	b := e.Current.Block(anchor)
 	return store.NewNote{
-		DocumentID: e.id, AuthorID: u.ID, Audience: store.Private, Body: "seeded note",
-		Target: store.Original{Target: store.Target{RevisionID: e.rev.ID, Anchor: anchor}, BlockHash: b.Hash},
+		DocumentID: e.ID, AuthorID: u.ID, Audience: store.Private, Body: "seeded note",
+		Target: store.Original{Target: store.Target{RevisionID: e.Rev.ID, Anchor: anchor}, BlockHash: b.Hash},
 	}
 }
 
@@ -377,7 +378,7 @@ func viewerOfUser(t testing.TB, a *testApp, name string) store.Viewer {
 // paragraphWith returns the essay's paragraph containing phrase.
 func (a *testApp) paragraphWith(t testing.TB, phrase string) *content.Block {
 	t.Helper()
-	for _, b := range a.essay(t).current.Blocks {
+	for _, b := range a.essay(t).Current.Blocks {
 		if b.Kind == "p" && strings.Contains(b.Text, phrase) {
 			return b
 		}

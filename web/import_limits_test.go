@@ -19,6 +19,7 @@ import (
 	"golang.org/x/net/html"
 
 	"glossa/content"
+	"glossa/library"
 	"glossa/store"
 	"glossa/transfer"
 )
@@ -37,10 +38,10 @@ func importTo(t *testing.T, c *client, query, data string) (*http.Response, stri
 
 // wholeParagraphNotes is a W3C file of notes on whole paragraphs, one per
 // id.
-func wholeParagraphNotes(e *docEntry, ids ...string) string {
+func wholeParagraphNotes(e *library.Doc, ids ...string) string {
 	var anns []map[string]any
 	for i, id := range ids {
-		anns = append(anns, w3cOn("urn:x:"+id, e.current.Blocks[i%len(e.current.Blocks)].Anchor, "", "note "+id))
+		anns = append(anns, w3cOn("urn:x:"+id, e.Current.Blocks[i%len(e.Current.Blocks)].Anchor, "", "note "+id))
 	}
 	return jsonOf(anns)
 }
@@ -55,7 +56,7 @@ func TestImportAllowance(t *testing.T) {
 	e := a.essay(t)
 	ctx := context.Background()
 	count := func(name string) int {
-		return must(a.db.CountNotes(ctx, viewerOfUser(t, a, name), e.id))
+		return must(a.db.CountNotes(ctx, viewerOfUser(t, a, name), e.ID))
 	}
 
 	if rep, st := importAs(t, ann, wholeParagraphNotes(e, "1", "2", "3")); st != 200 || rep.Imported != 3 {
@@ -86,7 +87,7 @@ func TestImportAllowance(t *testing.T) {
 		t.Errorf("one over: %d %s", res.StatusCode, body)
 	}
 	// Deleting does not give the allowance back.
-	ns := must(a.db.Notes(ctx, viewerOfUser(t, a, "ann"), store.NoteQuery{DocumentID: e.id}))
+	ns := must(a.db.Notes(ctx, viewerOfUser(t, a, "ann"), store.NoteQuery{DocumentID: e.ID}))
 	if err := a.db.DeleteNote(ctx, grpUID(t, a, "ann"), ns[0].ID, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +116,7 @@ func TestImportAllowanceInTransaction(t *testing.T) {
 	uid := grpUID(t, a, "ann")
 	allow := store.ImportAllowance{Notes: 3, Per: time.Hour}
 	note := func(key string) store.ImportNote {
-		tg := store.Target{RevisionID: e.rev.ID, Anchor: e.current.Blocks[0].Anchor}
+		tg := store.Target{RevisionID: e.Rev.ID, Anchor: e.Current.Blocks[0].Anchor}
 		return store.ImportNote{Key: key, Source: "urn:t:" + key, Audience: store.Private,
 			Original: store.Original{Target: tg}, Current: store.Current{Target: tg, Status: store.StatusExact, Score: 1}}
 	}
@@ -125,15 +126,15 @@ func TestImportAllowanceInTransaction(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := a.db.ImportNotes(ctx, uid, e.id, []store.ImportNote{note("1"), note("2")}, allow); err != nil {
+	if _, err := a.db.ImportNotes(ctx, uid, e.ID, []store.ImportNote{note("1"), note("2")}, allow); err != nil {
 		t.Fatal(err)
 	}
-	_, err := a.db.ImportNotes(ctx, uid, e.id, []store.ImportNote{note("3"), note("4")}, allow)
+	_, err := a.db.ImportNotes(ctx, uid, e.ID, []store.ImportNote{note("3"), note("4")}, allow)
 	var ae *store.AllowanceError
 	if !errors.As(err, &ae) || ae.Used != 2 || ae.Want != 2 || ae.RetryAt.IsZero() {
 		t.Fatalf("the second import: %v", err)
 	}
-	if n := must(a.db.CountNotes(ctx, store.Viewer{UserID: uid}, e.id)); n != 2 {
+	if n := must(a.db.CountNotes(ctx, store.Viewer{UserID: uid}, e.ID)); n != 2 {
 		t.Errorf("%d notes, want the first import's 2 only", n)
 	}
 }
@@ -146,7 +147,7 @@ func TestImportSkipsBeforePlacing(t *testing.T) {
 	e := a.essay(t)
 	var anns []map[string]any
 	for i := range 60 {
-		b := e.current.Blocks[i%len(e.current.Blocks)]
+		b := e.Current.Blocks[i%len(e.Current.Blocks)]
 		quote := "words that are nowhere in the essay, number " + strconv.Itoa(i) // searched word for word, then approximately
 		if i%2 == 0 {
 			quote = strings.Join(strings.Fields(b.Text)[:2], " ")
@@ -212,7 +213,7 @@ func TestImportConcurrencyLimit(t *testing.T) {
 	if !strings.Contains(text(query(doc, "#file-error")), "Try again in a minute") {
 		t.Errorf("the form's error: %q", text(query(doc, "#file-error")))
 	}
-	if n := must(a.db.CountNotes(context.Background(), store.Viewer{}, e.id)) + must(a.db.CountNotes(context.Background(), viewerOfUser(t, a, "bob"), e.id)); n != 0 {
+	if n := must(a.db.CountNotes(context.Background(), store.Viewer{}, e.ID)) + must(a.db.CountNotes(context.Background(), viewerOfUser(t, a, "bob"), e.ID)); n != 0 {
 		t.Errorf("%d notes written while refused", n)
 	}
 	leave()
@@ -250,7 +251,7 @@ func TestImportedNotesMarked(t *testing.T) {
 	native := grpNote(t, a, c.ann, p.Anchor, store.Members, c.group.ID, "Written here.", false)
 	ctx := context.Background()
 	var old, future store.Note
-	for _, n := range must(a.db.Notes(ctx, viewerOfUser(t, a, "bob"), store.NoteQuery{DocumentID: e.id})) {
+	for _, n := range must(a.db.Notes(ctx, viewerOfUser(t, a, "bob"), store.NoteQuery{DocumentID: e.ID})) {
 		switch n.Body {
 		case "Written, says the file, in 2016.":
 			old = n
@@ -321,11 +322,11 @@ func TestImportedOrphanQuoteLabelled(t *testing.T) {
 	ann := a.signUp(t, "ann")
 	e := a.essay(t)
 	const made = "a sentence the essay never had"
-	rep, st := importAs(t, ann, jsonOf([]map[string]any{w3cOn("urn:x:orphan", e.current.Blocks[3].Anchor, made, "On words I made up.")}))
+	rep, st := importAs(t, ann, jsonOf([]map[string]any{w3cOn("urn:x:orphan", e.Current.Blocks[3].Anchor, made, "On words I made up.")}))
 	if st != 200 || rep.Orphaned != 1 || !hasLine(rep, 1, "orphaned", "its quote marked as the file’s words") {
 		t.Fatalf("import: %d %s %v", st, rep.Summary(), rep.Lines)
 	}
-	ns := must(a.db.Notes(context.Background(), viewerOfUser(t, a, "ann"), store.NoteQuery{DocumentID: e.id}))
+	ns := must(a.db.Notes(context.Background(), viewerOfUser(t, a, "ann"), store.NoteQuery{DocumentID: e.ID}))
 	if len(ns) != 1 || !ns[0].QuoteByImporter() {
 		t.Fatalf("the orphan: %+v", ns)
 	}
@@ -410,8 +411,8 @@ func TestImportFromOriginalPage(t *testing.T) {
 	a := newApp(t, withBaseURL(testBase), withContent(essayWithSources(t, original, "https://mirror.example/pempel/")))
 	ann := a.signUp(t, "ann")
 	e := a.essay(t)
-	if !slices.Equal(e.current.Meta.Source, []string{original, "https://mirror.example/pempel/"}) {
-		t.Fatalf("the essay's sources: %q", e.current.Meta.Source)
+	if !slices.Equal(e.Current.Meta.Source, []string{original, "https://mirror.example/pempel/"}) {
+		t.Fatalf("the essay's sources: %q", e.Current.Meta.Source)
 	}
 
 	// The original page (its query does not matter), and the mirror.
@@ -449,7 +450,7 @@ func TestImportFromOriginalPage(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &rep); res.StatusCode != 200 || err != nil || rep.Imported != 1 || rep.Orphaned != 0 {
 		t.Errorf("a W3C annotation from another page: %d %s", res.StatusCode, body)
 	}
-	for _, n := range must(a.db.Notes(context.Background(), viewerOfUser(t, a, "ann"), store.NoteQuery{DocumentID: e.id})) {
+	for _, n := range must(a.db.Notes(context.Background(), viewerOfUser(t, a, "ann"), store.NoteQuery{DocumentID: e.ID})) {
 		if n.Body == "from elsewhere" && (n.Current.Anchor != p.Anchor || n.Current.Exact != "hub-and-spoke alliances") {
 			t.Errorf("the W3C annotation from another page is on %s %q", n.Current.Anchor, n.Current.Exact)
 		}
@@ -483,10 +484,10 @@ func TestImportFromOriginalPage(t *testing.T) {
 // reimportFile is a Hypothesis file of n annotations on the essay, half on
 // its words and half on 370 characters it does not have (searched word
 // for word, then approximately: the dearest to place).
-func reimportFile(e *docEntry, n int) string {
+func reimportFile(e *library.Doc, n int) string {
 	var rows []map[string]any
 	for i := range n {
-		b := e.current.Blocks[i%len(e.current.Blocks)]
+		b := e.Current.Blocks[i%len(e.Current.Blocks)]
 		words := strings.Fields(b.Text)
 		quote := strings.Join(words[:min(len(words), 4)], " ")
 		if i%2 == 1 {

@@ -83,7 +83,7 @@ func TestImportHypothesis(t *testing.T) {
 	ctx := context.Background()
 	v := viewerOfUser(t, a, "ann")
 	e := a.essay(t)
-	notes := must(a.db.Notes(ctx, v, store.NoteQuery{DocumentID: e.id}))
+	notes := must(a.db.Notes(ctx, v, store.NoteQuery{DocumentID: e.ID}))
 	byBody := map[string]store.Note{}
 	for _, n := range notes {
 		byBody[n.Body] = n
@@ -138,7 +138,7 @@ func TestImportHypothesis(t *testing.T) {
 	if rep.Imported != 0 || rep.Skipped != 7 || rep.Rejected != 3 {
 		t.Errorf("second import: %s", rep.Summary())
 	}
-	if again := must(a.db.Notes(ctx, v, store.NoteQuery{DocumentID: e.id})); len(again) != len(notes) {
+	if again := must(a.db.Notes(ctx, v, store.NoteQuery{DocumentID: e.ID})); len(again) != len(notes) {
 		t.Errorf("%d notes after the second import, %d before", len(again), len(notes))
 	}
 }
@@ -221,7 +221,7 @@ func TestImportBadFiles(t *testing.T) {
 	e := a.essay(t)
 	p := a.paragraphWith(t, "two logics")
 	count := func() int {
-		return must(a.db.CountNotes(context.Background(), viewerOfUser(t, a, "ann"), e.id))
+		return must(a.db.CountNotes(context.Background(), viewerOfUser(t, a, "ann"), e.ID))
 	}
 	many := "[" + strings.TrimSuffix(strings.Repeat(`{"type":"Annotation"},`, transfer.MaxAnnotations+1), ",") + "]"
 	huge := `{"type": "Annotation", "bodyValue": "` + strings.Repeat("x", transfer.MaxBytes) + `"}`
@@ -658,7 +658,7 @@ func TestImportMovedToAnotherParagraph(t *testing.T) {
 	file, _ := json.Marshal(map[string]any{
 		"@context": transfer.AnnoContext, "id": "urn:uuid:5d9c3b1e-2f4a-4c8e-9b7d-1a6e0f3c2b90", "type": "Annotation",
 		"body": map[string]any{"type": "TextualBody", "value": "Named the wrong paragraph."},
-		"target": map[string]any{"source": testBase + "/read/" + e.slug, "selector": map[string]any{
+		"target": map[string]any{"source": testBase + "/read/" + e.Slug, "selector": map[string]any{
 			"type": "FragmentSelector", "value": from.Anchor,
 			"refinedBy": map[string]any{"type": "TextQuoteSelector", "exact": exact, "prefix": prefix, "suffix": suffix}}},
 	})
@@ -669,7 +669,7 @@ func TestImportMovedToAnotherParagraph(t *testing.T) {
 	if !hasLine(rep, 1, "moved", "another paragraph ("+to.Anchor+")") {
 		t.Errorf("no moved line naming where it went: %v", rep.Lines)
 	}
-	notes := must(a.db.Notes(context.Background(), viewerOfUser(t, a, "ann"), store.NoteQuery{DocumentID: e.id}))
+	notes := must(a.db.Notes(context.Background(), viewerOfUser(t, a, "ann"), store.NoteQuery{DocumentID: e.ID}))
 	if len(notes) != 1 {
 		t.Fatalf("%d notes", len(notes))
 	}

@@ -31,15 +31,11 @@ const defaultImportLimit = 2000
 // cores for its readers' pages.
 const defaultImportsAtOnce = 2
 
-// importAllowance is a reader's allowance: Config.ImportLimit notes a day.
-func (s *Server) importAllowance() store.ImportAllowance {
-	return store.ImportAllowance{Notes: s.cfg.ImportLimit, Per: 24 * time.Hour}
-}
-
 // importGate bounds the imports running at once: slots in the whole
-// server, and one per reader.
+// server, and one per reader; and it holds a reader's allowance.
 type importGate struct {
 	slots chan struct{}
+	limit int // notes a reader may import a day (Config.ImportLimit)
 
 	mu   sync.Mutex
 	busy map[int64]bool // readers with an import under way
@@ -50,8 +46,13 @@ type importGate struct {
 	placed atomic.Int64
 }
 
-func newImportGate(n int) *importGate {
-	return &importGate{slots: make(chan struct{}, n), busy: map[int64]bool{}}
+func newImportGate(n, limit int) *importGate {
+	return &importGate{slots: make(chan struct{}, n), limit: limit, busy: map[int64]bool{}}
+}
+
+// allowance is a reader's allowance: Config.ImportLimit notes a day.
+func (g *importGate) allowance() store.ImportAllowance {
+	return store.ImportAllowance{Notes: g.limit, Per: 24 * time.Hour}
 }
 
 // busyError refuses an import for now, with the seconds to wait.

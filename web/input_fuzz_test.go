@@ -6,13 +6,15 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"glossa/library"
 )
 
 // checkTarget fails t unless an accepted target lies inside its block: the
 // offsets are in range and the quote is the block's text between them.
-func checkTarget(t *testing.T, e *docEntry, in noteInput, d newNoteData) {
+func checkTarget(t *testing.T, e *library.Doc, in noteInput, d newNoteData) {
 	t.Helper()
-	b := e.current.Block(d.target.Anchor)
+	b := e.Current.Block(d.target.Anchor)
 	if b == nil {
 		t.Fatalf("accepted %+v on anchor %q, which is not in the document", in, d.target.Anchor)
 	}
@@ -33,7 +35,7 @@ func checkTarget(t *testing.T, e *docEntry, in noteInput, d newNoteData) {
 func FuzzAnnotationJSON(f *testing.F) {
 	app := newApp(f)
 	e := app.essay(f)
-	p := e.current.Blocks[len(e.current.Blocks)/2]
+	p := e.Current.Blocks[len(e.Current.Blocks)/2]
 	for _, s := range []string{
 		`{"type":"Annotation","bodyValue":"x","target":{"selector":{"type":"FragmentSelector","value":"` + p.Anchor + `"}}}`,
 		`{"type":"Annotation","body":{"type":"TextualBody","value":"x"},"target":{"selector":{"type":"FragmentSelector","value":"` + p.Anchor + `","refinedBy":{"type":"TextPositionSelector","start":0,"end":4}}}}`,
@@ -92,7 +94,7 @@ func check4xx(t *testing.T, data []byte, err error) {
 func FuzzNoteFormTarget(f *testing.F) {
 	app := newApp(f)
 	e := app.essay(f)
-	p := e.current.Blocks[len(e.current.Blocks)/2]
+	p := e.Current.Blocks[len(e.Current.Blocks)/2]
 	f.Add(p.Anchor, "the", "", "")
 	f.Add(p.Anchor, string([]rune(p.Text)[:5]), "0", "5")
 	f.Add(p.Anchor, "x", "-1", "3")

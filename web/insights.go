@@ -18,6 +18,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"glossa/content"
+	"glossa/library"
 	"glossa/store"
 	"glossa/transfer"
 )
@@ -82,21 +83,21 @@ type insights struct {
 }
 
 // loadInsights computes the teacher's view of group a on document e.
-func (s *Server) loadInsights(r *http.Request, a groupAccess, e *docEntry) (insights, error) {
+func (s *Server) loadInsights(r *http.Request, a groupAccess, e *library.Doc) (insights, error) {
 	ctx := r.Context()
-	heat, err := s.db.Heat(ctx, a.user.ID, a.group.ID, e.id)
+	heat, err := s.db.Heat(ctx, a.user.ID, a.group.ID, e.ID)
 	if err != nil {
 		return insights{}, err
 	}
-	parts, err := s.db.Participation(ctx, a.user.ID, a.group.ID, e.id)
+	parts, err := s.db.Participation(ctx, a.user.ID, a.group.ID, e.ID)
 	if err != nil {
 		return insights{}, err
 	}
 	var in insights
 	gid := strconv.FormatInt(a.group.ID, 10)
 	n := 0
-	for _, b := range e.current.Blocks {
-		row := heatRow{Anchor: b.Anchor, Excerpt: content.Excerpt(b.Text, 90), URL: "/read/" + e.slug + "?group=" + gid + "#" + b.Anchor}
+	for _, b := range e.Current.Blocks {
+		row := heatRow{Anchor: b.Anchor, Excerpt: content.Excerpt(b.Text, 90), URL: "/read/" + e.Slug + "?group=" + gid + "#" + b.Anchor}
 		if len(b.Kind) == 2 && b.Kind[0] == 'h' {
 			row.Heading, row.Label = true, "Heading"
 		} else {
@@ -142,7 +143,7 @@ func barLength(n, scale int) int {
 }
 
 // insightsFor loads the group and document in the URL for a teacher.
-func (s *Server) insightsFor(w http.ResponseWriter, r *http.Request, page bool) (groupAccess, *docEntry, bool, error) {
+func (s *Server) insightsFor(w http.ResponseWriter, r *http.Request, page bool) (groupAccess, *library.Doc, bool, error) {
 	var (
 		a    groupAccess
 		done bool
@@ -156,7 +157,7 @@ func (s *Server) insightsFor(w http.ResponseWriter, r *http.Request, page bool) 
 	if done || err != nil {
 		return a, nil, done, err
 	}
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	e, err := s.docs.Doc(chi.URLParam(r, "slug"))
 	return a, e, false, err
 }
 
@@ -182,17 +183,17 @@ func (s *Server) handleInsights(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	on, err := s.db.PostFirst(r.Context(), a.group.ID, e.id)
+	on, err := s.db.PostFirst(r.Context(), a.group.ID, e.ID)
 	if err != nil {
 		return err
 	}
-	title := e.current.Meta.Title
+	title := e.Current.Meta.Title
 	p := insightsPage{
 		basePage: s.base(r, "Teacher's view · "+title+" · "+a.group.Name), Group: a.group,
-		Slug: e.slug, DocTitle: title, ReadURL: "/read/" + e.slug + "?group=" + strconv.FormatInt(a.group.ID, 10),
-		PostFirst: on, BasePath: groupPath(a.group.ID) + "/documents/" + e.slug, insights: in,
+		Slug: e.Slug, DocTitle: title, ReadURL: "/read/" + e.Slug + "?group=" + strconv.FormatInt(a.group.ID, 10),
+		PostFirst: on, BasePath: groupPath(a.group.ID) + "/documents/" + e.Slug, insights: in,
 	}
-	return s.render(w, http.StatusOK, "insights.html", p)
+	return s.pages.render(w, http.StatusOK, "insights.html", p)
 }
 
 // handleHeatCSV serves GET /groups/{id}/documents/{slug}/heat.csv: one row
@@ -212,7 +213,7 @@ func (s *Server) handleHeatCSV(w http.ResponseWriter, r *http.Request) error {
 		rows = append(rows, []string{strconv.Itoa(i + 1), h.Anchor, h.Label,
 			strconv.Itoa(h.Notes), strconv.Itoa(h.Questions), strconv.Itoa(h.Same), h.Excerpt, base + h.URL})
 	}
-	return writeCSV(w, csvName(a.group.ID, e.slug, "heat"), rows)
+	return writeCSV(w, csvName(a.group.ID, e.Slug, "heat"), rows)
 }
 
 // handleParticipationCSV serves GET
@@ -232,7 +233,7 @@ func (s *Server) handleParticipationCSV(w http.ResponseWriter, r *http.Request) 
 		rows = append(rows, []string{m.Name, m.RoleLabel,
 			strconv.Itoa(m.Notes), strconv.Itoa(m.Replies), strconv.Itoa(m.Words), m.LastISO()})
 	}
-	return writeCSV(w, csvName(a.group.ID, e.slug, "participation"), rows)
+	return writeCSV(w, csvName(a.group.ID, e.Slug, "participation"), rows)
 }
 
 func csvName(groupID int64, slug, what string) string {

@@ -99,7 +99,7 @@ func TestInsightsPage(t *testing.T) {
 		t.Error("the heat map has no caption or legend")
 	}
 	rows := queryAll(doc, "table.heat tbody tr")
-	if n := len(app.essay(t).current.Blocks); len(rows) != n {
+	if n := len(app.essay(t).Current.Blocks); len(rows) != n {
 		t.Errorf("%d heat rows, want one per block (%d)", len(rows), n)
 	}
 	gid := strconv.FormatInt(cl.id, 10)
@@ -206,7 +206,7 @@ func TestInsightsCSV(t *testing.T) {
 	if got := strings.Join(heat[0], ","); got != "position,anchor,block,notes,questions,same_question,excerpt,url" {
 		t.Errorf("heat header %q", got)
 	}
-	blocks := app.essay(t).current.Blocks
+	blocks := app.essay(t).Current.Blocks
 	if len(heat) != len(blocks)+1 {
 		t.Errorf("%d heat rows, want %d", len(heat)-1, len(blocks))
 	}
@@ -334,7 +334,7 @@ func TestInsightsAPI(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("insights: %d", res.StatusCode)
 	}
-	if out.Group != cl.id || out.Document != essaySlug || len(out.Heat) != len(app.essay(t).current.Blocks) {
+	if out.Group != cl.id || out.Document != essaySlug || len(out.Heat) != len(app.essay(t).Current.Blocks) {
 		t.Errorf("insights: group %d, document %q, %d heat rows", out.Group, out.Document, len(out.Heat))
 	}
 	for _, h := range out.Heat {

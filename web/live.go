@@ -89,6 +89,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"glossa/library"
 	"glossa/store"
 )
 
@@ -137,7 +138,7 @@ func (s *Server) EndStreams() { s.live.end() }
 // (sent by a reconnecting EventSource) or, on the first connection, after
 // ?after=N (the page's data-last-event); with neither it starts from now.
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	e, err := s.docs.Doc(chi.URLParam(r, "slug"))
 	if err != nil {
 		return err
 	}
@@ -156,7 +157,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	if err := streamConn(r); err != nil {
 		s.log.Warn("live: cannot set the stream's dead-peer timeout", "err", err)
 	}
-	last, err := s.db.LastEventID(ctx, e.id)
+	last, err := s.db.LastEventID(ctx, e.ID)
 	if err != nil {
 		return err
 	}
@@ -188,7 +189,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	if err := out.write([]byte("retry: " + strconv.Itoa(retryMillis) + "\n\n")); err != nil {
 		return nil // the reader has gone
 	}
-	if err := s.stream(ctx, out, viewer, e.id, after, session); err != nil && ctx.Err() == nil {
+	if err := s.stream(ctx, out, viewer, e.ID, after, session); err != nil && ctx.Err() == nil {
 		s.log.Error("live stream", "path", r.URL.Path, "viewer", viewer.UserID, "err", err)
 	}
 	return nil // the response has begun: nothing more to say to the client
@@ -240,7 +241,7 @@ func (s *Server) stream(ctx context.Context, out *sseWriter, viewer store.Viewer
 		if viewer.UserID == 0 {
 			return nil
 		}
-		gp, err := s.presenceShared(ctx, viewer, docID)
+		gp, err := s.presence.countShared(ctx, viewer, docID)
 		if err != nil {
 			return err
 		}
@@ -704,14 +705,14 @@ func (v *liveView) EventsURL() string {
 // buildLiveView builds the live part of the current revision's reading page.
 // Call it before reading the page's notes: an event logged in between is
 // then sent to the page (and shows what it already shows), never lost.
-func (s *Server) buildLiveView(r *http.Request, e *docEntry) (*liveView, error) {
+func (s *Server) buildLiveView(r *http.Request, e *library.Doc) (*liveView, error) {
 	ctx := r.Context()
-	last, err := s.db.LastEventID(ctx, e.id)
+	last, err := s.db.LastEventID(ctx, e.ID)
 	if err != nil {
 		return nil, err
 	}
 	viewer := viewerOf(ctx)
-	v := &liveView{Slug: e.slug, LastEvent: last, SignedIn: viewer.UserID != 0}
+	v := &liveView{Slug: e.Slug, LastEvent: last, SignedIn: viewer.UserID != 0}
 	if viewer.UserID == 0 {
 		return v, nil
 	}
@@ -722,7 +723,7 @@ func (s *Server) buildLiveView(r *http.Request, e *docEntry) (*liveView, error) 
 	if len(ms) == 0 {
 		return v, nil
 	}
-	if v.Groups, err = s.presenceIn(ctx, ms, viewer, e.id); err != nil {
+	if v.Groups, err = s.presence.countIn(ctx, ms, viewer, e.ID); err != nil {
 		return nil, err
 	}
 	if v.Tours, err = s.tourLinks(ctx, ms, viewer, e); err != nil {

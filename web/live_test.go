@@ -436,7 +436,7 @@ func TestLiveSharedReadsKeepViewersApart(t *testing.T) {
 	}
 	// The streams from now start at the log's end, read when they
 	// connect: nothing is written in between.
-	now := must(app.db.LastEventID(ctx, e.id))
+	now := must(app.db.LastEventID(ctx, e.ID))
 	const perKind = 5
 	var streams []stream
 	for _, c := range []*client{app.client(t), ana, ben} {
@@ -481,7 +481,7 @@ func TestLiveSharedReadsKeepViewersApart(t *testing.T) {
 		names[viewerOfUser(t, app, c.name).UserID] = c.name
 	}
 	rows, err := app.db.SQL().QueryContext(ctx,
-		`SELECT id, kind, note_id, anchor, actor_id FROM events WHERE document_id = ? ORDER BY id`, e.id)
+		`SELECT id, kind, note_id, anchor, actor_id FROM events WHERE document_id = ? ORDER BY id`, e.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -900,7 +900,7 @@ func TestBrowserLiveNewNote(t *testing.T) {
 	// The teacher's page got the same event (her own act) and offers
 	// nothing: once it has handled the event, no button is coming (an
 	// event shown would have scheduled one; hers are skipped outright).
-	last, err := app.db.LastEventID(context.Background(), app.essay(t).id)
+	last, err := app.db.LastEventID(context.Background(), app.essay(t).ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -84,7 +84,7 @@ func TestLiveClassGetsWhatTheRuleAllows(t *testing.T) {
 	logged := func(reaches ...reach) {
 		t.Helper()
 		rows, err := app.db.SQL().QueryContext(ctx, `SELECT id, kind, note_id, coalesce(parent_id, ''), anchor, actor_id
-			FROM events WHERE document_id = ? AND id > ? ORDER BY id`, e.id, mark)
+			FROM events WHERE document_id = ? AND id > ? ORDER BY id`, e.ID, mark)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -113,7 +113,7 @@ func TestLiveClassGetsWhatTheRuleAllows(t *testing.T) {
 			t.Fatalf("%d events logged, want %d", i, len(reaches))
 		}
 	}
-	mark = must(app.db.LastEventID(ctx, e.id)) // where the streams began
+	mark = must(app.db.LastEventID(ctx, e.ID)) // where the streams began
 
 	note := func(by string, anchor string, aud store.Audience, group int64, body string) store.Note {
 		t.Helper()
@@ -204,7 +204,7 @@ func TestLiveClassGetsWhatTheRuleAllows(t *testing.T) {
 	if err := app.db.SetRole(ctx, ids["tess"], g.ID, ids["cole"], store.RoleMember); err != nil {
 		t.Fatal(err)
 	}
-	if err := app.db.SetPostFirst(ctx, ids["tess"], g.ID, e.id, true); err != nil {
+	if err := app.db.SetPostFirst(ctx, ids["tess"], g.ID, e.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	note("mia", p1, store.Teachers, g.ID, "mia to the teacher")
@@ -264,11 +264,11 @@ func TestLiveOneReadPerCommit(t *testing.T) {
 	// at one position, as a class reading along is.
 	settle := func() {
 		t.Helper()
-		end := must(app.db.LastEventID(context.Background(), e.id))
+		end := must(app.db.LastEventID(context.Background(), e.ID))
 		deadline := time.Now().Add(streamWait)
-		for f.streamsAt(e.id, end) != len(streams) {
+		for f.streamsAt(e.ID, end) != len(streams) {
 			if time.Now().After(deadline) {
-				t.Fatalf("%d of %d streams past event %d after %v", f.streamsAt(e.id, end), len(streams), end, streamWait)
+				t.Fatalf("%d of %d streams past event %d after %v", f.streamsAt(e.ID, end), len(streams), end, streamWait)
 			}
 			time.Sleep(time.Millisecond)
 		}

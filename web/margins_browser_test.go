@@ -49,7 +49,7 @@ func TestBrowserMarginsFlow(t *testing.T) {
 			fmt.Sprintf("Another note, %d: %s", i+1, strings.Repeat("a second thought that takes lines, ", 5)))
 	}
 	// A short note on the paragraph after.
-	blocks := app.essay(t).current.Blocks
+	blocks := app.essay(t).Current.Blocks
 	var next string
 	for i, bl := range blocks {
 		if bl.Anchor == third.Anchor {

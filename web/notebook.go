@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"glossa/library"
 	"glossa/store"
 )
 
@@ -160,7 +161,7 @@ func (s *Server) notebookFiltersOf(r *http.Request) (notebookFilters, error) {
 			store.MaxNotebookChoices, store.MaxNotebookChoices, store.MaxNotebookChoices))
 	}
 	for _, slug := range qs["essay"] {
-		if _, err := s.docs.doc(slug); err != nil {
+		if _, err := s.docs.Doc(slug); err != nil {
 			return f, errBadRequest(fmt.Sprintf("There is no essay %q in the library.", slug))
 		}
 		if !slices.Contains(f.Essays, slug) {
@@ -223,15 +224,15 @@ func (s *Server) handleNotebook(w http.ResponseWriter, r *http.Request) error {
 	p := notebookPage{basePage: s.base(r, "Notebook"), Filters: f, Search: searchForm{Action: "/notebook", Query: r.URL.Query().Get("q")}}
 	p.Clear = notebookFilters{All: f.All}.url(0)
 
-	docs := s.docs.all()
-	byID := make(map[int64]*docEntry, len(docs))
+	docs := s.docs.All()
+	byID := make(map[int64]*library.Doc, len(docs))
 	q := store.NotebookQuery{All: f.All, Groups: f.Groups, Tags: f.Tags, Questions: f.Questions, Private: f.Private,
 		Offset: from, Limit: listThreads}
 	for _, e := range docs {
-		byID[e.id] = e
-		q.Documents = append(q.Documents, e.id)
-		if slices.Contains(f.Essays, e.slug) {
-			q.Essays = append(q.Essays, e.id)
+		byID[e.ID] = e
+		q.Documents = append(q.Documents, e.ID)
+		if slices.Contains(f.Essays, e.Slug) {
+			q.Essays = append(q.Essays, e.ID)
 		}
 	}
 	status := http.StatusOK
@@ -252,7 +253,7 @@ func (s *Server) handleNotebook(w http.ResponseWriter, r *http.Request) error {
 	if p.Search.Error != "" {
 		p.Title = "Error: Notebook"
 		p.Facets = s.notebookFacets(f, nil, byID, rc)
-		return s.render(w, status, "notebook.html", p)
+		return s.pages.render(w, status, "notebook.html", p)
 	}
 	p.Shown = true
 	p.Facets = s.notebookFacets(f, &nb.Facets, byID, rc)
@@ -280,7 +281,7 @@ func (s *Server) handleNotebook(w http.ResponseWriter, r *http.Request) error {
 	if len(p.Docs) == 0 && from > 0 && p.Total > 0 {
 		p.Prev, p.First = "", f.url(0)
 	}
-	return s.render(w, status, "notebook.html", p)
+	return s.pages.render(w, status, "notebook.html", p)
 }
 
 // notebook asks the store for the page q describes; with a search, once
@@ -288,7 +289,7 @@ func (s *Server) handleNotebook(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) notebook(w http.ResponseWriter, r *http.Request, rc *readerCtx, f notebookFilters, q *store.NotebookQuery) (store.Notebook, error) {
 	ctx := r.Context()
 	if f.Query != "" {
-		if err := s.searchAllowed(w, r); err != nil {
+		if err := s.searches.allowed(w, r); err != nil {
 			return store.Notebook{}, err
 		}
 		sq, err := store.ParseSearch(f.Query)
@@ -297,16 +298,16 @@ func (s *Server) notebook(w http.ResponseWriter, r *http.Request, rc *readerCtx,
 		}
 		q.Search = &sq
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, s.cfg.SearchTimeout)
+		ctx, cancel = context.WithTimeout(ctx, s.searches.timeout)
 		defer cancel()
 	}
 	nb, err := s.db.Notebook(ctx, rc.viewer, *q)
-	return nb, s.searchStopped(w, err)
+	return nb, s.searches.stopped(w, err)
 }
 
 // notebookEntries renders the page's entries, within the page's budget
 // (bounds.go), each document's under its title.
-func (s *Server) notebookEntries(ctx context.Context, rc *readerCtx, p *notebookPage, nb store.Notebook, byID map[int64]*docEntry, counts map[int64]int) error {
+func (s *Server) notebookEntries(ctx context.Context, rc *readerCtx, p *notebookPage, nb store.Notebook, byID map[int64]*library.Doc, counts map[int64]int) error {
 	b := newPageBudget()
 	var (
 		chosen []store.NotebookEntry
@@ -329,7 +330,7 @@ func (s *Server) notebookEntries(ctx context.Context, rc *readerCtx, p *notebook
 	labels := map[int64][]string{}
 	for i, x := range chosen {
 		e := byID[x.Note.DocumentID]
-		nv := s.threadView(ts[i], rc, e.slug, revisionNumbers(e), true)
+		nv := s.threadView(ts[i], rc, e.Slug, revisionNumbers(e), true)
 		if !b.fits(htmlSize(nv), i == 0) {
 			break
 		}
@@ -338,13 +339,13 @@ func (s *Server) notebookEntries(ctx context.Context, rc *readerCtx, p *notebook
 			Reply: x.Note.ParentID != "", ThreadID: x.Note.ParentID,
 			ThreadAuthor: x.ThreadAuthor.Name, ThreadMine: x.ThreadAuthor.ID == rc.viewer.UserID}
 		if placedNow(e, x.Note) {
-			if labels[e.id] == nil {
-				labels[e.id] = blockLabels(e.current)
+			if labels[e.ID] == nil {
+				labels[e.ID] = blockLabels(e.Current)
 			}
-			entry.Label, entry.Placed = labels[e.id][e.current.Block(x.Note.Current.Anchor).Index], true
+			entry.Label, entry.Placed = labels[e.ID][e.Current.Block(x.Note.Current.Anchor).Index], true
 		}
-		if n := len(p.Docs); n == 0 || p.Docs[n-1].Slug != e.slug {
-			p.Docs = append(p.Docs, notebookDoc{Slug: e.slug, Title: e.current.Meta.Title, Count: counts[e.id]})
+		if n := len(p.Docs); n == 0 || p.Docs[n-1].Slug != e.Slug {
+			p.Docs = append(p.Docs, notebookDoc{Slug: e.Slug, Title: e.Current.Meta.Title, Count: counts[e.ID]})
 		}
 		d := &p.Docs[len(p.Docs)-1]
 		d.Entries = append(d.Entries, entry)
@@ -357,7 +358,7 @@ func (s *Server) notebookEntries(ctx context.Context, rc *readerCtx, p *notebook
 // (nil when the search could not run: the choices without counts): the
 // values with notes, and every chosen one (with 0 if it has none, so that
 // it can be unticked).
-func (s *Server) notebookFacets(f notebookFilters, c *store.NotebookFacets, byID map[int64]*docEntry, rc *readerCtx) []notebookFacet {
+func (s *Server) notebookFacets(f notebookFilters, c *store.NotebookFacets, byID map[int64]*library.Doc, rc *readerCtx) []notebookFacet {
 	counted := c != nil
 	if c == nil {
 		c = &store.NotebookFacets{}
@@ -366,13 +367,13 @@ func (s *Server) notebookFacets(f notebookFilters, c *store.NotebookFacets, byID
 	listed := map[string]bool{}
 	for _, x := range c.Essays {
 		e := byID[x.ID]
-		listed[e.slug] = true
-		essays.Options = append(essays.Options, facetOption{Name: "essay", Value: e.slug, Label: e.current.Meta.Title,
-			Count: x.Count, Checked: slices.Contains(f.Essays, e.slug)})
+		listed[e.Slug] = true
+		essays.Options = append(essays.Options, facetOption{Name: "essay", Value: e.Slug, Label: e.Current.Meta.Title,
+			Count: x.Count, Checked: slices.Contains(f.Essays, e.Slug)})
 	}
 	for _, slug := range f.Essays {
-		if e, err := s.docs.doc(slug); err == nil && !listed[slug] {
-			essays.Options = append(essays.Options, facetOption{Name: "essay", Value: slug, Label: e.current.Meta.Title, Checked: true})
+		if e, err := s.docs.Doc(slug); err == nil && !listed[slug] {
+			essays.Options = append(essays.Options, facetOption{Name: "essay", Value: slug, Label: e.Current.Meta.Title, Checked: true})
 		}
 	}
 	groups := notebookFacet{Legend: "Group", More: c.MoreGroups, MoreWhat: "group"}

@@ -61,9 +61,9 @@ func seedNotebook(b testing.TB, app *testApp, n int) nbSeed {
 		return []string{fmt.Sprintf("tag%d", j%30), fmt.Sprintf("theme%d", j%7)}
 	}
 	note := func(i int) store.NewNote {
-		blk := e.current.Blocks[i%len(e.current.Blocks)]
-		nn := store.NewNote{DocumentID: e.id, Body: fmt.Sprintf("Note %d with *some* Markdown and a [link](https://example.org/%d).", i, i%50),
-			Target: store.Original{Target: store.Target{RevisionID: e.rev.ID, Anchor: blk.Anchor}, BlockHash: blk.Hash}}
+		blk := e.Current.Blocks[i%len(e.Current.Blocks)]
+		nn := store.NewNote{DocumentID: e.ID, Body: fmt.Sprintf("Note %d with *some* Markdown and a [link](https://example.org/%d).", i, i%50),
+			Target: store.Original{Target: store.Target{RevisionID: e.Rev.ID, Anchor: blk.Anchor}, BlockHash: blk.Hash}}
 		switch i % 5 {
 		case 0:
 			nn.AuthorID, nn.Audience, nn.Tags = reader, store.Private, tags(i)
@@ -112,7 +112,7 @@ func seedNotebook(b testing.TB, app *testApp, n int) nbSeed {
 	}
 	for i := range replies {
 		t := tops[i%len(tops)]
-		if _, err := app.db.CreateNote(ctx, store.NewNote{DocumentID: e.id, AuthorID: reader, ParentID: t.ID,
+		if _, err := app.db.CreateNote(ctx, store.NewNote{DocumentID: e.ID, AuthorID: reader, ParentID: t.ID,
 			Body: fmt.Sprintf("Reply %d.", i)}); err != nil {
 			b.Fatal(err)
 		}

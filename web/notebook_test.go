@@ -218,15 +218,15 @@ func newNBClass(t *testing.T) *nbClass {
 		{"X1", essaySlug, 0, k.bo, "private", "secret", false, "lighthouse"},
 		{"O1", essaySlug, 1, k.olga, C, "realism", false, "lighthouse"},
 	} {
-		e, err := app.srv.docs.doc(n.doc)
+		e, err := app.srv.docs.Doc(n.doc)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var anchor string
-		for i, b := 0, 0; b < len(e.current.Blocks); b++ {
-			if e.current.Blocks[b].Kind == "p" {
+		for i, b := 0, 0; b < len(e.Current.Blocks); b++ {
+			if e.Current.Blocks[b].Kind == "p" {
 				if i == n.para {
-					anchor = e.current.Blocks[b].Anchor
+					anchor = e.Current.Blocks[b].Anchor
 					break
 				}
 				i++

@@ -9,11 +9,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
 	"glossa/content"
+	"glossa/library"
 	"glossa/store"
 	"glossa/transfer"
 )
@@ -25,96 +25,8 @@ const maxBodyChars = store.MaxBodyChars
 // (transfer.NoteInput).
 type noteInput = transfer.NoteInput
 
-// firstDifference says where a quote and the text first differ, each
-// side's character quoted with its code point, so that quotes that look
-// alike (’ and ', a dash and a hyphen, a letter from another alphabet)
-// are told apart in the message.
-func firstDifference(quote, text string) string {
-	q, t := []rune(quote), []rune(text)
-	i := 0
-	for i < len(q) && i < len(t) && q[i] == t[i] {
-		i++
-	}
-	side := func(r []rune) string {
-		if i >= len(r) {
-			return "nothing more"
-		}
-		return fmt.Sprintf("%q (U+%04X)", r[i], r[i])
-	}
-	return fmt.Sprintf("they differ at character %d, where the quote has %s and the text %s", i+1, side(q), side(t))
-}
-
 // validateBody checks a note body (store.ValidateBody).
 func validateBody(body string, fe fieldErrors) string { return store.ValidateBody(body, fe) }
-
-// resolveTarget checks where a note goes on the current revision of e and
-// computes its quote from the server's own canonical text: the client's
-// offsets are trusted only as offsets, and a client's quote must match.
-func resolveTarget(e *docEntry, in noteInput, fe fieldErrors) (store.Original, error) {
-	if !utf8.ValidString(in.Anchor + in.Phrase + in.Exact + in.Prefix + in.Suffix) {
-		fe["target"] = "The target is not valid UTF-8 text."
-		return store.Original{}, nil
-	}
-	if in.Anchor == "" {
-		fe["anchor"] = "Say which paragraph the note is on."
-		return store.Original{}, nil
-	}
-	b := e.current.Block(in.Anchor)
-	if b == nil {
-		fe["anchor"] = fmt.Sprintf("There is no paragraph %q in the current version of this document.", in.Anchor)
-		return store.Original{}, nil
-	}
-	t := store.Original{Target: store.Target{RevisionID: e.rev.ID, Anchor: b.Anchor}, BlockHash: b.Hash}
-	n := content.CodePoints(b.Text)
-	var start, end int
-	switch {
-	case in.Start != nil || in.End != nil:
-		if in.Start == nil || in.End == nil {
-			fe["selector"] = "A text position needs both start and end."
-			return t, nil
-		}
-		start, end = *in.Start, *in.End
-		if start < 0 || end > n || start >= end {
-			fe["selector"] = fmt.Sprintf("The text position %d–%d is outside this paragraph, which has %d characters.", start, end, n)
-			return t, nil
-		}
-		// White space at either end of a selection is left out, as Canon
-		// leaves it out of a quote, so the offsets and the quote agree.
-		if s, e := content.TrimSpan(b.Text, start, end); s < e {
-			start, end = s, e
-		} else {
-			fe["selector"] = fmt.Sprintf("The text position %d–%d holds only white space; choose words.", start, end)
-			return t, nil
-		}
-		if in.Exact != "" {
-			if want, got := content.Canon(in.Exact), content.Slice(b.Text, start, end); got != want {
-				return t, conflict("The quote %q is not the text at %d–%d of %s, which reads %q: %s.", want, start, end, b.Anchor, got, firstDifference(want, got))
-			}
-		}
-	case in.Exact != "":
-		var ok bool
-		start, end, ok = content.FindQuote(b.Text, content.Canon(in.Exact), content.Canon(in.Prefix), content.Canon(in.Suffix))
-		if !ok {
-			return t, conflict("The quote %q is not in %s.", in.Exact, b.Anchor)
-		}
-	case strings.TrimSpace(in.Phrase) != "":
-		s, e, count := content.FindPhrase(b.Text, in.Phrase)
-		switch {
-		case count == 0:
-			fe["phrase"] = "That phrase is not in this paragraph. Copy it from the text; a note's phrase must lie inside one paragraph."
-			return t, nil
-		case count > 1:
-			fe["phrase"] = fmt.Sprintf("That phrase appears %d times in this paragraph. Add a word or two so it appears once.", count)
-			return t, nil
-		}
-		start, end = s, e
-	default:
-		return t, nil // the whole paragraph
-	}
-	t.Start, t.End = start, end
-	t.Exact, t.Prefix, t.Suffix, _ = content.QuoteContext(b.Text, start, end)
-	return t, nil
-}
 
 // annotatePage is the no-JavaScript form for a new note, and for editing one.
 type annotatePage struct {
@@ -148,8 +60,8 @@ type noteForm struct {
 	Version  string
 }
 
-func (s *Server) buildAnnotatePage(r *http.Request, e *docEntry, anchor, title string, rc *readerCtx) (annotatePage, error) {
-	b := e.current.Block(anchor)
+func (s *Server) buildAnnotatePage(r *http.Request, e *library.Doc, anchor, title string, rc *readerCtx) (annotatePage, error) {
+	b := e.Current.Block(anchor)
 	if b == nil {
 		return annotatePage{}, &httpError{status: http.StatusNotFound, msg: fmt.Sprintf("There is no paragraph %q in this document.", anchor)}
 	}
@@ -160,8 +72,8 @@ func (s *Server) buildAnnotatePage(r *http.Request, e *docEntry, anchor, title s
 		return annotatePage{}, err
 	}
 	return annotatePage{
-		basePage: base, Slug: e.slug, DocTitle: e.current.Meta.Title, Anchor: anchor,
-		Label: blockLabels(e.current)[b.Index], BlockHTML: b.HTML(), Form: noteForm{Audience: aud},
+		basePage: base, Slug: e.Slug, DocTitle: e.Current.Meta.Title, Anchor: anchor,
+		Label: blockLabels(e.Current)[b.Index], BlockHTML: b.HTML(), Form: noteForm{Audience: aud},
 	}, nil
 }
 
@@ -178,7 +90,7 @@ func (s *Server) handleAnnotateForm(w http.ResponseWriter, r *http.Request) erro
 		redirectToSignIn(w, r, r.URL.RequestURI())
 		return nil
 	}
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	e, err := s.docs.Doc(chi.URLParam(r, "slug"))
 	if err != nil {
 		return err
 	}
@@ -195,7 +107,7 @@ func (s *Server) handleAnnotateForm(w http.ResponseWriter, r *http.Request) erro
 	if err := s.withAudiences(r.Context(), &p, rc, ""); err != nil {
 		return err
 	}
-	return s.render(w, http.StatusOK, "annotate.html", p)
+	return s.pages.render(w, http.StatusOK, "annotate.html", p)
 }
 
 // handleCreateNote serves POST /read/{slug}/notes: create, then redirect to
@@ -203,7 +115,7 @@ func (s *Server) handleAnnotateForm(w http.ResponseWriter, r *http.Request) erro
 // typed and the problem named beside its field.
 func (s *Server) handleCreateNote(w http.ResponseWriter, r *http.Request) error {
 	u := userFrom(r.Context())
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	e, err := s.docs.Doc(chi.URLParam(r, "slug"))
 	if err != nil {
 		return err
 	}
@@ -212,7 +124,7 @@ func (s *Server) handleCreateNote(w http.ResponseWriter, r *http.Request) error 
 	}
 	anchor := r.PostForm.Get("anchor")
 	if u == nil {
-		redirectToSignIn(w, r, "/read/"+e.slug+"/annotate?anchor="+url.QueryEscape(anchor))
+		redirectToSignIn(w, r, "/read/"+e.Slug+"/annotate?anchor="+url.QueryEscape(anchor))
 		return nil
 	}
 	form := noteForm{
@@ -238,10 +150,11 @@ func (s *Server) handleCreateNote(w http.ResponseWriter, r *http.Request) error 
 	if form.Question && strings.TrimSpace(body) == "" {
 		fe["question"] = "A question needs words; write it in the note, or untick “This is a question”."
 	}
-	target, err := resolveTarget(e, in, fe)
-	var he *httpError
-	if errors.As(err, &he) && he.status == http.StatusConflict {
-		fe["phrase"], err = he.msg, nil
+	target, err := library.Resolve(e, in, fe)
+	// A quote that is not the text is the form's phrase to fix.
+	var qe *library.QuoteError
+	if errors.As(err, &qe) {
+		fe["phrase"], err = qe.Msg, nil
 	}
 	if err != nil {
 		return err
@@ -250,7 +163,7 @@ func (s *Server) handleCreateNote(w http.ResponseWriter, r *http.Request) error 
 		return fe
 	}
 	if len(fe) > 0 {
-		if fe["anchor"] != "" && e.current.Block(anchor) == nil {
+		if fe["anchor"] != "" && e.Current.Block(anchor) == nil {
 			return &httpError{status: http.StatusUnprocessableEntity, msg: fe["anchor"]}
 		}
 		p, err := s.buildAnnotatePage(r, e, anchor, "Annotate", rc)
@@ -261,7 +174,7 @@ func (s *Server) handleCreateNote(w http.ResponseWriter, r *http.Request) error 
 		if err := s.withAudiences(r.Context(), &p, rc, form.Audience); err != nil {
 			return err
 		}
-		return s.render(w, http.StatusUnprocessableEntity, "annotate.html", p)
+		return s.pages.render(w, http.StatusUnprocessableEntity, "annotate.html", p)
 	}
 	// A highlight (a note without words) is the reader's own unless they
 	// say otherwise: one to others asks first (highlight=share to show it,
@@ -273,7 +186,7 @@ func (s *Server) handleCreateNote(w http.ResponseWriter, r *http.Request) error 
 		return s.askHighlight(w, r, e, rc, anchor, form)
 	}
 	n, err := s.db.CreateNote(r.Context(), store.NewNote{
-		DocumentID: e.id, AuthorID: u.ID, Audience: audience, GroupID: group, Question: form.Question,
+		DocumentID: e.ID, AuthorID: u.ID, Audience: audience, GroupID: group, Question: form.Question,
 		Body: body, Target: target, Mentions: content.NoteMentions(body), Tags: tags,
 	})
 	if err != nil {
@@ -286,7 +199,7 @@ func (s *Server) handleCreateNote(w http.ResponseWriter, r *http.Request) error 
 // only me: nothing is saved yet, and the reader is asked whether to show
 // the highlight to that audience or keep it to themselves, their form
 // kept. The reader's JavaScript gets the question as JSON (confirm).
-func (s *Server) askHighlight(w http.ResponseWriter, r *http.Request, e *docEntry, rc *readerCtx, anchor string, form noteForm) error {
+func (s *Server) askHighlight(w http.ResponseWriter, r *http.Request, e *library.Doc, rc *readerCtx, anchor string, form noteForm) error {
 	label := writingToView{Audiences: audienceOptions(rc.groups, form.Audience, "")}.Label()
 	msg := "A highlight has no words, so it is yours alone unless you say otherwise. Show it to " + label + "?"
 	if wantsJSON(r) {
@@ -306,16 +219,16 @@ func (s *Server) askHighlight(w http.ResponseWriter, r *http.Request, e *docEntr
 	if err := s.withAudiences(r.Context(), &p, rc, form.Audience); err != nil {
 		return err
 	}
-	return s.render(w, http.StatusUnprocessableEntity, "annotate.html", p)
+	return s.pages.render(w, http.StatusUnprocessableEntity, "annotate.html", p)
 }
 
 // afterChange answers a successful form post: a redirect back to the
 // paragraph (Post/Redirect/Get), or for the reader's JavaScript the block's
 // fresh HTML, rendered by the same template as the page.
-func (s *Server) afterChange(w http.ResponseWriter, r *http.Request, e *docEntry, anchor, noteID string, status int) error {
+func (s *Server) afterChange(w http.ResponseWriter, r *http.Request, e *library.Doc, anchor, noteID string, status int) error {
 	if !wantsJSON(r) {
-		back := s.readURL(r, e.slug) + "#" + anchor
-		if ref := s.refererPage(r); ref != nil && isParagraphNotesPath(ref.Path, e.slug) {
+		back := readURL(r, e.Slug) + "#" + anchor
+		if ref := refererPage(r); ref != nil && isParagraphNotesPath(ref.Path, e.Slug) {
 			// The conversation's own form: back to it, at the note.
 			q := ref.Query()
 			q.Del("from")
@@ -369,7 +282,7 @@ type notePage struct {
 // ownNote loads a note the signed-in reader wrote, for editing or deleting.
 // Someone else's note answers 404, like a note that does not exist, unless
 // they may see it, when it answers 403.
-func (s *Server) ownNote(r *http.Request) (store.Note, *docEntry, error) {
+func (s *Server) ownNote(r *http.Request) (store.Note, *library.Doc, error) {
 	u := userFrom(r.Context())
 	n, err := s.db.Note(r.Context(), viewerOf(r.Context()), chi.URLParam(r, "id"))
 	if err != nil {
@@ -378,7 +291,7 @@ func (s *Server) ownNote(r *http.Request) (store.Note, *docEntry, error) {
 	if u == nil || n.Author.ID != u.ID {
 		return n, nil, errForbidden("Only the note's author can change it.")
 	}
-	e, err := s.docs.doc(n.DocumentSlug)
+	e, err := s.docs.Doc(n.DocumentSlug)
 	return n, e, err
 }
 
@@ -386,7 +299,7 @@ func (s *Server) ownNote(r *http.Request) (store.Note, *docEntry, error) {
 // reader sees only as its author (noteView.Closed) answers 403 at once,
 // rather than after they have typed their change. The store checks the
 // same on every write.
-func (s *Server) writableNote(r *http.Request) (store.Note, *docEntry, error) {
+func (s *Server) writableNote(r *http.Request) (store.Note, *library.Doc, error) {
 	n, e, err := s.ownNote(r)
 	if err != nil {
 		return n, e, err
@@ -440,13 +353,13 @@ func (s *Server) renderNotePage(w http.ResponseWriter, r *http.Request, n store.
 	if err != nil {
 		return err
 	}
-	e, err := s.docs.doc(root.DocumentSlug)
+	e, err := s.docs.Doc(root.DocumentSlug)
 	if err != nil {
 		return err
 	}
 	// The thread: the first note and its replies, a page of them at a
 	// time (?from=N, or the page with reply id on it).
-	replies, err := s.db.Notes(ctx, rc.viewer, store.NoteQuery{DocumentID: e.id, Parent: root.ID, WithoutBodies: true})
+	replies, err := s.db.Notes(ctx, rc.viewer, store.NoteQuery{DocumentID: e.ID, Parent: root.ID, WithoutBodies: true})
 	if err != nil {
 		return err
 	}
@@ -473,7 +386,7 @@ func (s *Server) renderNotePage(w http.ResponseWriter, r *http.Request, n store.
 		return err
 	}
 	revs := revisionNumbers(e)
-	tv := s.threadView(t, rc, e.slug, revs, true)
+	tv := s.threadView(t, rc, e.Slug, revs, true)
 	tv.ReplyCount, tv.RepliesFrom = len(replies), from
 	tv.RepliesOpen = true
 	nv := tv
@@ -483,15 +396,15 @@ func (s *Server) renderNotePage(w http.ResponseWriter, r *http.Request, n store.
 		}
 	}
 	if nv.ID != id {
-		nv = s.buildNoteView(n, rc, e.slug, revs) // a reply on another page of the thread
+		nv = s.buildNoteView(n, rc, e.Slug, revs) // a reply on another page of the thread
 	}
 	title := "Note by " + nv.Author
 	if nv.Reply() {
 		title = "Reply by " + nv.Author
 	}
-	p := notePage{basePage: s.base(r, title), Note: nv, Thread: tv, DocTitle: e.current.Meta.Title, Shared: -1, Lone: lone}
-	if b := e.current.Block(root.Current.Anchor); b != nil && placedNow(e, root) {
-		p.Label = blockLabels(e.current)[b.Index]
+	p := notePage{basePage: s.base(r, title), Note: nv, Thread: tv, DocTitle: e.Current.Meta.Title, Shared: -1, Lone: lone}
+	if b := e.Current.Block(root.Current.Anchor); b != nil && placedNow(e, root) {
+		p.Label = blockLabels(e.Current)[b.Index]
 		p.BlockHTML = b.HTML()
 		if root.Current.Exact != "" && !lone {
 			p.BlockHTML = b.Highlight([]content.Mark{markFor(root, root.Current.Target, rc.viewer)})
@@ -500,7 +413,7 @@ func (s *Server) renderNotePage(w http.ResponseWriter, r *http.Request, n store.
 	if edit != nil {
 		edit(&p)
 	}
-	return s.render(w, status, "note.html", p)
+	return s.pages.render(w, status, "note.html", p)
 }
 
 // handleEditForm serves GET /notes/{id}/edit.
@@ -522,11 +435,11 @@ func (s *Server) handleEditForm(w http.ResponseWriter, r *http.Request) error {
 	return s.renderEditPage(w, r, http.StatusOK, p, n)
 }
 
-func (s *Server) editPage(r *http.Request, n store.Note, e *docEntry) (annotatePage, error) {
-	p := annotatePage{basePage: s.base(r, "Edit note"), Slug: e.slug, DocTitle: e.current.Meta.Title,
+func (s *Server) editPage(r *http.Request, n store.Note, e *library.Doc) (annotatePage, error) {
+	p := annotatePage{basePage: s.base(r, "Edit note"), Slug: e.Slug, DocTitle: e.Current.Meta.Title,
 		Anchor: n.Current.Anchor, NoteID: n.ID, Exact: n.Current.Exact, Reply: n.ParentID != ""}
-	if b := e.current.Block(n.Current.Anchor); b != nil {
-		p.Label, p.BlockHTML = blockLabels(e.current)[b.Index], b.HTML()
+	if b := e.Current.Block(n.Current.Anchor); b != nil {
+		p.Label, p.BlockHTML = blockLabels(e.Current)[b.Index], b.HTML()
 	}
 	if p.Reply {
 		p.Title, p.Exact = "Edit reply", ""
@@ -549,7 +462,7 @@ func (s *Server) renderEditPage(w http.ResponseWriter, r *http.Request, status i
 	if err := s.withAudiences(r.Context(), &p, rc, label); err != nil {
 		return err
 	}
-	return s.render(w, status, "annotate.html", p)
+	return s.pages.render(w, status, "annotate.html", p)
 }
 
 // handleEditNote serves POST /notes/{id}/edit: body and audience change; the
@@ -665,8 +578,8 @@ func (s *Server) handleDeleteForm(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	p := deletePage{basePage: s.base(r, "Delete note"), Note: s.buildNoteView(n, rc, e.slug, revisionNumbers(e))}
-	return s.render(w, http.StatusOK, "delete.html", p)
+	p := deletePage{basePage: s.base(r, "Delete note"), Note: s.buildNoteView(n, rc, e.Slug, revisionNumbers(e))}
+	return s.pages.render(w, http.StatusOK, "delete.html", p)
 }
 
 // handleDeleteNote serves POST /notes/{id}/delete.

@@ -76,19 +76,19 @@ const maxOnly = listThreads
 // panel's HTML alone. Anchor "earlier" lists the notes whose words are
 // not in that revision.
 func (s *Server) handleParagraphNotes(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	e, err := s.docs.Doc(chi.URLParam(r, "slug"))
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
-	d, rev, old := e.current, e.rev, false
+	d, rev, old := e.Current, e.Rev, false
 	if v := chi.URLParam(r, "n"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
 			return errNotFound
 		}
-		if n != e.rev.Number {
-			if d, rev, err = s.docs.revision(ctx, e, n); err != nil {
+		if n != e.Rev.Number {
+			if d, rev, err = s.docs.Revision(ctx, e, n); err != nil {
 				return err
 			}
 			old = true
@@ -144,7 +144,7 @@ func (s *Server) handleParagraphNotes(w http.ResponseWriter, r *http.Request) er
 	if old {
 		revNo = rev.Number
 	}
-	back := "/read/" + e.slug
+	back := "/read/" + e.Slug
 	if old {
 		back += "/rev/" + strconv.Itoa(rev.Number)
 	}
@@ -152,7 +152,7 @@ func (s *Server) handleParagraphNotes(w http.ResponseWriter, r *http.Request) er
 		back += "?" + q
 	}
 	p := paragraphPage{
-		Slug: e.slug, Anchor: anchor, DocTitle: d.Meta.Title, Revision: rev.Number, Old: old,
+		Slug: e.Slug, Anchor: anchor, DocTitle: d.Meta.Title, Revision: rev.Number, Old: old,
 		Earlier: blk == nil, Total: total, Listed: len(ts), From: min(from, len(ts)),
 		Fragment: q.Get("part") == "conversation",
 	}
@@ -161,7 +161,7 @@ func (s *Server) handleParagraphNotes(w http.ResponseWriter, r *http.Request) er
 		for _, t := range ts {
 			p.Only = append(p.Only, t.note.ID)
 		}
-		p.All = paragraphNotesURL(e.slug, revNo, anchor, 0, rc)
+		p.All = paragraphNotesURL(e.Slug, revNo, anchor, 0, rc)
 	}
 	if blk != nil {
 		p.Label = blockLabels(d)[blk.Index]
@@ -172,7 +172,7 @@ func (s *Server) handleParagraphNotes(w http.ResponseWriter, r *http.Request) er
 	}
 	p.basePage = s.base(r, "Notes on "+p.Label+": "+d.Meta.Title)
 	if blk != nil && !old && rc.viewer.UserID != 0 {
-		p.Writing = &newNoteView{Annotate: "/read/" + e.slug + "/annotate?anchor=" + url.QueryEscape(anchor)}
+		p.Writing = &newNoteView{Annotate: "/read/" + e.Slug + "/annotate?anchor=" + url.QueryEscape(anchor)}
 		if rc.group != 0 {
 			p.Writing.Annotate += "&group=" + strconv.FormatInt(rc.group, 10)
 		}
@@ -201,7 +201,7 @@ func (s *Server) handleParagraphNotes(w http.ResponseWriter, r *http.Request) er
 	revNumbers := revisionNumbers(e)
 	var marks []content.Mark
 	for i, t := range chosen {
-		nv := s.threadView(t, rc, e.slug, revNumbers, true)
+		nv := s.threadView(t, rc, e.Slug, revNumbers, true)
 		if !b.fits(htmlSize(nv), i == 0) {
 			break
 		}
@@ -218,7 +218,7 @@ func (s *Server) handleParagraphNotes(w http.ResponseWriter, r *http.Request) er
 		}
 	}
 	page := func(from int) string {
-		u := paragraphNotesURL(e.slug, revNo, anchor, from, rc)
+		u := paragraphNotesURL(e.Slug, revNo, anchor, from, rc)
 		if only != nil {
 			u += map[bool]string{true: "&", false: "?"}[strings.Contains(u, "?")] + "notes=" + url.QueryEscape(strings.Join(only, ","))
 		}
@@ -231,9 +231,9 @@ func (s *Server) handleParagraphNotes(w http.ResponseWriter, r *http.Request) er
 		p.Next = page(p.To)
 	}
 	if p.Fragment {
-		return s.renderTemplate(w, http.StatusOK, "paragraph.html", "conversation", p)
+		return s.pages.renderTemplate(w, http.StatusOK, "paragraph.html", "conversation", p)
 	}
-	return s.render(w, http.StatusOK, "paragraph.html", p)
+	return s.pages.render(w, http.StatusOK, "paragraph.html", p)
 }
 
 // onlyThreads keeps the threads of ts whose first note is one of ids, in

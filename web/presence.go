@@ -21,7 +21,7 @@ import (
 // debounce interval, so a burst of reloads (a stream closing and opening
 // again within a second) costs one recount per reader, not one per
 // connection. The count is made once per reader, not per stream: the
-// streams of one account on one document share it (presenceShared), so a
+// streams of one account on one document share it (countShared), so a
 // reader with a thousand streams costs what a reader with one does. And a
 // reader's count is made of per-group counts (groupHere), each made once
 // for every reader of that group: when one of a thousand students of a
@@ -30,6 +30,7 @@ import (
 // Each stream sends a presence event only when the numbers it shows
 // change.
 type presence struct {
+	db       *store.DB // the groups' members, to count
 	mu       sync.Mutex
 	docs     map[int64]*docPresence
 	debounce time.Duration
@@ -39,7 +40,7 @@ type presence struct {
 	// groups[doc][group] is the group's members on doc, shared by every
 	// reader's count while nothing it depends on changed.
 	groups map[int64]map[int64]*groupHere
-	// computed counts the counts made (presenceIn), for tests; listed,
+	// computed counts the counts made (countIn), for tests; listed,
 	// the groups' members listed (groupHere).
 	computed, listed atomic.Int64
 	// stamps[doc] is when doc's set of users last changed, on a clock
@@ -82,8 +83,8 @@ type groupHere struct {
 	err        error
 }
 
-func newPresence() *presence {
-	return &presence{docs: map[int64]*docPresence{}, stamps: map[int64]uint64{}, debounce: 500 * time.Millisecond,
+func newPresence(db *store.DB) *presence {
+	return &presence{db: db, docs: map[int64]*docPresence{}, stamps: map[int64]uint64{}, debounce: 500 * time.Millisecond,
 		counts: map[presenceKey]*presenceCount{}, groups: map[int64]map[int64]*groupHere{}}
 }
 
@@ -213,32 +214,19 @@ func readersText(n int) string {
 	return fmt.Sprintf("%d other readers here now", n)
 }
 
-// presenceFor counts, for each group the viewer belongs to, the other
-// members of that group who have the document open. Only the viewer's own
-// groups are counted, and only members, whom the group page lists anyway.
-func (s *Server) presenceFor(ctx context.Context, viewer store.Viewer, docID int64) ([]groupPresence, error) {
-	if viewer.UserID == 0 {
-		return nil, nil
-	}
-	ms, err := s.db.Memberships(ctx, viewer.UserID)
-	if err != nil {
-		return nil, err
-	}
-	return s.presenceIn(ctx, ms, viewer, docID)
-}
-
-// presenceShared is presenceFor for a live stream: the streams of one
-// reader on one document share one count while neither the document's
+// countShared counts, for each group the viewer belongs to, the other
+// members of that group who have the document open (only the viewer's own
+// groups, and only members, whom the group page lists anyway), for a live
+// stream: the streams of one reader on one document share one count while neither the document's
 // readers (its presence stamp) nor the store (memberships, groups: its
 // generation) changed, so presence work grows with readers, not streams.
 // The count runs on its own, so a stream that leaves does not cancel it
 // for the others.
-func (s *Server) presenceShared(ctx context.Context, viewer store.Viewer, docID int64) ([]groupPresence, error) {
+func (p *presence) countShared(ctx context.Context, viewer store.Viewer, docID int64) ([]groupPresence, error) {
 	if viewer.UserID == 0 {
 		return nil, nil
 	}
-	p := s.presence
-	gen := s.db.Generation() // before the count reads anything
+	gen := p.db.Generation() // before the count reads anything
 	k := presenceKey{docID, viewer.UserID}
 	p.mu.Lock()
 	stamp := p.stamps[docID]
@@ -259,11 +247,11 @@ func (s *Server) presenceShared(ctx context.Context, viewer store.Viewer, docID 
 		go func() {
 			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readTimeout)
 			if ms == nil {
-				ms, c.err = s.db.Memberships(cctx, viewer.UserID)
+				ms, c.err = p.db.Memberships(cctx, viewer.UserID)
 			}
 			if c.err == nil {
 				c.ms = ms
-				c.val, c.err = s.presenceIn(cctx, ms, viewer, docID)
+				c.val, c.err = p.countIn(cctx, ms, viewer, docID)
 			}
 			cancel()
 			if c.err != nil { // not kept: the next stream tries again
@@ -285,12 +273,13 @@ func (s *Server) presenceShared(ctx context.Context, viewer store.Viewer, docID 
 	}
 }
 
-// presenceIn is presenceFor with the viewer's memberships at hand.
-func (s *Server) presenceIn(ctx context.Context, ms []store.Membership, viewer store.Viewer, docID int64) ([]groupPresence, error) {
-	s.presence.computed.Add(1)
+// countIn is countShared's count, unshared, with the viewer's
+// memberships at hand.
+func (p *presence) countIn(ctx context.Context, ms []store.Membership, viewer store.Viewer, docID int64) ([]groupPresence, error) {
+	p.computed.Add(1)
 	out := make([]groupPresence, 0, len(ms))
 	for _, m := range ms {
-		here, err := s.groupMembersHere(ctx, docID, m.Group.ID)
+		here, err := p.membersHere(ctx, docID, m.Group.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -303,14 +292,13 @@ func (s *Server) presenceIn(ctx context.Context, ms []store.Membership, viewer s
 	return out, nil
 }
 
-// groupMembersHere returns the members of group with document doc open, shared
+// membersHere returns the members of group with document doc open, shared
 // by every reader counting while neither the document's readers (its
 // presence stamp) nor the store (memberships: its generation) changed.
 // The list runs on its own, so a reader who leaves does not cancel it for
 // the others. The map is shared: read it, never change it.
-func (s *Server) groupMembersHere(ctx context.Context, doc, group int64) (map[int64]bool, error) {
-	p := s.presence
-	gen := s.db.Generation() // before the list reads anything
+func (p *presence) membersHere(ctx context.Context, doc, group int64) (map[int64]bool, error) {
+	gen := p.db.Generation() // before the list reads anything
 	p.mu.Lock()
 	stamp := p.stamps[doc]
 	gs := p.groups[doc]
@@ -328,7 +316,7 @@ func (s *Server) groupMembersHere(ctx context.Context, doc, group int64) (map[in
 		gs[group] = g
 		go func() {
 			gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readTimeout)
-			g.here, g.err = s.listHere(gctx, doc, group)
+			g.here, g.err = p.listHere(gctx, doc, group)
 			cancel()
 			if g.err != nil { // not kept: the next reader tries again
 				p.mu.Lock()
@@ -350,14 +338,14 @@ func (s *Server) groupMembersHere(ctx context.Context, doc, group int64) (map[in
 }
 
 // listHere lists the members of group who have doc open now.
-func (s *Server) listHere(ctx context.Context, doc, group int64) (map[int64]bool, error) {
-	readers := s.presence.readers(doc)
+func (p *presence) listHere(ctx context.Context, doc, group int64) (map[int64]bool, error) {
+	readers := p.readers(doc)
 	here := map[int64]bool{}
 	if len(readers) == 0 {
 		return here, nil
 	}
-	s.presence.listed.Add(1)
-	members, err := s.db.Members(ctx, group)
+	p.listed.Add(1)
+	members, err := p.db.Members(ctx, group)
 	if err != nil {
 		return nil, err
 	}

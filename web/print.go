@@ -45,6 +45,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"glossa/content"
+	"glossa/library"
 	"glossa/store"
 )
 
@@ -217,7 +218,7 @@ func (n printNote) QuoteImported() bool { return n.Earlier && n.ImportedQuote &&
 
 // handlePrint serves GET /read/{slug}/print: the annotated print edition.
 func (s *Server) handlePrint(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	e, err := s.docs.Doc(chi.URLParam(r, "slug"))
 	if err != nil {
 		return err
 	}
@@ -241,14 +242,14 @@ func (s *Server) handlePrint(w http.ResponseWriter, r *http.Request) error {
 			return errBadRequest(fmt.Sprintf("From %q: the number of the first note to print, 1 or more.", v))
 		}
 	}
-	notes, err := s.db.Notes(ctx, rc.viewer, store.NoteQuery{DocumentID: e.id, WithoutBodies: true})
+	notes, err := s.db.Notes(ctx, rc.viewer, store.NoteQuery{DocumentID: e.ID, WithoutBodies: true})
 	if err != nil {
 		return err
 	}
-	d := e.current
+	d := e.Current
 	p := printPage{
-		basePage: s.base(r, "Print: "+d.Meta.Title), Slug: e.slug, Meta: d.Meta, Standfirst: d.StandfirstHTML,
-		Revision: e.rev.Number, PublishedAt: e.rev.PublishedAt, Printed: time.Now(), Mode: mode,
+		basePage: s.base(r, "Print: "+d.Meta.Title), Slug: e.Slug, Meta: d.Meta, Standfirst: d.StandfirstHTML,
+		Revision: e.Rev.Number, PublishedAt: e.Rev.PublishedAt, Printed: time.Now(), Mode: mode,
 	}
 	p.Styles = []string{"css/edition.css"}
 	p.Scripts = []string{"js/print.js"}
@@ -258,13 +259,13 @@ func (s *Server) handlePrint(w http.ResponseWriter, r *http.Request) error {
 	}
 	if p.To < p.NoteCount {
 		q.Set("from", strconv.Itoa(p.To+1))
-		p.NextURL = "/read/" + e.slug + "/print?" + q.Encode()
+		p.NextURL = "/read/" + e.Slug + "/print?" + q.Encode()
 	}
 	if p.From > 1 {
 		q.Del("from")
-		p.FirstURL = "/read/" + e.slug + "/print?" + q.Encode()
+		p.FirstURL = "/read/" + e.Slug + "/print?" + q.Encode()
 	}
-	return s.render(w, http.StatusOK, "print.html", p)
+	return s.pages.render(w, http.StatusOK, "print.html", p)
 }
 
 // layerOptions lists the layers the reader may choose, those in chosen
@@ -292,8 +293,8 @@ func layerOptions(rc *readerCtx, chosen printLayers) (opts []layerOption, names 
 // number from on, as many as one page may show (bounds.go): marks and
 // numbers in the blocks, the margins, the endnotes and the notes on an
 // earlier version.
-func (s *Server) printNotes(ctx context.Context, p *printPage, notes []store.Note, layers printLayers, e *docEntry, rc *readerCtx, from int) error {
-	d, rev := e.current, e.rev
+func (s *Server) printNotes(ctx context.Context, p *printPage, notes []store.Note, layers printLayers, e *library.Doc, rc *readerCtx, from int) error {
+	d, rev := e.Current, e.Rev
 	revNumbers := revisionNumbers(e)
 	labels := blockLabels(d)
 
@@ -367,7 +368,7 @@ func (s *Server) printNotes(ctx context.Context, p *printPage, notes []store.Not
 	}
 	p.From, p.To = from, from-1
 	for i, t := range chosen {
-		nv := s.threadView(t, rc, e.slug, revNumbers, false)
+		nv := s.threadView(t, rc, e.Slug, revNumbers, false)
 		size := len(nv.Body) + len(nv.Exact) + len(nv.OrigExact)
 		for _, r := range nv.Replies {
 			size += len(r.Body)
@@ -431,7 +432,7 @@ func (s *Server) printNotes(ctx context.Context, p *printPage, notes []store.Not
 				}
 			}
 			for _, pos := range at {
-				ref, err := s.renderBytes("print.html", "note-ref", refs[pos])
+				ref, err := s.pages.renderBytes("print.html", "note-ref", refs[pos])
 				if err != nil {
 					return err
 				}

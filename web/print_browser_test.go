@@ -197,7 +197,7 @@ func TestBrowserPrintPDF(t *testing.T) {
 	add(f.ann, app.paragraphWith(t, "No single factor").Anchor, "hub-and-spoke alliances",
 		"ANN-LONG: the *spokes* matter more than the hub here. Compare the [SCO's charter](https://example.org/sco) with the 1961 treaty: one is an alliance in all but name, the other in name only.")
 	var heading, footnote string
-	for _, b := range app.essay(t).current.Blocks {
+	for _, b := range app.essay(t).Current.Blocks {
 		switch {
 		case b.Kind == "h2" && b.Text == "Alliance Adjustments":
 			heading = b.Anchor

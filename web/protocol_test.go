@@ -455,7 +455,7 @@ func TestAPIRefusesInvalidUTF8(t *testing.T) {
 			"target": {"selector": {"type": "FragmentSelector", "value": "` + p.Anchor + `"}}}`
 	}
 	count := func() int {
-		return must(app.db.CountNotes(context.Background(), viewerOfUser(t, app, "ann"), app.essay(t).id))
+		return must(app.db.CountNotes(context.Background(), viewerOfUser(t, app, "ann"), app.essay(t).ID))
 	}
 	for name, tc := range map[string]struct{ body, want string }{
 		"a byte that is not UTF-8": {annotationWith("caf\xe9 au lait"), `invalid UTF-8 within "/body/value"`},
@@ -582,10 +582,10 @@ func TestOrphanStateNamesWhereItWasPlaced(t *testing.T) {
 		return newAppAt(t, dbPath, withContent(fstest.MapFS{"t.md": {Data: []byte(src)}}))
 	}
 	app := open(revV1)
-	e := must(app.srv.docs.doc("t"))
+	e := must(app.srv.docs.Doc("t"))
 	ann := app.signUp(t, "ann")
-	postNote(t, ann, e.current.Blocks[2].Anchor, "cut entirely", "on the cut", "private")
-	postNote(t, ann, e.current.Blocks[0].Anchor, "sixty years", "on sixty", "private")
+	postNote(t, ann, e.Current.Blocks[2].Anchor, "cut entirely", "on the cut", "private")
+	postNote(t, ann, e.Current.Blocks[0].Anchor, "sixty years", "on sixty", "private")
 	app.close()
 	app = open(revV2)
 	app.close()

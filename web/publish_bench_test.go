@@ -10,6 +10,7 @@ import (
 	"testing/fstest"
 
 	"glossa/content"
+	"glossa/library"
 	"glossa/store"
 )
 
@@ -60,23 +61,19 @@ func BenchmarkPublishRevision(b *testing.B) {
 		{essaySlug + ".md": {Data: editedEssay(b)}},
 		{essaySlug + ".md": {Data: original}},
 	}
-	if _, err := Publish(ctx, db, sources[1], ""); err != nil {
+	if _, err := library.Publish(ctx, db, sources[1], ""); err != nil {
 		b.Fatal(err)
 	}
-	essays, err := loadEssays(sources[1], "")
+	lib, _, err := library.Load(ctx, db, sources[1], "", slog.New(slog.DiscardHandler))
 	if err != nil {
 		b.Fatal(err)
 	}
-	lib, _, err := loadLibrary(ctx, db, essays, slog.New(slog.DiscardHandler))
-	if err != nil {
-		b.Fatal(err)
-	}
-	seedRandomNotes(b, db, must(lib.doc(essaySlug)), 10000)
+	seedRandomNotes(b, db, must(lib.Doc(essaySlug)), 10000)
 
-	var last PublishReport
+	var last library.PublishReport
 	i := 0
 	for b.Loop() {
-		reps, err := Publish(ctx, db, sources[i%2], "")
+		reps, err := library.Publish(ctx, db, sources[i%2], "")
 		if err != nil || !reps[0].Published {
 			b.Fatalf("publish: %+v, %v", reps, err)
 		}
@@ -96,7 +93,7 @@ func BenchmarkPublishRevision(b *testing.B) {
 // seedRandomNotes writes n private notes by one user on random phrases
 // (four in five) and whole paragraphs of the current revision, from a
 // fixed seed.
-func seedRandomNotes(tb testing.TB, db *store.DB, e *docEntry, n int) {
+func seedRandomNotes(tb testing.TB, db *store.DB, e *library.Doc, n int) {
 	tb.Helper()
 	ctx := context.Background()
 	u, err := db.CreateUser(ctx, "seed", []byte("x"))
@@ -105,15 +102,15 @@ func seedRandomNotes(tb testing.TB, db *store.DB, e *docEntry, n int) {
 	}
 	rng := rand.New(rand.NewPCG(4, 2))
 	for range n {
-		blk := e.current.Blocks[rng.IntN(len(e.current.Blocks))]
-		t := store.Original{Target: store.Target{RevisionID: e.rev.ID, Anchor: blk.Anchor}, BlockHash: blk.Hash}
+		blk := e.Current.Blocks[rng.IntN(len(e.Current.Blocks))]
+		t := store.Original{Target: store.Target{RevisionID: e.Rev.ID, Anchor: blk.Anchor}, BlockHash: blk.Hash}
 		if l := content.CodePoints(blk.Text); rng.IntN(5) > 0 && l > 2 {
 			start := rng.IntN(l - 1)
 			t.Start, t.End = start, min(l, start+3+rng.IntN(40))
 			t.Exact, t.Prefix, t.Suffix, _ = content.QuoteContext(blk.Text, t.Start, t.End)
 		}
 		if _, err := db.CreateNote(ctx, store.NewNote{
-			DocumentID: e.id, AuthorID: u.ID, Audience: store.Private, Target: t, Body: "A note.",
+			DocumentID: e.ID, AuthorID: u.ID, Audience: store.Private, Target: t, Body: "A note.",
 		}); err != nil {
 			tb.Fatal(err)
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"glossa/content"
+	"glossa/library"
 	"glossa/store"
 )
 
@@ -44,13 +45,13 @@ func (s *Server) handleLibrary(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	for _, e := range s.docs.all() {
+	for _, e := range s.docs.All() {
 		p.Docs = append(p.Docs, libraryDoc{
-			Slug: e.slug, Meta: e.current.Meta, Standfirst: e.current.StandfirstHTML,
-			Notes: counts[e.id], Revision: e.rev.Number,
+			Slug: e.Slug, Meta: e.Current.Meta, Standfirst: e.Current.StandfirstHTML,
+			Notes: counts[e.ID], Revision: e.Rev.Number,
 		})
 	}
-	return s.render(w, http.StatusOK, "library.html", p)
+	return s.pages.render(w, http.StatusOK, "library.html", p)
 }
 
 // readPage is the reading view of one revision.
@@ -301,12 +302,12 @@ func (s *Server) buildNoteView(n store.Note, rc *readerCtx, slug string, revNumb
 }
 
 // revisionNumbers maps each of e's revisions' ids to its number.
-func revisionNumbers(e *docEntry) map[int64]int { return store.RevisionNumbers(e.rev, e.revs) }
+func revisionNumbers(e *library.Doc) map[int64]int { return store.RevisionNumbers(e.Rev, e.Revs) }
 
 // handleRead serves GET /read/{slug}: the current revision with the notes the
 // reader may see in its margin.
 func (s *Server) handleRead(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	e, err := s.docs.Doc(chi.URLParam(r, "slug"))
 	if err != nil {
 		return err
 	}
@@ -314,7 +315,7 @@ func (s *Server) handleRead(w http.ResponseWriter, r *http.Request) error {
 	// under a generation newer than what it shows.
 	// The guide layer's switch lives in the session, not the URL, so it
 	// is part of the key too.
-	key := pageKey(r, s.db.Generation(), s.guidePref(r), s.presence.cacheKey(e.id))
+	key := pageKey(r, s.db.Generation(), s.guidePref(r), s.presence.cacheKey(e.ID))
 	if cp, ok := s.pageCache.get(key); ok {
 		return writePage(w, r, cp)
 	}
@@ -322,7 +323,7 @@ func (s *Server) handleRead(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.readView(r, e, e.current, e.rev, false)
+	p, err := s.readView(r, e, e.Current, e.Rev, false)
 	if err != nil {
 		return err
 	}
@@ -332,7 +333,7 @@ func (s *Server) handleRead(w http.ResponseWriter, r *http.Request) error {
 		// Only a page that offers a tour loads its script.
 		p.Scripts = append(p.Scripts, "js/tour.js")
 	}
-	b, err := s.renderBytes("read.html", "base", p)
+	b, err := s.pages.renderBytes("read.html", "base", p)
 	if err != nil {
 		return err
 	}
@@ -342,7 +343,7 @@ func (s *Server) handleRead(w http.ResponseWriter, r *http.Request) error {
 // handleRevision serves GET /read/{slug}/rev/{n}: an earlier revision, read
 // only, with the notes as they stood on it.
 func (s *Server) handleRevision(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	e, err := s.docs.Doc(chi.URLParam(r, "slug"))
 	if err != nil {
 		return err
 	}
@@ -350,11 +351,11 @@ func (s *Server) handleRevision(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || n < 1 {
 		return errNotFound
 	}
-	if n == e.rev.Number {
-		http.Redirect(w, r, "/read/"+e.slug, http.StatusSeeOther)
+	if n == e.Rev.Number {
+		http.Redirect(w, r, "/read/"+e.Slug, http.StatusSeeOther)
 		return nil
 	}
-	d, rev, err := s.docs.revision(r.Context(), e, n)
+	d, rev, err := s.docs.Revision(r.Context(), e, n)
 	if err != nil {
 		return err
 	}
@@ -363,11 +364,11 @@ func (s *Server) handleRevision(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p.Scripts = []string{"js/margin.js", "js/conversation.js"}
-	return s.render(w, http.StatusOK, "read.html", p)
+	return s.pages.render(w, http.StatusOK, "read.html", p)
 }
 
 // readView builds the reading page of revision rev.
-func (s *Server) readView(r *http.Request, e *docEntry, d *content.Document, rev store.Revision, old bool) (readPage, error) {
+func (s *Server) readView(r *http.Request, e *library.Doc, d *content.Document, rev store.Revision, old bool) (readPage, error) {
 	ctx := r.Context()
 	rc, err := s.buildReaderCtx(r)
 	if err != nil {
@@ -378,8 +379,8 @@ func (s *Server) readView(r *http.Request, e *docEntry, d *content.Document, rev
 		return readPage{}, err
 	}
 	p := readPage{
-		basePage: s.base(r, d.Meta.Title), Slug: e.slug, Meta: d.Meta, Standfirst: d.StandfirstHTML,
-		Revision: rev.Number, Current: e.rev.Number, Old: old, PublishedAt: rev.PublishedAt,
+		basePage: s.base(r, d.Meta.Title), Slug: e.Slug, Meta: d.Meta, Standfirst: d.StandfirstHTML,
+		Revision: rev.Number, Current: e.Rev.Number, Old: old, PublishedAt: rev.PublishedAt,
 	}
 	m, err := s.placeNotes(ctx, notes, e, d, rev, rc, "")
 	if err != nil {
@@ -391,7 +392,7 @@ func (s *Server) readView(r *http.Request, e *docEntry, d *content.Document, rev
 		revNo = rev.Number
 	}
 	if p.EarlierTotal > 0 {
-		p.EarlierMore = paragraphNotesURL(e.slug, revNo, earlierAnchor, 0, rc)
+		p.EarlierMore = paragraphNotesURL(e.Slug, revNo, earlierAnchor, 0, rc)
 	}
 	if err := s.conversationView(r, &p, e, rc, m); err != nil {
 		return readPage{}, err
@@ -404,15 +405,15 @@ func (s *Server) readView(r *http.Request, e *docEntry, d *content.Document, rev
 			continue
 		}
 		b := d.Blocks[part.Block]
-		p.Parts[i] = partView{Block: s.buildBlockView(e.slug, b, labels[b.Index], m, revNo, rc, old)}
+		p.Parts[i] = partView{Block: s.buildBlockView(e.Slug, b, labels[b.Index], m, revNo, rc, old)}
 	}
 	return p, nil
 }
 
 // revisionNotes reads the notes of e that v may see, without their bodies:
 // on the current revision, or as they stood on rev when old.
-func (s *Server) revisionNotes(ctx context.Context, v store.Viewer, e *docEntry, rev store.Revision, old bool) ([]store.Note, error) {
-	q := store.NoteQuery{DocumentID: e.id, WithoutBodies: true}
+func (s *Server) revisionNotes(ctx context.Context, v store.Viewer, e *library.Doc, rev store.Revision, old bool) ([]store.Note, error) {
+	q := store.NoteQuery{DocumentID: e.ID, WithoutBodies: true}
 	if old {
 		q.RevisionID = rev.ID // the notes as they stood on that revision
 	}
@@ -449,7 +450,7 @@ const earlierAnchor = "earlier"
 // thread was and marks no words. Each margin lists guide notes first,
 // then the rest in the reader's chosen order (rc.sort). The words of the
 // first marginThreads threads of that order are marked in the text.
-func (s *Server) placeNotes(ctx context.Context, notes []store.Note, e *docEntry, d *content.Document, rev store.Revision, rc *readerCtx, only string) (margins, error) {
+func (s *Server) placeNotes(ctx context.Context, notes []store.Note, e *library.Doc, d *content.Document, rev store.Revision, rc *readerCtx, only string) (margins, error) {
 	m := margins{summaries: map[string]summaryView{}, total: map[string]int{}, marks: map[string][]content.Mark{}}
 	byAnchor, earlier := placeThreads(notes, d, rev)
 	m.earlierTotal = len(earlier)
@@ -517,7 +518,7 @@ func (s *Server) placeNotes(ctx context.Context, notes []store.Note, e *docEntry
 	revNumbers := revisionNumbers(e)
 	for _, t := range earlierShown {
 		c := s.card(t, rc.viewer)
-		c.Slug, c.OrigRevision, c.OrigAnchor, c.OrigExact = e.slug, revNumbers[t.note.Original.RevisionID], t.note.Original.Anchor, t.note.Original.Exact
+		c.Slug, c.OrigRevision, c.OrigAnchor, c.OrigExact = e.Slug, revNumbers[t.note.Original.RevisionID], t.note.Original.Anchor, t.note.Original.Exact
 		c.ImportedQuote = t.note.ImportedQuote
 		m.earlier = append(m.earlier, c)
 	}
@@ -568,7 +569,7 @@ func blockLabels(d *content.Document) []string {
 // JavaScript swaps it in after creating or changing a note, so the page
 // never needs a reload and the HTML comes from the same template as the page.
 func (s *Server) handleBlockFragment(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	e, err := s.docs.Doc(chi.URLParam(r, "slug"))
 	if err != nil {
 		return err
 	}
@@ -576,32 +577,32 @@ func (s *Server) handleBlockFragment(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return s.renderTemplate(w, http.StatusOK, "read.html", "block", bv)
+	return s.pages.renderTemplate(w, http.StatusOK, "read.html", "block", bv)
 }
 
 // blockFor builds the view of one block as request r's reader sees it:
 // their sort order and ?group=, taken from the request or, for the reading
 // page's own scripts, from the page it came from (see readerCtx).
-func (s *Server) blockFor(r *http.Request, e *docEntry, anchor string) (*blockView, error) {
-	rc, err := s.readerCtxFrom(r, s.contextQuery(r, e.slug))
+func (s *Server) blockFor(r *http.Request, e *library.Doc, anchor string) (*blockView, error) {
+	rc, err := s.readerCtxFrom(r, contextQuery(r, e.Slug))
 	if err != nil {
 		return nil, err
 	}
 	return s.blockWith(r.Context(), e, anchor, rc)
 }
 
-func (s *Server) blockWith(ctx context.Context, e *docEntry, anchor string, rc *readerCtx) (*blockView, error) {
-	b := e.current.Block(anchor)
+func (s *Server) blockWith(ctx context.Context, e *library.Doc, anchor string, rc *readerCtx) (*blockView, error) {
+	b := e.Current.Block(anchor)
 	if b == nil {
 		return nil, errNotFound
 	}
-	notes, err := s.revisionNotes(ctx, rc.viewer, e, e.rev, false)
+	notes, err := s.revisionNotes(ctx, rc.viewer, e, e.Rev, false)
 	if err != nil {
 		return nil, err
 	}
-	m, err := s.placeNotes(ctx, notes, e, e.current, e.rev, rc, anchor)
+	m, err := s.placeNotes(ctx, notes, e, e.Current, e.Rev, rc, anchor)
 	if err != nil {
 		return nil, err
 	}
-	return s.buildBlockView(e.slug, b, blockLabels(e.current)[b.Index], m, 0, rc, false), nil
+	return s.buildBlockView(e.Slug, b, blockLabels(e.Current)[b.Index], m, 0, rc, false), nil
 }

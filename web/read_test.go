@@ -39,7 +39,7 @@ func TestReadPageAnchorsAndControls(t *testing.T) {
 		t.Errorf("h1 = %q", got)
 	}
 	blocks := queryAll(doc, ".doc-body [data-anchor]")
-	if want := len(app.essay(t).current.Blocks); len(blocks) != want || want < 25 {
+	if want := len(app.essay(t).Current.Blocks); len(blocks) != want || want < 25 {
 		t.Fatalf("%d anchored blocks on the page, %d in the document", len(blocks), want)
 	}
 	for _, b := range blocks {
@@ -303,7 +303,7 @@ func TestFormErrorsKeepText(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.form.Set("anchor", p.Anchor)
-			before := must(app.db.CountNotes(t.Context(), viewerOf(t.Context()), app.essay(t).id))
+			before := must(app.db.CountNotes(t.Context(), viewerOf(t.Context()), app.essay(t).ID))
 			res := ann.postForm("/read/"+essaySlug+"/notes", tc.form)
 			doc := parsePage(t, res, tc.status)
 			summary := query(doc, ".error-summary")
@@ -316,7 +316,7 @@ func TestFormErrorsKeepText(t *testing.T) {
 			if got := attr(query(doc, "input[name=phrase]"), "value"); got != tc.form.Get("phrase") {
 				t.Errorf("phrase not kept: %q", got)
 			}
-			after := must(app.db.CountNotes(t.Context(), viewerOf(t.Context()), app.essay(t).id))
+			after := must(app.db.CountNotes(t.Context(), viewerOf(t.Context()), app.essay(t).ID))
 			if after != before {
 				t.Errorf("a note was written despite the error")
 			}
@@ -402,8 +402,8 @@ func TestRevisionKeepsNotes(t *testing.T) {
 	fs1 := fstest.MapFS{"t.md": {Data: []byte(v1)}}
 	app := newAppAt(t, dbPath, withContent(fs1))
 	ann := app.signUp(t, "ann")
-	e, _ := app.srv.docs.doc("t")
-	first, second, third := e.current.Blocks[0], e.current.Blocks[1], e.current.Blocks[2]
+	e, _ := app.srv.docs.Doc("t")
+	first, second, third := e.Current.Blocks[0], e.Current.Blocks[1], e.Current.Blocks[2]
 	post := func(anchor, phrase, body string) {
 		res := ann.postForm("/read/t/notes", url.Values{"anchor": {anchor}, "phrase": {phrase}, "body": {body}})
 		readBody(res)
@@ -420,11 +420,11 @@ func TestRevisionKeepsNotes(t *testing.T) {
 	ann2 := app2.client(t)
 	res := ann2.postForm("/signin", url.Values{"name": {"ann"}, "password": {"correct horse"}})
 	readBody(res)
-	e2, _ := app2.srv.docs.doc("t")
-	if e2.rev.Number != 2 {
-		t.Fatalf("revision %d, want 2", e2.rev.Number)
+	e2, _ := app2.srv.docs.Doc("t")
+	if e2.Rev.Number != 2 {
+		t.Fatalf("revision %d, want 2", e2.Rev.Number)
 	}
-	if b := e2.current.Block(first.Anchor); b == nil || b.Text != first.Text {
+	if b := e2.Current.Block(first.Anchor); b == nil || b.Text != first.Text {
 		t.Errorf("unchanged paragraph lost its anchor %s", first.Anchor)
 	}
 	doc := ann2.page("/read/t", http.StatusOK)

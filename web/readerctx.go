@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"glossa/library"
 	"glossa/store"
 )
 
@@ -114,7 +115,7 @@ func (s *Server) guidePref(r *http.Request) string {
 // is one of ours (same host), else nil. Forms and the reader's scripts post
 // from a reading or note page; going back there keeps its ?sort= and
 // ?group= without a hidden field in every cached form.
-func (s *Server) refererPage(r *http.Request) *url.URL {
+func refererPage(r *http.Request) *url.URL {
 	ref := r.Header.Get("Referer")
 	if ref == "" {
 		return nil
@@ -136,12 +137,12 @@ func (s *Server) refererPage(r *http.Request) *url.URL {
 
 // contextQuery is the ?sort= and ?group= of a request for part of a
 // reading page: its own query when it has them, else the page it came from.
-func (s *Server) contextQuery(r *http.Request, slug string) url.Values {
+func contextQuery(r *http.Request, slug string) url.Values {
 	q := r.URL.Query()
 	if q.Has("sort") || q.Has("group") {
 		return q
 	}
-	if ref := s.refererPage(r); ref != nil && (ref.Path == "/read/"+slug || ref.Path == "/read/"+slug+"/annotate") {
+	if ref := refererPage(r); ref != nil && (ref.Path == "/read/"+slug || ref.Path == "/read/"+slug+"/annotate") {
 		return ref.Query()
 	}
 	return q
@@ -149,8 +150,8 @@ func (s *Server) contextQuery(r *http.Request, slug string) url.Values {
 
 // conversationURL is the conversation of paragraph anchor at the page
 // holding note (when given), with the context of the page r came from.
-func (s *Server) conversationURL(r *http.Request, e *docEntry, anchor, note string) string {
-	q := s.contextQuery(r, e.slug)
+func conversationURL(r *http.Request, e *library.Doc, anchor, note string) string {
+	q := contextQuery(r, e.Slug)
 	keep := url.Values{}
 	for _, k := range []string{"group", "sort"} {
 		if v := q.Get(k); v != "" {
@@ -160,7 +161,7 @@ func (s *Server) conversationURL(r *http.Request, e *docEntry, anchor, note stri
 	if note != "" {
 		keep.Set("note", note)
 	}
-	u := "/read/" + e.slug + "/notes/" + anchor
+	u := "/read/" + e.Slug + "/notes/" + anchor
 	if len(keep) > 0 {
 		u += "?" + keep.Encode()
 	}
@@ -168,8 +169,8 @@ func (s *Server) conversationURL(r *http.Request, e *docEntry, anchor, note stri
 }
 
 // readURL is the reading page with the context of the page r came from.
-func (s *Server) readURL(r *http.Request, slug string) string {
-	q := s.contextQuery(r, slug)
+func readURL(r *http.Request, slug string) string {
+	q := contextQuery(r, slug)
 	keep := url.Values{}
 	for _, k := range []string{"group", "sort"} {
 		if v := q.Get(k); v != "" {

@@ -84,13 +84,13 @@ func loadPages(fsys fs.FS, st *staticFiles) (*pageSet, error) {
 
 // render executes a page into a buffer first, so a template error is a clean
 // 500 and never half a page.
-func (s *Server) render(w http.ResponseWriter, status int, name string, data any) error {
-	return s.renderTemplate(w, status, name, "base", data)
+func (ps *pageSet) render(w http.ResponseWriter, status int, name string, data any) error {
+	return ps.renderTemplate(w, status, name, "base", data)
 }
 
 // renderTemplate executes one named template of a page's set.
-func (s *Server) renderTemplate(w http.ResponseWriter, status int, page, tmpl string, data any) error {
-	b, err := s.renderBytes(page, tmpl, data)
+func (ps *pageSet) renderTemplate(w http.ResponseWriter, status int, page, tmpl string, data any) error {
+	b, err := ps.renderBytes(page, tmpl, data)
 	if err != nil {
 		return err
 	}
@@ -98,8 +98,8 @@ func (s *Server) renderTemplate(w http.ResponseWriter, status int, page, tmpl st
 }
 
 // renderBytes executes one named template of a page's set into memory.
-func (s *Server) renderBytes(page, tmpl string, data any) ([]byte, error) {
-	t, ok := s.pages.pages[page]
+func (ps *pageSet) renderBytes(page, tmpl string, data any) ([]byte, error) {
+	t, ok := ps.pages[page]
 	if !ok {
 		return nil, fmt.Errorf("no template %q", page)
 	}

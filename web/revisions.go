@@ -10,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"glossa/content"
+	"glossa/library"
 	"glossa/store"
 )
 
@@ -32,23 +33,23 @@ type revisionRow struct {
 
 // handleRevisions serves GET /read/{slug}/revisions, newest first.
 func (s *Server) handleRevisions(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	e, err := s.docs.Doc(chi.URLParam(r, "slug"))
 	if err != nil {
 		return err
 	}
-	moves, err := s.db.RevisionMoves(r.Context(), viewerOf(r.Context()), e.id)
+	moves, err := s.db.RevisionMoves(r.Context(), viewerOf(r.Context()), e.ID)
 	if err != nil {
 		return err
 	}
-	p := revisionsPage{basePage: s.base(r, "Revisions of "+e.current.Meta.Title), Slug: e.slug, DocTitle: e.current.Meta.Title}
-	for i := len(e.revs) - 1; i >= 0; i-- {
-		rev := e.revs[i]
+	p := revisionsPage{basePage: s.base(r, "Revisions of "+e.Current.Meta.Title), Slug: e.Slug, DocTitle: e.Current.Meta.Title}
+	for i := len(e.Revs) - 1; i >= 0; i-- {
+		rev := e.Revs[i]
 		p.Rows = append(p.Rows, revisionRow{
-			Number: rev.Number, PublishedAt: rev.PublishedAt, Current: rev.ID == e.rev.ID,
+			Number: rev.Number, PublishedAt: rev.PublishedAt, Current: rev.ID == e.Rev.ID,
 			Changes: rev.Changes, Moves: moves[rev.ID],
 		})
 	}
-	return s.render(w, http.StatusOK, "revisions.html", p)
+	return s.pages.render(w, http.StatusOK, "revisions.html", p)
 }
 
 // reattachPage is the no-JavaScript way to put a note back on the text:
@@ -89,7 +90,7 @@ func (s *Server) handleReattachForm(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	p.Form.Version = strconv.FormatInt(n.Version, 10)
-	return s.render(w, http.StatusOK, "reattach.html", p)
+	return s.pages.render(w, http.StatusOK, "reattach.html", p)
 }
 
 // handleReattach serves POST /notes/{id}/reattach: the note's author puts it
@@ -115,7 +116,7 @@ func (s *Server) handleReattach(w http.ResponseWriter, r *http.Request) error {
 		Start: formInt(form.Start, "start", fe), End: formInt(form.End, "end", fe)}
 	var target store.Original
 	if len(fe) == 0 {
-		if target, err = resolveTarget(e, in, fe); err != nil {
+		if target, err = library.Resolve(e, in, fe); err != nil {
 			return err
 		}
 	}
@@ -148,14 +149,14 @@ func (s *Server) handleReattach(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		p.Form, p.Errors = form, fe
-		return s.render(w, status, "reattach.html", p)
+		return s.pages.render(w, status, "reattach.html", p)
 	}
 	return s.afterChange(w, r, e, target.Anchor, n.ID, http.StatusOK)
 }
 
 // reattachable loads the note of the request for re-attaching: the
 // reader's own, and a note, not a reply (replies sit with their note).
-func (s *Server) reattachable(r *http.Request) (store.Note, *docEntry, error) {
+func (s *Server) reattachable(r *http.Request) (store.Note, *library.Doc, error) {
 	n, e, err := s.writableNote(r)
 	if err != nil {
 		return n, e, err
@@ -167,18 +168,18 @@ func (s *Server) reattachable(r *http.Request) (store.Note, *docEntry, error) {
 	return n, e, nil
 }
 
-func (s *Server) buildReattachPage(r *http.Request, n store.Note, e *docEntry, anchor string) (reattachPage, error) {
+func (s *Server) buildReattachPage(r *http.Request, n store.Note, e *library.Doc, anchor string) (reattachPage, error) {
 	rc, err := s.readerCtxOf(r.Context())
 	if err != nil {
 		return reattachPage{}, err
 	}
 	p := reattachPage{
-		basePage: s.base(r, "Re-attach note"), Note: s.buildNoteView(n, rc, e.slug, revisionNumbers(e)),
-		DocTitle: e.current.Meta.Title, Slug: e.slug, Anchor: anchor,
+		basePage: s.base(r, "Re-attach note"), Note: s.buildNoteView(n, rc, e.Slug, revisionNumbers(e)),
+		DocTitle: e.Current.Meta.Title, Slug: e.Slug, Anchor: anchor,
 	}
 	p.Note.HTML = s.notes.html(p.Note)
-	labels := blockLabels(e.current)
-	for i, b := range e.current.Blocks {
+	labels := blockLabels(e.Current)
+	for i, b := range e.Current.Blocks {
 		label := "Heading: " + content.Excerpt(b.Text, 70)
 		if !strings.HasPrefix(labels[i], "the heading") {
 			label = strings.ToUpper(labels[i][:1]) + labels[i][1:] + ": " + content.Excerpt(b.Text, 70)

@@ -15,6 +15,7 @@ import (
 	"testing/fstest"
 
 	"glossa/content"
+	"glossa/library"
 	"glossa/store"
 	"glossa/transfer"
 )
@@ -40,12 +41,12 @@ func revisedApp(t *testing.T, setup func(app *testApp, anchors []string)) (*test
 	t.Helper()
 	dbPath := filepath.Join(t.TempDir(), "glossa.db")
 	app := newAppAt(t, dbPath, withContent(fstest.MapFS{"t.md": {Data: []byte(revV1)}}))
-	e, err := app.srv.docs.doc("t")
+	e, err := app.srv.docs.Doc("t")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var anchors []string
-	for _, b := range e.current.Blocks {
+	for _, b := range e.Current.Blocks {
 		anchors = append(anchors, b.Anchor)
 	}
 	setup(app, anchors)
@@ -75,9 +76,9 @@ func TestRevisionReaderSeesNotesFollowTheirWords(t *testing.T) {
 		postNote(t, ann, anchors[2], "cut entirely", "ann on the cut", "public")
 		postNote(t, bob, anchors[2], "", "bob's private thought", "private")
 	})
-	e, _ := app.srv.docs.doc("t")
-	if e.rev.Number != 2 {
-		t.Fatalf("revision %d, want 2", e.rev.Number)
+	e, _ := app.srv.docs.Doc("t")
+	if e.Rev.Number != 2 {
+		t.Fatalf("revision %d, want 2", e.Rev.Number)
 	}
 	ann := app.signIn(t, "ann")
 	doc := ann.page("/read/t", http.StatusOK)
@@ -298,15 +299,15 @@ func TestPublishReport(t *testing.T) {
 	}
 	defer db.Close()
 	v1 := fstest.MapFS{"t.md": {Data: []byte(revV1)}}
-	reps, err := Publish(ctx, db, v1, "")
+	reps, err := library.Publish(ctx, db, v1, "")
 	if err != nil || len(reps) != 1 || !reps[0].Published || reps[0].Revision != 1 {
 		t.Fatalf("first publish = %+v, %v", reps, err)
 	}
-	reps, err = Publish(ctx, db, v1, "")
+	reps, err = library.Publish(ctx, db, v1, "")
 	if err != nil || reps[0].Published || reps[0].Revision != 1 {
 		t.Fatalf("same sources again = %+v, %v; want nothing published", reps, err)
 	}
-	reps, err = Publish(ctx, db, fstest.MapFS{"t.md": {Data: []byte(revV2)}}, "")
+	reps, err = library.Publish(ctx, db, fstest.MapFS{"t.md": {Data: []byte(revV2)}}, "")
 	if err != nil || !reps[0].Published || reps[0].Revision != 2 ||
 		reps[0].Blocks != (store.BlockChanges{Unchanged: 2, Edited: 1, Inserted: 1, Deleted: 1}) {
 		t.Fatalf("revised publish = %+v, %v", reps, err)
@@ -323,7 +324,7 @@ func TestRestoredParagraphBringsNotesBack(t *testing.T) {
 	}
 	defer db.Close()
 	v1 := fstest.MapFS{"t.md": {Data: []byte(revV1)}}
-	if _, err := Publish(ctx, db, v1, ""); err != nil {
+	if _, err := library.Publish(ctx, db, v1, ""); err != nil {
 		t.Fatal(err)
 	}
 	u, err := db.CreateUser(ctx, "ann", []byte("x"))
@@ -357,13 +358,13 @@ func TestRestoredParagraphBringsNotesBack(t *testing.T) {
 		}
 		return out
 	}
-	if _, err := Publish(ctx, db, fstest.MapFS{"t.md": {Data: []byte(revV2)}}, ""); err != nil {
+	if _, err := library.Publish(ctx, db, fstest.MapFS{"t.md": {Data: []byte(revV2)}}, ""); err != nil {
 		t.Fatal(err)
 	}
 	if got := statuses(); got[0] != store.StatusOrphan || got[1] != store.StatusOrphan {
 		t.Fatalf("after the cut: %v, want both orphans", got)
 	}
-	reps, err := Publish(ctx, db, v1, "")
+	reps, err := library.Publish(ctx, db, v1, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -381,8 +382,8 @@ func TestWordsChangedMarkLasts(t *testing.T) {
 	dbPath := filepath.Join(t.TempDir(), "glossa.db")
 	app := newAppAt(t, dbPath, withContent(fstest.MapFS{"t.md": {Data: []byte(revV1)}}))
 	ann := app.signUp(t, "ann")
-	e, _ := app.srv.docs.doc("t")
-	hub := e.current.Blocks[1].Anchor
+	e, _ := app.srv.docs.Doc("t")
+	hub := e.Current.Blocks[1].Anchor
 	postNote(t, ann, hub, "hub and spkes network", "on hub", "public")
 	app.close()
 	for i, src := range []string{revV2, revV2 + "\nOne more paragraph at the end.\n"} {
@@ -419,12 +420,12 @@ const (
 func TestRevisionMovedNote(t *testing.T) {
 	dbPath := filepath.Join(t.TempDir(), "glossa.db")
 	app := newAppAt(t, dbPath, withContent(fstest.MapFS{"t.md": {Data: []byte(splitV1)}}))
-	e, err := app.srv.docs.doc("t")
+	e, err := app.srv.docs.Doc("t")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var anchors []string
-	for _, b := range e.current.Blocks {
+	for _, b := range e.Current.Blocks {
 		anchors = append(anchors, b.Anchor)
 	}
 	ann, bob := app.signUp(t, "ann"), app.signUp(t, "bob")
@@ -434,11 +435,11 @@ func TestRevisionMovedNote(t *testing.T) {
 	postNote(t, bob, anchors[1], "hub-and-spoke system", "bob's own, on the hub", "private")
 	app.close()
 	app = newAppAt(t, dbPath, withContent(fstest.MapFS{"t.md": {Data: []byte(splitV2)}}))
-	e, _ = app.srv.docs.doc("t")
-	if e.rev.Number != 2 || len(e.current.Blocks) != 4 || e.current.Blocks[2].Anchor != anchors[1] {
-		t.Fatalf("revision %d: the split paragraph's half about China should keep anchor %s: %+v", e.rev.Number, anchors[1], e.current.Blocks)
+	e, _ = app.srv.docs.Doc("t")
+	if e.Rev.Number != 2 || len(e.Current.Blocks) != 4 || e.Current.Blocks[2].Anchor != anchors[1] {
+		t.Fatalf("revision %d: the split paragraph's half about China should keep anchor %s: %+v", e.Rev.Number, anchors[1], e.Current.Blocks)
 	}
-	hub := e.current.Blocks[1].Anchor
+	hub := e.Current.Blocks[1].Anchor
 	ann = app.signIn(t, "ann")
 
 	// The store.
@@ -446,7 +447,7 @@ func TestRevisionMovedNote(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	notes, err := app.db.Notes(context.Background(), store.Viewer{UserID: u.ID}, store.NoteQuery{DocumentID: e.id})
+	notes, err := app.db.Notes(context.Background(), store.Viewer{UserID: u.ID}, store.NoteQuery{DocumentID: e.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -566,7 +567,7 @@ func TestPublishReportCountsMoved(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := Publish(ctx, db, fstest.MapFS{"t.md": {Data: []byte(splitV1)}}, ""); err != nil {
+	if _, err := library.Publish(ctx, db, fstest.MapFS{"t.md": {Data: []byte(splitV1)}}, ""); err != nil {
 		t.Fatal(err)
 	}
 	u, err := db.CreateUser(ctx, "ann", []byte("x"))
@@ -587,7 +588,7 @@ func TestPublishReportCountsMoved(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	reps, err := Publish(ctx, db, fstest.MapFS{"t.md": {Data: []byte(splitV2)}}, "")
+	reps, err := library.Publish(ctx, db, fstest.MapFS{"t.md": {Data: []byte(splitV2)}}, "")
 	if err != nil || len(reps) != 1 {
 		t.Fatalf("publish: %+v, %v", reps, err)
 	}

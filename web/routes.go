@@ -12,8 +12,9 @@ import (
 )
 
 // Every route glossa answers, pages and API alike, is registered here, in
-// routes; the handlers live in the file named for their area (groups.go
-// and api_groups.go, say).
+// routes; the handlers live in the file named for their area, a page's in
+// its file and the API's in the api_ file beside it (groups.go and
+// api_groups.go, search.go and api_search.go, say).
 
 // routes builds the router: the middleware every request passes, the
 // unauthenticated routes (health, static files), then the pages and,
@@ -30,7 +31,7 @@ func (s *Server) routes() http.Handler {
 	// sends no body for HEAD. A route that registers HEAD itself (the
 	// static files) keeps its own.
 	r.Use(middleware.GetHead)
-	r.MethodNotAllowed(s.page(s.methodNotAllowed))
+	r.MethodNotAllowed(s.page(methodNotAllowed))
 
 	r.Get("/healthz", s.handleHealth)
 	r.Handle("/static/*", http.StripPrefix("/static", s.static))
@@ -62,7 +63,7 @@ func (s *Server) routes() http.Handler {
 		r.Use(compressPages) // see compress.go: BREACH
 		r.Use(limitWrites)
 
-		// Reading and notes (library.go, read.go, paragraph.go, notes.go).
+		// Reading and notes (read.go, paragraph.go, notes.go).
 		r.Get("/", s.page(s.handleLibrary))
 		r.Get("/read/{slug}", s.page(s.handleRead))
 		r.Get("/read/{slug}/rev/{n}", s.page(s.handleRevision))
@@ -158,7 +159,7 @@ func (s *Server) routes() http.Handler {
 			r.Put("/groups/{id}/members/{userID}", s.api(s.apiSetRole))
 			r.Delete("/groups/{id}/removals/{userID}", s.api(s.apiLetBackIn))
 			r.Put("/groups/{id}/documents/{slug}", s.api(s.apiSetPostFirst))
-			r.Get("/groups/{id}/documents/{slug}/insights", s.api(s.apiInsights))
+			r.Get("/groups/{id}/documents/{slug}/insights", s.api(s.apiInsights)) // api_insights.go
 			r.Get("/groups/{id}/flags", s.api(s.apiFlags))
 			r.Post("/flags/{id}/resolve", s.api(s.apiResolveFlag))
 			r.Post("/join/{code}", s.api(s.apiJoin))
@@ -180,14 +181,15 @@ func (s *Server) routes() http.Handler {
 			r.Get("/documents/{slug}/revisions", s.api(s.apiRevisions))
 			r.Get("/documents/{slug}/revisions/{n}", s.api(s.apiRevision))
 
-			// Export and import (transfer.go).
+			// Export and import (api_transfer.go).
 			r.Get("/documents/{slug}/export", s.api(s.apiExport))
 			r.Post("/documents/{slug}/import", s.api(s.apiImport))
 
-			// Search (search.go).
+			// Search (api_search.go).
 			r.Get("/search", s.api(s.apiSearch))
 
-			// Documents and annotations, the W3C Web Annotation Protocol (api.go).
+			// Documents and annotations, the W3C Web Annotation Protocol
+			// (api_read.go, api_notes.go).
 			r.Get("/documents", s.api(s.apiDocuments))
 			r.Get("/documents/{slug}", s.api(s.apiGetDocument))
 			r.Get("/documents/{slug}/annotations/", s.api(s.apiContainer))
@@ -198,7 +200,7 @@ func (s *Server) routes() http.Handler {
 			r.Put("/annotations/{id}", s.api(s.apiPut))
 			r.Delete("/annotations/{id}", s.api(s.apiDelete))
 			r.NotFound(s.api(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
-			r.MethodNotAllowed(s.api(s.methodNotAllowed))
+			r.MethodNotAllowed(s.api(methodNotAllowed))
 		})
 		r.NotFound(s.page(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
 	})
@@ -207,7 +209,7 @@ func (s *Server) routes() http.Handler {
 
 // methodNotAllowed answers 405 with the Allow header RFC 9110 requires:
 // the methods the path's routes take, HEAD wherever GET is.
-func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) error {
+func methodNotAllowed(w http.ResponseWriter, r *http.Request) error {
 	allow := allowedMethods(r)
 	w.Header().Set("Allow", strings.Join(allow, ", "))
 	return &httpError{status: http.StatusMethodNotAllowed,

@@ -5,12 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"math"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/go-chi/httprate"
 
 	"glossa/content"
 	"glossa/store"
@@ -138,29 +139,29 @@ func markedSnippet(s string) template.HTML {
 // paragraph's label and a link to it. A note whose words are gone from the
 // current revision links to the revision it was written on.
 func (s *Server) searchWhere(n store.Note, labels map[string][]string) (title, label, link string) {
-	e, err := s.docs.doc(n.DocumentSlug)
+	e, err := s.docs.Doc(n.DocumentSlug)
 	if err != nil {
 		// A document no longer served: its slug, and no paragraph.
 		return n.DocumentSlug, "", "/read/" + url.PathEscape(n.DocumentSlug)
 	}
-	title = e.current.Meta.Title
+	title = e.Current.Meta.Title
 	if placedNow(e, n) {
-		if labels[e.slug] == nil {
-			labels[e.slug] = blockLabels(e.current)
+		if labels[e.Slug] == nil {
+			labels[e.Slug] = blockLabels(e.Current)
 		}
-		return title, labels[e.slug][e.current.Block(n.Current.Anchor).Index], "/read/" + e.slug + "#" + n.Current.Anchor
+		return title, labels[e.Slug][e.Current.Block(n.Current.Anchor).Index], "/read/" + e.Slug + "#" + n.Current.Anchor
 	}
 	if rev, ok := revisionNumbers(e)[n.Original.RevisionID]; ok {
-		return title, "", fmt.Sprintf("/read/%s/rev/%d#%s", e.slug, rev, n.Original.Anchor)
+		return title, "", fmt.Sprintf("/read/%s/rev/%d#%s", e.Slug, rev, n.Original.Anchor)
 	}
-	return title, "", "/read/" + e.slug
+	return title, "", "/read/" + e.Slug
 }
 
 // runSearch parses and runs the query typed into ?q= at page ?page=. An
 // unreadable query is a store.ErrInvalid error saying why; a search over
-// its budget is a searchRefused (searchAllowed, searchStopped).
+// its budget is a searchRefused (searchBudget).
 func (s *Server) runSearch(w http.ResponseWriter, r *http.Request, perPage int) (store.SearchResults, int, error) {
-	if err := s.searchAllowed(w, r); err != nil {
+	if err := s.searches.allowed(w, r); err != nil {
 		return store.SearchResults{}, 0, err
 	}
 	qs := r.URL.Query()
@@ -173,36 +174,48 @@ func (s *Server) runSearch(w http.ResponseWriter, r *http.Request, perPage int) 
 		return store.SearchResults{}, 0, err
 	}
 	q.Limit, q.Offset = perPage, (n-1)*perPage
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.SearchTimeout)
+	ctx, cancel := context.WithTimeout(r.Context(), s.searches.timeout)
 	defer cancel()
 	res, err := s.db.Search(ctx, viewerOf(r.Context()), q)
-	return res, n, s.searchStopped(w, err)
+	return res, n, s.searches.stopped(w, err)
 }
 
-// searchAllowed counts a search against its reader's Config.SearchLimit,
+// searchBudget is what one search may cost: Config.SearchLimit searches
+// a minute for each reader, and Config.SearchTimeout for each search.
+type searchBudget struct {
+	perMinute *httprate.RateLimiter
+	limit     int
+	timeout   time.Duration
+}
+
+func newSearchBudget(limit int, timeout time.Duration) *searchBudget {
+	return &searchBudget{perMinute: httprate.NewRateLimiter(limit, time.Minute), limit: limit, timeout: timeout}
+}
+
+// allowed counts a search against its reader's Config.SearchLimit,
 // keyed by account, or by address for those signed out, so that one
 // seminar behind one address shares nothing once signed in; over it, the
 // error is a searchRefused (429).
-func (s *Server) searchAllowed(w http.ResponseWriter, r *http.Request) error {
+func (b *searchBudget) allowed(w http.ResponseWriter, r *http.Request) error {
 	key := addrKey(r)
 	if u := userFrom(r.Context()); u != nil {
 		key = "user:" + strconv.FormatInt(u.ID, 10)
 	}
-	if s.searches.OnLimit(w, r, key) {
+	if b.perMinute.OnLimit(w, r, key) {
 		return searchRefused{&httpError{status: http.StatusTooManyRequests, msg: fmt.Sprintf(
-			"You have searched %d times in the last minute, as often as glossa allows. Wait a minute and search again.", s.cfg.SearchLimit)}}
+			"You have searched %d times in the last minute, as often as glossa allows. Wait a minute and search again.", b.limit)}}
 	}
 	return nil
 }
 
-// searchStopped turns a search the store stopped, out of time or turns,
+// stopped turns a search the store stopped, out of time or turns,
 // into a searchRefused (503); any other error is returned as it is.
-func (s *Server) searchStopped(w http.ResponseWriter, err error) error {
+func (b *searchBudget) stopped(w http.ResponseWriter, err error) error {
 	switch {
 	case errors.Is(err, store.ErrSearchTimeout):
 		return searchRefused{&httpError{status: http.StatusServiceUnavailable, err: err, msg: fmt.Sprintf(
 			"This search took longer than the %s glossa gives one search, so it was stopped. Search for fewer or rarer words, or a shorter phrase.",
-			spelledDuration(s.cfg.SearchTimeout))}}
+			spelledDuration(b.timeout))}}
 	case errors.Is(err, store.ErrSearchBusy):
 		w.Header().Set("Retry-After", "5")
 		return searchRefused{&httpError{status: http.StatusServiceUnavailable, err: err,
@@ -248,7 +261,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) error {
 	case p.Searched:
 		p.Title = p.Form.Query + " – Search"
 	}
-	return s.render(w, status, "search.html", p)
+	return s.pages.render(w, status, "search.html", p)
 }
 
 // search fills p from ?q= and ?page= of r, its links going to path; a
@@ -305,98 +318,4 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, path string, p *
 		p.Results = append(p.Results, v)
 	}
 	return http.StatusOK, nil
-}
-
-// apiSearchResults is GET /api/search's answer.
-type apiSearchResults struct {
-	Query   string          `json:"query"`
-	Total   int             `json:"total"`
-	Page    int             `json:"page"`
-	PerPage int             `json:"perPage"`
-	Prev    string          `json:"prev,omitempty"`
-	Next    string          `json:"next,omitempty"`
-	Items   []apiSearchItem `json:"items"`
-}
-
-// apiSearchItem is one note found. Snippets are HTML: escaped text with
-// the matches in <mark>.
-type apiSearchItem struct {
-	Annotation string         `json:"annotation"` // the annotation's IRI
-	Note       string         `json:"note"`       // its page
-	Document   apiSearchDoc   `json:"document"`
-	Anchor     string         `json:"anchor"`
-	Paragraph  string         `json:"paragraph"` // the paragraph's URL
-	Author     string         `json:"author"`
-	Audience   string         `json:"audience"`
-	Reply      bool           `json:"reply,omitempty"`
-	Tags       []string       `json:"tags"`
-	Created    string         `json:"created"`
-	Imported   bool           `json:"imported,omitempty"` // created is an imported file's claim
-	Snippets   apiSearchSnips `json:"snippets"`
-	Rank       float64        `json:"rank"`
-}
-
-type apiSearchDoc struct {
-	Slug  string `json:"slug"`
-	Title string `json:"title"`
-	URL   string `json:"url"`
-}
-
-type apiSearchSnips struct {
-	Body  string `json:"body"`
-	Quote string `json:"quote"`
-}
-
-// apiSearch serves GET /api/search?q=…&page=…&perPage=…: the notes the
-// caller may see that match, best first. A query it cannot read is 422
-// with the problem under fields.q; a search over its budget is 429 or 503
-// (searchRefused).
-func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) error {
-	perPage := searchPerPage
-	if v := r.URL.Query().Get("perPage"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > store.MaxSearchLimit {
-			return errBadRequest(fmt.Sprintf("perPage must be a whole number from 1 to %d.", store.MaxSearchLimit))
-		}
-		perPage = n
-	}
-	res, n, err := s.runSearch(w, r, perPage)
-	if errors.Is(err, store.ErrInvalid) {
-		return fieldErrors{"q": invalidMessage(err)}
-	}
-	if err != nil {
-		return err
-	}
-	base := s.baseURL(r)
-	query := r.URL.Query().Get("q")
-	page := func(k int) string {
-		v := url.Values{"q": {query}, "page": {strconv.Itoa(k)}}
-		if perPage != searchPerPage {
-			v.Set("perPage", strconv.Itoa(perPage))
-		}
-		return base + "/api/search?" + v.Encode()
-	}
-	out := apiSearchResults{Query: query, Total: res.Total, Page: n, PerPage: perPage, Items: []apiSearchItem{}}
-	if n > 1 {
-		out.Prev = page(n - 1)
-	}
-	if (n-1)*perPage+len(res.Results) < res.Total && len(res.Results) > 0 {
-		out.Next = page(n + 1)
-	}
-	labels := map[string][]string{}
-	for _, hit := range res.Results {
-		nt := hit.Note
-		title, _, link := s.searchWhere(nt, labels)
-		out.Items = append(out.Items, apiSearchItem{
-			Annotation: s.annotationIRI(r, nt.ID), Note: base + "/notes/" + nt.ID,
-			Document: apiSearchDoc{Slug: nt.DocumentSlug, Title: title, URL: base + "/read/" + nt.DocumentSlug},
-			Anchor:   nt.Current.Anchor, Paragraph: base + link,
-			Author: nt.Author.Name, Audience: audienceValue(nt.Audience, nt.GroupID), Reply: nt.ParentID != "",
-			Tags: nt.Tags, Created: nt.CreatedAt.UTC().Format(time.RFC3339), Imported: nt.Imported,
-			Snippets: apiSearchSnips{Body: string(markedSnippet(content.PlainText(hit.BodySnippet))), Quote: string(markedSnippet(hit.QuoteSnippet))},
-			Rank:     math.Round(hit.Rank*1e4) / 1e4,
-		})
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	return writeJSON(w, http.StatusOK, jsonType, out)
 }

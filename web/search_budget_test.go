@@ -29,10 +29,10 @@ func plantRepetitiveNotes(tb testing.TB, app *testApp, n int, audience store.Aud
 	e := app.essay(tb)
 	body := strings.TrimSpace(strings.Repeat("a ", maxBodyChars/2))
 	for i := range n {
-		blk := e.current.Blocks[i%len(e.current.Blocks)]
-		t := store.Original{Target: store.Target{RevisionID: e.rev.ID, Anchor: blk.Anchor}, BlockHash: blk.Hash}
+		blk := e.Current.Blocks[i%len(e.Current.Blocks)]
+		t := store.Original{Target: store.Target{RevisionID: e.Rev.ID, Anchor: blk.Anchor}, BlockHash: blk.Hash}
 		if _, err := app.db.CreateNote(ctx, store.NewNote{
-			DocumentID: e.id, AuthorID: u.ID, Audience: audience, Target: t, Body: body,
+			DocumentID: e.ID, AuthorID: u.ID, Audience: audience, Target: t, Body: body,
 		}); err != nil {
 			tb.Fatal(err)
 		}

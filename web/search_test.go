@@ -414,8 +414,8 @@ func TestSearchPrivacyWeb(t *testing.T) {
 	}
 	G := strconv.FormatInt(gid, 10)
 	anchor := func(slug string, i int) string {
-		e := must(app.srv.docs.doc(slug))
-		for _, b := range e.current.Blocks {
+		e := must(app.srv.docs.Doc(slug))
+		for _, b := range e.Current.Blocks {
 			if b.Kind == "p" {
 				if i == 0 {
 					return b.Anchor

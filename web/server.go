@@ -1,17 +1,18 @@
 // Package web is glossa's HTTP face: the Server (an http.Handler), its routes,
 // handlers, middleware, page rendering and the W3C annotation API.
 //
-// web imports store and content and joins them; neither of those imports web.
+// web speaks HTTP and nothing else: the documents it serves are library's,
+// the files of notes in and out are transfer's, the database is store's and
+// the rendering of Markdown is content's; none of them imports web.
 // Templates, static files and essays arrive as fs.FS values in Config so that
 // tests and a -dev flag can swap them.
 //
-// Exported is what the command line and a test harness need to serve: New,
-// Config and Server (an http.Handler, with Close, EndStreams for
+// Exported is what the command line needs to serve: New, Config and Server
+// (an http.Handler, with Close, EndStreams for
 // http.Server.RegisterOnShutdown, and Published, the start's publishing
-// report), ConnContext for http.Server.ConnContext, and Publish with
-// PublishReport, which "glossa publish" runs without serving. The account
-// rules and credentials are the store's; the trusted-proxy flag is parsed
-// by the command line.
+// report), and ConnContext for http.Server.ConnContext. The account rules
+// and credentials are the store's; the trusted-proxy flag is parsed by the
+// command line.
 package web
 
 import (
@@ -28,8 +29,8 @@ import (
 
 	"github.com/alexedwards/argon2id"
 	"github.com/alexedwards/scs/v2"
-	"github.com/go-chi/httprate"
 
+	"glossa/library"
 	"glossa/store"
 )
 
@@ -42,9 +43,9 @@ type Config struct {
 	// of essays on disk (-content) served beside them: its file replaces
 	// an embedded one of the same slug, and its absolute path is the
 	// origin of its revisions. A start publishes what changed, but never
-	// over a text from another origin (see publishDoc). With neither, the
-	// Server publishes nothing (glossa export and import). Either way it
-	// serves every document the database holds, at its current revision.
+	// over a text from another origin (see library.Load). With neither,
+	// the Server publishes nothing. Either way it serves every document
+	// the database holds, at its current revision.
 	Content   fs.FS
 	Folder    string
 	Templates fs.FS
@@ -109,7 +110,7 @@ type Server struct {
 	users    *userCache
 	pages    *pageSet
 	static   *staticFiles
-	docs     *library
+	docs     *library.Library
 	bodies   *bodyRenderer
 	notes    *noteCache
 	// pageCache keeps rendered reading pages; see pagecache.go.
@@ -123,12 +124,12 @@ type Server struct {
 	dummyHash string
 	// hashSlots bounds the argon2id computations running at once.
 	hashSlots hashSlots
-	// searches counts each reader's searches for Config.SearchLimit.
-	searches *httprate.RateLimiter
+	// searches is what a search may cost: Config.SearchLimit, SearchTimeout.
+	searches *searchBudget
 	// imports bounds the imports running at once; see importlimits.go.
 	imports *importGate
 	// published is what the start did with each essay it was given.
-	published []PublishReport
+	published []library.PublishReport
 
 	// watchStop ends watchOthers, which closes watchDone when it returns.
 	watchStop context.CancelFunc
@@ -139,7 +140,7 @@ type Server struct {
 
 // New loads the templates and static files, publishes every essay whose
 // source changed since the last run, over a revision of the same origin
-// only (see publishDoc), and wires the routes.
+// only (library.Load), and wires the routes.
 func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.DB == nil {
 		return nil, errors.New("web: Config.DB is nil")
@@ -180,7 +181,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 
 	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Logger, bodies: newBodyRenderer(bodyCacheBytes), pageCache: newPageCache(pageCacheBytes), hashSlots: newHashSlots(),
-		live: newLiveStreams(cfg.MaxStreams, cfg.MaxStreamsPerAccount, cfg.MaxStreamsPerAddress), presence: newPresence(), imports: newImportGate(cfg.ImportsAtOnce)}
+		live: newLiveStreams(cfg.MaxStreams, cfg.MaxStreamsPerAccount, cfg.MaxStreamsPerAddress), presence: newPresence(cfg.DB), imports: newImportGate(cfg.ImportsAtOnce, cfg.ImportLimit)}
 	var err error
 	if s.static, err = loadStatic(cfg.Static); err != nil {
 		return nil, err
@@ -189,11 +190,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.notes = newNoteCache(s.pages.pages["read.html"], s.log, noteCacheBytes)
-	essays, err := loadEssays(cfg.Content, cfg.Folder)
-	if err != nil {
-		return nil, err
-	}
-	if s.docs, s.published, err = loadLibrary(ctx, cfg.DB, essays, s.log); err != nil {
+	if s.docs, s.published, err = library.Load(ctx, cfg.DB, cfg.Content, cfg.Folder, s.log); err != nil {
 		return nil, err
 	}
 
@@ -220,7 +217,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 
-	s.searches = httprate.NewRateLimiter(cfg.SearchLimit, time.Minute)
+	s.searches = newSearchBudget(cfg.SearchLimit, cfg.SearchTimeout)
 	s.handler = s.routes()
 
 	if cfg.WatchEvery <= 0 {
@@ -235,7 +232,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 
 // Published says what the start did with each essay it was given:
 // published it, found it current, or held it back (PublishReport.Held).
-func (s *Server) Published() []PublishReport { return s.published }
+func (s *Server) Published() []library.PublishReport { return s.published }
 
 // Close stops the background work the Server started and ends the live
 // streams (see EndStreams). It does not close the database, which belongs

@@ -19,6 +19,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"glossa/content"
+	"glossa/library"
 	"glossa/store"
 )
 
@@ -32,7 +33,7 @@ type tourStop struct {
 // returns in reading order, already filtered for the viewer) and groups
 // them by paragraph. Replies, notes hidden by moderation and notes whose
 // words are not in the current revision make no stop.
-func guideStops(notes []store.Note, e *docEntry, groupID int64) []tourStop {
+func guideStops(notes []store.Note, e *library.Doc, groupID int64) []tourStop {
 	var stops []tourStop
 	at := map[string]int{}
 	for _, n := range notes {
@@ -40,7 +41,7 @@ func guideStops(notes []store.Note, e *docEntry, groupID int64) []tourStop {
 			continue
 		}
 		c := n.Current
-		if c.RevisionID != e.rev.ID || c.Status == store.StatusOrphan || e.current.Block(c.Anchor) == nil {
+		if c.RevisionID != e.Rev.ID || c.Status == store.StatusOrphan || e.Current.Block(c.Anchor) == nil {
 			continue
 		}
 		i, ok := at[c.Anchor]
@@ -77,8 +78,8 @@ func tourURL(slug string, group int64, stop int) string {
 
 // tourLinks lists the tours the viewer can take: one per group of theirs
 // with guide notes they may see on this document.
-func (s *Server) tourLinks(ctx context.Context, ms []store.Membership, viewer store.Viewer, e *docEntry) ([]tourLink, error) {
-	notes, err := s.db.Notes(ctx, viewer, store.NoteQuery{DocumentID: e.id, WithoutBodies: true})
+func (s *Server) tourLinks(ctx context.Context, ms []store.Membership, viewer store.Viewer, e *library.Doc) ([]tourLink, error) {
+	notes, err := s.db.Notes(ctx, viewer, store.NoteQuery{DocumentID: e.ID, WithoutBodies: true})
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +89,7 @@ func (s *Server) tourLinks(ctx context.Context, ms []store.Membership, viewer st
 		if len(stops) == 0 {
 			continue
 		}
-		t := tourLink{Slug: e.slug, GroupID: m.Group.ID, Name: m.Group.Name}
+		t := tourLink{Slug: e.Slug, GroupID: m.Group.ID, Name: m.Group.Name}
 		for _, st := range stops {
 			t.Anchors = append(t.Anchors, st.Anchor)
 		}
@@ -126,7 +127,7 @@ type tourItem struct {
 // handleTour serves GET /read/{slug}/tour?group=ID&stop=N: stop N (from 1)
 // of group ID's guided tour of the document, for members of the group.
 func (s *Server) handleTour(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	e, err := s.docs.Doc(chi.URLParam(r, "slug"))
 	if err != nil {
 		return err
 	}
@@ -158,22 +159,22 @@ func (s *Server) handleTour(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	viewer := viewerOf(ctx)
-	notes, err := s.db.Notes(ctx, viewer, store.NoteQuery{DocumentID: e.id, WithoutBodies: true})
+	notes, err := s.db.Notes(ctx, viewer, store.NoteQuery{DocumentID: e.ID, WithoutBodies: true})
 	if err != nil {
 		return err
 	}
 	stops := guideStops(notes, e, gid)
-	d := e.current
+	d := e.Current
 	p := tourPage{
-		basePage: s.base(r, "Guided tour: "+d.Meta.Title), Slug: e.slug, DocTitle: d.Meta.Title,
+		basePage: s.base(r, "Guided tour: "+d.Meta.Title), Slug: e.Slug, DocTitle: d.Meta.Title,
 		Group: g, Stop: stop, Total: len(stops),
 	}
 	if len(stops) == 0 {
 		if stop != 1 {
 			return errNotFound
 		}
-		p.Back = "/read/" + e.slug + "?group=" + strconv.FormatInt(gid, 10)
-		return s.render(w, http.StatusOK, "tour.html", p)
+		p.Back = "/read/" + e.Slug + "?group=" + strconv.FormatInt(gid, 10)
+		return s.pages.render(w, http.StatusOK, "tour.html", p)
 	}
 	if stop > len(stops) {
 		return errNotFound
@@ -181,7 +182,7 @@ func (s *Server) handleTour(w http.ResponseWriter, r *http.Request) error {
 	labels := blockLabels(d)
 	for i, st := range stops {
 		p.Stops = append(p.Stops, tourItem{
-			N: i + 1, Label: labels[d.Block(st.Anchor).Index], URL: tourURL(e.slug, gid, i+1), Current: i+1 == stop,
+			N: i + 1, Label: labels[d.Block(st.Anchor).Index], URL: tourURL(e.Slug, gid, i+1), Current: i+1 == stop,
 		})
 	}
 	cur := stops[stop-1]
@@ -208,7 +209,7 @@ func (s *Server) handleTour(w http.ResponseWriter, r *http.Request) error {
 	revNumbers := revisionNumbers(e)
 	var marks []content.Mark
 	for i, t := range chosen {
-		nv := s.threadView(t, rc, e.slug, revNumbers, true)
+		nv := s.threadView(t, rc, e.Slug, revNumbers, true)
 		if !budget.fits(htmlSize(nv), i == 0) {
 			break
 		}
@@ -219,18 +220,18 @@ func (s *Server) handleTour(w http.ResponseWriter, r *http.Request) error {
 	}
 	if p.More = len(cur.Notes) - len(p.Notes); p.More > 0 {
 		rc.group = gid
-		p.MoreURL = paragraphNotesURL(e.slug, 0, cur.Anchor, 0, rc)
+		p.MoreURL = paragraphNotesURL(e.Slug, 0, cur.Anchor, 0, rc)
 	}
 	p.Block = b.HTML()
 	if len(marks) > 0 {
 		p.Block = b.Highlight(marks)
 	}
 	if stop > 1 {
-		p.Prev = tourURL(e.slug, gid, stop-1)
+		p.Prev = tourURL(e.Slug, gid, stop-1)
 	}
 	if stop < len(stops) {
-		p.Next = tourURL(e.slug, gid, stop+1)
+		p.Next = tourURL(e.Slug, gid, stop+1)
 	}
-	p.Back = "/read/" + e.slug + "?group=" + strconv.FormatInt(gid, 10) + "#" + cur.Anchor
-	return s.render(w, http.StatusOK, "tour.html", p)
+	p.Back = "/read/" + e.Slug + "?group=" + strconv.FormatInt(gid, 10) + "#" + cur.Anchor
+	return s.pages.render(w, http.StatusOK, "tour.html", p)
 }

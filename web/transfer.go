@@ -1,6 +1,6 @@
 package web
 
-// The export and import page, and the API's export and import: the HTTP
+// The export and import page (the API's are api_transfer.go): the HTTP
 // side of the transfer package, which reads and writes the files (and
 // which "glossa export" and "glossa import" call directly). Routes:
 // routes.go.
@@ -10,13 +10,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
+	"glossa/library"
 	"glossa/store"
 	"glossa/transfer"
 )
@@ -44,11 +44,11 @@ type transferChoice struct {
 	Selected           bool
 }
 
-func (s *Server) buildTransferPage(r *http.Request, u *store.User, e *docEntry) (transferPage, error) {
+func (s *Server) buildTransferPage(r *http.Request, u *store.User, e *library.Doc) (transferPage, error) {
 	p := transferPage{
-		basePage: s.base(r, "Export and import notes · "+e.current.Meta.Title),
-		Slug:     e.slug, DocTitle: e.current.Meta.Title, MaxImport: transfer.ByteSize(transfer.MaxBytes),
-		Sources: e.current.Meta.Source, ImportLimit: s.cfg.ImportLimit,
+		basePage: s.base(r, "Export and import notes · "+e.Current.Meta.Title),
+		Slug:     e.Slug, DocTitle: e.Current.Meta.Title, MaxImport: transfer.ByteSize(transfer.MaxBytes),
+		Sources: e.Current.Meta.Source, ImportLimit: s.cfg.ImportLimit,
 		Formats: []transferChoice{
 			{Value: transfer.FormatMarkdown, Label: "Markdown", Help: "to read: the essay’s paragraphs with their notes", Selected: true},
 			{Value: transfer.FormatCSV, Label: "CSV", Help: "for a spreadsheet: one row per note and reply"},
@@ -72,7 +72,7 @@ func (s *Server) buildTransferPage(r *http.Request, u *store.User, e *docEntry) 
 // import notes. With ?format= (md, csv or jsonld) and ?scope= (mine or
 // group:ID), the export itself, as a download.
 func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	e, err := s.docs.Doc(chi.URLParam(r, "slug"))
 	if err != nil {
 		return err
 	}
@@ -91,16 +91,16 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, http.StatusOK, "export.html", p)
+	return s.pages.render(w, http.StatusOK, "export.html", p)
 }
 
 // serveExport sends document e's export for u as a download.
-func (s *Server) serveExport(w http.ResponseWriter, r *http.Request, u *store.User, e *docEntry, format, scope string) error {
+func (s *Server) serveExport(w http.ResponseWriter, r *http.Request, u *store.User, e *library.Doc, format, scope string) error {
 	sc, err := transfer.ParseScope(r.Context(), s.db, u, scope)
 	if err != nil {
 		return transferError(err)
 	}
-	f, err := transfer.Export(r.Context(), s.db, s.baseURL(r), u, e.transferDoc(), format, sc)
+	f, err := transfer.Export(r.Context(), s.db, s.baseURL(r), u, e.Transfer(), format, sc)
 	if err != nil {
 		return transferError(err)
 	}
@@ -160,37 +160,17 @@ func retryAfter(w http.ResponseWriter, err error) {
 	}
 }
 
-// apiExport serves GET /api/documents/{slug}/export: ?format= md, csv or
-// jsonld (the default), ?scope= mine (the default) or group:ID (teachers).
-func (s *Server) apiExport(w http.ResponseWriter, r *http.Request) error {
-	u, err := requireUser(r)
-	if err != nil {
-		return err
-	}
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
-	if err != nil {
-		return err
-	}
-	format := transfer.FormatJSONLD
-	if v := r.URL.Query().Get("format"); v != "" {
-		if format, err = transfer.ParseFormat(v); err != nil {
-			return err
-		}
-	}
-	return s.serveExport(w, r, u, e, format, r.URL.Query().Get("scope"))
-}
-
 // handleImport serves POST /read/{slug}/import: the import form's file
 // (multipart/form-data, field "file", and "source" = "any" when its notes
 // belong to this essay whatever page they were made on). It answers the
 // page again, with the report, or with why nothing was imported.
 // Importing is idempotent, so sending the form again does no harm.
 func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	e, err := s.docs.Doc(chi.URLParam(r, "slug"))
 	if err != nil {
 		return err
 	}
-	u, done := s.signedInFor(w, r, "/read/"+e.slug+"/export")
+	u, done := s.signedInFor(w, r, "/read/"+e.Slug+"/export")
 	if done {
 		return nil
 	}
@@ -202,7 +182,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 	p.AnySource = opt.AnySource
 	if err == nil {
 		p.Report = &rep
-		return s.render(w, http.StatusOK, "export.html", p)
+		return s.pages.render(w, http.StatusOK, "export.html", p)
 	}
 	var (
 		he   *httpError
@@ -213,14 +193,14 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 	}
 	retryAfter(w, err)
 	p.ImportError = he.msg
-	return s.render(w, he.status, "export.html", p)
+	return s.pages.render(w, he.status, "export.html", p)
 }
 
 // importUpload runs a reader's import into e, form or API, within the
 // limits of importlimits.go: the reader's slot is taken before read reads
 // the file, so nobody sends two at once, and one of the server's once it
 // is read, so that a slow upload holds none of them.
-func (s *Server) importUpload(ctx context.Context, u *store.User, e *docEntry, read func() ([]byte, transfer.Options, error)) (transfer.Report, transfer.Options, error) {
+func (s *Server) importUpload(ctx context.Context, u *store.User, e *library.Doc, read func() ([]byte, transfer.Options, error)) (transfer.Report, transfer.Options, error) {
 	leave, err := s.imports.reader(u.ID)
 	if err != nil {
 		return transfer.Report{}, transfer.Options{}, err
@@ -235,8 +215,8 @@ func (s *Server) importUpload(ctx context.Context, u *store.User, e *docEntry, r
 		return transfer.Report{}, opt, err
 	}
 	defer leaveServer()
-	opt.Allowance, opt.Placed = s.importAllowance(), &s.imports.placed
-	rep, err := transfer.Import(ctx, s.db, u, e.transferDoc(), data, opt)
+	opt.Allowance, opt.Placed = s.imports.allowance(), &s.imports.placed
+	rep, err := transfer.Import(ctx, s.db, u, e.Transfer(), data, opt)
 	return rep, opt, transferError(err)
 }
 
@@ -298,47 +278,4 @@ func readUploadParts(w http.ResponseWriter, r *http.Request, opt *transfer.Optio
 		return nil, importError(http.StatusBadRequest, "Choose a file to import.")
 	}
 	return file, nil
-}
-
-// apiImport serves POST /api/documents/{slug}/import: the file is the
-// request body (application/json or application/ld+json, at most
-// transfer.MaxBytes); the answer is the report. A file that cannot be read
-// at all is 400, 413 or 422 with the reason, and nothing is imported.
-func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) error {
-	u, err := requireUser(r)
-	if err != nil {
-		return err
-	}
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
-	if err != nil {
-		return err
-	}
-	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || (ct != "application/ld+json" && ct != "application/json") {
-		return &httpError{status: http.StatusUnsupportedMediaType,
-			msg: "Send the file as the request body, as application/json or application/ld+json."}
-	}
-	var opt transfer.Options
-	switch v := r.URL.Query().Get("source"); v {
-	case "":
-	case "any":
-		opt.AnySource = true
-	default:
-		return &httpError{status: http.StatusBadRequest,
-			msg: fmt.Sprintf("source=%q: the only choice is source=any, to place on this essay, by their quotes, notes made on other pages.", v)}
-	}
-	rep, _, err := s.importUpload(r.Context(), u, e, func() ([]byte, transfer.Options, error) {
-		r.Body = http.MaxBytesReader(w, r.Body, transfer.MaxBytes)
-		data, err := io.ReadAll(r.Body)
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, opt, importError(http.StatusRequestEntityTooLarge, "The file is larger than the %s glossa imports at a time. Split it.", transfer.ByteSize(transfer.MaxBytes))
-		}
-		return data, opt, err
-	})
-	if err != nil {
-		retryAfter(w, err)
-		return err
-	}
-	return writeJSON(w, http.StatusOK, jsonType, rep)
 }

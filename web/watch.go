@@ -47,13 +47,13 @@ func (s *Server) watchOthers(ctx context.Context, every time.Duration) {
 				s.users.forget()
 			}
 			pending = true
-			replaced, err := s.docs.refresh(ctx)
+			replaced, err := s.docs.Refresh(ctx)
 			if err != nil {
 				return err
 			}
 			for _, slug := range replaced {
-				e, _ := s.docs.doc(slug)
-				s.log.Info("serving a revision published by another process", "slug", slug, "revision", e.rev.Number)
+				e, _ := s.docs.Doc(slug)
+				s.log.Info("serving a revision published by another process", "slug", slug, "revision", e.Rev.Number)
 			}
 			pending = false
 			s.db.MarkChanged()

@@ -8,6 +8,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"glossa/library"
 	"glossa/store"
 )
 
@@ -56,15 +57,15 @@ func TestWritesByAnotherProcessReachTheServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	reps, err := Publish(ctx, other, fstest.MapFS{essaySlug + ".md": {Data: editedEssay(t)}}, "")
+	reps, err := library.Publish(ctx, other, fstest.MapFS{essaySlug + ".md": {Data: editedEssay(t)}}, "")
 	if err != nil || len(reps) != 1 || !reps[0].Published {
 		t.Fatalf("publish beside the server: %+v, %v", reps, err)
 	}
 	waitFor(t, "the new revision on the reading page", func() bool {
 		return strings.Contains(page(), "rewritten from scratch by the editor")
 	})
-	if got := must(app.srv.docs.doc(essaySlug)); got.rev.Number != e.rev.Number+1 {
-		t.Errorf("serving revision %d, want %d", got.rev.Number, e.rev.Number+1)
+	if got := must(app.srv.docs.Doc(essaySlug)); got.Rev.Number != e.Rev.Number+1 {
+		t.Errorf("serving revision %d, want %d", got.Rev.Number, e.Rev.Number+1)
 	}
 	after := page()
 	if !strings.Contains(after, "A note from before the revision.") {
@@ -75,8 +76,8 @@ func TestWritesByAnotherProcessReachTheServer(t *testing.T) {
 	}
 
 	// A note written by the other process: on the cached page, and live.
-	cur := must(app.srv.docs.doc(essaySlug))
-	nn := newNoteOn(cur, cur.current.Blocks[0].Anchor, ann, app)
+	cur := must(app.srv.docs.Doc(essaySlug))
+	nn := newNoteOn(cur, cur.Current.Blocks[0].Anchor, ann, app)
 	nn.Audience, nn.Body = store.Public, "Imported beside the server."
 	n, err := other.CreateNote(ctx, nn)
 	if err != nil {
@@ -90,7 +91,7 @@ func TestWritesByAnotherProcessReachTheServer(t *testing.T) {
 	}
 
 	// The server still writes, on the new revision.
-	ann.createNote(cur.current.Blocks[3].Anchor, "", "Written after the revision.", "public")
+	ann.createNote(cur.Current.Blocks[3].Anchor, "", "Written after the revision.", "public")
 	if !strings.Contains(page(), "Written after the revision.") {
 		t.Error("a note written after the revision is not on the page")
 	}
@@ -111,7 +112,7 @@ func TestNewDocumentByAnotherProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	if _, err := Publish(context.Background(), other, fstest.MapFS{"fresh.md": {Data: []byte("---\ntitle: Fresh\n---\n\nA fresh essay.\n")}}, ""); err != nil {
+	if _, err := library.Publish(context.Background(), other, fstest.MapFS{"fresh.md": {Data: []byte("---\ntitle: Fresh\n---\n\nA fresh essay.\n")}}, ""); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the new essay", func() bool {

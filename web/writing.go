@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"glossa/library"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
@@ -16,9 +17,9 @@ import (
 // writingTo is the audience rc's reader writes to on e before they choose
 // another for one note: the one they chose for e, while they may still
 // write to it; else the group of ?group= when there is one; else only me.
-func (s *Server) writingTo(ctx context.Context, rc *readerCtx, e *docEntry) (string, error) {
+func (s *Server) writingTo(ctx context.Context, rc *readerCtx, e *library.Doc) (string, error) {
 	if rc.viewer.UserID != 0 {
-		a, g, ok, err := s.db.WritingTo(ctx, rc.viewer.UserID, e.id)
+		a, g, ok, err := s.db.WritingTo(ctx, rc.viewer.UserID, e.ID)
 		if err != nil {
 			return "", err
 		}
@@ -49,11 +50,11 @@ func (w writingToView) Label() string {
 // the signed-in reader's audience for new notes on the document, then
 // back to next (or, for the reader's JavaScript, the choice as JSON).
 func (s *Server) handleWritingTo(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	e, err := s.docs.Doc(chi.URLParam(r, "slug"))
 	if err != nil {
 		return err
 	}
-	u, done := s.signedInFor(w, r, "/read/"+e.slug)
+	u, done := s.signedInFor(w, r, "/read/"+e.Slug)
 	if done {
 		return nil
 	}
@@ -69,7 +70,7 @@ func (s *Server) handleWritingTo(w http.ResponseWriter, r *http.Request) error {
 	if len(fe) > 0 {
 		return fe
 	}
-	if err := s.db.SetWritingTo(r.Context(), u.ID, e.id, a, g); err != nil {
+	if err := s.db.SetWritingTo(r.Context(), u.ID, e.ID, a, g); err != nil {
 		return err
 	}
 	if wantsJSON(r) {

@@ -18,8 +18,8 @@ import (
 	"time"
 
 	"glossa/content"
+	"glossa/library"
 	"glossa/store"
-	"glossa/web"
 )
 
 // editedEssay is the essay with three paragraphs edited as an editor
@@ -49,7 +49,7 @@ func editedEssay(slug string) ([]byte, error) {
 
 // publishRow seeds a database at path with cfg.dbNotes notes (a tenth
 // public, for the page the memory row loads; the rest private on random
-// phrases) and times web.Publish of the edited essay, then of the
+// phrases) and times library.Publish of the edited essay, then of the
 // original again, cfg.publishes times in all. Each is a real revision that
 // moves every note. The database is left on the original text for the
 // memory row.
@@ -74,7 +74,7 @@ func publishRow(ctx context.Context, cfg config, path string) (row, error) {
 		return row{}, err
 	}
 	defer db.Close()
-	if _, err := web.Publish(ctx, db, sources[1], ""); err != nil {
+	if _, err := library.Publish(ctx, db, sources[1], ""); err != nil {
 		return row{}, err
 	}
 	public := cfg.dbNotes / 10
@@ -85,10 +85,10 @@ func publishRow(ctx context.Context, cfg config, path string) (row, error) {
 		return row{}, err
 	}
 	var times []float64
-	var last web.PublishReport
+	var last library.PublishReport
 	for i := range cfg.publishes + cfg.publishes%2 { // end on the original
 		t0 := time.Now()
-		reps, err := web.Publish(ctx, db, sources[i%2], "")
+		reps, err := library.Publish(ctx, db, sources[i%2], "")
 		took := time.Since(t0)
 		if err != nil || len(reps) != 1 || !reps[0].Published {
 			return row{}, fmt.Errorf("publish: %+v, %v", reps, err)

@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"glossa/content"
+	"glossa/library"
 	"glossa/static"
 	"glossa/store"
 	"glossa/templates"
@@ -200,7 +201,7 @@ func checkFolder(dir string) error {
 // pointed at (the folder's with -content, else the embedded ones) over
 // whatever revision is current, deliberately; the server's start and the
 // other essays here publish a change only over a text of the same origin
-// (web.Publish). A running server shows a new revision within a second.
+// (library.Publish). A running server shows a new revision within a second.
 func publish(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fset := flag.NewFlagSet("publish", flag.ContinueOnError)
 	dbPath := dbFlag(fset, getenv)
@@ -219,7 +220,7 @@ func publish(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer db.Close()
-	reps, err := web.Publish(ctx, db, content.Essays, *contentDir)
+	reps, err := library.Publish(ctx, db, content.Essays, *contentDir)
 	for _, r := range reps {
 		switch {
 		case r.Held:

@@ -1,4 +1,13 @@
-package web
+// Package library is the documents glossa serves: the essays it is given
+// (embedded in the binary, and a folder of them), the in-memory set of
+// documents rendered at their current revisions, its refresh when another
+// process publishes, publishing a new revision (re-anchoring its notes),
+// and placing a new note's selectors on the current revision.
+//
+// library speaks no HTTP: web serves what it holds, and "glossa publish"
+// calls Publish directly. It imports store, content and transfer (whose
+// Document is what an export or import works on); none of them imports it.
+package library
 
 import (
 	"context"
@@ -18,47 +27,47 @@ import (
 	"glossa/transfer"
 )
 
-// library holds every document, rendered once per revision: the current
+// Library holds every document, rendered once per revision: the current
 // revision at start-up, older ones the first time someone opens them. A
 // revision published by another process while the server runs ("glossa
 // publish" beside it) replaces its document's entry, and a document it
-// publishes for the first time joins the set (see refresh).
+// publishes for the first time joins the set (see Refresh).
 //
 // The documents are those the database holds, each at its current
 // revision, rendered from the source stored with it; a start first
 // publishes the essays of the content sources that changed (see
 // publishDoc for when it does and does not).
-type library struct {
+type Library struct {
 	db    *store.DB
 	state atomic.Pointer[libraryState]
 }
 
-// libraryState is the library at one moment; refresh swaps in a new one.
+// libraryState is the library at one moment; Refresh swaps in a new one.
 type libraryState struct {
-	list   []*docEntry
-	bySlug map[string]*docEntry
+	list   []*Doc
+	bySlug map[string]*Doc
 }
 
-func (st *libraryState) add(e *docEntry) {
+func (st *libraryState) add(e *Doc) {
 	st.list = append(st.list, e)
-	st.bySlug[e.slug] = e
+	st.bySlug[e.Slug] = e
 }
 
 // sort puts the list in slug order, the order of the library page.
 func (st *libraryState) sort() {
-	slices.SortFunc(st.list, func(a, b *docEntry) int { return strings.Compare(a.slug, b.slug) })
+	slices.SortFunc(st.list, func(a, b *Doc) int { return strings.Compare(a.Slug, b.Slug) })
 }
 
-// all lists the documents in slug order.
-func (l *library) all() []*docEntry { return l.state.Load().list }
+// All lists the documents in slug order.
+func (l *Library) All() []*Doc { return l.state.Load().list }
 
-// docEntry is one document and its renders.
-type docEntry struct {
-	id      int64
-	slug    string
-	current *content.Document
-	rev     store.Revision // the current revision, without source or blocks
-	revs    []store.Revision
+// Doc is one document and its renders.
+type Doc struct {
+	ID      int64
+	Slug    string
+	Current *content.Document
+	Rev     store.Revision // the current revision, without source or blocks
+	Revs    []store.Revision
 
 	mu  sync.Mutex
 	old map[int]*content.Document // by revision number
@@ -109,14 +118,19 @@ func loadEssays(embedded fs.FS, folder string) ([]essay, error) {
 	return out, nil
 }
 
-// loadLibrary publishes each essay whose source changed since the last
+// Load reads the essays of embedded and folder (either may be absent;
+// see loadEssays), publishes each essay whose source changed since the last
 // run, when publishDoc may (never over a text from another origin: that
 // is reported, Held, and the stored revision served), renders the current
 // revisions, and adds every other document the database holds (one
 // published from a folder glossa is no longer given). It returns what it
 // did for each essay.
-func loadLibrary(ctx context.Context, db *store.DB, essays []essay, log *slog.Logger) (*library, []PublishReport, error) {
-	st := &libraryState{bySlug: map[string]*docEntry{}}
+func Load(ctx context.Context, db *store.DB, embedded fs.FS, folder string, log *slog.Logger) (*Library, []PublishReport, error) {
+	essays, err := loadEssays(embedded, folder)
+	if err != nil {
+		return nil, nil, err
+	}
+	st := &libraryState{bySlug: map[string]*Doc{}}
 	var reps []PublishReport
 	for _, es := range essays {
 		e, rep, err := publishDoc(ctx, db, es, false)
@@ -133,7 +147,7 @@ func loadLibrary(ctx context.Context, db *store.DB, essays []essay, log *slog.Lo
 		reps = append(reps, rep)
 		st.add(e)
 	}
-	lib := &library{db: db}
+	lib := &Library{db: db}
 	cur, err := db.CurrentRevisions(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -153,30 +167,30 @@ func loadLibrary(ctx context.Context, db *store.DB, essays []essay, log *slog.Lo
 	return lib, reps, nil
 }
 
-// refresh renders anew each document whose current revision in the
+// Refresh renders anew each document whose current revision in the
 // database is no longer the one the library holds, as when "glossa
 // publish" ran beside the server, adds the documents it does not hold
 // yet, and swaps the new entries in. It returns the slugs it replaced or
 // added. Requests under way keep the entries they already hold.
-func (l *library) refresh(ctx context.Context) ([]string, error) {
+func (l *Library) Refresh(ctx context.Context) ([]string, error) {
 	cur, err := l.db.CurrentRevisions(ctx)
 	if err != nil {
 		return nil, err
 	}
 	old := l.state.Load()
-	next := &libraryState{bySlug: make(map[string]*docEntry, len(cur))}
+	next := &libraryState{bySlug: make(map[string]*Doc, len(cur))}
 	var replaced []string
 	for _, e := range old.list {
-		if id, ok := cur[e.slug]; !ok || id == e.rev.ID {
+		if id, ok := cur[e.Slug]; !ok || id == e.Rev.ID {
 			next.add(e)
 			continue
 		}
-		ne, err := l.load(ctx, e.slug)
+		ne, err := l.load(ctx, e.Slug)
 		if err != nil {
 			return nil, err
 		}
 		next.add(ne)
-		replaced = append(replaced, e.slug)
+		replaced = append(replaced, e.Slug)
 	}
 	for _, slug := range slices.Sorted(maps.Keys(cur)) {
 		if _, ok := next.bySlug[slug]; ok {
@@ -198,7 +212,7 @@ func (l *library) refresh(ctx context.Context) ([]string, error) {
 
 // load renders a document's current revision from the source stored with
 // it (transfer.LoadDocument).
-func (l *library) load(ctx context.Context, slug string) (*docEntry, error) {
+func (l *Library) load(ctx context.Context, slug string) (*Doc, error) {
 	td, err := transfer.LoadDocument(ctx, l.db, slug)
 	if err != nil {
 		return nil, err
@@ -208,7 +222,7 @@ func (l *library) load(ctx context.Context, slug string) (*docEntry, error) {
 
 // newEntry is stored document sd with d, its current revision rendered
 // (transfer.NewDocument).
-func newEntry(ctx context.Context, db *store.DB, sd store.Document, d *content.Document) (*docEntry, error) {
+func newEntry(ctx context.Context, db *store.DB, sd store.Document, d *content.Document) (*Doc, error) {
 	td, err := transfer.NewDocument(ctx, db, sd, d)
 	if err != nil {
 		return nil, err
@@ -216,13 +230,13 @@ func newEntry(ctx context.Context, db *store.DB, sd store.Document, d *content.D
 	return entryOf(td), nil
 }
 
-func entryOf(td transfer.Document) *docEntry {
-	return &docEntry{id: td.ID, slug: td.Slug, current: td.Current, rev: td.Rev, revs: td.Revs, old: map[int]*content.Document{}}
+func entryOf(td transfer.Document) *Doc {
+	return &Doc{ID: td.ID, Slug: td.Slug, Current: td.Current, Rev: td.Rev, Revs: td.Revs, old: map[int]*content.Document{}}
 }
 
-// transferDoc is e as the transfer package takes a document.
-func (e *docEntry) transferDoc() transfer.Document {
-	return transfer.Document{ID: e.id, Slug: e.slug, Current: e.current, Rev: e.rev, Revs: e.revs}
+// Transfer is e as the transfer package takes a document.
+func (e *Doc) Transfer() transfer.Document {
+	return transfer.Document{ID: e.ID, Slug: e.Slug, Current: e.Current, Rev: e.Rev, Revs: e.Revs}
 }
 
 func storeBlocks(d *content.Document) []store.Block {
@@ -233,21 +247,22 @@ func storeBlocks(d *content.Document) []store.Block {
 	return bs
 }
 
-// doc returns the document with this slug, or errNotFound.
-func (l *library) doc(slug string) (*docEntry, error) {
+// Doc returns the document with this slug; one the library does not hold
+// is store.ErrNotFound.
+func (l *Library) Doc(slug string) (*Doc, error) {
 	if e, ok := l.state.Load().bySlug[slug]; ok {
 		return e, nil
 	}
-	return nil, errNotFound
+	return nil, fmt.Errorf("document %q: %w", slug, store.ErrNotFound)
 }
 
-// revision returns revision n rendered with its stored anchors, rendering it
+// Revision returns Revision n rendered with its stored anchors, rendering it
 // the first time it is asked for.
-func (l *library) revision(ctx context.Context, e *docEntry, n int) (*content.Document, store.Revision, error) {
-	if n == e.rev.Number {
-		return e.current, e.rev, nil
+func (l *Library) Revision(ctx context.Context, e *Doc, n int) (*content.Document, store.Revision, error) {
+	if n == e.Rev.Number {
+		return e.Current, e.Rev, nil
 	}
-	rev, err := l.db.Revision(ctx, e.id, n)
+	rev, err := l.db.Revision(ctx, e.ID, n)
 	if err != nil {
 		return nil, store.Revision{}, err
 	}
@@ -256,12 +271,12 @@ func (l *library) revision(ctx context.Context, e *docEntry, n int) (*content.Do
 	if d, ok := e.old[n]; ok {
 		return d, rev, nil
 	}
-	d, err := content.Parse(e.slug, rev.Source)
+	d, err := content.Parse(e.Slug, rev.Source)
 	if err != nil {
-		return nil, rev, fmt.Errorf("render revision %d of %s: %w", n, e.slug, err)
+		return nil, rev, fmt.Errorf("render revision %d of %s: %w", n, e.Slug, err)
 	}
 	if d, err = d.WithAnchors(transfer.AnchorsOf(rev.Blocks)); err != nil {
-		return nil, rev, fmt.Errorf("render revision %d of %s: %w", n, e.slug, err)
+		return nil, rev, fmt.Errorf("render revision %d of %s: %w", n, e.Slug, err)
 	}
 	e.old[n] = d
 	return d, rev, nil

@@ -13,20 +13,22 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-json-experiment/json/jsontext"
 
 	"glossa/content"
+	"glossa/library"
 	"glossa/store"
 	"glossa/transfer"
 )
 
 // The JSON API follows the W3C Web Annotation Data Model and Protocol:
 // annotations live in one container per document,
-// /api/documents/{slug}/annotations/, and each at /api/annotations/{id}.
-// README.md documents every property, including glossa's "audience".
+// /api/documents/{slug}/annotations/ (api_read.go), and each at
+// /api/annotations/{id}, whose handlers are here, beside the note pages'
+// (notes.go). README.md documents every property, including glossa's
+// "audience".
 
 const (
 	ldpContext    = "http://www.w3.org/ns/ldp.jsonld"
@@ -121,7 +123,7 @@ func annotationHeaders(w http.ResponseWriter) {
 // ETag. An answer from another URL (a POST to the container, a reaction)
 // names the annotation in Content-Location, so the ETag is known to be
 // the annotation's.
-func (s *Server) writeAnnotation(w http.ResponseWriter, r *http.Request, status int, n store.Note, e *docEntry) error {
+func (s *Server) writeAnnotation(w http.ResponseWriter, r *http.Request, status int, n store.Note, e *library.Doc) error {
 	b, err := encodeJSON(s.toAnnotation(r, n, e, true))
 	if err != nil {
 		return err
@@ -134,8 +136,8 @@ func (s *Server) writeAnnotation(w http.ResponseWriter, r *http.Request, status 
 }
 
 // toAnnotation renders a note as a W3C annotation (transfer.ToAnnotation).
-func (s *Server) toAnnotation(r *http.Request, n store.Note, e *docEntry, withContext bool) annotation {
-	return transfer.ToAnnotation(s.baseURL(r), n, e.transferDoc(), withContext)
+func (s *Server) toAnnotation(r *http.Request, n store.Note, e *library.Doc, withContext bool) annotation {
+	return transfer.ToAnnotation(s.baseURL(r), n, e.Transfer(), withContext)
 }
 
 // decodeJSON decodes a request body into v; what names the body in the
@@ -248,7 +250,7 @@ func inputTags(tags []string, fe fieldErrors) []string {
 
 // noteFromInput validates a decoded annotation against document e; roles
 // are the creator's groups.
-func noteFromInput(e *docEntry, in noteInput, roles map[int64]store.Role) (newNoteData, error) {
+func noteFromInput(e *library.Doc, in noteInput, roles map[int64]store.Role) (newNoteData, error) {
 	fe := fieldErrors{}
 	var d newNoteData
 	d.body = validateBody(in.Body, fe)
@@ -257,7 +259,7 @@ func noteFromInput(e *docEntry, in noteInput, roles map[int64]store.Role) (newNo
 	if in.Question && strings.TrimSpace(d.body) == "" {
 		fe["question"] = "A question needs a body."
 	}
-	t, err := resolveTarget(e, in, fe)
+	t, err := library.Resolve(e, in, fe)
 	if err != nil {
 		return d, err
 	}
@@ -270,252 +272,11 @@ func noteFromInput(e *docEntry, in noteInput, roles map[int64]store.Role) (newNo
 
 // --- handlers --------------------------------------------------------------
 
-type apiDocument struct {
-	Slug        string     `json:"slug"`
-	Title       string     `json:"title"`
-	Author      string     `json:"author,omitempty"`
-	Publication string     `json:"publication,omitempty"`
-	Published   string     `json:"published,omitempty"`
-	URL         string     `json:"url"`
-	Annotations string     `json:"annotations"`
-	Notes       int        `json:"notes"`
-	Revision    apiRev     `json:"revision"`
-	Blocks      []apiBlock `json:"blocks,omitempty"`
-}
-
-type apiRev struct {
-	Number      int    `json:"number"`
-	PublishedAt string `json:"publishedAt"`
-	SourceHash  string `json:"sourceHash"`
-	URL         string `json:"url"`
-}
-
-type apiBlock struct {
-	Anchor string `json:"anchor"`
-	Kind   string `json:"kind"`
-	Text   string `json:"text"`
-}
-
-func (s *Server) apiDoc(r *http.Request, e *docEntry, notes int) apiDocument {
-	base := s.baseURL(r)
-	m := e.current.Meta
-	return apiDocument{
-		Slug: e.slug, Title: m.Title, Author: m.Author, Publication: m.Publication, Published: m.Published,
-		URL: base + "/read/" + e.slug, Annotations: base + "/api/documents/" + e.slug + "/annotations/", Notes: notes,
-		Revision: apiRev{Number: e.rev.Number, PublishedAt: e.rev.PublishedAt.UTC().Format(time.RFC3339),
-			SourceHash: e.rev.SourceHash, URL: fmt.Sprintf("%s/read/%s/rev/%d", base, e.slug, e.rev.Number)},
-	}
-}
-
-// apiDocuments serves GET /api/documents.
-func (s *Server) apiDocuments(w http.ResponseWriter, r *http.Request) error {
-	counts, err := s.db.CountNotesByDocument(r.Context(), viewerOf(r.Context()))
-	if err != nil {
-		return err
-	}
-	out := struct {
-		Documents []apiDocument `json:"documents"`
-	}{Documents: []apiDocument{}}
-	for _, e := range s.docs.all() {
-		out.Documents = append(out.Documents, s.apiDoc(r, e, counts[e.id]))
-	}
-	return writeJSON(w, http.StatusOK, jsonType, out)
-}
-
-// apiGetDocument serves GET /api/documents/{slug}: metadata, the current
-// revision and its blocks with anchor and canonical text.
-func (s *Server) apiGetDocument(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
-	if err != nil {
-		return err
-	}
-	n, err := s.db.CountNotes(r.Context(), viewerOf(r.Context()), e.id)
-	if err != nil {
-		return err
-	}
-	d := s.apiDoc(r, e, n)
-	for _, b := range e.current.Blocks {
-		d.Blocks = append(d.Blocks, apiBlock{Anchor: b.Anchor, Kind: b.Kind, Text: b.Text})
-	}
-	return writeJSON(w, http.StatusOK, jsonType, d)
-}
-
-// containerHeaders are the headers of every answer from a container
-// (W3C Annotation Protocol, "Container Retrieval"): its LDP type, the
-// protocol's constraints, the methods it takes and what it accepts.
-func containerHeaders(w http.ResponseWriter) {
-	containerLinks(w)
-	h := w.Header()
-	h.Set("Allow", "GET, HEAD, POST, OPTIONS")
-	h.Set("Accept-Post", "application/ld+json; profile=\"http://www.w3.org/ns/anno.jsonld\", application/json")
-}
-
-// containerLinks are the Link headers the protocol wants on every answer
-// from a container, a POST's included, whether it succeeds or not.
-func containerLinks(w http.ResponseWriter) {
-	h := w.Header()
-	h.Add("Link", `<http://www.w3.org/ns/ldp#BasicContainer>; rel="type"`)
-	h.Add("Link", `<http://www.w3.org/TR/annotation-protocol/>; rel="http://www.w3.org/ns/ldp#constrainedBy"`)
-}
-
-// apiContainerOptions serves OPTIONS /api/documents/{slug}/annotations/:
-// the container's headers, with the ETag of what a GET with the same
-// headers would answer (the protocol asks for an ETag on every answer
-// from a container).
-func (s *Server) apiContainerOptions(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
-	if err != nil {
-		return err
-	}
-	body, _, err := s.containerBody(r, e)
-	if err != nil {
-		return err
-	}
-	containerHeaders(w)
-	w.Header().Set("ETag", contentETag(body))
-	w.Header().Set("Content-Length", "0")
-	w.WriteHeader(http.StatusOK)
-	return nil
-}
-
-type annotationPage struct {
-	Context    any     `json:"@context,omitempty"`
-	ID         string  `json:"id"`
-	Type       string  `json:"type"`
-	PartOf     *partOf `json:"partOf,omitempty"`
-	StartIndex int     `json:"startIndex"`
-	Next       string  `json:"next,omitempty"`
-	Prev       string  `json:"prev,omitempty"`
-	Items      []any   `json:"items"`
-}
-
-type partOf struct {
-	ID    string `json:"id"`
-	Total int    `json:"total"`
-}
-
-type container struct {
-	Context []string `json:"@context"`
-	ID      string   `json:"id"`
-	Type    []string `json:"type"`
-	Label   string   `json:"label"`
-	Total   int      `json:"total"`
-	First   any      `json:"first,omitempty"`
-	Last    string   `json:"last,omitempty"`
-}
-
-// apiContainer serves GET (and HEAD) /api/documents/{slug}/annotations/:
-// the annotations the caller may see, as an AnnotationCollection with
-// pages of 100 (?page=0, 1, …). A Prefer header may ask for the minimal
-// container or for items as IRIs only (W3C Annotation Protocol, 4.2).
-// The answer has an ETag (If-None-Match answers 304) and names what it is
-// in Content-Location.
-func (s *Server) apiContainer(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
-	if err != nil {
-		return err
-	}
-	body, location, err := s.containerBody(r, e)
-	if err != nil {
-		return err
-	}
-	containerHeaders(w)
-	tag := contentETag(body)
-	w.Header().Set("ETag", tag)
-	w.Header().Set("Content-Location", location)
-	if notModified(r, tag) {
-		w.WriteHeader(http.StatusNotModified)
-		return nil
-	}
-	return writeBody(w, http.StatusOK, annoType, body)
-}
-
-// containerBody is the container's answer to r: the container, or with
-// ?page=N one page of it, encoded, and its IRI. Asking for IRIs only (by
-// Prefer or ?iris=1) gives the container and its pages IRIs of their own,
-// with iris=1, as the protocol recommends.
-func (s *Server) containerBody(r *http.Request, e *docEntry) ([]byte, string, error) {
-	ctx, viewer := r.Context(), viewerOf(r.Context())
-	total, err := s.db.CountNotes(ctx, viewer, e.id)
-	if err != nil {
-		return nil, "", err
-	}
-	prefer := r.Header.Get("Prefer")
-	iris := strings.Contains(prefer, "http://www.w3.org/ns/oa#PreferContainedIRIs") || r.URL.Query().Get("iris") == "1"
-	minimal := strings.Contains(prefer, "http://www.w3.org/ns/ldp#PreferMinimalContainer")
-	cid := s.baseURL(r) + "/api/documents/" + e.slug + "/annotations/"
-	if iris {
-		cid += "?iris=1"
-	}
-	pages := (total + containerPage - 1) / containerPage
-	pageIRI := func(n int) string {
-		if iris {
-			return cid + "&page=" + strconv.Itoa(n)
-		}
-		return cid + "?page=" + strconv.Itoa(n)
-	}
-	loadPage := func(n int) (annotationPage, error) {
-		notes, err := s.db.Notes(ctx, viewer, store.NoteQuery{DocumentID: e.id, Offset: n * containerPage, Limit: containerPage})
-		if err != nil {
-			return annotationPage{}, err
-		}
-		p := annotationPage{ID: pageIRI(n), Type: "AnnotationPage", StartIndex: n * containerPage, Items: []any{}}
-		for _, note := range notes {
-			if iris {
-				p.Items = append(p.Items, s.annotationIRI(r, note.ID))
-			} else {
-				p.Items = append(p.Items, s.toAnnotation(r, note, e, false))
-			}
-		}
-		if n+1 < pages {
-			p.Next = pageIRI(n + 1)
-		}
-		if n > 0 {
-			p.Prev = pageIRI(n - 1)
-		}
-		return p, nil
-	}
-
-	if ps := r.URL.Query().Get("page"); ps != "" {
-		n, err := strconv.Atoi(ps)
-		if err != nil || n < 0 || (n >= pages && !(n == 0 && pages == 0)) {
-			return nil, "", &httpError{status: http.StatusNotFound, msg: fmt.Sprintf("There is no page %q; pages run from 0 to %d.", ps, max(pages-1, 0))}
-		}
-		p, err := loadPage(n)
-		if err != nil {
-			return nil, "", err
-		}
-		p.Context = transfer.AnnoContext
-		p.PartOf = &partOf{ID: cid, Total: total}
-		b, err := encodeJSON(p)
-		return b, p.ID, err
-	}
-
-	c := container{
-		Context: []string{transfer.AnnoContext, ldpContext}, ID: cid, Type: []string{"BasicContainer", "AnnotationCollection"},
-		Label: "Annotations on " + e.current.Meta.Title, Total: total,
-	}
-	if pages > 0 {
-		c.Last = pageIRI(pages - 1)
-		if minimal {
-			c.First = pageIRI(0)
-		} else {
-			first, err := loadPage(0)
-			if err != nil {
-				return nil, "", err
-			}
-			c.First = first
-		}
-	}
-	b, err := encodeJSON(c)
-	return b, cid, err
-}
-
 // apiCreate serves POST /api/documents/{slug}/annotations/: 201 with
 // Location, ETag and the stored annotation, its quote filled in from the
 // server's own text.
 func (s *Server) apiCreate(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.docs.doc(chi.URLParam(r, "slug"))
+	e, err := s.docs.Doc(chi.URLParam(r, "slug"))
 	if err != nil {
 		return err
 	}
@@ -524,7 +285,7 @@ func (s *Server) apiCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	in, err := readIncoming(w, r, e.slug)
+	in, err := readIncoming(w, r, e.Slug)
 	if err != nil {
 		return err
 	}
@@ -559,7 +320,7 @@ func (s *Server) apiCreate(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		n, err = s.db.CreateNote(ctx, store.NewNote{
-			DocumentID: e.id, AuthorID: u.ID, Audience: d.audience, GroupID: d.group, Question: in.Question,
+			DocumentID: e.ID, AuthorID: u.ID, Audience: d.audience, GroupID: d.group, Question: in.Question,
 			Body: d.body, Target: d.target, Mentions: content.NoteMentions(d.body), Tags: d.tags,
 		})
 		if err != nil {
@@ -571,12 +332,12 @@ func (s *Server) apiCreate(w http.ResponseWriter, r *http.Request) error {
 }
 
 // apiNote loads the annotation named in the URL, if the caller may see it.
-func (s *Server) apiNote(r *http.Request) (store.Note, *docEntry, error) {
+func (s *Server) apiNote(r *http.Request) (store.Note, *library.Doc, error) {
 	n, err := s.db.Note(r.Context(), viewerOf(r.Context()), chi.URLParam(r, "id"))
 	if err != nil {
 		return n, nil, err
 	}
-	e, err := s.docs.doc(n.DocumentSlug)
+	e, err := s.docs.Doc(n.DocumentSlug)
 	return n, e, err
 }
 
@@ -644,7 +405,7 @@ func ifMatch(r *http.Request, current int64) (int64, error) {
 
 // ownAPINote loads the caller's own annotation; someone else's that the
 // caller can see answers 403.
-func (s *Server) ownAPINote(r *http.Request) (store.Note, *docEntry, *store.User, error) {
+func (s *Server) ownAPINote(r *http.Request) (store.Note, *library.Doc, *store.User, error) {
 	u, err := requireUser(r)
 	if err != nil {
 		return store.Note{}, nil, nil, err
@@ -670,7 +431,7 @@ func (s *Server) apiPut(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	in, err := readIncoming(w, r, e.slug)
+	in, err := readIncoming(w, r, e.Slug)
 	if err != nil {
 		return err
 	}
@@ -701,7 +462,7 @@ func (s *Server) apiPut(w http.ResponseWriter, r *http.Request) error {
 	// when that is on an earlier revision; a new target must be on the
 	// current revision.
 	if !sameTarget(n.Current.Target, in) {
-		t, err := resolveTarget(e, in, fe)
+		t, err := library.Resolve(e, in, fe)
 		if err != nil {
 			return err
 		}

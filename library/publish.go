@@ -1,4 +1,4 @@
-package web
+package library
 
 import (
 	"context"
@@ -112,7 +112,7 @@ func Publish(ctx context.Context, db *store.DB, embedded fs.FS, folder string) (
 // valid, and every note is placed on the new text once, here, in the
 // publishing transaction (content.Alignment.Place, docs/anchoring.md). Pages then
 // read the stored targets and do no re-anchoring work per request.
-func publishDoc(ctx context.Context, db *store.DB, es essay, deliberate bool) (*docEntry, PublishReport, error) {
+func publishDoc(ctx context.Context, db *store.DB, es essay, deliberate bool) (*Doc, PublishReport, error) {
 	d := es.doc
 	rep := PublishReport{Slug: d.Slug, Origin: es.origin}
 	var prev []content.PrevBlock
