@@ -264,8 +264,7 @@ func marginsSQL(q MarginQuery, vis string) string {
 ), threads AS MATERIALIZED (
 	SELECT h.id, h.parent_id, h.author_id, h.created_at, h.anchor, h.qstart, h.qend, h.exact, h.position,
 	       h.parent_id IS NOT NULL AS lone,
-	       (h.parent_id IS NULL AND h.audience = 'group' AND EXISTS (SELECT 1 FROM memberships gm
-	            WHERE gm.group_id = h.group_id AND gm.user_id = h.author_id AND gm.role = 'teacher')) AS guide,
+	       ` + guideRule("h") + ` AS guide,
 	       ` + reactions + ` AS reactions
 	FROM vis h
 	WHERE h.parent_id IS NULL OR NOT EXISTS (SELECT 1 FROM vis p WHERE p.id = h.parent_id)
@@ -304,4 +303,66 @@ JOIN block_threads bt ON bt.position = c.position OR bt.position IS NULL AND c.p
 -- place 1: every block has a row, which brings its counts.
 WHERE c.card OR c.marked OR c.place = 1
 ORDER BY c.position IS NULL, c.position, c.place`
+}
+
+// guideRule is "the note aliased a is a guide note": a note to a group,
+// not a reply, by a teacher of the group (Note.Guide).
+func guideRule(a string) string {
+	return `(` + a + `.parent_id IS NULL AND ` + a + `.audience = 'group' AND EXISTS (SELECT 1 FROM memberships gm
+	            WHERE gm.group_id = ` + a + `.group_id AND gm.user_id = ` + a + `.author_id AND gm.role = 'teacher'))`
+}
+
+// GuideStops lists, for each group of viewer v with guide notes that v
+// may see on the current revision of document documentID, the anchors of
+// the blocks they are on, in reading order: a guided tour's stops. Notes
+// hidden by moderation and notes not placed on the current revision make
+// no stop. It reads only guide notes: it starts from the teachers of the
+// viewer's groups and their notes to those groups (CROSS JOIN keeps
+// SQLite to that order; for PostgreSQL it is a plain join).
+func (db *DB) GuideStops(ctx context.Context, v Viewer, documentID int64) (map[int64][]string, error) {
+	fail := func(err error) (map[int64][]string, error) {
+		return nil, fmt.Errorf("guide stops of document %d: %w", documentID, err)
+	}
+	out := map[int64][]string{}
+	if v.UserID == 0 {
+		return out, nil // guide notes are for a group's members
+	}
+	tx, err := db.ro.BeginTx(ctx, nil)
+	if err != nil {
+		return fail(err)
+	}
+	defer tx.Rollback()
+	vis, args := visibleTo(v)
+	rows, err := tx.QueryContext(ctx, `
+		SELECT n.group_id, n.cur_anchor
+		FROM memberships mine
+		CROSS JOIN memberships tm
+		CROSS JOIN notes n
+		JOIN documents d ON d.id = n.document_id
+		JOIN blocks b ON b.revision_id = d.current_revision_id AND b.anchor = n.cur_anchor
+		WHERE mine.user_id = :viewer AND tm.group_id = mine.group_id AND tm.role = 'teacher'
+		  AND n.author_id = tm.user_id AND n.group_id = tm.group_id AND n.document_id = :doc
+		  AND n.cur_revision_id = d.current_revision_id AND n.cur_status <> 'orphan'
+		  AND n.hidden_at IS NULL AND `+guideRule("n")+` AND `+vis+`
+		GROUP BY n.group_id, n.cur_anchor
+		ORDER BY n.group_id, min(b.position)`,
+		append(args, sql.Named("doc", documentID))...)
+	if err != nil {
+		return fail(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			g      int64
+			anchor string
+		)
+		if err := rows.Scan(&g, &anchor); err != nil {
+			return fail(err)
+		}
+		out[g] = append(out[g], anchor)
+	}
+	if err := rows.Err(); err != nil {
+		return fail(err)
+	}
+	return out, nil
 }

@@ -1437,6 +1437,18 @@ func mxPerRole(t *testing.T, m *mxMatrix, c *client, r mxRole, notes []*mxNote, 
 		want := stop && visible(n, r)
 		m.see("tour", n.key, r, want, n.shows(want, tourBody[g+n.doc], allTours.String()))
 	}
+	// The reading page offers a tour by its stops (data-stops): the
+	// paragraphs of the guide notes the reader may see, and no others.
+	groupIDs := map[string]string{"G": G, "H": H}
+	for _, n := range notes {
+		g, stop := mxTourStop[n.key]
+		if !stop {
+			continue
+		}
+		link := query(pageDocs[n.doc], `a.tour-link[data-tour="`+groupIDs[g]+`"]`)
+		m.see("document page: tour stops", n.key, r, visible(n, r),
+			link != nil && slices.Contains(strings.Fields(attr(link, "data-stops")), n.anchor))
+	}
 
 	// Search: each note's marker word, on the page and through
 	// the API. Only the results count (the list, the items): both echo
