@@ -173,6 +173,7 @@ func (db *DB) Margins(ctx context.Context, v Viewer, q MarginQuery) (Margins, er
 			&threads, &notes, &guides); err != nil {
 			return fail(err)
 		}
+		t.Answered = t.Question && t.Answered // resolved or accepted, for a question
 		if !placed {
 			m.EarlierTotal = threads
 			if card {
@@ -240,14 +241,17 @@ func marginsSQL(q MarginQuery, vis string) string {
 	// The margin's order: in a block, the guide's threads first in
 	// reading order, then the others in q.Order, then reading order; the
 	// earlier list (position NULL) in reading order. Written as one
-	// window, so that the database sorts the threads once.
+	// window, so that the database sorts the threads once. The key of
+	// q.Order is NULL for threads it does not order, which lead (or the
+	// earlier list's partition) has set apart already, so where a
+	// database puts NULLs does not matter.
 	lead := "CASE WHEN x.position IS NOT NULL AND x.guide THEN 1 ELSE 0 END DESC, "
 	after := ""
 	switch q.Order {
 	case MarginNewest:
-		after = "CASE WHEN x.guide OR x.position IS NULL THEN '' ELSE x.created_at END DESC, "
+		after = "CASE WHEN x.guide OR x.position IS NULL THEN NULL ELSE x.created_at END DESC, "
 	case MarginReactions:
-		after = "CASE WHEN x.guide OR x.position IS NULL THEN 0 ELSE x.reactions END DESC, "
+		after = "CASE WHEN x.guide OR x.position IS NULL THEN NULL ELSE x.reactions END DESC, "
 	}
 	reactions := "0"
 	if q.Order == MarginReactions {
@@ -291,7 +295,7 @@ SELECT c.id, coalesce(c.parent_id, ''), u.id, u.name,
        CASE WHEN c.card THEN substr(nn.body, 1, :words) ELSE '' END, length(nn.body) <= :words,
        c.lone,
        CASE WHEN c.card AND NOT c.lone THEN (SELECT count(*) FROM notes n WHERE n.parent_id = c.id AND ` + vis + `) ELSE 0 END,
-       c.guide, nn.question, nn.question AND (nn.resolved_at IS NOT NULL OR nn.accepted_id IS NOT NULL),
+       c.guide, nn.question, nn.resolved_at IS NOT NULL OR nn.accepted_id IS NOT NULL,
        nn.hidden_at IS NOT NULL, nn.version, c.exact,
        nn.orig_revision_id, nn.orig_anchor, nn.orig_exact, nn.imported_quote,
        c.anchor, c.qstart, c.qend, c.position IS NOT NULL, c.card, c.marked,
