@@ -260,6 +260,53 @@ func TestVisibilityMatrix(t *testing.T) {
 				}
 			}
 
+			t.Run("Margins", func(t *testing.T) {
+				// Every thread is shown (the bounds exceed the matrix),
+				// so the cards are the visible threads, and the notes the
+				// counts add up to are the visible notes.
+				for _, d := range docs {
+					mg, err := db.Margins(ctx, v, MarginQuery{DocumentID: d.ID, Cards: MaxMarginCards, Marks: MaxMarginMarks, Earlier: MaxMarginEarlier})
+					if err != nil {
+						t.Fatal(err)
+					}
+					var shown []string
+					counted, threads, placed := 0, 0, 0
+					show := func(th MarginThread) {
+						shown = append(shown, th.ID)
+						counted += 1 + th.Replies
+					}
+					for _, b := range mg.Blocks {
+						if b.Guide != nil {
+							show(*b.Guide)
+						}
+						for _, c := range b.Cards {
+							show(c)
+						}
+						for _, mk := range b.Marks {
+							shown = append(shown, mk.NoteID)
+						}
+						threads += b.Threads
+						placed += b.Notes
+					}
+					for _, c := range mg.Earlier {
+						show(c)
+					}
+					want := m.expected(viewer, func(mn matrixNote) bool {
+						if mn.note.DocumentID != d.ID {
+							return false
+						}
+						return mn.note.ParentID == "" || !m.byKey(m.keysOf([]string{mn.note.ParentID})[0]).sees[viewer]
+					})
+					if s := diff(m.keysOf(shown), want); s != "" {
+						t.Errorf("Margins(%s): %s", d.Slug, s)
+					}
+					if counted != wantCounts[d.ID] || threads+mg.EarlierTotal != len(want) || placed != mg.Placed {
+						t.Errorf("Margins(%s) counts %d notes in %d+%d threads (placed %d, blocks say %d); want %d notes in %d threads",
+							d.Slug, counted, threads, mg.EarlierTotal, mg.Placed, placed, wantCounts[d.ID], len(want))
+					}
+				}
+			})
+
 			t.Run("CountNotes", func(t *testing.T) {
 				for _, d := range docs {
 					n, err := db.CountNotes(ctx, v, d.ID)

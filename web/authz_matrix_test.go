@@ -778,6 +778,29 @@ func mxPerRole(t *testing.T, m *mxMatrix, c *client, r mxRole, notes []*mxNote, 
 	}
 	m.see("document page: post-first banner", mxDoc2+"?group=G", r, r == mxMember,
 		query(pageDocs[mxDoc2], ".post-first") != nil)
+	// A card counts the replies the reader may see, and no others; a
+	// margin counts its threads the same way in the page and in the
+	// block fragment the scripts swap in.
+	visibleReplies := func(n *mxNote) int {
+		k := 0
+		for _, x := range notes {
+			if x.parent == n.key && visible(x, r) {
+				k++
+			}
+		}
+		return k
+	}
+	cardReplies := func(card *html.Node) int {
+		if c := query(card, ".card-replies"); c != nil {
+			return mxLeading(text(c))
+		}
+		return 0
+	}
+	for _, n := range notes {
+		if card := query(pageDocs[n.doc], `a.card[data-note="`+n.id+`"]`); card != nil && n.parent == "" && visible(n, r) {
+			m.count("document page: card replies", n.key, r, visibleReplies(n), cardReplies(card))
+		}
+	}
 
 	// The block fragments the reader's scripts fetch.
 	blocks := map[string]string{}
@@ -794,6 +817,24 @@ func mxPerRole(t *testing.T, m *mxMatrix, c *client, r mxRole, notes []*mxNote, 
 	for _, n := range notes {
 		if !visible(n, r) {
 			m.see("block fragment: words (never)", n.key, r, false, n.shows(false, "", allBlocks.String()))
+		}
+	}
+	for _, n := range notes {
+		if n.parent != "" {
+			continue
+		}
+		frag := mxParse(t, blocks[n.anchor])
+		want := 0
+		if visible(n, r) {
+			want = 1
+		}
+		got := 0
+		if c := query(frag, `a.open .count`); c != nil {
+			got = mxLeading(text(c))
+		}
+		m.count("block fragment: margin count", n.key, r, want, got)
+		if card := query(frag, `a.card[data-note="`+n.id+`"]`); card != nil && visible(n, r) {
+			m.count("block fragment: card replies", n.key, r, visibleReplies(n), cardReplies(card))
 		}
 	}
 
@@ -1395,6 +1436,18 @@ func mxPerRole(t *testing.T, m *mxMatrix, c *client, r mxRole, notes []*mxNote, 
 		g, stop := mxTourStop[n.key]
 		want := stop && visible(n, r)
 		m.see("tour", n.key, r, want, n.shows(want, tourBody[g+n.doc], allTours.String()))
+	}
+	// The reading page offers a tour by its stops (data-stops): the
+	// paragraphs of the guide notes the reader may see, and no others.
+	groupIDs := map[string]string{"G": G, "H": H}
+	for _, n := range notes {
+		g, stop := mxTourStop[n.key]
+		if !stop {
+			continue
+		}
+		link := query(pageDocs[n.doc], `a.tour-link[data-tour="`+groupIDs[g]+`"]`)
+		m.see("document page: tour stops", n.key, r, visible(n, r),
+			link != nil && slices.Contains(strings.Fields(attr(link, "data-stops")), n.anchor))
 	}
 
 	// Search: each note's marker word, on the page and through

@@ -219,7 +219,7 @@ func BenchmarkEssayPageSignedInUncached(b *testing.B) {
 	c := app.signUp(b, "reader")
 	u, _ := url.Parse(app.ts.URL)
 	cookies := c.http.Jar.Cookies(u)
-	i := 0
+	i, size := 0, 0
 	b.ReportAllocs()
 	for b.Loop() {
 		i++
@@ -232,5 +232,7 @@ func BenchmarkEssayPageSignedInUncached(b *testing.B) {
 		if rec.Code != 200 {
 			b.Fatalf("status %d", rec.Code)
 		}
+		size = rec.Body.Len()
 	}
+	b.ReportMetric(float64(size), "bytes/page")
 }

@@ -23,8 +23,8 @@ import (
 // a thread of threadReplies replies always fits a page: every page shows
 // at least one thread, and "next" always moves on.
 const (
-	// marginThreads: threads in one paragraph's margin, on the reading
-	// page and in the print edition.
+	// marginThreads: guide notes a tour shows at one stop (a reading
+	// page's margin has its own bounds: marginCards, marginMarks).
 	marginThreads = 20
 	// threadReplies: replies shown under a thread in a margin or a list;
 	// the note's page shows them all, noteRepliesPage at a time.

@@ -31,6 +31,9 @@ const (
 	// marginCards: the most threads a margin shows as cards, besides
 	// the guide's first note.
 	marginCards = 4
+	// marginMarks: the most quotes a paragraph marks in the text, those
+	// of the first threads of its margin's order.
+	marginMarks = 10
 	// earlierCards: cards in the reading page's "notes on an earlier
 	// version", whose full list is their own page.
 	earlierCards = 5
@@ -114,58 +117,47 @@ type summaryView struct {
 	More      int        // threads in neither
 }
 
-// summaryThreads chooses, from one block's threads in the margin's order
-// (guide notes first), the guide's first note and as many other threads
-// as fit beside b as cards. A margin too short for the guide's card
-// counts the guide's notes among the others in "N more notes".
-func summaryThreads(b *content.Block, ts []*thread) (guide *thread, guideMore int, cards []*thread, more int) {
-	guides := 0
-	for _, t := range ts {
-		if t.note.Guide && !t.lone {
-			guides++
-		}
-	}
+// summarize chooses, from one block's margin as the store chose it
+// (guide threads first), the guide's first thread and as many other
+// threads as fit beside b as cards. A margin too short for the guide's
+// card counts the guide's notes among the others in "N more notes".
+func summarize(b *content.Block, bm *store.BlockMargin, viewer store.Viewer) summaryView {
 	room := marginRoom(b)
 	need := roomCard
-	if guides > 1 {
+	if bm.Guides > 1 {
 		need += roomMore // "n more from your teachers"
 	}
-	showGuide := guides > 0 && room >= need
+	showGuide := bm.Guide != nil && room >= need
 	if showGuide {
 		room -= need
 	}
-	k := cardsIn(room, len(ts)-guides)
-	for _, t := range ts {
-		isGuide := t.note.Guide && !t.lone
-		switch {
-		case isGuide && !showGuide:
-			more++
-		case isGuide && guide == nil:
-			guide = t
-		case isGuide:
-			guideMore++
-		case len(cards) < k:
-			cards = append(cards, t)
-		default:
-			more++
-		}
+	others := bm.Threads - bm.Guides
+	k := min(cardsIn(room, others), len(bm.Cards))
+	sv := summaryView{More: others - k}
+	if showGuide {
+		g := card(*bm.Guide, viewer)
+		sv.Guide, sv.GuideMore = &g, bm.Guides-1
+	} else {
+		sv.More += bm.Guides
 	}
-	return guide, guideMore, cards, more
+	for _, t := range bm.Cards[:k] {
+		sv.Cards = append(sv.Cards, card(t, viewer))
+	}
+	return sv
 }
 
-// card makes the card of thread t, whose note's body has been read.
-func (s *Server) card(t *thread, viewer store.Viewer) cardView {
-	n := t.note
+// card makes the card of thread t.
+func card(t store.MarginThread, viewer store.Viewer) cardView {
 	c := cardView{
-		ID: n.ID, Author: n.Author.Name, Replies: len(t.replies), Guide: n.Guide && !t.lone,
-		Question: n.Question, Answered: n.Question && (n.Resolved || n.AcceptedID != ""),
-		Mine: viewer.UserID != 0 && n.Author.ID == viewer.UserID, Hidden: n.Hidden, Lone: t.lone,
-		Version: n.Version, Highlight: strings.TrimSpace(n.Body) == "" && n.ParentID == "",
+		ID: t.ID, Author: t.Author.Name, Replies: t.Replies, Guide: t.Guide && !t.Lone,
+		Question: t.Question, Answered: t.Answered,
+		Mine: viewer.UserID != 0 && t.Author.ID == viewer.UserID, Hidden: t.Hidden, Lone: t.Lone,
+		Version: t.Version, Highlight: t.WholeBody && strings.TrimSpace(t.Words) == "" && t.ParentID == "",
 	}
-	c.CanEdit = c.Mine && !t.lone
-	c.Words = firstWords(n.Body)
+	c.CanEdit = c.Mine && !t.Lone
+	c.Words = firstWords(t.Words)
 	if c.Highlight {
-		c.Exact = clip(n.Current.Exact, cardChars)
+		c.Exact = clip(t.Exact, cardChars)
 	}
 	return c
 }

@@ -62,7 +62,8 @@ func (p paragraphPage) First() int { return p.From + 1 }
 func (p paragraphPage) Rest() int { return p.Listed - p.To }
 
 // maxOnly bounds ?notes=: a highlight opens at most this many notes (a
-// page marks at most marginThreads quotes on a paragraph).
+// reading page marks at most marginMarks quotes on a paragraph, a
+// conversation page those of the listThreads threads it shows).
 const maxOnly = listThreads
 
 // handleParagraphNotes serves GET /read/{slug}/notes/{anchor} and

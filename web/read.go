@@ -374,15 +374,11 @@ func (s *Server) readView(r *http.Request, e *library.Doc, d *content.Document, 
 	if err != nil {
 		return readPage{}, err
 	}
-	notes, err := s.revisionNotes(ctx, rc.viewer, e, rev, old)
-	if err != nil {
-		return readPage{}, err
-	}
 	p := readPage{
 		basePage: s.base(r, d.Meta.Title), Slug: e.Slug, Meta: d.Meta, Standfirst: d.StandfirstHTML,
 		Revision: rev.Number, Current: e.Rev.Number, Old: old, PublishedAt: rev.PublishedAt,
 	}
-	m, err := s.placeNotes(ctx, notes, e, d, rev, rc, "")
+	m, err := s.placeNotes(ctx, e, d, rev, old, rc, "")
 	if err != nil {
 		return readPage{}, err
 	}
@@ -436,93 +432,62 @@ type margins struct {
 // paragraph's notes page does a paragraph (anchors begin with "p-").
 const earlierAnchor = "earlier"
 
-// placeNotes sorts notes (read without their bodies) into the blocks of
-// revision rev, where their current target says (on an old revision,
-// notes come with their target on it: store.NoteQuery.RevisionID), and
-// makes each block's summary (margin.go): it reads the bodies of the
-// notes on cards only, so a page's work and size follow its paragraphs,
-// not its notes. Notes not placed on rev, orphans included, go to the
-// "earlier version" list, whose first few are cards too. With only set,
-// just that block's summary is made.
+// placeNotes makes the margins of revision rev of e (old: an earlier
+// revision, with the notes as they stood on it), or of block only alone:
+// each block's summary (margin.go), the words its notes mark, and the
+// first notes whose words are not on rev (orphans included), which the
+// page lists as "notes on an earlier version".
 //
-// Replies go under their note (the thread), never into the text: they sit
-// on their parent's words; a lone reply (threadsOf) sits alone where its
-// thread was and marks no words. Each margin lists guide notes first,
-// then the rest in the reader's chosen order (rc.sort). The words of the
-// first marginThreads threads of that order are marked in the text.
-func (s *Server) placeNotes(ctx context.Context, notes []store.Note, e *library.Doc, d *content.Document, rev store.Revision, rc *readerCtx, only string) (margins, error) {
+// The store chooses them (store.DB.Margins): per block its counts, the
+// guide's first thread, the first marginCards other threads in the
+// reader's order (rc.sort) and the quotes of the first marginMarks
+// threads of the margin's order; so a page reads a bounded number of
+// notes per paragraph however many the reader may see, and its work
+// after the query, and its HTML, follow its paragraphs, not its notes.
+// A lone reply (threadsOf) sits alone where its thread was and marks no
+// words.
+func (s *Server) placeNotes(ctx context.Context, e *library.Doc, d *content.Document, rev store.Revision, old bool, rc *readerCtx, only string) (margins, error) {
 	m := margins{summaries: map[string]summaryView{}, total: map[string]int{}, marks: map[string][]content.Mark{}}
-	byAnchor, earlier := placeThreads(notes, d, rev)
-	m.earlierTotal = len(earlier)
-	for a, ts := range byAnchor {
-		sortMargin(ts, rc.sort)
-		m.total[a] = len(ts)
-		for _, t := range ts {
-			m.placed += 1 + len(t.replies)
-			if t.note.Guide {
-				m.guides++
-			}
-		}
+	q := store.MarginQuery{DocumentID: e.ID, Anchor: only, Order: marginOrder(rc.sort),
+		Cards: marginCards, Marks: marginMarks, Earlier: earlierCards}
+	if old {
+		q.RevisionID = rev.ID // the notes as they stood on that revision
 	}
-
-	type chosen struct {
-		guide     *thread
-		guideMore int
-		cards     []*thread
-		more      int
-	}
-	picks := map[string]chosen{}
-	var read []*thread // the threads whose note's body a card shows
-	for _, blk := range d.Blocks {
-		ts := byAnchor[blk.Anchor]
-		if len(ts) == 0 || only != "" && blk.Anchor != only {
-			continue
-		}
-		var c chosen
-		c.guide, c.guideMore, c.cards, c.more = summaryThreads(blk, ts)
-		picks[blk.Anchor] = c
-		if c.guide != nil {
-			read = append(read, c.guide)
-		}
-		read = append(read, c.cards...)
-		marked := 0
-		for _, t := range ts {
-			if marked == marginThreads {
-				break
-			}
-			if t.note.Current.Exact != "" && !t.lone {
-				m.marks[blk.Anchor] = append(m.marks[blk.Anchor], markFor(t.note, t.note.Current.Target, rc.viewer))
-				marked++
-			}
-		}
-	}
-	var earlierShown []*thread
-	if only == "" {
-		earlierShown = earlier[:min(len(earlier), earlierCards)]
-		read = append(read, earlierShown...)
-	}
-	if err := s.loadBodies(ctx, rc.viewer, read); err != nil {
+	sm, err := s.db.Margins(ctx, rc.viewer, q)
+	if err != nil {
 		return m, err
 	}
-	for a, c := range picks {
-		sv := summaryView{GuideMore: c.guideMore, More: c.more}
-		if c.guide != nil {
-			g := s.card(c.guide, rc.viewer)
-			sv.Guide = &g
+	m.placed, m.guides, m.earlierTotal = sm.Placed, sm.Guides, sm.EarlierTotal
+	for a, bm := range sm.Blocks {
+		blk := d.Block(a)
+		if blk == nil {
+			continue // the store placed it on a block of this revision
 		}
-		for _, t := range c.cards {
-			sv.Cards = append(sv.Cards, s.card(t, rc.viewer))
+		m.total[a] = bm.Threads
+		m.summaries[a] = summarize(blk, bm, rc.viewer)
+		for _, mk := range bm.Marks {
+			m.marks[a] = append(m.marks[a], markOf(mk, rc.viewer))
 		}
-		m.summaries[a] = sv
 	}
 	revNumbers := revisionNumbers(e)
-	for _, t := range earlierShown {
-		c := s.card(t, rc.viewer)
-		c.Slug, c.OrigRevision, c.OrigAnchor, c.OrigExact = e.Slug, revNumbers[t.note.Original.RevisionID], t.note.Original.Anchor, t.note.Original.Exact
-		c.ImportedQuote = t.note.ImportedQuote
+	for _, t := range sm.Earlier {
+		c := card(t, rc.viewer)
+		c.Slug, c.OrigRevision, c.OrigAnchor, c.OrigExact = e.Slug, revNumbers[t.Original.RevisionID], t.Original.Anchor, t.Original.Exact
+		c.ImportedQuote = t.ImportedQuote
 		m.earlier = append(m.earlier, c)
 	}
 	return m, nil
+}
+
+// marginOrder is the store's name for the reader's order.
+func marginOrder(sort string) store.MarginOrder {
+	switch sort {
+	case sortTime:
+		return store.MarginNewest
+	case sortReactions:
+		return store.MarginReactions
+	}
+	return store.MarginReading
 }
 
 func markFor(n store.Note, t store.Target, viewer store.Viewer) content.Mark {
@@ -531,6 +496,12 @@ func markFor(n store.Note, t store.Target, viewer store.Viewer) content.Mark {
 		class = "hl-mine"
 	}
 	return content.Mark{Start: t.Start, End: t.End, ID: n.ID, Class: class}
+}
+
+// markOf is markFor for a quote a margin marks.
+func markOf(mk store.MarginMark, viewer store.Viewer) content.Mark {
+	return markFor(store.Note{ID: mk.NoteID, Author: store.User{ID: mk.AuthorID}},
+		store.Target{Start: mk.Start, End: mk.End}, viewer)
 }
 
 // buildBlockView is the view of block b of revision rev (its number, 0 for the
@@ -596,11 +567,7 @@ func (s *Server) blockWith(ctx context.Context, e *library.Doc, anchor string, r
 	if b == nil {
 		return nil, errNotFound
 	}
-	notes, err := s.revisionNotes(ctx, rc.viewer, e, e.Rev, false)
-	if err != nil {
-		return nil, err
-	}
-	m, err := s.placeNotes(ctx, notes, e, e.Current, e.Rev, rc, anchor)
+	m, err := s.placeNotes(ctx, e, e.Current, e.Rev, false, rc, anchor)
 	if err != nil {
 		return nil, err
 	}

@@ -77,23 +77,21 @@ func tourURL(slug string, group int64, stop int) string {
 }
 
 // tourLinks lists the tours the viewer can take: one per group of theirs
-// with guide notes they may see on this document.
+// with guide notes they may see on this document. The store finds the
+// stops from the guide notes alone (store.DB.GuideStops), so the reading
+// page does not read every note to offer a tour.
 func (s *Server) tourLinks(ctx context.Context, ms []store.Membership, viewer store.Viewer, e *library.Doc) ([]tourLink, error) {
-	notes, err := s.db.Notes(ctx, viewer, store.NoteQuery{DocumentID: e.ID, WithoutBodies: true})
+	stops, err := s.db.GuideStops(ctx, viewer, e.ID)
 	if err != nil {
 		return nil, err
 	}
 	var out []tourLink
 	for _, m := range ms {
-		stops := guideStops(notes, e, m.Group.ID)
-		if len(stops) == 0 {
+		anchors := stops[m.Group.ID]
+		if len(anchors) == 0 {
 			continue
 		}
-		t := tourLink{Slug: e.Slug, GroupID: m.Group.ID, Name: m.Group.Name}
-		for _, st := range stops {
-			t.Anchors = append(t.Anchors, st.Anchor)
-		}
-		out = append(out, t)
+		out = append(out, tourLink{Slug: e.Slug, GroupID: m.Group.ID, Name: m.Group.Name, Anchors: anchors})
 	}
 	return out, nil
 }

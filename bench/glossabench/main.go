@@ -27,6 +27,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -89,6 +90,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	memLimit := fset.String("child-gomemlimit", "", "run the memory row's cmd/glossa with this GOMEMLIMIT (e.g. 48MiB), to see what a soft limit does")
 	only := fset.String("only", "", "run only these row groups, comma-separated: "+strings.Join(rowGroups, ", "))
 	readers := fset.String("readers", "", "the fan-out's numbers of readers, comma-separated (default 1000): a pair of rows for each, signed out and signed in")
+	cpuProfile := fset.String("cpuprofile", "", "write a CPU profile of the run to this file (the in-process rows: server and clients are this process)")
 	if err := fset.Parse(args); err != nil {
 		return err
 	}
@@ -117,6 +119,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 	defer os.RemoveAll(dir)
 
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	start, loadBefore := time.Now(), loadAverage()
 	rows, err := measure(ctx, cfg, dir)
 	if err != nil {
