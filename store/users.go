@@ -65,7 +65,7 @@ func (db *DB) CreateUser(ctx context.Context, name string, passwordHash []byte) 
 	// the skeleton between this check and the insert.
 	key, skel := NameKey(name), NameSkeleton(name)
 	var sameKey sql.NullBool
-	if err := tx.QueryRowContext(ctx, `SELECT max(name_key = ?) FROM users WHERE name_skeleton = ?`, key, skel).Scan(&sameKey); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT max(CASE WHEN name_key = ? THEN 1 ELSE 0 END) FROM users WHERE name_skeleton = ?`, key, skel).Scan(&sameKey); err != nil {
 		return User{}, fmt.Errorf("create user %q: %w", name, err)
 	}
 	switch {
