@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"glossa/internal/pgtest"
 	"glossa/store"
 )
 
@@ -32,7 +33,7 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	os.Exit(pgtest.Main(m))
 }
 
 const essay = "pempel-2016-alliances-asia-pacific-order"

@@ -7,9 +7,11 @@
 //	glossa export [-db glossa.db] -user NAME -doc SLUG [-format jsonld] [-scope mine] [-o FILE]
 //	glossa import [-db glossa.db] -user NAME [-doc SLUG] [-source any] FILE
 //	glossa backup [-db glossa.db] PATH        (a consistent copy, while serving)
+//	glossa migrate-db -from glossa.db -to postgres://…
 //
-// Every flag falls back to an environment variable (GLOSSA_ADDR, GLOSSA_DB,
-// GLOSSA_CONTENT, …) and then to its default.
+// -db is a SQLite file or a postgres:// URL. Every flag falls back to an
+// environment variable (GLOSSA_ADDR, GLOSSA_DB, GLOSSA_CONTENT, …) and
+// then to its default.
 package main
 
 import (
@@ -66,6 +68,7 @@ var commands = []command{
 	{"export", "[flags] -user NAME -doc SLUG", "export NAME's notes on an essay (or a group's, for its teacher)"},
 	{"import", "[flags] -user NAME FILE", "import W3C or Hypothesis annotations as NAME's notes"},
 	{"backup", "[flags] PATH", "copy the database to PATH (a new file), safely while serving"},
+	{"migrate-db", "-from FILE -to URL", "copy a SQLite database into an empty PostgreSQL one"},
 }
 
 // usage is glossa's own help: every command, and how to learn its flags.
@@ -165,6 +168,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return importNotes(ctx, args, getenv, stdin, stdout, stderr)
 	case "backup":
 		return backup(ctx, args, getenv, stdout, stderr)
+	case "migrate-db":
+		return migrateDB(ctx, args, stdout, stderr)
 	}
 	return fmt.Errorf("unknown command %q\n%s", cmd, usage())
 }
@@ -242,9 +247,14 @@ func publish(ctx context.Context, args []string, getenv func(string) string, std
 	return err
 }
 
-// dbFlag adds the -db flag every command shares.
+// dbFlag adds the -db flag every command shares. A URL's password never
+// shows in the help, which prints the default (GLOSSA_DB's value).
 func dbFlag(fs *flag.FlagSet, getenv func(string) string) *string {
-	return fs.String("db", envDefault(getenv, "GLOSSA_DB", "glossa.db"), "SQLite database file, created on first run (env GLOSSA_DB)")
+	p := fs.String("db", envDefault(getenv, "GLOSSA_DB", "glossa.db"),
+		"the database: a SQLite file, created on first run, or a PostgreSQL URL, postgres://USER@HOST:PORT/DB (a password is better in PGPASSWORD or ~/.pgpass than in the URL) (env GLOSSA_DB)")
+	f := fs.Lookup("db")
+	f.DefValue = store.Redact(f.DefValue)
+	return p
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -353,7 +363,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if *tlsCert != "" {
 		scheme = "https"
 	}
-	log.Info("glossa is serving", "url", scheme+"://"+ln.Addr().String(), "db", *dbPath, "content", contentName(*contentDir))
+	log.Info("glossa is serving", "url", scheme+"://"+ln.Addr().String(), "db", store.Redact(*dbPath), "content", contentName(*contentDir))
 
 	errc := make(chan error, 1)
 	go func() {
@@ -649,6 +659,9 @@ func backup(ctx context.Context, args []string, getenv func(string) string, stdo
 	if fset.NArg() != 1 {
 		return errors.New("backup needs exactly one PATH, a file that does not exist yet")
 	}
+	if store.IsPostgres(*dbPath) {
+		return store.ErrBackupPostgres
+	}
 	// Do not create a database that is not there: backing up a mistyped
 	// -db would otherwise "succeed" with an empty copy.
 	if _, err := os.Stat(*dbPath); err != nil {
@@ -664,5 +677,41 @@ func backup(ctx context.Context, args []string, getenv func(string) string, stdo
 		return err
 	}
 	fmt.Fprintf(stdout, "backed up %s to %s in %s\n", *dbPath, fset.Arg(0), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// migrateDB copies a SQLite database into an empty PostgreSQL one (see
+// store.CopyToPostgres) and says how many rows of each table it copied.
+// The source is only read.
+func migrateDB(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fset := flag.NewFlagSet("migrate-db", flag.ContinueOnError)
+	from := fset.String("from", "", "the SQLite database file to copy; only read (required)")
+	to := fset.String("to", "", "the PostgreSQL database to copy into, postgres://USER@HOST:PORT/DB: empty, or holding only glossa's schema (required)")
+	if err := parseFlags(fset, args, stdout, stderr); err != nil {
+		return err
+	}
+	if fset.NArg() > 0 {
+		return fmt.Errorf("migrate-db takes no arguments, got %q", fset.Args())
+	}
+	if *from == "" || *to == "" {
+		return errors.New("migrate-db needs -from FILE (a SQLite database) and -to URL (postgres://…)")
+	}
+	if !store.IsPostgres(*to) {
+		return fmt.Errorf("-to %s: want a postgres:// or postgresql:// URL", *to)
+	}
+	if store.IsPostgres(*from) {
+		return fmt.Errorf("-from %s: want a SQLite database file", store.Redact(*from))
+	}
+	start := time.Now()
+	counts, err := store.CopyToPostgres(ctx, *from, *to)
+	if err != nil {
+		return err
+	}
+	var rows int64
+	for _, c := range counts {
+		fmt.Fprintf(stdout, "  %-16s %d\n", c.Table, c.Rows)
+		rows += c.Rows
+	}
+	fmt.Fprintf(stdout, "copied %d rows in %d tables from %s to %s in %s\n", rows, len(counts), *from, store.Redact(*to), time.Since(start).Round(time.Millisecond))
 	return nil
 }
