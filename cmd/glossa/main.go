@@ -363,7 +363,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if *tlsCert != "" {
 		scheme = "https"
 	}
-	log.Info("glossa is serving", "url", scheme+"://"+ln.Addr().String(), "db", store.Redact(*dbPath), "content", contentName(*contentDir))
+	log.Info("glossa is serving", "url", scheme+"://"+ln.Addr().String(), "db", *dbPath, "content", contentName(*contentDir))
 
 	errc := make(chan error, 1)
 	go func() {
