@@ -37,6 +37,7 @@ var postgresFiles = map[string]bool{
 	"conversation_test.go": true,
 	"export_test.go":       true,
 	"groups_test.go":       true,
+	"load_test.go":         true,
 	"import_test.go":       true,
 	"insights_test.go":     true,
 	"notebook_test.go":     true,
