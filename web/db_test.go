@@ -19,10 +19,11 @@ import (
 // TestMain runs them once on SQLite, then again on PostgreSQL, with
 // testDialect saying which. On PostgreSQL only the tests in postgresFiles
 // run (the authorization matrix, the API and the pages, where the
-// database's answers decide what a reader sees); the others, the browser
-// tests above all, skip there when they start an app, to keep the suite's
-// time in bounds: they exercise the browser and the server's own
-// machinery, which does not change with the database.
+// database's answers decide what a reader sees, and the mixed load); the
+// others skip there when they start an app, and browser tests skip
+// wherever they are (newBrowser), to keep the suite's time in bounds: they
+// exercise the browser and the server's own machinery, which does not
+// change with the database.
 var testDialect = "sqlite"
 
 // postgresFiles are the test files whose tests run on PostgreSQL too.
