@@ -2,12 +2,16 @@ package web
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -19,11 +23,10 @@ import (
 // TestMain runs them once on SQLite, then again on PostgreSQL, with
 // testDialect saying which. On PostgreSQL only the tests in postgresFiles
 // run (the authorization matrix, the API and the pages, where the
-// database's answers decide what a reader sees, and the mixed load); the
-// others skip there when they start an app, and browser tests skip
-// wherever they are (newBrowser), to keep the suite's time in bounds: they
-// exercise the browser and the server's own machinery, which does not
-// change with the database.
+// database's answers decide what a reader sees, and the mixed load), and
+// of those not the browser tests (newBrowser skips them), to keep the
+// suite's time in bounds: the others exercise the browser and the
+// server's own machinery, which does not change with the database.
 var testDialect = "sqlite"
 
 // postgresFiles are the test files whose tests run on PostgreSQL too.
@@ -55,6 +58,12 @@ func TestMain(m *testing.M) {
 	for _, d := range pgtest.Dialects() {
 		testDialect = d
 		fmt.Printf("=== web tests on %s\n", d)
+		if d != "sqlite" {
+			if err := skipOutside(postgresFiles); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(2)
+			}
+		}
 		if c := m.Run(); c != 0 {
 			code = c
 		}
@@ -63,16 +72,52 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// skipOutside makes the test runs that follow skip every test and fuzz
+// target declared outside files, by adding their names to -test.skip
+// (which m.Run reads at each run).
+func skipOutside(files map[string]bool) error {
+	names, err := filepath.Glob("*_test.go")
+	if err != nil {
+		return err
+	}
+	var skip []string
+	fset := token.NewFileSet()
+	for _, name := range names {
+		if files[name] {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		for _, d := range f.Decls {
+			if fn, ok := d.(*ast.FuncDecl); ok && fn.Recv == nil &&
+				(strings.HasPrefix(fn.Name.Name, "Test") || strings.HasPrefix(fn.Name.Name, "Fuzz")) && fn.Name.Name != "TestMain" {
+				skip = append(skip, fn.Name.Name)
+			}
+		}
+	}
+	if len(skip) == 0 {
+		return nil
+	}
+	f := flag.Lookup("test.skip")
+	if f == nil {
+		return errors.New("no -test.skip flag to skip the SQLite-only tests with")
+	}
+	re := "^(" + strings.Join(skip, "|") + ")$"
+	if v := f.Value.String(); v != "" {
+		re = v + "|" + re
+	}
+	return f.Value.Set(re)
+}
+
 // newTestDSN returns a fresh, empty database of testDialect for t: a file
 // in a temporary folder, or a PostgreSQL database made from a migrated
-// template. On PostgreSQL it skips t unless its test is in postgresFiles.
+// template.
 func newTestDSN(t testing.TB) string {
 	t.Helper()
 	if testDialect == "sqlite" {
 		return filepath.Join(t.TempDir(), "glossa.db")
-	}
-	if f := testFile(); !postgresFiles[f] {
-		t.Skipf("%s runs on SQLite only (web/db_test.go, postgresFiles)", f)
 	}
 	return pgtest.NewDatabase(t, "glossa_web_template", func(url string) error {
 		db, err := store.Open(context.Background(), url)
@@ -81,24 +126,6 @@ func newTestDSN(t testing.TB) string {
 		}
 		return db.Close()
 	})
-}
-
-// testFile is the file of the test function running: the outermost
-// glossa/web.Test… function on the stack (a subtest's closure is in its
-// test's file too).
-func testFile() string {
-	pc := make([]uintptr, 64)
-	frames := runtime.CallersFrames(pc[:runtime.Callers(2, pc)])
-	file := ""
-	for {
-		f, more := frames.Next()
-		if strings.HasPrefix(f.Function, "glossa/web.Test") {
-			file = filepath.Base(f.File)
-		}
-		if !more {
-			return file
-		}
-	}
 }
 
 // testLogger discards the server's log, unless GLOSSA_TEST_LOG=1 asks for
