@@ -14,19 +14,6 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// IsPostgres reports whether dsn, a -db value, names a PostgreSQL
-// database (a postgres:// or postgresql:// URL) rather than a SQLite file.
-func IsPostgres(dsn string) bool { return isPostgresURL(dsn) }
-
-// Redact is dsn as it may be printed or logged: a SQLite path as it is, a
-// PostgreSQL URL without its password (or anything else it carries).
-func Redact(dsn string) string {
-	if isPostgresURL(dsn) {
-		return redactURL(dsn)
-	}
-	return dsn
-}
-
 // TableCount is how many rows of a table CopyToPostgres copied.
 type TableCount struct {
 	Table string

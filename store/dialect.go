@@ -39,8 +39,26 @@ func (d dialect) String() string {
 	return "sqlite"
 }
 
-// isPostgresURL reports whether dsn names a PostgreSQL database rather
-// than a SQLite file.
+// SQL string literals of control characters, which both databases take
+// in a literal where SQLite's char() and PostgreSQL's chr() differ.
+const (
+	blankChars = "' \t\n\r'" // space, tab, line feed, carriage return
+	tagSep     = "'\x1f'"    // the unit separator, between a note's tags
+)
+
+// IsPostgresURL reports whether dsn, as Open takes it, names a PostgreSQL
+// database rather than a SQLite file.
+func IsPostgresURL(dsn string) bool { return isPostgresURL(dsn) }
+
+// DisplayName is dsn fit for a log or a message: a SQLite path as it is,
+// a PostgreSQL URL without its password or options.
+func DisplayName(dsn string) string {
+	if isPostgresURL(dsn) {
+		return redactURL(dsn)
+	}
+	return dsn
+}
+
 func isPostgresURL(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }

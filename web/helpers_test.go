@@ -57,7 +57,7 @@ func newApp(t testing.TB, opts ...appOption) *testApp {
 // URL from newTestDSN, so tests can restart it.
 func newAppAt(t testing.TB, dbPath string, opts ...appOption) *testApp {
 	t.Helper()
-	if testDialect != "sqlite" && !store.IsPostgres(dbPath) {
+	if testDialect != "sqlite" && !store.IsPostgresURL(dbPath) {
 		t.Skip("starts glossa on a SQLite file: runs in the SQLite pass (web/db_test.go)")
 	}
 	ctx := context.Background()

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"glossa/internal/pgtest"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -20,7 +21,6 @@ import (
 	"testing"
 	"time"
 
-	"glossa/internal/pgtest"
 	"glossa/store"
 )
 
@@ -33,7 +33,7 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
-	os.Exit(pgtest.Main(m))
+	os.Exit(pgtest.Main(m)) // stops the PostgreSQL that postgres_test.go may start
 }
 
 const essay = "pempel-2016-alliances-asia-pacific-order"
@@ -184,7 +184,7 @@ func writeNotes(t *testing.T, base, token, anchor, who string, stop <-chan struc
 func checkDatabase(t *testing.T, dbPath string, want map[string]string) {
 	t.Helper()
 	driver, dsn := "sqlite3", "file:"+dbPath+"?_busy_timeout=5000"
-	if store.IsPostgres(dbPath) {
+	if store.IsPostgresURL(dbPath) {
 		driver, dsn = "pgx", dbPath
 	}
 	db, err := sql.Open(driver, dsn)

@@ -253,7 +253,7 @@ func dbFlag(fs *flag.FlagSet, getenv func(string) string) *string {
 	p := fs.String("db", envDefault(getenv, "GLOSSA_DB", "glossa.db"),
 		"the database: a SQLite file, created on first run, or a PostgreSQL URL, postgres://USER@HOST:PORT/DB (a password is better in PGPASSWORD or ~/.pgpass than in the URL) (env GLOSSA_DB)")
 	f := fs.Lookup("db")
-	f.DefValue = store.Redact(f.DefValue)
+	f.DefValue = store.DisplayName(f.DefValue)
 	return p
 }
 
@@ -363,7 +363,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if *tlsCert != "" {
 		scheme = "https"
 	}
-	log.Info("glossa is serving", "url", scheme+"://"+ln.Addr().String(), "db", *dbPath, "content", contentName(*contentDir))
+	log.Info("glossa is serving", "url", scheme+"://"+ln.Addr().String(), "db", store.DisplayName(*dbPath), "content", contentName(*contentDir))
 
 	errc := make(chan error, 1)
 	go func() {
@@ -659,8 +659,8 @@ func backup(ctx context.Context, args []string, getenv func(string) string, stdo
 	if fset.NArg() != 1 {
 		return errors.New("backup needs exactly one PATH, a file that does not exist yet")
 	}
-	if store.IsPostgres(*dbPath) {
-		return store.ErrBackupPostgres
+	if store.IsPostgresURL(*dbPath) {
+		return fmt.Errorf("backup %s: %w", store.DisplayName(*dbPath), store.ErrBackupPostgres)
 	}
 	// Do not create a database that is not there: backing up a mistyped
 	// -db would otherwise "succeed" with an empty copy.
@@ -696,11 +696,11 @@ func migrateDB(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *from == "" || *to == "" {
 		return errors.New("migrate-db needs -from FILE (a SQLite database) and -to URL (postgres://…)")
 	}
-	if !store.IsPostgres(*to) {
+	if !store.IsPostgresURL(*to) {
 		return fmt.Errorf("-to %s: want a postgres:// or postgresql:// URL", *to)
 	}
-	if store.IsPostgres(*from) {
-		return fmt.Errorf("-from %s: want a SQLite database file", store.Redact(*from))
+	if store.IsPostgresURL(*from) {
+		return fmt.Errorf("-from %s: want a SQLite database file", store.DisplayName(*from))
 	}
 	start := time.Now()
 	counts, err := store.CopyToPostgres(ctx, *from, *to)
@@ -712,6 +712,6 @@ func migrateDB(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stdout, "  %-16s %d\n", c.Table, c.Rows)
 		rows += c.Rows
 	}
-	fmt.Fprintf(stdout, "copied %d rows in %d tables from %s to %s in %s\n", rows, len(counts), *from, store.Redact(*to), time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "copied %d rows in %d tables from %s to %s in %s\n", rows, len(counts), *from, store.DisplayName(*to), time.Since(start).Round(time.Millisecond))
 	return nil
 }
