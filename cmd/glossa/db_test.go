@@ -78,7 +78,7 @@ func TestPostgresBackupAndPasswords(t *testing.T) {
 		if strings.Contains(out.String(), "s3cret") || !strings.Contains(out.String(), "postgres://postgres@127.0.0.1") {
 			t.Errorf("glossa %s with GLOSSA_DB=%s:\n%s", strings.Join(args, " "), url, out.String())
 		}
-		if !strings.Contains(out.String(), "PostgreSQL URL, postgres://") || !strings.Contains(out.String(), "SQLite file") {
+		if !strings.Contains(out.String(), "postgres:// URL") || !strings.Contains(out.String(), "SQLite database file") {
 			t.Errorf("glossa %s: -db's help does not name both kinds of database:\n%s", strings.Join(args, " "), out.String())
 		}
 	}

@@ -108,6 +108,9 @@ func parseFlags(fset *flag.FlagSet, args []string, stdout, stderr io.Writer) err
 			}
 		}
 		fmt.Fprintln(&help, "\nFlags:")
+		// A default read from the environment (GLOSSA_DB) may be a URL
+		// with a password in it: the help shows it without.
+		fset.VisitAll(func(f *flag.Flag) { f.DefValue = store.DisplayName(f.DefValue) })
 		fset.PrintDefaults()
 	}
 	err := fset.Parse(args)
@@ -247,14 +250,9 @@ func publish(ctx context.Context, args []string, getenv func(string) string, std
 	return err
 }
 
-// dbFlag adds the -db flag every command shares. A URL's password never
-// shows in the help, which prints the default (GLOSSA_DB's value).
+// dbFlag adds the -db flag every command shares.
 func dbFlag(fs *flag.FlagSet, getenv func(string) string) *string {
-	p := fs.String("db", envDefault(getenv, "GLOSSA_DB", "glossa.db"),
-		"the database: a SQLite file, created on first run, or a PostgreSQL URL, postgres://USER@HOST:PORT/DB (a password is better in PGPASSWORD or ~/.pgpass than in the URL) (env GLOSSA_DB)")
-	f := fs.Lookup("db")
-	f.DefValue = store.DisplayName(f.DefValue)
-	return p
+	return fs.String("db", envDefault(getenv, "GLOSSA_DB", "glossa.db"), "SQLite database file, created on first run, or a postgres:// URL (env GLOSSA_DB)")
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
