@@ -188,6 +188,11 @@ func copyTables(t *testing.T, pg *sql.DB) map[string][]string {
 	return out
 }
 
+// emptyOnSQLite are the tables one glossa on a SQLite file leaves empty
+// by design, so the seed cannot fill them: who is reading live on each of
+// several instances (presence across instances; PostgreSQL's).
+var emptyOnSQLite = map[string]bool{"live_instances": true, "live_readers": true}
+
 func fileSum(t *testing.T, path string) [32]byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
@@ -243,7 +248,7 @@ func TestCopyToPostgres(t *testing.T) {
 		cols := tables[c.Table]
 		want := copiedRows(t, src, c.Table, cols)
 		got := copiedRows(t, pg.SQL(), c.Table, cols)
-		if len(want) == 0 {
+		if len(want) == 0 && !emptyOnSQLite[c.Table] {
 			t.Errorf("table %s: the seed wrote no row", c.Table)
 		}
 		if int64(len(want)) != c.Rows {
