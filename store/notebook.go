@@ -263,7 +263,7 @@ func buildNotebook(v Viewer, q NotebookQuery, d dialect) (*notebookSQL, error) {
 // except is the conditions of every filter chosen but facet's ("" for
 // all of them), ANDed.
 func (nb *notebookSQL) except(facet string) string {
-	conds := []string{"1"}
+	conds := []string{"1 = 1"} // true, as both databases write it
 	for _, f := range nb.filters {
 		if f.facet != facet {
 			conds = append(conds, f.cond)
@@ -296,9 +296,9 @@ func (nb *notebookSQL) entries() string {
 	for _, f := range nb.filters {
 		switch f.facet {
 		case "essay":
-			tests += ",\n\t       x.doc IN (SELECT value FROM json_each(:nb_essays)) AS f_essay"
+			tests += ",\n\t       x.doc IN (SELECT CAST(value AS BIGINT) FROM json_each(:nb_essays)) AS f_essay"
 		case "group":
-			tests += ",\n\t       coalesce(x.grp IN (SELECT value FROM json_each(:nb_groups)), 0) AS f_group"
+			tests += ",\n\t       x.grp IS NOT NULL AND x.grp IN (SELECT CAST(value AS BIGINT) FROM json_each(:nb_groups)) AS f_group"
 		case "tag":
 			tests += `,
 	       EXISTS (SELECT 1 FROM note_tags ft WHERE ft.note_id = ` + tid + `
@@ -312,7 +312,7 @@ func (nb *notebookSQL) entries() string {
 	       p.author_id AS thread_author, p.question AS thread_question, p.created_at AS thread_created,
 	       p.id IS NOT NULL AND ` + thread + ` AS thread_seen
 	FROM notes n
-	JOIN json_each(:nb_docs) o ON o.value = n.document_id
+	JOIN json_each(:nb_docs) o ON n.document_id = CAST(o.value AS BIGINT)
 	JOIN documents d ON d.id = n.document_id
 	LEFT JOIN blocks b
 	       ON n.cur_status <> 'orphan'
@@ -324,7 +324,7 @@ func (nb *notebookSQL) entries() string {
 	  AND ` + vis + matching + `
 ), e AS MATERIALIZED (
 	SELECT x.id, x.doc, x.grp, x.author = :viewer AS mine, ` + tid + ` AS tid,
-	       CASE WHEN x.parent IS NULL THEN x.question WHEN x.thread_seen THEN x.thread_question ELSE 0 END AS question,
+	       CASE WHEN x.parent IS NULL THEN x.question WHEN x.thread_seen THEN x.thread_question ELSE 0 END = 1 AS question,
 	       x.audience = 'private' AND coalesce(x.thread_author, x.author) = :viewer AS private,
 	       x.doc_place, x.block, x.quoted, x.start,
 	       coalesce(x.thread_created, x.created) AS thread_created, coalesce(x.parent, x.id) AS thread_id,
@@ -359,17 +359,17 @@ func (nb *notebookSQL) statement() string {
 SELECT '` + rowEssay + `', doc, '', count(*), NULL FROM e f WHERE ` + nb.except("essay") + ` GROUP BY doc
 UNION ALL SELECT * FROM (
 	SELECT '` + rowGroup + `', g.id, g.name, x.c, NULL FROM groups_of x JOIN groups g ON g.id = x.grp
-	ORDER BY x.c DESC, g.name, g.id LIMIT ` + strconv.Itoa(NotebookFacetValues) + `)
+	ORDER BY x.c DESC, g.name, g.id LIMIT ` + strconv.Itoa(NotebookFacetValues) + `) AS top_groups
 UNION ALL SELECT '` + rowGroup + `', g.id, g.name, x.c, NULL FROM groups_of x JOIN groups g ON g.id = x.grp
-	WHERE x.grp IN (SELECT value FROM json_each(:nb_groups))
+	WHERE x.grp IN (SELECT CAST(value AS BIGINT) FROM json_each(:nb_groups))
 UNION ALL SELECT '` + rowGroups + `', 0, '', count(*), NULL FROM groups_of
 UNION ALL SELECT * FROM (
-	SELECT '` + rowTag + `', 0, tag, c, NULL FROM tags_of ORDER BY c DESC, tag LIMIT ` + strconv.Itoa(NotebookFacetValues) + `)
+	SELECT '` + rowTag + `', 0, tag, c, NULL FROM tags_of ORDER BY c DESC, tag LIMIT ` + strconv.Itoa(NotebookFacetValues) + `) AS top_tags
 UNION ALL SELECT '` + rowTag + `', 0, tag, c, NULL FROM tags_of WHERE tag IN (SELECT value FROM json_each(:nb_tags))
 UNION ALL SELECT '` + rowTags + `', 0, '', count(*), NULL FROM tags_of
 UNION ALL SELECT '` + rowQuestion + `', 0, '', count(*), NULL FROM e f WHERE question AND ` + nb.except("question") + `
 UNION ALL SELECT '` + rowPrivate + `', 0, '', count(*), NULL FROM e f WHERE private AND ` + nb.except("private") + `
-UNION ALL SELECT '` + rowScope + `', mine, '', count(*), NULL FROM e f WHERE ` + nb.except("mine") + ` GROUP BY mine
+UNION ALL SELECT '` + rowScope + `', CASE WHEN mine THEN 1 ELSE 0 END, '', count(*), NULL FROM e f WHERE ` + nb.except("mine") + ` GROUP BY mine
 UNION ALL SELECT '` + rowEntryTotal + `', 0, '', count(*), NULL FROM e f WHERE ` + all + `
 UNION ALL SELECT '` + rowEntry + `', :nb_offset + row_number() OVER (ORDER BY ` + readingOrder + `), pg.id,
 	CASE WHEN pg.tid = pg.id THEN (SELECT count(*) FROM notes r WHERE r.parent_id = pg.id AND ` + visR + `) ELSE 0 END,

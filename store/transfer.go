@@ -576,6 +576,9 @@ func (db *DB) ImportedBefore(ctx context.Context, authorID, documentID int64, no
 	}
 	defer tx.Rollback()
 	list := func(vs []string) string {
+		if vs == nil {
+			vs = []string{} // [], not null: json_each('null') is a row on SQLite, an error on PostgreSQL
+		}
 		b, _ := json.Marshal(vs)
 		return string(b)
 	}

@@ -19,7 +19,11 @@ import (
 func dbSnapshot(t *testing.T, a *testApp) map[string][]string {
 	t.Helper()
 	db := a.db.SQL()
-	rows, err := db.Query(`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`)
+	q := `SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`
+	if testDialect == "postgres" {
+		q = `SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1`
+	}
+	rows, err := db.Query(q)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -86,6 +86,9 @@ func chromiumPath(t *testing.T) string {
 // the test.
 func newBrowser(t *testing.T, app *testApp, opts ...browserOption) *browser {
 	t.Helper()
+	if testDialect != "sqlite" {
+		t.Skip("browser tests run on SQLite only (web/db_test.go)")
+	}
 	o := browserOptions{width: 1280, height: 900}
 	for _, f := range opts {
 		f(&o)

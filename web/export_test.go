@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -38,7 +37,7 @@ func withBaseURL(u string) appOption { return func(c *Config) { c.BaseURL = u } 
 func freshLike(t *testing.T, a *testApp, opts ...appOption) *testApp {
 	t.Helper()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "fresh.db")
+	path := newTestDSN(t)
 	db, err := store.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -32,30 +31,36 @@ const essaySlug = "pempel-2016-alliances-asia-pacific-order"
 // cheapPasswords keeps argon2id fast in tests; production uses the defaults.
 var cheapPasswords = &argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
 
-// testApp is a real glossa: a SQLite file in a temporary folder, the real
-// templates, static files and essays, behind a real HTTP server.
+// testApp is a real glossa: a SQLite file in a temporary folder (or a
+// PostgreSQL database, see db_test.go), the real templates, static files
+// and essays, behind a real HTTP server.
 type testApp struct {
 	t   *testing.T
 	db  *store.DB
 	srv *Server
 	ts  *httptest.Server
-	dir string
+	dir string // the SQLite file's folder
+	dsn string // what store.Open opened: the file, or the URL
 }
 
 type appOption func(*Config)
 
 func withContent(fsys fs.FS) appOption { return func(c *Config) { c.Content = fsys } }
 
+// newApp starts glossa on a new database of the dialect under test
+// (newTestDSN).
 func newApp(t testing.TB, opts ...appOption) *testApp {
 	t.Helper()
-	dir := t.TempDir()
-	return newAppAt(t, filepath.Join(dir, "glossa.db"), opts...)
+	return newAppAt(t, newTestDSN(t), opts...)
 }
 
-// newAppAt starts glossa on an existing (or new) database file, so tests
-// can restart it.
+// newAppAt starts glossa on an existing (or new) database, a file or a
+// URL from newTestDSN, so tests can restart it.
 func newAppAt(t testing.TB, dbPath string, opts ...appOption) *testApp {
 	t.Helper()
+	if testDialect != "sqlite" && !store.IsPostgresURL(dbPath) {
+		t.Skip("starts glossa on a SQLite file: runs in the SQLite pass (web/db_test.go)")
+	}
 	ctx := context.Background()
 	db, err := store.Open(ctx, dbPath)
 	if err != nil {
@@ -63,7 +68,7 @@ func newAppAt(t testing.TB, dbPath string, opts ...appOption) *testApp {
 	}
 	cfg := Config{
 		DB: db, Content: content.Essays, Templates: templates.FS, Static: static.FS,
-		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:         testLogger(),
 		PasswordParams: cheapPasswords, SignInLimit: 1000, WriteLimit: 1_000_000, SearchLimit: 1_000_000,
 	}
 	for _, o := range opts {
@@ -77,7 +82,7 @@ func newAppAt(t testing.TB, dbPath string, opts ...appOption) *testApp {
 	ts := httptest.NewUnstartedServer(srv)
 	ts.Config.ConnContext = ConnContext // as cmd/glossa does
 	ts.Start()
-	app := &testApp{db: db, srv: srv, ts: ts, dir: filepath.Dir(dbPath)}
+	app := &testApp{db: db, srv: srv, ts: ts, dir: filepath.Dir(dbPath), dsn: dbPath}
 	if tt, ok := t.(*testing.T); ok {
 		app.t = tt
 	}

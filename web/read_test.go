@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -224,7 +223,7 @@ func TestReadPageGzippedWhenSignedOut(t *testing.T) {
 // Post/Redirect/Get back to the paragraph, the note in its margin with the
 // phrase highlighted, and still there after a restart.
 func TestNoteFlowWithoutJavaScript(t *testing.T) {
-	dbPath := filepath.Join(t.TempDir(), "glossa.db")
+	dbPath := newTestDSN(t)
 	app := newAppAt(t, dbPath)
 	ann := app.signUp(t, "ann")
 	p := app.paragraphWith(t, "two logics")
@@ -396,7 +395,7 @@ func TestEditAndDeleteOwnNoteOnly(t *testing.T) {
 // paragraphs survive, a note whose words were deleted is listed under "notes
 // on an earlier version" and its revision stays readable.
 func TestRevisionKeepsNotes(t *testing.T) {
-	dbPath := filepath.Join(t.TempDir(), "glossa.db")
+	dbPath := newTestDSN(t)
 	v1 := "---\ntitle: Test\n---\n\nFirst paragraph stays.\n\nSecond paragraph goes away soon.\n\nThird paragraph has a phrase to keep.\n"
 	v2 := "---\ntitle: Test\n---\n\nA new opening paragraph.\n\nFirst paragraph stays.\n\nThird paragraph has, now, a phrase to keep.\n"
 	fs1 := fstest.MapFS{"t.md": {Data: []byte(v1)}}

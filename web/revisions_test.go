@@ -7,7 +7,6 @@ import (
 	"encoding/csv"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -39,7 +38,7 @@ const (
 // returns the new app and revV1's anchors.
 func revisedApp(t *testing.T, setup func(app *testApp, anchors []string)) (*testApp, []string) {
 	t.Helper()
-	dbPath := filepath.Join(t.TempDir(), "glossa.db")
+	dbPath := newTestDSN(t)
 	app := newAppAt(t, dbPath, withContent(fstest.MapFS{"t.md": {Data: []byte(revV1)}}))
 	e, err := app.srv.docs.Doc("t")
 	if err != nil {
@@ -292,7 +291,7 @@ func TestRevisionAPI(t *testing.T) {
 // new revision did to blocks and notes.
 func TestPublishReport(t *testing.T) {
 	ctx := context.Background()
-	dbPath := filepath.Join(t.TempDir(), "glossa.db")
+	dbPath := newTestDSN(t)
 	db, err := store.Open(ctx, dbPath)
 	if err != nil {
 		t.Fatal(err)
@@ -318,7 +317,7 @@ func TestPublishReport(t *testing.T) {
 // its notes, whole-paragraph ones included.
 func TestRestoredParagraphBringsNotesBack(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "glossa.db"))
+	db, err := store.Open(ctx, newTestDSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -379,7 +378,7 @@ func TestRestoredParagraphBringsNotesBack(t *testing.T) {
 // The quiet mark stays on a note whose words changed, through later
 // revisions that leave its paragraph alone.
 func TestWordsChangedMarkLasts(t *testing.T) {
-	dbPath := filepath.Join(t.TempDir(), "glossa.db")
+	dbPath := newTestDSN(t)
 	app := newAppAt(t, dbPath, withContent(fstest.MapFS{"t.md": {Data: []byte(revV1)}}))
 	ann := app.signUp(t, "ann")
 	e, _ := app.srv.docs.Doc("t")
@@ -418,7 +417,7 @@ const (
 // reading page, where a quiet line says it moved with its words rather
 // than that its words changed.
 func TestRevisionMovedNote(t *testing.T) {
-	dbPath := filepath.Join(t.TempDir(), "glossa.db")
+	dbPath := newTestDSN(t)
 	app := newAppAt(t, dbPath, withContent(fstest.MapFS{"t.md": {Data: []byte(splitV1)}}))
 	e, err := app.srv.docs.Doc("t")
 	if err != nil {
@@ -562,7 +561,7 @@ func TestRevisionMovedNote(t *testing.T) {
 // The publish report counts a note moved to another paragraph apart.
 func TestPublishReportCountsMoved(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "glossa.db"))
+	db, err := store.Open(ctx, newTestDSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}

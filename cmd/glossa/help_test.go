@@ -26,7 +26,7 @@ func TestHelp(t *testing.T) {
 	}
 	for _, args := range [][]string{{"--help"}, {"-h"}, {"-help"}, {"help"}} {
 		out, errs := help(args...)
-		for _, cmd := range []string{"serve", "user add", "token new", "publish", "export", "import", "backup"} {
+		for _, cmd := range []string{"serve", "user add", "token new", "publish", "export", "import", "backup", "migrate-db"} {
 			if !strings.Contains(out, "  "+cmd+" ") {
 				t.Errorf("glossa %s does not list %q:\n%s", args[0], cmd, out)
 			}
@@ -37,7 +37,7 @@ func TestHelp(t *testing.T) {
 	}
 	for cmd, flag := range map[string]string{
 		"serve": "-addr", "user add": "-db", "token new": "-db", "publish": "-content",
-		"export": "-format", "import": "-json", "backup": "-db",
+		"export": "-format", "import": "-json", "backup": "-db", "migrate-db": "-from",
 	} {
 		for _, h := range []string{"-h", "--help"} {
 			out, errs := help(append(strings.Fields(cmd), h)...)

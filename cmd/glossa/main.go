@@ -7,9 +7,11 @@
 //	glossa export [-db glossa.db] -user NAME -doc SLUG [-format jsonld] [-scope mine] [-o FILE]
 //	glossa import [-db glossa.db] -user NAME [-doc SLUG] [-source any] FILE
 //	glossa backup [-db glossa.db] PATH        (a consistent copy, while serving)
+//	glossa migrate-db -from glossa.db -to postgres://…
 //
-// Every flag falls back to an environment variable (GLOSSA_ADDR, GLOSSA_DB,
-// GLOSSA_CONTENT, …) and then to its default.
+// -db is a SQLite file or a postgres:// URL. Every flag falls back to an
+// environment variable (GLOSSA_ADDR, GLOSSA_DB, GLOSSA_CONTENT, …) and
+// then to its default.
 package main
 
 import (
@@ -67,6 +69,7 @@ var commands = []command{
 	{"export", "[flags] -user NAME -doc SLUG", "export NAME's notes on an essay (or a group's, for its teacher)"},
 	{"import", "[flags] -user NAME FILE", "import W3C or Hypothesis annotations as NAME's notes"},
 	{"backup", "[flags] PATH", "copy the database to PATH (a new file), safely while serving"},
+	{"migrate-db", "-from FILE -to URL", "copy a SQLite database into an empty PostgreSQL one"},
 }
 
 // usage is glossa's own help: every command, and how to learn its flags.
@@ -106,6 +109,9 @@ func parseFlags(fset *flag.FlagSet, args []string, stdout, stderr io.Writer) err
 			}
 		}
 		fmt.Fprintln(&help, "\nFlags:")
+		// A default read from the environment (GLOSSA_DB) may be a URL
+		// with a password in it: the help shows it without.
+		fset.VisitAll(func(f *flag.Flag) { f.DefValue = store.DisplayName(f.DefValue) })
 		fset.PrintDefaults()
 	}
 	err := fset.Parse(args)
@@ -166,6 +172,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return importNotes(ctx, args, getenv, stdin, stdout, stderr)
 	case "backup":
 		return backup(ctx, args, getenv, stdout, stderr)
+	case "migrate-db":
+		return migrateDB(ctx, args, stdout, stderr)
 	}
 	return fmt.Errorf("unknown command %q\n%s", cmd, usage())
 }
@@ -668,5 +676,41 @@ func backup(ctx context.Context, args []string, getenv func(string) string, stdo
 		return err
 	}
 	fmt.Fprintf(stdout, "backed up %s to %s in %s\n", *dbPath, fset.Arg(0), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// migrateDB copies a SQLite database into an empty PostgreSQL one (see
+// store.CopyToPostgres) and says how many rows of each table it copied.
+// The source is only read.
+func migrateDB(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fset := flag.NewFlagSet("migrate-db", flag.ContinueOnError)
+	from := fset.String("from", "", "the SQLite database file to copy; only read (required)")
+	to := fset.String("to", "", "the PostgreSQL database to copy into, postgres://USER@HOST:PORT/DB: empty, or holding only glossa's schema (required)")
+	if err := parseFlags(fset, args, stdout, stderr); err != nil {
+		return err
+	}
+	if fset.NArg() > 0 {
+		return fmt.Errorf("migrate-db takes no arguments, got %q", fset.Args())
+	}
+	if *from == "" || *to == "" {
+		return errors.New("migrate-db needs -from FILE (a SQLite database) and -to URL (postgres://…)")
+	}
+	if !store.IsPostgresURL(*to) {
+		return fmt.Errorf("-to %s: want a postgres:// or postgresql:// URL", *to)
+	}
+	if store.IsPostgresURL(*from) {
+		return fmt.Errorf("-from %s: want a SQLite database file", store.DisplayName(*from))
+	}
+	start := time.Now()
+	counts, err := store.CopyToPostgres(ctx, *from, *to)
+	if err != nil {
+		return err
+	}
+	var rows int64
+	for _, c := range counts {
+		fmt.Fprintf(stdout, "  %-16s %d\n", c.Table, c.Rows)
+		rows += c.Rows
+	}
+	fmt.Fprintf(stdout, "copied %d rows in %d tables from %s to %s in %s\n", rows, len(counts), *from, store.DisplayName(*to), time.Since(start).Round(time.Millisecond))
 	return nil
 }

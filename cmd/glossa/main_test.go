@@ -28,9 +28,11 @@ func env(kv ...string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
-func TestUserAddAndTokenNew(t *testing.T) {
+func TestUserAddAndTokenNew(t *testing.T) { forEachDB(t, testUserAddAndTokenNew) }
+
+func testUserAddAndTokenNew(t *testing.T, newDB func() string) {
 	ctx := context.Background()
-	dbPath := filepath.Join(t.TempDir(), "g.db")
+	dbPath := newDB()
 	var out, errb bytes.Buffer
 	// The database comes from GLOSSA_DB here, and from -db below.
 	if err := run(ctx, []string{"user", "add", "ann"}, env("GLOSSA_DB", dbPath), strings.NewReader("correct horse\n"), &out, &errb); err != nil {
@@ -73,7 +75,7 @@ func TestUserAddAndTokenNew(t *testing.T) {
 	}
 	// Only the hash is stored.
 	var n int
-	if err := db.SQL().QueryRow(`SELECT count(*) FROM api_tokens WHERE hash = ?`, token).Scan(&n); err != nil || n != 0 {
+	if err := db.SQL().QueryRow(`SELECT count(*) FROM api_tokens WHERE hash = ?`, []byte(token)).Scan(&n); err != nil || n != 0 {
 		t.Errorf("the plain token is in the database (%v)", err)
 	}
 }
@@ -232,10 +234,12 @@ func (s *syncBuffer) String() string {
 
 // glossa publish stores a new revision of an edited essay, says what moved,
 // and does nothing the second time.
-func TestPublishCommand(t *testing.T) {
+func TestPublishCommand(t *testing.T) { forEachDB(t, testPublishCommand) }
+
+func testPublishCommand(t *testing.T, newDB func() string) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	dbPath := filepath.Join(dir, "g.db")
+	dbPath := newDB()
 	essay := filepath.Join(dir, "essay.md")
 	write := func(body string) {
 		t.Helper()
@@ -311,10 +315,12 @@ func withoutImported(t *testing.T, export string) map[string]any {
 // glossa export and glossa import do what the export and import pages do:
 // a round trip through files on the command line gives the same export,
 // and importing twice adds nothing.
-func TestExportAndImportCommands(t *testing.T) {
+func TestExportAndImportCommands(t *testing.T) { forEachDB(t, testExportAndImportCommands) }
+
+func testExportAndImportCommands(t *testing.T, newDB func() string) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	dbA, dbB := filepath.Join(dir, "a.db"), filepath.Join(dir, "b.db")
+	dbA, dbB := newDB(), newDB()
 	const slug = "pempel-2016-alliances-asia-pacific-order"
 	cmd := func(args ...string) (string, error) {
 		t.Helper()
