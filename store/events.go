@@ -249,12 +249,13 @@ func (db *DB) EventsFor(ctx context.Context, viewers []Viewer, documentID, after
 		return w, fmt.Errorf("events for viewers: %w", err)
 	}
 	// v is the viewers' list, one row per viewer (json_each's key is the
-	// index, its value the user id); CROSS JOIN keeps it the inner loop,
+	// index, its value the user id, cast for PostgreSQL, whose json_each
+	// gives text); CROSS JOIN keeps it the inner loop,
 	// so each event's row and note are found once.
 	rows, err = tx.QueryContext(ctx, `
 		SELECT e.seq, v.key
 		FROM events e JOIN notes cn ON cn.id = e.note_id CROSS JOIN json_each(:viewers) v
-		WHERE e.document_id = :doc AND e.seq > :after AND e.seq <= :last AND `+eventVisible("v.value")+`
+		WHERE e.document_id = :doc AND e.seq > :after AND e.seq <= :last AND `+eventVisible("CAST(v.value AS BIGINT)")+`
 		ORDER BY e.seq, v.key`,
 		sql.Named("viewers", string(list)), sql.Named("doc", documentID), sql.Named("after", afterID), sql.Named("last", w.Last))
 	if err != nil {
