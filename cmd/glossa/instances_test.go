@@ -75,12 +75,14 @@ func TestInstancesShareOnePostgres(t *testing.T) {
 		}
 	})
 
-	// Six readers, two per server, from the start of the log.
+	// Six readers, two per server, from the start of the log, signed in
+	// (on one server, for all) as the writer, who sees every note.
+	ann := signInOn(t, servers[0].url, "ann")
 	ctx, stopReading := context.WithCancel(context.Background())
 	defer stopReading()
 	readers := make([]*sseReader, 6)
 	for i := range readers {
-		readers[i] = &sseReader{servers: servers, start: i % 3, at: i % 3, progress: make(chan struct{}, 1)}
+		readers[i] = &sseReader{servers: servers, cookie: ann, start: i % 3, at: i % 3, progress: make(chan struct{}, 1)}
 		go readers[i].run(ctx, t)
 	}
 
@@ -133,6 +135,11 @@ func TestInstancesShareOnePostgres(t *testing.T) {
 		}
 	}
 	stopReading()
+	if t.Failed() {
+		for i, c := range servers {
+			t.Logf("server %d log:\n%s", i, c.logs.String())
+		}
+	}
 	moved := 0
 	for _, r := range readers {
 		if r.start == 2 {
@@ -218,6 +225,7 @@ func firstDifference(got, want []logged) string {
 // next with the Last-Event-ID it has.
 type sseReader struct {
 	servers  []*child
+	cookie   *http.Cookie
 	start    int // the server it read from first
 	at       int // the server it reads from
 	progress chan struct{}
@@ -249,6 +257,7 @@ func (r *sseReader) read(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	req.AddCookie(r.cookie)
 	r.mu.Lock()
 	if r.last > 0 {
 		req.Header.Set("Last-Event-ID", strconv.FormatInt(r.last, 10))
@@ -340,20 +349,32 @@ func (r *sseReader) reconnects() int {
 // session cookie.
 func signUpOn(t *testing.T, base, name string) *http.Cookie {
 	t.Helper()
-	res, err := noRedirects.PostForm(base+"/signup", url.Values{"name": {name}, "password": {"correct horse"}, "password2": {"correct horse"}})
+	return sessionFrom(t, base+"/signup", url.Values{"name": {name}, "password": {"correct horse"}, "password2": {"correct horse"}})
+}
+
+// signInOn signs in on the server at base and returns the session cookie.
+func signInOn(t *testing.T, base, name string) *http.Cookie {
+	t.Helper()
+	return sessionFrom(t, base+"/signin", url.Values{"name": {name}, "password": {"correct horse"}})
+}
+
+// sessionFrom posts the form and returns the session cookie it sets.
+func sessionFrom(t *testing.T, to string, form url.Values) *http.Cookie {
+	t.Helper()
+	res, err := noRedirects.PostForm(to, form)
 	if err != nil {
 		t.Fatal(err)
 	}
 	res.Body.Close()
 	if res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("sign up on %s: status %d", base, res.StatusCode)
+		t.Fatalf("POST %s: status %d", to, res.StatusCode)
 	}
 	for _, c := range res.Cookies() {
 		if c.Name == "glossa_session" {
 			return c
 		}
 	}
-	t.Fatal("sign up: no session cookie")
+	t.Fatalf("POST %s: no session cookie", to)
 	return nil
 }
 
