@@ -97,8 +97,10 @@ type DB struct {
 	othersWrote bool
 	listenErr   error
 	othersWake  chan struct{}
-	listenStop  context.CancelFunc
-	listenDone  chan struct{}
+	// presenceWake: another instance's readers changed (presence.go).
+	presenceWake chan struct{}
+	listenStop   context.CancelFunc
+	listenDone   chan struct{}
 
 	// The create writer (batch.go): notes waiting to be written, and
 	// whether Close has been called, under cmu.
@@ -233,7 +235,7 @@ func newDB(ctx context.Context, rw, ro *sql.DB, d dialect, n int) (*DB, error) {
 	}
 	db := &DB{sql: rw, ro: ro, dialect: d, changed: make(chan struct{}),
 		wake: make(chan struct{}, 1), writerDone: make(chan struct{}),
-		othersWake: make(chan struct{}, 1), instance: rand.Text()}
+		othersWake: make(chan struct{}, 1), presenceWake: make(chan struct{}, 1), instance: rand.Text()}
 	// Half the read connections for searches, which the index can make
 	// costly (search.go); the other half is always there for pages.
 	db.searchSlots, db.searchTimeout = make(chan struct{}, max(1, n/2)), SearchTimeout

@@ -136,7 +136,7 @@ func (db *DB) listenOnce(ctx context.Context, dsn string, connected func()) erro
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, `LISTEN `+noticeChannel); err != nil {
+	if _, err := conn.Exec(ctx, `LISTEN `+noticeChannel+`; LISTEN `+presenceChannel); err != nil {
 		return err
 	}
 	connected()
@@ -148,7 +148,11 @@ func (db *DB) listenOnce(ctx context.Context, dsn string, connected func()) erro
 		cancel()
 		switch {
 		case err == nil:
-			if n.Payload != db.instance {
+			switch {
+			case n.Payload == db.instance:
+			case n.Channel == presenceChannel:
+				wake(db.presenceWake)
+			default:
 				db.othersCommitted()
 			}
 		case ctx.Err() != nil:
@@ -184,12 +188,16 @@ func (db *DB) listenState(err error) {
 	db.othersWrote = true
 	db.mu.Unlock()
 	db.wakeOthers()
+	wake(db.presenceWake)
 }
 
-func (db *DB) wakeOthers() {
+func (db *DB) wakeOthers() { wake(db.othersWake) }
+
+// wake sends on c, of capacity 1, unless a wake is pending already.
+func wake(c chan struct{}) {
 	select {
-	case db.othersWake <- struct{}{}:
-	default: // a wake is pending already
+	case c <- struct{}{}:
+	default:
 	}
 }
 
