@@ -34,6 +34,9 @@ func TestInstancesShareOnePostgres(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts three glossa servers on PostgreSQL")
 	}
+	if !slices.Contains(pgtest.Dialects(), "postgres") {
+		t.Skip("PostgreSQL not selected (GLOSSA_TEST_DB)")
+	}
 	const password = "never-logged-7f3a"
 	plain := pgtest.NewDatabase(t, "glossa_cmd_template", func(url string) error {
 		db, err := store.Open(context.Background(), url)
