@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -24,6 +25,8 @@ import (
 //
 //   - a session made on one works on the others, and a sign-out on one
 //     ends it on the others at once;
+//   - a reader streaming from one is counted among the "readers here
+//     now" of a fellow member streaming from another;
 //   - readers' live streams, spread over the three, receive every note
 //     written through any of them, in the log's order, none twice;
 //   - one server is killed while writers write through all three: no
@@ -78,9 +81,58 @@ func TestInstancesShareOnePostgres(t *testing.T) {
 		}
 	})
 
+	ann := signInOn(t, servers[0].url, "ann")
+	t.Run("presence", func(t *testing.T) {
+		// ann's group, which bea joins through another server.
+		if code := postWith(t, servers[0].url+"/groups", ann, url.Values{"name": {"Seminar"}}); code != http.StatusSeeOther {
+			t.Fatalf("create group: status %d", code)
+		}
+		db, err := sql.Open("pgx", plain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var invite string
+		if err := db.QueryRow(`SELECT invite_code FROM groups WHERE name = 'Seminar'`).Scan(&invite); err != nil {
+			t.Fatal(err)
+		}
+		bea := signInOn(t, servers[1].url, "bea")
+		if code := postWith(t, servers[1].url+"/join/"+invite, bea, nil); code != http.StatusSeeOther {
+			t.Fatalf("join: status %d", code)
+		}
+		// bea reads on server 1; ann, on server 0, is told so.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // a hang guard
+		defer cancel()
+		beaStream := openStream(t, ctx, servers[1].url, bea)
+		defer beaStream.Close()
+		annStream := openStream(t, ctx, servers[0].url, ann)
+		defer annStream.Close()
+		sc := bufio.NewScanner(annStream)
+		for presence := false; sc.Scan(); {
+			line := sc.Text()
+			if line == "event: presence" {
+				presence = true
+				continue
+			}
+			if !presence || !strings.HasPrefix(line, "data: ") {
+				continue
+			}
+			presence = false
+			var m struct {
+				Groups []struct{ Readers int }
+			}
+			if err := json.Unmarshal([]byte(line[6:]), &m); err != nil {
+				t.Fatal(err)
+			}
+			if len(m.Groups) == 1 && m.Groups[0].Readers == 1 {
+				return
+			}
+		}
+		t.Errorf("ann's stream on server 0 never counted bea, reading on server 1: %v", sc.Err())
+	})
+
 	// Six readers, two per server, from the start of the log, signed in
 	// (on one server, for all) as the writer, who sees every note.
-	ann := signInOn(t, servers[0].url, "ann")
 	ctx, stopReading := context.WithCancel(context.Background())
 	defer stopReading()
 	readers := make([]*sseReader, 6)
@@ -411,4 +463,34 @@ func signOutOn(t *testing.T, base string, cookie *http.Cookie) {
 var noRedirects = &http.Client{
 	Timeout:       10 * time.Second,
 	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+}
+
+// postWith posts the form with the session cookie and returns the status.
+func postWith(t *testing.T, to string, cookie *http.Cookie, form url.Values) int {
+	t.Helper()
+	req, _ := http.NewRequest("POST", to, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(cookie)
+	res, err := noRedirects.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// openStream opens the essay's live stream with the session cookie.
+func openStream(t *testing.T, ctx context.Context, base string, cookie *http.Cookie) io.ReadCloser {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/read/"+essay+"/events", nil)
+	req.AddCookie(cookie)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusOK {
+		res.Body.Close()
+		t.Fatalf("stream on %s: status %d", base, res.StatusCode)
+	}
+	return res.Body
 }
