@@ -23,7 +23,10 @@ import (
 //   - migrations: migrations/sqlite and migrations/postgres, the same
 //     version numbers (migrate.go);
 //   - search: FTS4 on SQLite, tsvector on PostgreSQL (search.go);
-//   - the change signal from other processes: OthersWrote (watch.go);
+//   - the change signal from other processes: OthersWrote, from SQLite's
+//     data_version or from other instances' notices (watch.go);
+//   - event numbering: one function, nextEvent, whose row lock orders
+//     the numbers' commits on PostgreSQL (events.go);
 //   - sessions' expiry (sessions.go), constraint errors (isConstraint).
 type dialect int
 
@@ -101,6 +104,10 @@ func openPostgres(ctx context.Context, dsn string, upTo int) (*DB, error) {
 	if err != nil {
 		return fail(err)
 	}
+	var lctx context.Context
+	lctx, db.listenStop = context.WithCancel(context.WithoutCancel(ctx))
+	db.listenDone = make(chan struct{})
+	go db.listen(lctx, dsn)
 	return db, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -26,7 +27,7 @@ const (
 // the block it concerns; the reader's page asks for the block again, through
 // the same rule as every page.
 type Event struct {
-	ID       int64 // increasing, never reused: the SSE Last-Event-ID
+	ID       int64 // its number in its document's log (nextEvent): the SSE Last-Event-ID
 	Kind     EventKind
 	NoteID   string
 	ParentID string // for replies
@@ -40,25 +41,47 @@ type Event struct {
 // as they are now, inside the writing transaction. For a deletion, hiding
 // or narrowed audience, call it before the change: the copy then says who
 // could see the note, and they are the ones to tell.
+//
+// It is the one place that numbers events (nextEvent), on both databases.
 func logEvent(ctx context.Context, tx *sql.Tx, kind EventKind, id string, actorID int64) error {
-	if err := insertEvents(ctx, tx, kind, `id = :id`, id, actorID); err != nil {
+	doc, seq, err := nextEvent(ctx, tx, id)
+	if err != nil {
+		return fmt.Errorf("log %s event: %w", kind, err)
+	}
+	_, err = tx.ExecContext(ctx, `
+		INSERT INTO events (document_id, seq, note_id, kind, anchor, author_id, audience, group_id, parent_id, actor_id, created_at)
+		SELECT :doc, :seq, id, :kind, cur_anchor, author_id, audience, group_id, parent_id, :actor, :ts
+		FROM notes WHERE id = :id`,
+		sql.Named("doc", doc), sql.Named("seq", seq),
+		sql.Named("kind", kind), sql.Named("ts", now()), sql.Named("id", id), sql.Named("actor", actorID))
+	if err != nil {
 		return fmt.Errorf("log %s event: %w", kind, err)
 	}
 	return nil
 }
 
-// insertEvents writes one event of kind for each note the condition on
-// notes selects (with :id bound to id). It is the one place that writes
-// events, so the one place that numbers them: the id column's own numbers
-// today, which on SQLite and under PostgreSQL's write lock (pgconn.go)
-// follow commit order, as a stream reading "events after N" needs.
-func insertEvents(ctx context.Context, tx *sql.Tx, kind EventKind, where, id string, actorID int64) error {
-	_, err := tx.ExecContext(ctx, `
-		INSERT INTO events (document_id, note_id, kind, anchor, author_id, audience, group_id, parent_id, actor_id, created_at)
-		SELECT document_id, id, :kind, cur_anchor, author_id, audience, group_id, parent_id, :actor, :ts
-		FROM notes WHERE `+where,
-		sql.Named("kind", kind), sql.Named("ts", now()), sql.Named("id", id), sql.Named("actor", actorID))
-	return err
+// nextEvent takes the next number in the event log of note id's document
+// (Event.ID): one more than the document's counter, which it moves on.
+//
+// A live stream reads a document's events after the last number it saw,
+// so a number must never become visible before a smaller one of the same
+// document. The UPDATE keeps the document's row locked until the
+// transaction ends (on PostgreSQL a row lock, on SQLite the one writer),
+// so a second writer of the same document waits here until the first has
+// committed or rolled back, and takes the number after: numbers become
+// visible in order, whatever else the writers do, and unlike a sequence
+// (drawn before the commit, so two writers can commit them out of order)
+// none is skipped by a reader. The counter, not max(seq)+1, so that a
+// number is never reused when a note's events go with it.
+func nextEvent(ctx context.Context, tx *sql.Tx, noteID string) (doc, seq int64, err error) {
+	err = tx.QueryRowContext(ctx, `
+		UPDATE documents SET last_event = last_event + 1
+		WHERE id = (SELECT document_id FROM notes WHERE id = ?)
+		RETURNING id, last_event`, noteID).Scan(&doc, &seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, fmt.Errorf("note %s: %w", noteID, ErrNotFound)
+	}
+	return doc, seq, err
 }
 
 // followingCopies selects, in a statement on notes, the live copies of
@@ -70,10 +93,29 @@ const followingCopies = `notes.shared_from = :id AND notes.deleted_at IS NULL
 		WHERE fm.user_id = notes.author_id AND fm.group_id = notes.group_id AND fm.role = 'teacher')`
 
 // logCopiesEvent records kind for every copy of a shared guide note that
-// follows it (followingCopies).
+// follows it (followingCopies), each numbered by logEvent.
 func logCopiesEvent(ctx context.Context, tx *sql.Tx, kind EventKind, originalID string, actorID int64) error {
-	if err := insertEvents(ctx, tx, kind, followingCopies, originalID, actorID); err != nil {
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM notes WHERE `+followingCopies+` ORDER BY id`, sql.Named("id", originalID))
+	if err != nil {
 		return fmt.Errorf("log %s events of copies: %w", kind, err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("log %s events of copies: %w", kind, err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("log %s events of copies: %w", kind, err)
+	}
+	for _, id := range ids {
+		if err := logEvent(ctx, tx, kind, id, actorID); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -95,8 +137,8 @@ func (db *DB) Events(ctx context.Context, v Viewer, documentID, afterID int64, l
 	defer tx.Rollback()
 	rows, err := tx.QueryContext(ctx, eventSelect+`
 		JOIN notes cn ON cn.id = e.note_id
-		WHERE e.document_id = :doc AND e.id > :after AND `+eventVisible("")+`
-		ORDER BY e.id LIMIT :limit`,
+		WHERE e.document_id = :doc AND e.seq > :after AND `+eventVisible("")+`
+		ORDER BY e.seq LIMIT :limit`,
 		append(viewerArgs(v), sql.Named("doc", documentID), sql.Named("after", afterID), sql.Named("limit", limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("events: %w", err)
@@ -121,7 +163,7 @@ func eventVisible(u string) string {
 }
 
 const eventSelect = `
-	SELECT e.id, e.kind, e.note_id, coalesce(e.parent_id, ''), e.anchor, e.author_id, e.actor_id, e.created_at
+	SELECT e.seq, e.kind, e.note_id, coalesce(e.parent_id, ''), e.anchor, e.author_id, e.actor_id, e.created_at
 	FROM events e`
 
 func scanEvents(rows *sql.Rows) ([]Event, error) {
@@ -181,8 +223,8 @@ func (db *DB) EventsFor(ctx context.Context, viewers []Viewer, documentID, after
 	defer tx.Rollback()
 	// One transaction: the window and the rule see the same state.
 	rows, err := tx.QueryContext(ctx, eventSelect+`
-		WHERE e.document_id = :doc AND e.id > :after
-		ORDER BY e.id LIMIT :limit`,
+		WHERE e.document_id = :doc AND e.seq > :after
+		ORDER BY e.seq LIMIT :limit`,
 		sql.Named("doc", documentID), sql.Named("after", afterID), sql.Named("limit", limit))
 	if err != nil {
 		return w, fmt.Errorf("events for viewers: %w", err)
@@ -211,10 +253,10 @@ func (db *DB) EventsFor(ctx context.Context, viewers []Viewer, documentID, after
 	// gives text); CROSS JOIN keeps it the inner loop,
 	// so each event's row and note are found once.
 	rows, err = tx.QueryContext(ctx, `
-		SELECT e.id, v.key
+		SELECT e.seq, v.key
 		FROM events e JOIN notes cn ON cn.id = e.note_id CROSS JOIN json_each(:viewers) v
-		WHERE e.document_id = :doc AND e.id > :after AND e.id <= :last AND `+eventVisible("CAST(v.value AS BIGINT)")+`
-		ORDER BY e.id, v.key`,
+		WHERE e.document_id = :doc AND e.seq > :after AND e.seq <= :last AND `+eventVisible("CAST(v.value AS BIGINT)")+`
+		ORDER BY e.seq, v.key`,
 		sql.Named("viewers", string(list)), sql.Named("doc", documentID), sql.Named("after", afterID), sql.Named("last", w.Last))
 	if err != nil {
 		return w, fmt.Errorf("events for viewers: %w", err)
@@ -251,7 +293,7 @@ func (db *DB) EventsFor(ctx context.Context, viewers []Viewer, documentID, after
 // reader who just loaded the page starts listening.
 func (db *DB) LastEventID(ctx context.Context, documentID int64) (int64, error) {
 	var id int64
-	err := db.ro.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM events WHERE document_id = ?`, documentID).Scan(&id)
+	err := db.ro.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM events WHERE document_id = ?`, documentID).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("last event: %w", err)
 	}

@@ -13,6 +13,7 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -88,6 +89,19 @@ type DB struct {
 	changed     chan struct{} // closed at the next commit; see Changed
 	dataVersion int64         // the write connection's data_version; see OthersWrote
 
+	// On PostgreSQL, other instances' commits (watch.go): this DB's id in
+	// the notices, whether others committed since OthersWrote last said,
+	// why the listener is not listening (under mu), the wake for
+	// OthersNoticed (capacity 1), and the listener's stop and end.
+	instance    string
+	othersWrote bool
+	listenErr   error
+	othersWake  chan struct{}
+	// presenceWake: another instance's readers changed (presence.go).
+	presenceWake chan struct{}
+	listenStop   context.CancelFunc
+	listenDone   chan struct{}
+
 	// The create writer (batch.go): notes waiting to be written, and
 	// whether Close has been called, under cmu.
 	cmu        sync.Mutex
@@ -118,7 +132,13 @@ func (db *DB) Changed() <-chan struct{} {
 // generation is counted after the commit, and before the channel Changed
 // returned is closed, so whoever takes Changed and then loads Generation
 // has every commit that will not close the channel it holds counted.
+//
+// On PostgreSQL it tells the other instances too (notice), inside the
+// transaction, so they count the commit as their own when it is done.
 func (db *DB) commit(tx *sql.Tx) error {
+	if err := db.notice(tx); err != nil {
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return err
 	}
@@ -214,7 +234,8 @@ func newDB(ctx context.Context, rw, ro *sql.DB, d dialect, n int) (*DB, error) {
 		return nil, err
 	}
 	db := &DB{sql: rw, ro: ro, dialect: d, changed: make(chan struct{}),
-		wake: make(chan struct{}, 1), writerDone: make(chan struct{})}
+		wake: make(chan struct{}, 1), writerDone: make(chan struct{}),
+		othersWake: make(chan struct{}, 1), presenceWake: make(chan struct{}, 1), instance: rand.Text()}
 	// Half the read connections for searches, which the index can make
 	// costly (search.go); the other half is always there for pages.
 	db.searchSlots, db.searchTimeout = make(chan struct{}, max(1, n/2)), SearchTimeout
@@ -277,6 +298,10 @@ func (db *DB) Close() error {
 	default:
 	}
 	<-db.writerDone
+	if db.listenStop != nil {
+		db.listenStop()
+		<-db.listenDone
+	}
 	return errors.Join(db.ro.Close(), db.sql.Close())
 }
 

@@ -2,36 +2,51 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 )
 
-// Other processes write to the same file: "glossa publish" publishes a
+// Other processes write to the same database: "glossa publish" publishes a
 // revision, "glossa import" adds notes, "glossa user add" and "glossa
-// token new" add accounts, all beside a running server. The server's
-// caches and live streams follow the generation, which counts only this
-// DB's own commits, so it must also be told of those.
+// token new" add accounts, all beside a running server; on PostgreSQL,
+// other glossa instances serve the same database. The server's caches and
+// live streams follow the generation, which counts only this DB's own
+// commits, so it must also be told of those.
 
 // OthersWrote reports whether another connection (another process, or
-// another DB on the same file) has committed since the last call, or
-// since Open. It reads SQLite's data_version on the write
-// pool's one connection: that number moves only when some other
-// connection commits, and none of this DB's other connections writes (the
-// read pool is query_only), so a change is never this DB's own commit.
-// It waits for the write connection, so it is meant to be polled now and
-// then, not per request.
+// another DB on the same database) has committed since the last call, or
+// since Open.
 //
-// On PostgreSQL it reads instead the next transaction id the server will
-// hand out, which moves whenever any transaction on the server writes,
-// this DB's own included: a coarse signal (a change reported may be one
-// this DB made, which costs a cached page, never a missed change), until
-// instances tell each other with LISTEN/NOTIFY.
+// On SQLite it reads data_version on the write pool's one connection:
+// that number moves only when some other connection commits, and none of
+// this DB's other connections writes (the read pool is query_only), so a
+// change is never this DB's own commit. It waits for the write
+// connection, so it is meant to be polled now and then, not per request.
+//
+// On PostgreSQL other instances say so themselves: every commit that
+// counts a generation sends a notice in its transaction (commit), which
+// this DB's listener receives (listen), and OthersWrote reports the
+// notices of others that came since the last call. While the listener is
+// not connected it cannot know, so it reports true, with the error that
+// keeps it from listening, at every call; and when it has connected
+// again, true once more for what was committed meanwhile. OthersNoticed
+// says when to ask.
 func (db *DB) OthersWrote(ctx context.Context) (bool, error) {
-	var v int64
-	q := `PRAGMA data_version`
 	if db.dialect == postgres {
-		q = `SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint`
+		db.mu.Lock()
+		defer db.mu.Unlock()
+		moved := db.othersWrote || db.listenErr != nil
+		db.othersWrote = false
+		return moved, db.listenErr
 	}
-	if err := db.sql.QueryRowContext(ctx, q).Scan(&v); err != nil {
+	var v int64
+	if err := db.sql.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&v); err != nil {
 		return false, fmt.Errorf("data version: %w", err)
 	}
 	db.mu.Lock()
@@ -40,6 +55,150 @@ func (db *DB) OthersWrote(ctx context.Context) (bool, error) {
 	moved := seen && v != db.dataVersion
 	db.dataVersion = v
 	return moved, nil
+}
+
+// Shared reports whether other glossa instances may serve this database
+// at the same time (PostgreSQL): what a process keeps of it in memory,
+// such as a session, may be out of date the moment another commits.
+func (db *DB) Shared() bool { return db.dialect == postgres }
+
+// OthersNoticed returns a channel that receives when OthersWrote has
+// news: on PostgreSQL, a notice from another instance or a change in the
+// listener's state; on SQLite, nothing (poll OthersWrote instead).
+func (db *DB) OthersNoticed() <-chan struct{} { return db.othersWake }
+
+// noticeChannel is the PostgreSQL channel instances tell each other of
+// their commits on; the payload is the sender's instance id.
+const noticeChannel = "glossa_commits"
+
+// notice sends, on PostgreSQL, the notice that this DB is committing a
+// change, inside the transaction tx: it is delivered at the commit, and
+// a rollback sends nothing.
+func (db *DB) notice(tx *sql.Tx) error {
+	if db.dialect != postgres {
+		return nil
+	}
+	if _, err := tx.ExecContext(context.Background(), `SELECT pg_notify(?, ?)`, noticeChannel, db.instance); err != nil {
+		return fmt.Errorf("notify other instances: %w", err)
+	}
+	return nil
+}
+
+// Listening on PostgreSQL, and again after a lost connection.
+const (
+	listenPing       = 30 * time.Second // a quiet connection is pinged this often
+	listenRetryFirst = 100 * time.Millisecond
+	listenRetryMost  = 30 * time.Second
+)
+
+// listen receives other instances' notices on a connection of its own
+// (LISTEN needs one connection for as long as it listens, which the pools
+// do not promise) until ctx ends, and closes listenDone. A quiet
+// connection is pinged now and then, so one the network dropped without
+// a word is noticed; a lost one is made again, waiting twice as long
+// after each failure up to listenRetryMost. pgx's own
+// WaitForNotification is enough for this: a listener library would add
+// its own reconnecting, at a fixed delay, and no ping.
+func (db *DB) listen(ctx context.Context, dsn string) {
+	defer close(db.listenDone)
+	retry := listenRetryFirst
+	for ctx.Err() == nil {
+		err := db.listenOnce(ctx, dsn, func() { retry = listenRetryFirst })
+		if ctx.Err() != nil {
+			return
+		}
+		db.listenState(fmt.Errorf("listen for other instances' commits on %s: %w", redactURL(dsn), err))
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(retry):
+		}
+		retry = min(2*retry, listenRetryMost)
+	}
+}
+
+// listenOnce connects, listens and receives notices until the connection
+// fails, calling connected once it listens.
+func (db *DB) listenOnce(ctx context.Context, dsn string, connected func()) error {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return err
+	}
+	// A wait that times out (to ping) leaves the connection usable, and
+	// sends the server no cancel request.
+	cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.DeadlineContextWatcherHandler{Conn: c.Conn()}
+	}
+	cctx, cancel := context.WithTimeout(ctx, listenPing)
+	conn, err := pgx.ConnectConfig(cctx, cfg)
+	cancel()
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, `LISTEN `+noticeChannel+`; LISTEN `+presenceChannel); err != nil {
+		return err
+	}
+	connected()
+	// Whatever was committed before it listened is news too.
+	db.listenState(nil)
+	for {
+		wctx, cancel := context.WithTimeout(ctx, listenPing)
+		n, err := conn.WaitForNotification(wctx)
+		cancel()
+		switch {
+		case err == nil:
+			switch {
+			case n.Payload == db.instance:
+			case n.Channel == presenceChannel:
+				wake(db.presenceWake)
+			default:
+				db.othersCommitted()
+			}
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case errors.Is(err, context.DeadlineExceeded) && !conn.IsClosed():
+			pctx, cancel := context.WithTimeout(ctx, listenPing)
+			err = conn.Ping(pctx)
+			cancel()
+			if err != nil {
+				return err
+			}
+		default:
+			return err
+		}
+	}
+}
+
+// othersCommitted records another instance's notice and wakes whoever
+// waits on OthersNoticed.
+func (db *DB) othersCommitted() {
+	db.mu.Lock()
+	db.othersWrote = true
+	db.mu.Unlock()
+	db.wakeOthers()
+}
+
+// listenState records whether the listener works (err nil) or why not.
+// Either way what others committed meanwhile is unknown, so it counts as
+// news.
+func (db *DB) listenState(err error) {
+	db.mu.Lock()
+	db.listenErr = err
+	db.othersWrote = true
+	db.mu.Unlock()
+	db.wakeOthers()
+	wake(db.presenceWake)
+}
+
+func (db *DB) wakeOthers() { wake(db.othersWake) }
+
+// wake sends on c, of capacity 1, unless a wake is pending already.
+func wake(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
 }
 
 // MarkChanged counts a change made elsewhere as if this DB had committed

@@ -9,9 +9,11 @@ package web
 // the memberships of the moment it is sent. An event carries ids and the
 // block's anchor only; the page fetches the block again through the same
 // rule as every page, so the stream itself says nothing about a note's
-// words. The event's id is the log's id: EventSource sends the last one
-// back as Last-Event-ID when it reconnects, and the reader gets exactly
-// what it missed.
+// words. The event's id is its number in the document's log
+// (store.Event.ID), which becomes visible in order on either database:
+// EventSource sends the last one back as Last-Event-ID when it
+// reconnects, to this server or another on the same database, and the
+// reader gets exactly what it missed.
 //
 // The stream also carries presence (see presence.go): how many fellow
 // members of each of the reader's groups have the document open.

@@ -481,7 +481,7 @@ func TestLiveSharedReadsKeepViewersApart(t *testing.T) {
 		names[viewerOfUser(t, app, c.name).UserID] = c.name
 	}
 	rows, err := app.db.SQL().QueryContext(ctx,
-		`SELECT id, kind, note_id, anchor, actor_id FROM events WHERE document_id = ? ORDER BY id`, e.ID)
+		`SELECT seq, kind, note_id, anchor, actor_id FROM events WHERE document_id = ? ORDER BY seq`, e.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -83,8 +83,8 @@ func TestLiveClassGetsWhatTheRuleAllows(t *testing.T) {
 	}
 	logged := func(reaches ...reach) {
 		t.Helper()
-		rows, err := app.db.SQL().QueryContext(ctx, `SELECT id, kind, note_id, coalesce(parent_id, ''), anchor, actor_id
-			FROM events WHERE document_id = ? AND id > ? ORDER BY id`, e.ID, mark)
+		rows, err := app.db.SQL().QueryContext(ctx, `SELECT seq, kind, note_id, coalesce(parent_id, ''), anchor, actor_id
+			FROM events WHERE document_id = ? AND seq > ? ORDER BY seq`, e.ID, mark)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -13,8 +14,12 @@ import (
 
 // presence is "who is reading this document now": an in-memory registry
 // of the open live streams, document → user → number of streams (one per
-// tab). Nothing of it is stored; a restart forgets it, and the readers'
-// EventSources, reconnecting, fill it again.
+// tab). On SQLite nothing of it is stored; a restart forgets it, and the
+// readers' EventSources, reconnecting, fill it again. When other
+// instances share the database (PostgreSQL), syncPresence also writes
+// this instance's readers to the store, with a heartbeat, and a count
+// adds the readers of the others (store.DB.OthersReading); a change on
+// another instance rings this one's watchers as a local one does.
 //
 // Each stream also registers a watcher. When the set of users on a
 // document changes, the watchers of that document are told, once per
@@ -48,6 +53,9 @@ type presence struct {
 	// for a later state, even after the document emptied and filled again.
 	stamps map[int64]uint64
 	clock  uint64
+	// dirty: this instance's set of readers changed, for syncPresence
+	// (capacity 1).
+	dirty chan struct{}
 }
 
 type docPresence struct {
@@ -85,7 +93,7 @@ type groupHere struct {
 
 func newPresence(db *store.DB) *presence {
 	return &presence{db: db, docs: map[int64]*docPresence{}, stamps: map[int64]uint64{}, debounce: 500 * time.Millisecond,
-		counts: map[presenceKey]*presenceCount{}, groups: map[int64]map[int64]*groupHere{}}
+		counts: map[presenceKey]*presenceCount{}, groups: map[int64]map[int64]*groupHere{}, dirty: make(chan struct{}, 1)}
 }
 
 // setDebounce changes the notification delay (tests make it short).
@@ -112,6 +120,7 @@ func (p *presence) join(doc, user int64) (*watcher, func()) {
 		d.users[user]++
 		if d.users[user] == 1 {
 			p.changed(doc, d)
+			p.touch()
 		}
 	}
 	p.mu.Unlock()
@@ -134,6 +143,7 @@ func (p *presence) leave(doc, user int64, w *watcher) {
 			delete(d.users, user)
 			delete(p.counts, presenceKey{doc, user})
 			p.changed(doc, d)
+			p.touch()
 		}
 	}
 	if len(d.users) == 0 && len(d.watchers) == 0 {
@@ -165,6 +175,105 @@ func (p *presence) changed(doc int64, d *docPresence) {
 			}
 		}
 	})
+}
+
+// touch tells syncPresence that this instance's readers changed.
+func (p *presence) touch() {
+	select {
+	case p.dirty <- struct{}{}:
+	default:
+	}
+}
+
+// othersChanged records that the readers of other instances changed, on
+// any document: every document with streams here is counted again.
+func (p *presence) othersChanged() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for doc, d := range p.docs {
+		p.changed(doc, d)
+	}
+}
+
+// snapshot returns this instance's readers: each signed-in user with a
+// stream open, per document.
+func (p *presence) snapshot() map[store.Reading]bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := map[store.Reading]bool{}
+	for doc, d := range p.docs {
+		for u := range d.users {
+			out[store.Reading{DocumentID: doc, UserID: u}] = true
+		}
+	}
+	return out
+}
+
+// presenceBeat is how often syncPresence beats, well within
+// store.PresenceExpiry.
+const presenceBeat = store.PresenceExpiry / 3
+
+// syncPresence, on a database other instances share, writes this
+// instance's readers to the store (what changed, a debounce interval
+// after a change, and a heartbeat every presenceBeat), and has the counts
+// made again when another instance's readers change, until ctx ends; then
+// it removes this instance's readers and closes presenceDone. A failed
+// write is logged once and tried again at the next change or beat.
+func (s *Server) syncPresence(ctx context.Context) {
+	defer close(s.presenceDone)
+	p := s.presence
+	written := map[store.Reading]bool{}
+	t := time.NewTicker(presenceBeat)
+	defer t.Stop()
+	var lastErr string
+	for {
+		select {
+		case <-ctx.Done():
+			lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			if err := s.db.LeavePresence(lctx); err != nil {
+				s.log.Error("presence: leave", "err", err)
+			}
+			cancel()
+			return
+		case <-s.db.PresenceNoticed():
+			p.othersChanged()
+			continue
+		case <-p.dirty:
+			p.mu.Lock()
+			wait := p.debounce
+			p.mu.Unlock()
+			select { // gather a burst of arrivals into one write
+			case <-ctx.Done():
+				continue
+			case <-time.After(wait):
+			}
+		case <-t.C:
+		}
+		now := p.snapshot()
+		var added, removed []store.Reading
+		for r := range now {
+			if !written[r] {
+				added = append(added, r)
+			}
+		}
+		for r := range written {
+			if !now[r] {
+				removed = append(removed, r)
+			}
+		}
+		expired, err := s.db.SyncPresence(ctx, added, removed)
+		switch {
+		case err == nil:
+			written, lastErr = now, ""
+			if expired {
+				p.othersChanged()
+			}
+		case ctx.Err() != nil:
+		case err.Error() != lastErr:
+			lastErr = err.Error()
+			s.log.Error("presence: write this instance's readers", "err", err)
+		}
+	}
 }
 
 // readers returns the users with a stream open on doc.
@@ -340,6 +449,13 @@ func (p *presence) membersHere(ctx context.Context, doc, group int64) (map[int64
 // listHere lists the members of group who have doc open now.
 func (p *presence) listHere(ctx context.Context, doc, group int64) (map[int64]bool, error) {
 	readers := p.readers(doc)
+	if p.db.Shared() {
+		others, err := p.db.OthersReading(ctx, doc)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(readers, others)
+	}
 	here := map[int64]bool{}
 	if len(readers) == 0 {
 		return here, nil

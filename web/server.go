@@ -131,9 +131,13 @@ type Server struct {
 	// published is what the start did with each essay it was given.
 	published []library.PublishReport
 
-	// watchStop ends watchOthers, which closes watchDone when it returns.
-	watchStop context.CancelFunc
-	watchDone chan struct{}
+	// watchStop ends watchOthers, which closes watchDone when it returns;
+	// presenceStop ends syncPresence (other instances), which closes
+	// presenceDone.
+	watchStop    context.CancelFunc
+	watchDone    chan struct{}
+	presenceStop context.CancelFunc
+	presenceDone chan struct{}
 
 	closeOnce sync.Once
 }
@@ -227,6 +231,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	watchCtx, s.watchStop = context.WithCancel(context.WithoutCancel(ctx))
 	s.watchDone = make(chan struct{})
 	go s.watchOthers(watchCtx, cfg.WatchEvery)
+	if cfg.DB.Shared() {
+		var pctx context.Context
+		pctx, s.presenceStop = context.WithCancel(context.WithoutCancel(ctx))
+		s.presenceDone = make(chan struct{})
+		go s.syncPresence(pctx)
+	}
 	return s, nil
 }
 
@@ -243,6 +253,10 @@ func (s *Server) Close() {
 		s.sessStor.StopCleanup()
 		s.watchStop()
 		<-s.watchDone
+		if s.presenceStop != nil {
+			s.presenceStop()
+			<-s.presenceDone
+		}
 	})
 }
 

@@ -46,6 +46,15 @@ import (
 // Writes by other processes (an operator deleting rows with sqlite3, say)
 // are seen within a second: watchOthers drops the whole cache when
 // another connection commits, and sessionTrust bounds it regardless.
+//
+// On PostgreSQL nothing is cached: other instances serve the same
+// sessions, and a sign-out on one must end the session on all of them
+// the moment it commits, not a notice's trip later (a reader signing out
+// of a shared computer, the next request going to another instance). A
+// notice dropping the entry would leave that window, however short; a
+// read of one row by its key on the read pool, per signed-in request,
+// leaves none, and the sessions table is then the one truth, as scs's
+// own PostgreSQL store has it.
 
 const (
 	sessionLifetime = 30 * 24 * time.Hour // signed in at most this long
@@ -69,6 +78,9 @@ type sessionStore struct {
 	mu     sync.Mutex // orders writes against cache fills
 	writes uint64     // counts Commit, Delete, refreshes and forget
 	cache  *byteLRU[*sessionEntry]
+	// trust is how long a cached session is believed: sessionTrust, or
+	// 0 (never cached) when other instances share the database.
+	trust time.Duration
 
 	stop chan struct{}
 	done chan struct{}
@@ -87,7 +99,10 @@ type sessionEntry struct {
 func newSessionStore(db *store.DB, log *slog.Logger) *sessionStore {
 	s := &sessionStore{db: db, log: log, now: time.Now, codec: newSessionCodec(),
 		cache: newByteLRU(sessionCache, func(_ string, e *sessionEntry) int { return len(e.data) + 64 }),
-		stop:  make(chan struct{}), done: make(chan struct{})}
+		stop:  make(chan struct{}), done: make(chan struct{}), trust: sessionTrust}
+	if db.Shared() {
+		s.trust = 0
+	}
 	go s.cleanup()
 	return s
 }
@@ -111,7 +126,7 @@ func (s *sessionStore) Find(token string) ([]byte, bool, error) {
 func (s *sessionStore) find(ctx context.Context, token string, touch bool) ([]byte, bool, error) {
 	now := s.now()
 	e, ok := s.cache.get(token)
-	if !ok || now.Sub(e.read) >= sessionTrust || now.Before(e.read) {
+	if !ok || now.Sub(e.read) >= s.trust || now.Before(e.read) {
 		s.mu.Lock()
 		seen := s.writes
 		s.mu.Unlock()
@@ -124,7 +139,7 @@ func (s *sessionStore) find(ctx context.Context, token string, touch bool) ([]by
 		}
 		e = &sessionEntry{data: row.Data, expiry: row.Expiry, read: now}
 		s.mu.Lock()
-		if s.writes == seen {
+		if s.writes == seen && s.trust > 0 {
 			s.cache.put(token, e)
 		}
 		s.mu.Unlock()
