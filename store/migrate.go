@@ -164,33 +164,20 @@ func applyMigration(ctx context.Context, db *sql.DB, m migration) (err error) {
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
-
-	var applied bool
-	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)`, m.version).Scan(&applied); err != nil {
-		return err
-	}
-	if applied {
+	return applyIn(ctx, tx, m, func() error {
+		rows, err := tx.QueryContext(ctx, `PRAGMA foreign_key_check`)
+		if err != nil {
+			return err
+		}
+		dangling := rows.Next()
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if dangling {
+			return fmt.Errorf("leaves rows violating foreign keys (PRAGMA foreign_key_check)")
+		}
 		return nil
-	}
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-		return err
-	}
-	rows, err := tx.QueryContext(ctx, `PRAGMA foreign_key_check`)
-	if err != nil {
-		return err
-	}
-	dangling := rows.Next()
-	if err := rows.Close(); err != nil {
-		return err
-	}
-	if dangling {
-		return fmt.Errorf("leaves rows violating foreign keys (PRAGMA foreign_key_check)")
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, m.version, now()); err != nil {
-		return err
-	}
-	return tx.Commit()
+	})
 }
 
 // applyPostgresMigration applies m, unless it is recorded, and records it,
@@ -202,6 +189,12 @@ func applyPostgresMigration(ctx context.Context, db *sql.DB, m migration) error 
 	if err != nil {
 		return err
 	}
+	return applyIn(ctx, tx, m, func() error { return nil })
+}
+
+// applyIn applies m in tx, unless it is recorded, runs check, records m
+// and commits; on any error tx is rolled back, so nothing is half-applied.
+func applyIn(ctx context.Context, tx *sql.Tx, m migration, check func() error) error {
 	defer tx.Rollback()
 	var applied bool
 	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)`, m.version).Scan(&applied); err != nil {
@@ -211,6 +204,9 @@ func applyPostgresMigration(ctx context.Context, db *sql.DB, m migration) error 
 		return nil
 	}
 	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		return err
+	}
+	if err := check(); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, m.version, now()); err != nil {
