@@ -28,7 +28,7 @@ func fanOutRows(ctx context.Context, cfg config, g *glossaServer) ([]row, error)
 	var rows []row
 	for _, n := range cfg.readers {
 		fmt.Fprintf(cfg.log, "  live fan-out to %d readers not signed in\n", n)
-		r, err := fanOut(ctx, cfg, g, fmt.Sprintf("%s SSE readers not signed in", thousands(n)), make([]string, n), public)
+		r, err := fanOut(ctx, cfg, g, []string{g.url}, fmt.Sprintf("%s SSE readers not signed in", thousands(n)), make([]string, n), public, 50*time.Millisecond)
 		if err != nil {
 			return nil, err
 		}
@@ -51,7 +51,30 @@ func fanOutRows(ctx context.Context, cfg config, g *glossaServer) ([]row, error)
 	}
 	for _, n := range cfg.readers {
 		fmt.Fprintf(cfg.log, "  live fan-out to %d signed-in members\n", n)
-		r, err := fanOut(ctx, cfg, g, fmt.Sprintf("%s distinct signed-in members of one group", thousands(n)), cookies[:n], toGroup)
+		r, err := fanOut(ctx, cfg, g, []string{g.url}, fmt.Sprintf("%s distinct signed-in members of one group", thousands(n)), cookies[:n], toGroup, 50*time.Millisecond)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, r...)
+	}
+	if cfg.instances < 2 {
+		return rows, nil
+	}
+	// Several instances on one database, as behind a load balancer: the
+	// same members spread over them in turn, the note written to the
+	// first, so most readers learn of it from another instance's notice.
+	urls := []string{g.url}
+	for range cfg.instances - 1 {
+		other, err := startGlossa(ctx, g.dsn, quietLog())
+		if err != nil {
+			return nil, err
+		}
+		defer other.close()
+		urls = append(urls, other.url)
+	}
+	for _, n := range cfg.readers {
+		fmt.Fprintf(cfg.log, "  live fan-out to %d signed-in members on %d instances\n", n, len(urls))
+		r, err := fanOut(ctx, cfg, g, urls, fmt.Sprintf("%s distinct signed-in members of one group, spread over %d instances", thousands(n), len(urls)), cookies[:n], toGroup, 100*time.Millisecond)
 		if err != nil {
 			return nil, err
 		}
@@ -118,13 +141,13 @@ func lecture(ctx context.Context, n int, g *glossaServer) ([]string, int64, erro
 
 // fanOut connects one reader per entry of cookies (a session cookie, or
 // "" for a reader not signed in) to the document's event stream (GET
-// /read/{slug}/events, as EventSource asks for it), then creates
-// cfg.fanNotes notes (the annotation body) through the API one after
-// another. For each note it takes the time from sending the POST until
+// /read/{slug}/events, as EventSource asks for it) on the instances at
+// urls in turn, then creates cfg.fanNotes notes (the annotation body)
+// through g's API one after another. For each note it takes the time from sending the POST until
 // the last reader has read the note's event: the p50 and p99 of those
-// times (over notes) are the rows; the p99 over every single delivery is
-// printed too.
-func fanOut(ctx context.Context, cfg config, g *glossaServer, who string, cookies []string, body []byte) ([]row, error) {
+// times (over notes) are the rows, the p99 against goal; the p99 over
+// every single delivery is printed too.
+func fanOut(ctx context.Context, cfg config, g *glossaServer, urls []string, who string, cookies []string, body []byte, goal time.Duration) ([]row, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	tr := &http.Transport{MaxIdleConnsPerHost: -1, DisableCompression: true}
@@ -137,7 +160,8 @@ func fanOut(ctx context.Context, cfg config, g *glossaServer, who string, cookie
 	ready.Add(readers)
 	errc := make(chan error, readers)
 	var wg sync.WaitGroup
-	for _, cookie := range cookies {
+	for i, cookie := range cookies {
+		base := urls[i%len(urls)]
 		wg.Go(func() {
 			readied := false
 			defer func() {
@@ -145,7 +169,7 @@ func fanOut(ctx context.Context, cfg config, g *glossaServer, who string, cookie
 					ready.Done()
 				}
 			}()
-			req, err := http.NewRequestWithContext(ctx, "GET", g.url+"/read/"+g.slug+"/events", nil)
+			req, err := http.NewRequestWithContext(ctx, "GET", base+"/read/"+g.slug+"/events", nil)
 			if err != nil {
 				errc <- err
 				return
@@ -244,6 +268,6 @@ func fanOut(ctx context.Context, cfg config, g *glossaServer, who string, cookie
 	what := fmt.Sprintf("Live fan-out, %s, until the last has the note (%d notes)", who, cfg.fanNotes)
 	return []row{
 		{metric: what + ": p50", glossa: ms(p50), value: ms(p50), goal: "", met: ""},
-		{metric: what + ": p99", glossa: ms(p99), value: ms(p99), goal: "≤ 50 ms", met: yesNo(p99 <= 50*time.Millisecond)},
+		{metric: what + ": p99", glossa: ms(p99), value: ms(p99), goal: fmt.Sprintf("≤ %d ms", goal.Milliseconds()), met: yesNo(p99 <= goal)},
 	}, nil
 }

@@ -20,6 +20,7 @@ import (
 // glossaServer is glossa running in this process on a loopback port, as
 // cmd/glossa wires it, with a user and an API token for writes.
 type glossaServer struct {
+	dsn   string // the database, as store.Open takes it
 	db    *store.DB
 	srv   *web.Server
 	hs    *http.Server
@@ -50,7 +51,7 @@ func startGlossa(ctx context.Context, path string, log *slog.Logger) (*glossaSer
 		db.Close()
 		return nil, err
 	}
-	g := &glossaServer{db: db, srv: srv, slug: docs[0].Slug}
+	g := &glossaServer{dsn: path, db: db, srv: srv, slug: docs[0].Slug}
 	g.user, err = db.CreateUser(ctx, "bench", []byte("x"))
 	if errors.Is(err, store.ErrNameTaken) { // a database started before
 		g.user, _, err = db.UserByName(ctx, "bench")

@@ -10,7 +10,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -208,18 +207,25 @@ func (g *glossaServer) createRequest(body []byte) func() (*http.Request, error) 
 // opened with store.Open, so it has the very DSN pragmas (WAL,
 // synchronous=FULL, immediate transactions) and the single-writer pool
 // glossa has: each of its inserts is its own transaction, committed and
-// fsynced before the answer, as each of glossa's notes is.
+// fsynced before the answer, as each of glossa's notes is. On PostgreSQL
+// the table is in a database of its own on the same server, opened the
+// same way: the same write pool whose transactions take turns, the same
+// synchronous commit.
 func createRow(ctx context.Context, cfg config, g *glossaServer, dir string) (row, error) {
 	body, err := annotationJSON(ctx, g, "A benchmark note with *some* Markdown.")
 	if err != nil {
 		return row{}, err
 	}
-	ref, err := store.Open(ctx, filepath.Join(dir, "reference.db"))
+	refDSN, err := cfg.database(ctx, dir, "reference")
+	if err != nil {
+		return row{}, err
+	}
+	ref, err := store.Open(ctx, refDSN)
 	if err != nil {
 		return row{}, err
 	}
 	defer ref.Close()
-	if _, err := ref.SQL().ExecContext(ctx, `CREATE TABLE ref_notes AS SELECT * FROM notes WHERE 0`); err != nil {
+	if _, err := ref.SQL().ExecContext(ctx, `CREATE TABLE ref_notes AS SELECT * FROM notes WHERE 1 = 0`); err != nil {
 		return row{}, err
 	}
 	d, err := g.db.Document(ctx, g.slug)

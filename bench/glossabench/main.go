@@ -12,6 +12,12 @@
 //	go run ./bench/glossabench -md BENCHMARKS-table.md
 //	go run ./bench/glossabench -quick -only create   # one row group
 //	go run ./bench/glossabench -only fanout -readers 200,600,1000
+//	go run ./bench/glossabench -db postgres   # the same rows on PostgreSQL
+//
+// With -db postgres every database of the run is a PostgreSQL database on
+// a throwaway server the program starts (internal/pgtest, with
+// PostgreSQL's default durability: fsync and synchronous_commit on), and
+// the fan-out adds a row across three glossa instances on that database.
 //
 // The peak-memory row builds ./cmd/glossa and runs it as a child process,
 // so it needs the go command and the repository's source; the page-weight
@@ -27,12 +33,15 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"glossa/internal/pgtest"
 )
 
 func main() {
@@ -64,6 +73,14 @@ type config struct {
 	only map[string]bool
 	log  io.Writer // progress
 
+	// pg, when set (-db postgres), is the server every database of the
+	// run is made on; otherwise they are SQLite files in the run's
+	// directory.
+	pg *pgtest.Server
+	// instances is the number of glossa instances of the multi-instance
+	// fan-out row (PostgreSQL only).
+	instances int
+
 	// pageReaders: the distinct signed-in readers of the signed-in page
 	// rows; classNotes and classReaders: the class database's group notes
 	// and the members who load its page in the signed-in memory row.
@@ -90,6 +107,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	memLimit := fset.String("child-gomemlimit", "", "run the memory row's cmd/glossa with this GOMEMLIMIT (e.g. 48MiB), to see what a soft limit does")
 	only := fset.String("only", "", "run only these row groups, comma-separated: "+strings.Join(rowGroups, ", "))
 	readers := fset.String("readers", "", "the fan-out's numbers of readers, comma-separated (default 1000): a pair of rows for each, signed out and signed in")
+	dbKind := fset.String("db", "sqlite", "the database every row runs on: sqlite (files in a temporary directory) or postgres (a throwaway PostgreSQL server, fsync on)")
 	cpuProfile := fset.String("cpuprofile", "", "write a CPU profile of the run to this file (the in-process rows: server and clients are this process)")
 	if err := fset.Parse(args); err != nil {
 		return err
@@ -112,6 +130,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		}
 	}
 	raiseFileLimit(stderr)
+	var dbNote string
+	switch *dbKind {
+	case "sqlite":
+	case "postgres":
+		fmt.Fprintln(stderr, "starting PostgreSQL")
+		if cfg.pg, err = pgtest.Start(pgtest.Options{Durable: true}); err != nil {
+			return fmt.Errorf("-db postgres: %w", err)
+		}
+		defer cfg.pg.Stop()
+		settings, err := cfg.pg.Settings(ctx)
+		if err != nil {
+			return err
+		}
+		cfg.instances = 3
+		dbNote = "Database: PostgreSQL on this machine, loopback TCP, " + settings + ".\n"
+	default:
+		return fmt.Errorf("-db: %q is neither sqlite nor postgres", *dbKind)
+	}
 
 	dir, err := os.MkdirTemp("", "glossabench-")
 	if err != nil {
@@ -137,7 +173,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 	// The load says how far to trust a run: others' work on a shared
 	// machine moves both sides of a ratio, but not always equally.
-	note := fmt.Sprintf("Run took %s; load average (1, 5, 15 min) %s at the start, %s at the end.\n",
+	note := dbNote + fmt.Sprintf("Run took %s; load average (1, 5, 15 min) %s at the start, %s at the end.\n",
 		time.Since(start).Round(time.Second), loadBefore, loadAverage())
 	fmt.Fprint(stdout, textTable(rows)+"\n"+note)
 	if *md != "" {
@@ -213,7 +249,11 @@ func measure(ctx context.Context, cfg config, dir string) ([]row, error) {
 	logf := func(format string, a ...any) { fmt.Fprintf(cfg.log, format+"\n", a...) }
 	quiet := slog.New(slog.DiscardHandler)
 
-	g, err := startGlossa(ctx, dir+"/glossa.db", quiet)
+	dsn, err := cfg.database(ctx, dir, "glossa")
+	if err != nil {
+		return nil, err
+	}
+	g, err := startGlossa(ctx, dsn, quiet)
 	if err != nil {
 		return nil, err
 	}
@@ -300,7 +340,10 @@ func measure(ctx context.Context, cfg config, dir string) ([]row, error) {
 	g.close()
 
 	// The memory row runs on the database the publish row seeds.
-	big := dir + "/big.db"
+	big, err := cfg.database(ctx, dir, "big")
+	if err != nil {
+		return nil, err
+	}
 	if cfg.runs("publish") || cfg.runs("memory") {
 		logf("publish with %d notes (seeding them)", cfg.dbNotes)
 		pub, err := publishRow(ctx, cfg, big)
@@ -329,7 +372,10 @@ func measure(ctx context.Context, cfg config, dir string) ([]row, error) {
 
 	// A class: many notes visible to each signed-in reader.
 	if cfg.runs("signedin") {
-		class := dir + "/class.db"
+		class, err := cfg.database(ctx, dir, "class")
+		if err != nil {
+			return nil, err
+		}
 		logf("class database: %d group notes, %d members", cfg.classNotes, cfg.classReaders)
 		members, err := classDB(ctx, cfg, class, cfg.classReaders, cfg.classNotes)
 		if err != nil {
@@ -354,6 +400,15 @@ func measure(ctx context.Context, cfg config, dir string) ([]row, error) {
 		}
 	}
 	return rows, nil
+}
+
+// database returns where the run's database name is to be: a new, empty
+// database on cfg.pg, or a SQLite file in dir.
+func (cfg config) database(ctx context.Context, dir, name string) (string, error) {
+	if cfg.pg != nil {
+		return cfg.pg.CreateDatabase(ctx, name)
+	}
+	return filepath.Join(dir, name+".db"), nil
 }
 
 // thousands writes n with a comma every three digits.

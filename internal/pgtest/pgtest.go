@@ -121,8 +121,53 @@ func Stop() {
 
 // start starts the shared server once.
 func start() (*Server, error) {
-	once.Do(func() { shared, startErr = startServer() })
+	once.Do(func() { shared, startErr = Start(Options{}) })
 	return shared, startErr
+}
+
+// Options are how Start runs a server. The zero value is the tests'
+// server: small, and without fsync.
+type Options struct {
+	// Durable runs the server with PostgreSQL's default durability,
+	// fsync, synchronous_commit and full_page_writes on, and its default
+	// shared_buffers (128MB): a commit is on disk before it returns, as
+	// on a production server. For measurements (bench/glossabench).
+	Durable bool
+}
+
+// Start starts a throwaway server of its own, outside the shared one the
+// tests use; the caller stops it with Stop. It fails when PostgreSQL is
+// not installed.
+func Start(opts Options) (*Server, error) { return startServer(opts) }
+
+// Stop stops s and removes its files.
+func (s *Server) Stop() { s.stop() }
+
+// Settings is what s runs with, as "name=value" pairs, for a report.
+func (s *Server) Settings(ctx context.Context) (string, error) {
+	rows, err := s.admin.QueryContext(ctx, `SELECT name, setting FROM pg_settings
+		WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers', 'wal_sync_method', 'server_version') ORDER BY name`)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var name, value string
+		if err := rows.Scan(&name, &value); err != nil {
+			return "", err
+		}
+		out = append(out, name+"="+value)
+	}
+	return strings.Join(out, " "), rows.Err()
+}
+
+// CreateDatabase creates an empty database name on s and returns its URL.
+func (s *Server) CreateDatabase(ctx context.Context, name string) (string, error) {
+	if _, err := s.admin.ExecContext(ctx, `CREATE DATABASE `+pgx.Identifier{name}.Sanitize()); err != nil {
+		return "", fmt.Errorf("create database %s: %w", name, err)
+	}
+	return s.URL(name), nil
 }
 
 // URL returns the connection string for database name.
@@ -130,7 +175,7 @@ func (s *Server) URL(name string) string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", s.port, name)
 }
 
-func startServer() (*Server, error) {
+func startServer(opts Options) (*Server, error) {
 	bin, err := binDir()
 	if err != nil {
 		return nil, err
@@ -177,7 +222,7 @@ func startServer() (*Server, error) {
 			return fail(err)
 		}
 		s.port = port
-		if err := s.run(bin, data, cred); err == nil {
+		if err := s.run(bin, data, cred, opts); err == nil {
 			break
 		} else if attempt == 4 {
 			return fail(err)
@@ -187,9 +232,9 @@ func startServer() (*Server, error) {
 }
 
 // run starts postgres on s.port and waits until it accepts connections.
-// Small settings: the machine is shared and the tests durable enough
-// without fsync.
-func (s *Server) run(bin, data string, cred *syscall.Credential) error {
+// Small settings unless opts.Durable: the machine is shared and the tests
+// durable enough without fsync.
+func (s *Server) run(bin, data string, cred *syscall.Credential, opts Options) error {
 	log, err := os.Create(filepath.Join(s.dir, "postgres.log"))
 	if err != nil {
 		return err
@@ -198,12 +243,17 @@ func (s *Server) run(bin, data string, cred *syscall.Credential) error {
 	if cred != nil {
 		os.Chown(log.Name(), int(cred.Uid), int(cred.Gid))
 	}
-	cmd := exec.Command(filepath.Join(bin, "postgres"), "-D", data,
-		"-h", "127.0.0.1", "-p", strconv.Itoa(s.port), "-k", s.dir,
-		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-		"-c", "shared_buffers=16MB", "-c", "max_connections=100",
-		"-c", "dynamic_shared_memory_type=mmap", "-c", "max_wal_size=256MB",
-		"-c", "logging_collector=off")
+	settings := []string{"fsync=off", "synchronous_commit=off", "full_page_writes=off", "shared_buffers=16MB"}
+	if opts.Durable {
+		settings = []string{"fsync=on", "synchronous_commit=on", "full_page_writes=on", "shared_buffers=128MB"}
+	}
+	settings = append(settings, "max_connections=100", "dynamic_shared_memory_type=mmap",
+		"max_wal_size=256MB", "logging_collector=off")
+	args := []string{"-D", data, "-h", "127.0.0.1", "-p", strconv.Itoa(s.port), "-k", s.dir}
+	for _, kv := range settings {
+		args = append(args, "-c", kv)
+	}
+	cmd := exec.Command(filepath.Join(bin, "postgres"), args...)
 	cmd.Stdout, cmd.Stderr = log, log
 	// The server dies with the test binary, even when that is killed:
 	// SIGKILL to the postmaster makes its backends exit too.

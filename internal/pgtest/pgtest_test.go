@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -47,5 +48,45 @@ func TestNewDatabase(t *testing.T) {
 		if n != 2 {
 			t.Errorf("database %d has %d rows, want the template's one and its own", i, n)
 		}
+	}
+}
+
+// TestStartDurable starts a server of its own with Options.Durable and
+// sees it commits as a production server does, while the tests' shared
+// server keeps running without fsync.
+func TestStartDurable(t *testing.T) {
+	if _, err := binDir(); err != nil && !Required() {
+		t.Skip(err)
+	}
+	ctx := context.Background()
+	s, err := Start(Options{Durable: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop()
+	got, err := s.Settings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"fsync=on", "synchronous_commit=on", "full_page_writes=on"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("durable server's settings %q, want %s", got, want)
+		}
+	}
+	shared := server(t)
+	if got, err := shared.Settings(ctx); err != nil || !strings.Contains(got, "fsync=off") {
+		t.Errorf("shared server's settings %q, %v; want fsync=off", got, err)
+	}
+	url, err := s.CreateDatabase(ctx, "made")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.PingContext(ctx); err != nil {
+		t.Errorf("the created database: %v", err)
 	}
 }
