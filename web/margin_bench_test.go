@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"testing"
 
 	"glossa/content"
@@ -76,22 +74,5 @@ func BenchmarkClassPageUncached(b *testing.B) {
 			Question: i%10 == 0, Body: fmt.Sprintf("Note %d to the seminar, with *some* Markdown and a [link](https://example.org/%d).", i, i%50),
 		}))
 	}
-	u, _ := url.Parse(app.ts.URL)
-	cookies := c.http.Jar.Cookies(u)
-	i, size := 0, 0
-	b.ReportAllocs()
-	for b.Loop() {
-		i++
-		req := httptest.NewRequest("GET", fmt.Sprintf("/read/%s?miss=%d", essaySlug, i), nil)
-		for _, ck := range cookies {
-			req.AddCookie(ck)
-		}
-		rec := httptest.NewRecorder()
-		app.srv.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK {
-			b.Fatalf("status %d", rec.Code)
-		}
-		size = rec.Body.Len()
-	}
-	b.ReportMetric(float64(size), "bytes/page")
+	benchUncachedPage(b, app, c)
 }
